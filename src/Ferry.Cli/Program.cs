@@ -1,0 +1,6 @@
+namespace Ferry.Cli;
+
+public static class Program
+{
+    public static Task<int> Main(string[] args) => Task.FromResult(0);
+}

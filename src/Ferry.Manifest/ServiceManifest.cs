@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+
+namespace Ferry.Manifest;
+
+/// <summary>
+/// A <c>serverless.yml</c> after variables are resolved and provider defaults are applied to each function.
+/// This is the deployable description of an app: the CLI resolves it on the developer's machine (where
+/// <c>${env:…}</c> and <c>${opt:…}</c> have meaning) and sends it, as JSON, with the code archive.
+/// </summary>
+public sealed record ServiceManifest
+{
+    public required string Service { get; init; }
+    public required ProviderSettings Provider { get; init; }
+    public required IReadOnlyList<FunctionManifest> Functions { get; init; }
+
+    /// <summary>Resolved <c>params</c> for the selected stage (stage block merged over <c>default</c>).</summary>
+    public IReadOnlyDictionary<string, string> Params { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Package include/exclude patterns (<c>package.patterns</c>), in order; a leading <c>!</c> excludes.</summary>
+    public IReadOnlyList<string> PackagePatterns { get; init; } = [];
+}
+
+public sealed record ProviderSettings
+{
+    /// <summary><c>provider.name</c>; <c>aws</c> and <c>ferry</c> are accepted.</summary>
+    public string Name { get; init; } = "ferry";
+    public string? Runtime { get; init; }
+    public required string Stage { get; init; }
+    public required string Region { get; init; }
+    public int MemorySize { get; init; } = ManifestDefaults.MemorySizeMb;
+    public int Timeout { get; init; } = ManifestDefaults.TimeoutSeconds;
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record FunctionManifest
+{
+    /// <summary>The key under <c>functions:</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary><c>file.export</c> for event functions; null for web functions.</summary>
+    public string? Handler { get; init; }
+
+    /// <summary>Effective runtime: function's own, else the provider's. <c>web</c> for web functions.</summary>
+    public required string Runtime { get; init; }
+
+    /// <summary>The command of a web function (argv, split like a shell would for simple quoting).</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
+    public required int MemorySize { get; init; }
+    public required int Timeout { get; init; }
+
+    /// <summary>Provider environment merged with the function's (function wins).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<HttpRoute> Routes { get; init; } = [];
+
+    [JsonIgnore]
+    public FunctionKind Kind => RuntimeCatalog.KindOf(Runtime);
+
+    /// <summary>Where the function is declared in serverless.yml (for error messages); null after a JSON round trip.</summary>
+    [JsonIgnore]
+    public SourceLocation? Location { get; init; }
+}
+
+/// <summary>An <c>httpApi</c> event. Method is upper case or <c>*</c>; path starts with <c>/</c> or is <c>*</c>.</summary>
+public sealed record HttpRoute(string Method, string Path);
+
+public enum FunctionKind
+{
+    /// <summary>Lambda model: a handler driven through the Runtime API, one request at a time per instance.</summary>
+    Event,
+
+    /// <summary>Any HTTP server listening on <c>$PORT</c>.</summary>
+    Web,
+}
+
+public static class ManifestDefaults
+{
+    public const int MemorySizeMb = 1024;
+    public const int TimeoutSeconds = 6;
+    public const string Stage = "dev";
+    public const string Region = "local";
+}
+
+public sealed record SourceLocation(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}

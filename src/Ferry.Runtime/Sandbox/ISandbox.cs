@@ -1,0 +1,70 @@
+using System.Threading.Channels;
+
+namespace Ferry.Runtime.Sandbox;
+
+/// <summary>What to run in a sandbox and with which limits.</summary>
+public sealed record SandboxSpec
+{
+    /// <summary>Unique per instance; used to name its cgroup. Letters, digits and '-' only.</summary>
+    public required string InstanceId { get; init; }
+
+    /// <summary>Host folder with the function's code, mounted read-only at <see cref="SandboxPaths.Code"/>.</summary>
+    public required string CodeDirectory { get; init; }
+
+    /// <summary>Host folder with Ferry's runtime loops, mounted read-only at <see cref="SandboxPaths.Runtime"/>.</summary>
+    public required string RuntimeDirectory { get; init; }
+
+    /// <summary>argv as seen inside the sandbox; argv[0] is resolved on the host's PATH when it is not absolute.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>The whole environment of the process (nothing of Ferry's own environment leaks in).</summary>
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
+
+    public int MemoryMb { get; init; } = 1024;
+
+    /// <summary>Working directory inside the sandbox.</summary>
+    public string WorkingDirectory { get; init; } = SandboxPaths.Code;
+
+    /// <summary>Size of the private writable /tmp, MiB.</summary>
+    public int TmpSizeMb { get; init; } = 512;
+}
+
+/// <summary>Fixed paths inside every sandbox.</summary>
+public static class SandboxPaths
+{
+    public const string Code = "/var/task";
+    public const string Runtime = "/opt/ferry";
+    public const string Tmp = "/tmp";
+}
+
+public readonly record struct OutputLine(bool IsStderr, string Text, DateTimeOffset Time);
+
+/// <summary>Starts processes in isolation. One implementation per mechanism (bubblewrap, none).</summary>
+public interface ISandbox
+{
+    /// <summary>Short description for logs, e.g. "bubblewrap 0.8.0, cgroup v1 (memory, pids)".</summary>
+    string Description { get; }
+
+    /// <summary>Starts the process. Throws <see cref="SandboxStartException"/> with a clear message when it can't.</summary>
+    Task<ISandboxedProcess> StartAsync(SandboxSpec spec, CancellationToken cancellationToken);
+}
+
+public interface ISandboxedProcess : IAsyncDisposable
+{
+    /// <summary>Host pid of the outermost process Ferry started.</summary>
+    int Pid { get; }
+
+    /// <summary>stdout and stderr, line by line, in arrival order; completes when both streams end.</summary>
+    ChannelReader<OutputLine> Output { get; }
+
+    /// <summary>Completes with the exit code when the process (and the sandbox) has exited.</summary>
+    Task<int> Exited { get; }
+
+    /// <summary>Peak memory of the whole sandbox in bytes, from the cgroup; null when no memory cgroup is available.</summary>
+    long? PeakMemoryBytes();
+
+    /// <summary>Kills everything in the sandbox and waits until it is gone. Safe to call more than once.</summary>
+    Task KillAsync();
+}
+
+public sealed class SandboxStartException(string message, Exception? inner = null) : Exception(message, inner);
