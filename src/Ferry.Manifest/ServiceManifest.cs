@@ -62,8 +62,15 @@ public sealed record FunctionManifest
     public SourceLocation? Location { get; init; }
 }
 
-/// <summary>An <c>httpApi</c> event. Method is upper case or <c>*</c>; path starts with <c>/</c> or is <c>*</c>.</summary>
-public sealed record HttpRoute(string Method, string Path);
+/// <summary>
+/// An <c>httpApi</c> (payload format "2.0") or <c>http</c> (REST API, payload format "1.0") event.
+/// Method is upper case or <c>*</c> (any); path starts with <c>/</c> or is <c>*</c> (any path).
+/// </summary>
+public sealed record HttpRoute(string Method, string Path, string PayloadFormat = HttpRoute.PayloadV2)
+{
+    public const string PayloadV2 = "2.0";
+    public const string PayloadV1 = "1.0";
+}
 
 public enum FunctionKind
 {
