@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Ferry.Manifest;
+using Ferry.Runtime.Sandbox;
+using Ferry.Store;
+
+namespace Ferry.Runtime.Instances;
+
+/// <summary>
+/// An instance of an event function: a runtime loop (ours for Node/Python, the app's own <c>bootstrap</c> for
+/// <c>provided</c>) that pulls invocations from the Lambda Runtime API Ferry serves for it. One request at a time.
+/// </summary>
+public sealed class EventFunctionInstance : FunctionInstance
+{
+    private readonly Channel<PendingInvocation> _next = Channel.CreateBounded<PendingInvocation>(1);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PendingInvocation? _current;
+
+    public EventFunctionInstance(FunctionRevision function, InstanceServices services) : base(function, services)
+    {
+        Token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+    }
+
+    public override int Capacity => 1;
+
+    /// <summary>Secret part of this instance's Runtime API address; identifies the instance to the Runtime API host.</summary>
+    internal string Token { get; }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Services.RuntimeApi.Register(this);
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_LAMBDA_RUNTIME_API"] = Services.RuntimeApi.AddressFor(this),
+            ["_HANDLER"] = Function.Function.Handler ?? "",
+        };
+
+        await LaunchAsync(CommandFor(Function.Function), environment, cancellationToken);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Services.Options.StartTimeout);
+        var timedOut = Task.Delay(Timeout.Infinite, timeout.Token);
+        var first = await Task.WhenAny(_ready.Task, Exited, timedOut);
+        if (first == _ready.Task)
+        {
+            await _ready.Task; // throws the init error, if that is how it completed
+            return;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first == Exited)
+        {
+            var code = await Process.Exited;
+            throw new InstanceStartException($"the function's runtime exited with code {code} before asking for its first event; see the function's logs");
+        }
+
+        throw new InstanceStartException(string.Create(CultureInfo.InvariantCulture,
+            $"the function's runtime did not ask for an event within {Services.Options.StartTimeout.TotalSeconds:0} s of starting"));
+    }
+
+    /// <summary>argv that runs this function's runtime loop inside the sandbox.</summary>
+    internal static IReadOnlyList<string> CommandFor(FunctionManifest function)
+    {
+        if (RuntimeCatalog.IsNode(function.Runtime))
+        {
+            return ["node", $"{SandboxPaths.Runtime}/node/bootstrap.mjs"];
+        }
+
+        if (RuntimeCatalog.IsPython(function.Runtime))
+        {
+            return ["python3", "-u", $"{SandboxPaths.Runtime}/python/bootstrap.py"];
+        }
+
+        if (RuntimeCatalog.IsProvided(function.Runtime))
+        {
+            return [$"{SandboxPaths.Code}/bootstrap"];
+        }
+
+        throw new InstanceStartException($"runtime '{function.Runtime}' is not an event-function runtime");
+    }
+
+    /// <summary>Sends one event to the instance and waits for the answer, the function's timeout, or the process's end.</summary>
+    public async Task<InvocationResult> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, bool coldStart)
+    {
+        var timeout = TimeSpan.FromSeconds(Function.Function.Timeout);
+        var start = Services.Time.GetUtcNow();
+        var pending = new PendingInvocation(requestId, payload, start + timeout, Function.Arn,
+            $"Root=1-{start.ToUnixTimeSeconds():x8}-{requestId.Replace("-", "", StringComparison.Ordinal)[..24]};Sampled=0");
+
+        AttributeOutputTo(requestId);
+        EnqueuePlatformWork(() => WritePlatformLineAsync(requestId, $"START RequestId: {requestId} Version: {Function.RevisionNumber}").AsTask(), afterQuietOutput: false);
+
+        var stopwatch = Stopwatch.StartNew();
+        _current = pending;
+        await _next.Writer.WriteAsync(pending);
+
+        using var timer = new CancellationTokenSource(timeout);
+        var timedOut = Task.Delay(Timeout.Infinite, timer.Token);
+        var first = await Task.WhenAny(pending.Answer, Exited, timedOut);
+        stopwatch.Stop();
+
+        InvocationAnswer answer;
+        string? error = null;
+        if (first == pending.Answer)
+        {
+            answer = await pending.Answer;
+            if (answer.Status != InvocationStatus.Success)
+            {
+                error = ErrorSummary(answer);
+            }
+        }
+        else if (first == Exited)
+        {
+            var code = await Process.Exited;
+            error = $"Runtime exited with error: exit status {code}";
+            answer = new InvocationAnswer(InvocationStatus.Crash, ErrorJson(error, "Runtime.ExitError"), "Runtime.ExitError");
+        }
+        else
+        {
+            error = string.Create(CultureInfo.InvariantCulture, $"Task timed out after {timeout.TotalSeconds:F2} seconds");
+            answer = new InvocationAnswer(InvocationStatus.Timeout, ErrorJson(error, "Sandbox.Timedout"), "Sandbox.Timedout");
+            await KillAsync();
+        }
+
+        _current = null;
+        var duration = stopwatch.Elapsed;
+        EnqueuePlatformWork(() => ReportAsync(requestId, start, duration, answer.Status, error, coldStart, writeLines: true), afterQuietOutput: true);
+        return new InvocationResult(requestId, answer.Status, answer.Payload, answer.ErrorType, duration, coldStart);
+    }
+
+    // ----- called by the Runtime API host -----
+
+    internal async Task<PendingInvocation> NextAsync(CancellationToken cancellationToken)
+    {
+        _ready.TrySetResult();
+        return await _next.Reader.ReadAsync(cancellationToken);
+    }
+
+    internal bool TryAnswer(string requestId, InvocationAnswer answer)
+    {
+        var current = _current;
+        return current is not null && current.RequestId == requestId && current.TryAnswer(answer);
+    }
+
+    internal void ReportInitError(ReadOnlyMemory<byte> payload, string? errorType)
+    {
+        var answer = new InvocationAnswer(InvocationStatus.Error, payload, errorType);
+        var summary = ErrorSummary(answer);
+        EnqueuePlatformWork(() => WritePlatformLineAsync(null, "INIT_REPORT Status: error " + summary).AsTask(), afterQuietOutput: true);
+        _ready.TrySetException(new InstanceStartException($"the function failed to initialize: {summary}"));
+    }
+
+    protected override ValueTask OnDisposingAsync()
+    {
+        Services.RuntimeApi.Unregister(this);
+        _next.Writer.TryComplete();
+        _ready.TrySetException(new InstanceStartException("the instance was stopped"));
+        _ = _ready.Task.Exception; // observed
+        return ValueTask.CompletedTask;
+    }
+
+    internal static byte[] ErrorJson(string message, string type)
+        => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["errorMessage"] = message, ["errorType"] = type });
+
+    /// <summary>"Type: message" from an error body the runtime posted (which may not be JSON at all).</summary>
+    internal static string ErrorSummary(InvocationAnswer answer)
+    {
+        string? message = null;
+        string? type = answer.ErrorType;
+        try
+        {
+            using var document = JsonDocument.Parse(answer.Payload);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                if (document.RootElement.TryGetProperty("errorMessage", out var m) && m.ValueKind == JsonValueKind.String)
+                {
+                    message = m.GetString();
+                }
+
+                if (document.RootElement.TryGetProperty("errorType", out var t) && t.ValueKind == JsonValueKind.String)
+                {
+                    type = t.GetString();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            message = Encoding.UTF8.GetString(answer.Payload.Span[..Math.Min(answer.Payload.Length, 1024)]);
+        }
+
+        return $"{type ?? "Error"}: {message ?? "(no message)"}";
+    }
+}

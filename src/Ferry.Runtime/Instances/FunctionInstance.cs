@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Ferry.Manifest;
+using Ferry.Runtime.Sandbox;
+using Ferry.Store;
+
+namespace Ferry.Runtime.Instances;
+
+/// <summary>
+/// One running copy of a function revision: a sandboxed process plus the bookkeeping the pool needs. Its output is
+/// captured line by line into the log pipeline, attributed to the request it is serving (or served last).
+/// </summary>
+public abstract class FunctionInstance : IAsyncDisposable
+{
+    private ISandboxedProcess? _process;
+    private Task _outputPump = Task.CompletedTask;
+    private volatile string? _currentRequestId;
+    private int _disposed;
+
+    protected FunctionInstance(FunctionRevision function, InstanceServices services)
+    {
+        Function = function;
+        Services = services;
+        Id = "i-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+    }
+
+    public FunctionRevision Function { get; }
+
+    /// <summary>Unique id; names the cgroup and appears in logs.</summary>
+    public string Id { get; }
+
+    protected InstanceServices Services { get; }
+
+    /// <summary>How many requests this instance serves at once.</summary>
+    public abstract int Capacity { get; }
+
+    /// <summary>Completes when the process has exited (crash, kill, or normal exit).</summary>
+    public Task Exited => _process?.Exited ?? Task.CompletedTask;
+
+    public bool IsAlive => _process is not null && !_process.Exited.IsCompleted && Volatile.Read(ref _disposed) == 0;
+
+    /// <summary>Requests currently served; guarded by the owning pool's lock.</summary>
+    internal int InFlight { get; set; }
+
+    /// <summary>When the last request ended (or the instance became ready); guarded by the pool's lock.</summary>
+    internal DateTimeOffset IdleSince { get; set; }
+
+    /// <summary>Whether a request has been served yet: the first one is the cold start. Guarded by the pool's lock.</summary>
+    internal bool HasServed { get; set; }
+
+    /// <summary>Starts the process and returns once it is ready to serve, or throws <see cref="InstanceStartException"/>.</summary>
+    public abstract Task StartAsync(CancellationToken cancellationToken);
+
+    protected ISandboxedProcess Process => _process ?? throw new InvalidOperationException("The instance has not been started.");
+
+    protected async Task LaunchAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken cancellationToken)
+    {
+        var environment = BaseEnvironment();
+        foreach (var (key, value) in Function.Function.Environment)
+        {
+            environment[key] = value;
+        }
+
+        foreach (var (key, value) in extraEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        var spec = new SandboxSpec
+        {
+            InstanceId = Id,
+            CodeDirectory = Function.CodeDirectory,
+            RuntimeDirectory = Services.Options.RuntimeDirectory,
+            Command = command,
+            Environment = environment,
+            MemoryMb = Function.Function.MemorySize,
+        };
+
+        try
+        {
+            _process = await Services.Sandbox.StartAsync(spec, cancellationToken);
+        }
+        catch (SandboxStartException ex)
+        {
+            throw new InstanceStartException($"could not start the sandbox: {ex.Message}", ex);
+        }
+
+        _outputPump = Task.Run(PumpOutputAsync, CancellationToken.None);
+        await WritePlatformLineAsync(null, $"INIT_START Runtime: {Function.Function.Runtime} Instance: {Id} Revision: {Function.RevisionNumber}");
+    }
+
+    /// <summary>The environment every instance gets before the app's own variables (which may override them).</summary>
+    private Dictionary<string, string> BaseEnvironment() => new(StringComparer.Ordinal)
+    {
+        ["PATH"] = "/usr/local/bin:/usr/bin:/bin",
+        ["LANG"] = "C.UTF-8",
+        ["HOME"] = SandboxPaths.Tmp,
+        ["TMPDIR"] = SandboxPaths.Tmp,
+        ["TZ"] = "UTC",
+        ["LAMBDA_TASK_ROOT"] = SandboxPaths.Code,
+        ["LAMBDA_RUNTIME_DIR"] = SandboxPaths.Runtime,
+        ["AWS_REGION"] = Function.Region,
+        ["AWS_DEFAULT_REGION"] = Function.Region,
+        ["AWS_LAMBDA_FUNCTION_NAME"] = Function.QualifiedName,
+        ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = Function.Function.MemorySize.ToString(CultureInfo.InvariantCulture),
+        ["AWS_LAMBDA_FUNCTION_VERSION"] = Function.RevisionNumber.ToString(CultureInfo.InvariantCulture),
+        ["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + Function.QualifiedName,
+        ["AWS_LAMBDA_LOG_STREAM_NAME"] = Id,
+        ["FERRY_SERVICE"] = Function.Service,
+        ["FERRY_STAGE"] = Function.Stage,
+        ["FERRY_FUNCTION"] = Function.Name,
+    };
+
+    /// <summary>Sets the request id later output lines are attributed to.</summary>
+    protected void AttributeOutputTo(string? requestId) => _currentRequestId = requestId;
+
+    private async Task PumpOutputAsync()
+    {
+        var reader = Process.Output;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var line))
+            {
+                Interlocked.Exchange(ref _lastOutputTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
+                await Services.Logs.WriteAsync(Function, _currentRequestId, Id, line.IsStderr ? LogStream.Stderr : LogStream.Stdout, line.Text, line.Time);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs platform-line writes one after another, off the request path. END/REPORT wait until the process's output
+    /// has been quiet for a moment, so the lines a handler printed just before answering land before its END line
+    /// without delaying the answer itself.
+    /// </summary>
+    protected void EnqueuePlatformWork(Func<Task> work, bool afterQuietOutput)
+    {
+        lock (_platformGate)
+        {
+            var previous = _platformChain;
+            _platformChain = Task.Run(async () =>
+            {
+                await previous;
+                if (afterQuietOutput)
+                {
+                    await WaitForQuietOutputAsync();
+                }
+
+                await work();
+            });
+        }
+    }
+
+    private readonly Lock _platformGate = new();
+    private Task _platformChain = Task.CompletedTask;
+    private long _lastOutputTimestamp;
+
+    private async Task WaitForQuietOutputAsync()
+    {
+        var quiet = TimeSpan.FromMilliseconds(3);
+        var giveUpAt = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 20; // 50 ms
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastOutputTimestamp)) < quiet
+               && System.Diagnostics.Stopwatch.GetTimestamp() < giveUpAt)
+        {
+            await Task.Delay(2);
+        }
+    }
+
+    protected ValueTask WritePlatformLineAsync(string? requestId, string message)
+        => Services.Logs.WriteAsync(Function, requestId, Id, LogStream.Platform, message, Services.Time.GetUtcNow());
+
+    /// <summary>END and REPORT lines and the metering record of one finished request.</summary>
+    protected async Task ReportAsync(string requestId, DateTimeOffset start, TimeSpan duration, InvocationStatus status, string? error, bool coldStart, bool writeLines)
+    {
+        var durationMs = duration.TotalMilliseconds;
+        var billedMs = BilledDuration.Milliseconds(duration);
+        var peak = _process?.PeakMemoryBytes();
+        int? maxMemoryMb = peak is null ? null : (int)Math.Ceiling(peak.Value / (1024.0 * 1024.0));
+
+        if (writeLines)
+        {
+            if (error is not null && status is InvocationStatus.Crash or InvocationStatus.Timeout)
+            {
+                await WritePlatformLineAsync(requestId, $"{requestId} {error}");
+            }
+
+            await WritePlatformLineAsync(requestId, $"END RequestId: {requestId}");
+            var report = string.Create(CultureInfo.InvariantCulture,
+                $"REPORT RequestId: {requestId}\tDuration: {durationMs:F2} ms\tBilled Duration: {billedMs} ms\tMemory Size: {Function.Function.MemorySize} MB\tMax Memory Used: {(maxMemoryMb is null ? "n/a" : maxMemoryMb + " MB")}");
+            if (coldStart)
+            {
+                report += "\tCold Start: true";
+            }
+
+            if (status != InvocationStatus.Success)
+            {
+                report += "\tStatus: " + status;
+            }
+
+            await WritePlatformLineAsync(requestId, report);
+        }
+
+        Services.Invocations.Record(new InvocationRecord(
+            requestId, Function.Tenant, Function.AppStageId, Function.RevisionId, Function.Name, start,
+            durationMs, billedMs, Function.Function.MemorySize, maxMemoryMb, status, coldStart, error));
+    }
+
+    /// <summary>Stops the process (and everything it started) now.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.KillAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await OnDisposingAsync();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            await _outputPump;
+        }
+
+        Task chain;
+        lock (_platformGate)
+        {
+            chain = _platformChain;
+        }
+
+        await chain;
+
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual ValueTask OnDisposingAsync() => ValueTask.CompletedTask;
+
+    public override string ToString() => $"{Function} {Id}";
+}
+
+/// <summary>Billing granularity: like Lambda, rounded up to the next millisecond, at least 1 ms.</summary>
+public static class BilledDuration
+{
+    public static long Milliseconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalMilliseconds));
+}

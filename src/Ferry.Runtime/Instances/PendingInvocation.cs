@@ -1,0 +1,22 @@
+using Ferry.Store;
+
+namespace Ferry.Runtime.Instances;
+
+/// <summary>An event waiting to be taken by an instance's <c>/next</c> call, and then its answer.</summary>
+internal sealed class PendingInvocation(string requestId, ReadOnlyMemory<byte> payload, DateTimeOffset deadline, string functionArn, string traceId)
+{
+    private readonly TaskCompletionSource<InvocationAnswer> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string RequestId { get; } = requestId;
+    public ReadOnlyMemory<byte> Payload { get; } = payload;
+    public DateTimeOffset Deadline { get; } = deadline;
+    public string FunctionArn { get; } = functionArn;
+    public string TraceId { get; } = traceId;
+
+    public Task<InvocationAnswer> Answer => _answer.Task;
+
+    public bool TryAnswer(InvocationAnswer answer) => _answer.TrySetResult(answer);
+}
+
+/// <summary>What the runtime posted for an invocation: a response, or an error with its type.</summary>
+internal sealed record InvocationAnswer(InvocationStatus Status, ReadOnlyMemory<byte> Payload, string? ErrorType);

@@ -1,0 +1,383 @@
+using System.Globalization;
+using Ferry.Manifest;
+using Ferry.Runtime.Instances;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Runtime.Pooling;
+
+/// <summary>
+/// The instances of one function revision. Requests take a free instance slot; when there is none, they wait in a
+/// bounded FIFO queue while the pool starts instances (up to the maximum) in parallel. Instances idle past the idle
+/// timeout are stopped (scale to zero); crashed ones are dropped and replaced on demand.
+/// </summary>
+public sealed partial class InstancePool : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly List<FunctionInstance> _instances = [];
+    private readonly LinkedList<Waiter> _waiters = new();
+    private readonly InstanceServices _services;
+    private readonly Func<FunctionRevision, InstanceServices, FunctionInstance> _createInstance;
+    private readonly ILogger<InstancePool> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _reaper;
+    private int _starting;
+    private bool _draining;
+
+    public InstancePool(FunctionRevision function, InstanceServices services,
+        Func<FunctionRevision, InstanceServices, FunctionInstance>? createInstance = null)
+    {
+        Function = function;
+        _services = services;
+        _createInstance = createInstance ?? CreateInstance;
+        _logger = services.LoggerFactory.CreateLogger<InstancePool>();
+        _reaper = Task.Run(ReapIdleLoopAsync);
+    }
+
+    public FunctionRevision Function { get; }
+
+    public int InstanceCount
+    {
+        get { lock (_gate) { return _instances.Count; } }
+    }
+
+    public int QueueLength
+    {
+        get { lock (_gate) { return _waiters.Count; } }
+    }
+
+    private RuntimeOptions Options => _services.Options;
+
+    private static FunctionInstance CreateInstance(FunctionRevision function, InstanceServices services)
+        => function.Function.Kind == FunctionKind.Web
+            ? new WebFunctionInstance(function, services)
+            : new EventFunctionInstance(function, services);
+
+    /// <summary>
+    /// A slot on a ready instance. Throws <see cref="InstanceQueueFullException"/> when too many requests already wait,
+    /// <see cref="InstanceStartException"/> when the instance started for this request failed, and
+    /// <see cref="InstanceUnavailableException"/> when no slot freed up in time.
+    /// </summary>
+    public async Task<InstanceLease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        Waiter waiter;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+            var free = FindFreeInstance();
+            if (free is not null)
+            {
+                return TakeSlot(free);
+            }
+
+            if (_waiters.Count >= Options.QueueCapacityPerFunction)
+            {
+                throw new InstanceQueueFullException(Function, Options.QueueCapacityPerFunction);
+            }
+
+            waiter = new Waiter();
+            waiter.Node = _waiters.AddLast(waiter);
+            StartInstancesIfNeeded();
+        }
+
+        var patience = Options.StartTimeout + TimeSpan.FromSeconds(Function.Function.Timeout) + TimeSpan.FromSeconds(5);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(patience);
+        await using var registration = timeout.Token.Register(() => Abandon(waiter));
+        try
+        {
+            return await waiter.Task;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InstanceUnavailableException(string.Create(CultureInfo.InvariantCulture,
+                $"no instance of {Function.Name} became free within {patience.TotalSeconds:0} s"));
+        }
+    }
+
+    /// <summary>Invokes an event function once: takes an instance, sends the event, gives the instance back.</summary>
+    public async Task<InvocationResult> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        using var lease = await AcquireAsync(cancellationToken);
+        var instance = (EventFunctionInstance)lease.Instance;
+        return await instance.InvokeAsync(requestId, payload, lease.ColdStart);
+    }
+
+    private FunctionInstance? FindFreeInstance()
+    {
+        FunctionInstance? best = null;
+        foreach (var instance in _instances)
+        {
+            // Prefer the busiest instance that still has room: keeps the others idle so they can be reaped.
+            if (instance.IsAlive && instance.InFlight < instance.Capacity && (best is null || instance.InFlight > best.InFlight))
+            {
+                best = instance;
+            }
+        }
+
+        return best;
+    }
+
+    private InstanceLease TakeSlot(FunctionInstance instance)
+    {
+        instance.InFlight++;
+        var cold = !instance.HasServed;
+        instance.HasServed = true;
+        return new InstanceLease(this, instance, cold);
+    }
+
+    /// <summary>Starts as many instances as waiting requests need, within the maximum. Caller holds the lock.</summary>
+    private void StartInstancesIfNeeded()
+    {
+        while (_waiters.Count > _starting * CapacityPerInstance() && _instances.Count + _starting < Options.MaxInstancesPerFunction && !_draining)
+        {
+            _starting++;
+            _ = StartInstanceAsync();
+        }
+    }
+
+    private int CapacityPerInstance() => Function.Function.Kind == FunctionKind.Web ? Options.WebConcurrencyPerInstance : 1;
+
+    private async Task StartInstanceAsync()
+    {
+        var instance = _createInstance(Function, _services);
+        try
+        {
+            await instance.StartAsync(_stopping.Token);
+        }
+        catch (Exception ex)
+        {
+            LogStartFailed(ex, Function.ToString(), instance.Id);
+            await instance.DisposeAsync();
+            var error = ex as InstanceStartException ?? new InstanceStartException($"the instance failed to start: {ex.Message}", ex);
+            lock (_gate)
+            {
+                _starting--;
+                // One failed start fails one waiting request (the oldest); the others keep their place and get a fresh attempt.
+                if (_waiters.First is { } oldest)
+                {
+                    _waiters.RemoveFirst();
+                    oldest.Value.Node = null;
+                    oldest.Value.TrySetException(error);
+                }
+
+                StartInstancesIfNeeded();
+            }
+
+            return;
+        }
+
+        lock (_gate)
+        {
+            _starting--;
+            if (_stopping.IsCancellationRequested)
+            {
+                _ = instance.DisposeAsync().AsTask();
+                return;
+            }
+
+            instance.IdleSince = _services.Time.GetUtcNow();
+            _instances.Add(instance);
+            HandOutSlots(instance);
+        }
+
+        LogInstanceStarted(Function.ToString(), instance.Id);
+        _ = WatchForExitAsync(instance);
+    }
+
+    /// <summary>Gives free slots of <paramref name="instance"/> to waiting requests, oldest first. Caller holds the lock.</summary>
+    private void HandOutSlots(FunctionInstance instance)
+    {
+        while (instance.IsAlive && instance.InFlight < instance.Capacity && _waiters.First is { } first)
+        {
+            _waiters.RemoveFirst();
+            first.Value.Node = null;
+            var lease = TakeSlot(instance);
+            if (!first.Value.TrySetResult(lease))
+            {
+                instance.InFlight--;
+            }
+        }
+    }
+
+    private async Task WatchForExitAsync(FunctionInstance instance)
+    {
+        await instance.Exited;
+        lock (_gate)
+        {
+            _instances.Remove(instance);
+            StartInstancesIfNeeded();
+        }
+
+        await instance.DisposeAsync();
+    }
+
+    internal void Release(FunctionInstance instance)
+    {
+        lock (_gate)
+        {
+            instance.InFlight--;
+            instance.IdleSince = _services.Time.GetUtcNow();
+            if (instance.IsAlive)
+            {
+                HandOutSlots(instance);
+            }
+        }
+    }
+
+    private void Abandon(Waiter waiter)
+    {
+        lock (_gate)
+        {
+            if (waiter.Node is not null)
+            {
+                _waiters.Remove(waiter.Node);
+                waiter.Node = null;
+            }
+        }
+
+        waiter.TrySetCanceled();
+    }
+
+    private async Task ReapIdleLoopAsync()
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(Options.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        using var timer = new PeriodicTimer(period, _services.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                await ReapIdleAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Stops instances idle longer than the idle timeout (never one that is serving).</summary>
+    internal async Task ReapIdleAsync()
+    {
+        List<FunctionInstance> idle = [];
+        lock (_gate)
+        {
+            var now = _services.Time.GetUtcNow();
+            foreach (var instance in _instances)
+            {
+                if (instance.InFlight == 0 && now - instance.IdleSince >= Options.IdleTimeout)
+                {
+                    idle.Add(instance);
+                }
+            }
+
+            foreach (var instance in idle)
+            {
+                _instances.Remove(instance);
+            }
+        }
+
+        foreach (var instance in idle)
+        {
+            LogInstanceIdleStop(Function.ToString(), instance.Id);
+            await instance.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Retires the pool after its revision was replaced: requests already holding a slot finish (up to the function's
+    /// timeout), then every instance is stopped.
+    /// </summary>
+    public async Task DrainAsync()
+    {
+        lock (_gate)
+        {
+            _draining = true;
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Function.Function.Timeout) + TimeSpan.FromSeconds(1);
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_gate)
+            {
+                if (_waiters.Count == 0 && _starting == 0 && _instances.All(i => i.InFlight == 0))
+                {
+                    break;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<FunctionInstance> instances;
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _stopping.Cancel();
+            instances = [.. _instances];
+            _instances.Clear();
+            foreach (var waiter in _waiters)
+            {
+                waiter.TrySetException(new InstanceUnavailableException($"{Function.Name} is being stopped"));
+            }
+
+            _waiters.Clear();
+        }
+
+        await _reaper;
+        await Task.WhenAll(instances.Select(i => i.DisposeAsync().AsTask()));
+        _stopping.Dispose();
+    }
+
+    private sealed class Waiter : TaskCompletionSource<InstanceLease>
+    {
+        public Waiter() : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        {
+        }
+
+        public LinkedListNode<Waiter>? Node { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started instance {InstanceId} of {Function}")]
+    private partial void LogInstanceStarted(string function, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} of {Function} failed to start")]
+    private partial void LogStartFailed(Exception exception, string function, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping idle instance {InstanceId} of {Function}")]
+    private partial void LogInstanceIdleStop(string function, string instanceId);
+}
+
+/// <summary>A slot on an instance; disposing gives it back to the pool.</summary>
+public sealed class InstanceLease : IDisposable
+{
+    private InstancePool? _pool;
+
+    internal InstanceLease(InstancePool pool, FunctionInstance instance, bool coldStart)
+    {
+        _pool = pool;
+        Instance = instance;
+        ColdStart = coldStart;
+    }
+
+    public FunctionInstance Instance { get; }
+
+    /// <summary>True when this is the first request the instance serves.</summary>
+    public bool ColdStart { get; }
+
+    public void Dispose() => Interlocked.Exchange(ref _pool, null)?.Release(Instance);
+}
+
+/// <summary>Too many requests are already waiting for this function (503).</summary>
+public sealed class InstanceQueueFullException(FunctionRevision function, int capacity)
+    : Exception($"{function.Name} is at capacity: {capacity} requests are already waiting for an instance");
+
+/// <summary>No instance slot could be had in time, or the pool is stopping (503).</summary>
+public sealed class InstanceUnavailableException(string message) : Exception(message);

@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
+using Ferry.Runtime.Instances;
+using Ferry.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Runtime.RuntimeApi;
+
+/// <summary>
+/// Serves the AWS Lambda Runtime API to event-function instances on its own loopback listener, apart from the
+/// public gateway. Each instance gets its own address, <c>127.0.0.1:PORT/i/TOKEN</c>: Lambda runtime clients build
+/// their URLs as <c>"http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/…"</c>, so the path prefix tells instances
+/// apart without a port per instance, and an instance can only ever see its own invocations.
+/// </summary>
+public sealed partial class RuntimeApiHost : IAsyncDisposable
+{
+    private const string Version = "/2018-06-01/runtime";
+    private readonly ConcurrentDictionary<string, EventFunctionInstance> _instances = new(StringComparer.Ordinal);
+    private readonly RuntimeOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<RuntimeApiHost> _logger;
+    private WebApplication? _app;
+
+    public RuntimeApiHost(RuntimeOptions options, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<RuntimeApiHost>();
+    }
+
+    /// <summary>host:port of the listener once started.</summary>
+    public string Authority { get; private set; } = "";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, 0);
+            kestrel.Limits.MaxRequestBodySize = _options.MaxPayloadBytes + 64 * 1024;
+            kestrel.AddServerHeader = false;
+        });
+
+        var app = builder.Build();
+        MapEndpoints(app);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Authority = new Uri(address).Authority;
+        _app = app;
+        LogListening(Authority);
+    }
+
+    internal void Register(EventFunctionInstance instance) => _instances[instance.Token] = instance;
+
+    internal void Unregister(EventFunctionInstance instance) => _instances.TryRemove(instance.Token, out _);
+
+    /// <summary>The value of <c>AWS_LAMBDA_RUNTIME_API</c> for an instance.</summary>
+    internal string AddressFor(EventFunctionInstance instance) => $"{Authority}/i/{instance.Token}";
+
+    private void MapEndpoints(IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/i/{token}" + Version);
+        api.MapGet("/invocation/next", NextAsync);
+        api.MapPost("/invocation/{requestId}/response", (string token, string requestId, HttpContext context)
+            => AnswerAsync(token, requestId, InvocationStatus.Success, context));
+        api.MapPost("/invocation/{requestId}/error", (string token, string requestId, HttpContext context)
+            => AnswerAsync(token, requestId, InvocationStatus.Error, context));
+        api.MapPost("/init/error", InitErrorAsync);
+        app.MapFallback((HttpContext context) => Error(context, StatusCodes.Status404NotFound, "InvalidRequestException", "Unknown Runtime API path"));
+    }
+
+    private async Task NextAsync(string token, HttpContext context)
+    {
+        if (!_instances.TryGetValue(token, out var instance))
+        {
+            await Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
+            return;
+        }
+
+        PendingInvocation invocation;
+        try
+        {
+            invocation = await instance.NextAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await Error(context, StatusCodes.Status410Gone, "InstanceStopped", "This instance is being stopped");
+            }
+
+            return;
+        }
+
+        var headers = context.Response.Headers;
+        headers["Lambda-Runtime-Aws-Request-Id"] = invocation.RequestId;
+        headers["Lambda-Runtime-Deadline-Ms"] = invocation.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        headers["Lambda-Runtime-Invoked-Function-Arn"] = invocation.FunctionArn;
+        headers["Lambda-Runtime-Trace-Id"] = invocation.TraceId;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = invocation.Payload.Length;
+        await context.Response.Body.WriteAsync(invocation.Payload, context.RequestAborted);
+    }
+
+    private async Task AnswerAsync(string token, string requestId, InvocationStatus status, HttpContext context)
+    {
+        if (!_instances.TryGetValue(token, out var instance))
+        {
+            await Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
+            return;
+        }
+
+        var body = await ReadBodyAsync(context);
+        if (body is null)
+        {
+            var message = string.Create(CultureInfo.InvariantCulture, $"Response payload size exceeded the limit of {_options.MaxPayloadBytes} bytes");
+            instance.TryAnswer(requestId, new InvocationAnswer(InvocationStatus.Error,
+                EventFunctionInstance.ErrorJson(message, "Function.ResponseSizeTooLarge"), "Function.ResponseSizeTooLarge"));
+            await Error(context, StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge", message);
+            return;
+        }
+
+        var errorType = status == InvocationStatus.Error ? ErrorTypeHeader(context) : null;
+        if (!instance.TryAnswer(requestId, new InvocationAnswer(status, body, errorType)))
+        {
+            await Error(context, StatusCodes.Status400BadRequest, "InvalidRequestIDException", $"No invocation {requestId} is in progress on this instance");
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["status"] = "OK" });
+    }
+
+    private async Task InitErrorAsync(string token, HttpContext context)
+    {
+        if (!_instances.TryGetValue(token, out var instance))
+        {
+            await Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
+            return;
+        }
+
+        var body = await ReadBodyAsync(context) ?? EventFunctionInstance.ErrorJson("init error body too large", "Runtime.Unknown");
+        instance.ReportInitError(body, ErrorTypeHeader(context));
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["status"] = "OK" });
+    }
+
+    private static string? ErrorTypeHeader(HttpContext context)
+        => context.Request.Headers.TryGetValue("Lambda-Runtime-Function-Error-Type", out var value) ? value.ToString() : null;
+
+    /// <summary>The body, or null when it is larger than the payload limit.</summary>
+    private async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > _options.MaxPayloadBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        try
+        {
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > _options.MaxPayloadBytes)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            return null;
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Task Error(HttpContext context, int status, string type, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["errorType"] = type, ["errorMessage"] = message });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lambda Runtime API listening on {Authority}")]
+    private partial void LogListening(string authority);
+}

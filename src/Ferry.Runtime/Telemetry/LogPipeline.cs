@@ -1,0 +1,218 @@
+using System.Threading.Channels;
+using Ferry.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Runtime.Telemetry;
+
+/// <summary>
+/// Takes log lines from instances without blocking them, writes them to the store in batches, and then hands the
+/// stored lines (with their ids) to live subscribers. A line is published only after it is stored, so a
+/// subscriber that resumes "after id N" never misses or repeats a line.
+/// </summary>
+public sealed partial class LogPipeline : IAsyncDisposable
+{
+    private const int MaxBatch = 500;
+    private const int MaxMessageChars = 64 * 1024;
+
+    private readonly IFerryStore _store;
+    private readonly ILogger<LogPipeline> _logger;
+    private readonly Channel<NewLogEntry> _pending = Channel.CreateBounded<NewLogEntry>(
+        new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Task _writer;
+    private readonly Lock _subscribersGate = new();
+    private readonly List<LogSubscription> _subscribers = [];
+
+    public LogPipeline(IFerryStore store, ILogger<LogPipeline> logger)
+    {
+        _store = store;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Queues a line; waits only when 100k lines are already waiting (back-pressure on the instance's output pump).</summary>
+    public ValueTask WriteAsync(FunctionRevision function, string? requestId, string instanceId, LogStream stream, string message, DateTimeOffset time)
+    {
+        if (message.Length > MaxMessageChars)
+        {
+            message = string.Concat(message.AsSpan(0, MaxMessageChars), " …[truncated]");
+        }
+
+        var entry = new NewLogEntry(function.AppStageId, function.RevisionId, function.Name, requestId, instanceId, time, stream, message);
+        return _pending.Writer.TryWrite(entry) ? ValueTask.CompletedTask : _pending.Writer.WriteAsync(entry);
+    }
+
+    /// <summary>Lines of one app stage as they are stored. Dispose the subscription to stop.</summary>
+    public LogSubscription Subscribe(long appStageId, string? function)
+    {
+        var subscription = new LogSubscription(this, appStageId, function);
+        lock (_subscribersGate)
+        {
+            _subscribers.Add(subscription);
+        }
+
+        return subscription;
+    }
+
+    internal void Unsubscribe(LogSubscription subscription)
+    {
+        lock (_subscribersGate)
+        {
+            _subscribers.Remove(subscription);
+        }
+    }
+
+    /// <summary>Waits until every line written before this call is stored (tests, shutdown).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_flushGate)
+        {
+            _flushWaiters.Add(marker);
+        }
+
+        _pending.Writer.TryWrite(FlushMarker);
+        await marker.Task.WaitAsync(cancellationToken);
+    }
+
+    private static readonly NewLogEntry FlushMarker = new(0, 0, "", null, "", default, LogStream.Platform, "");
+    private readonly Lock _flushGate = new();
+    private readonly List<TaskCompletionSource> _flushWaiters = [];
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<NewLogEntry>(MaxBatch);
+        var reader = _pending.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            var flushRequested = false;
+            while (batch.Count < MaxBatch && reader.TryRead(out var entry))
+            {
+                if (ReferenceEquals(entry, FlushMarker))
+                {
+                    flushRequested = true;
+                    continue;
+                }
+
+                batch.Add(entry);
+            }
+
+            if (batch.Count > 0)
+            {
+                await StoreAndPublishAsync(batch);
+                batch.Clear();
+            }
+
+            if (flushRequested)
+            {
+                CompleteFlushWaiters();
+            }
+        }
+
+        CompleteFlushWaiters();
+    }
+
+    private void CompleteFlushWaiters()
+    {
+        lock (_flushGate)
+        {
+            foreach (var waiter in _flushWaiters)
+            {
+                waiter.TrySetResult();
+            }
+
+            _flushWaiters.Clear();
+        }
+    }
+
+    private async Task StoreAndPublishAsync(List<NewLogEntry> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var stored = await _store.AppendLogsAsync(batch.ToArray(), CancellationToken.None);
+                Publish(stored);
+                return;
+            }
+            catch (Exception ex) when (attempt < 5)
+            {
+                LogStoreRetry(ex, batch.Count, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+            catch (Exception ex)
+            {
+                LogStoreFailed(ex, batch.Count);
+                return;
+            }
+        }
+    }
+
+    private void Publish(IReadOnlyList<LogEntry> stored)
+    {
+        LogSubscription[] subscribers;
+        lock (_subscribersGate)
+        {
+            if (_subscribers.Count == 0)
+            {
+                return;
+            }
+
+            subscribers = [.. _subscribers];
+        }
+
+        foreach (var entry in stored)
+        {
+            foreach (var subscriber in subscribers)
+            {
+                subscriber.Offer(entry);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _writer;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} log lines failed (attempt {Attempt}); retrying")]
+    private partial void LogStoreRetry(Exception exception, int count, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} log lines failed; they are lost")]
+    private partial void LogStoreFailed(Exception exception, int count);
+}
+
+/// <summary>A live feed of stored log lines of one app stage (optionally one function).</summary>
+public sealed class LogSubscription : IDisposable
+{
+    private readonly LogPipeline _pipeline;
+    private readonly long _appStageId;
+    private readonly string? _function;
+
+    // Bounded: a reader that stops reading loses its oldest lines rather than growing the server's memory.
+    private readonly Channel<LogEntry> _entries = Channel.CreateBounded<LogEntry>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    internal LogSubscription(LogPipeline pipeline, long appStageId, string? function)
+    {
+        _pipeline = pipeline;
+        _appStageId = appStageId;
+        _function = function;
+    }
+
+    public ChannelReader<LogEntry> Entries => _entries.Reader;
+
+    internal void Offer(LogEntry entry)
+    {
+        if (entry.AppStageId == _appStageId && (_function is null || entry.Function == _function))
+        {
+            _entries.Writer.TryWrite(entry);
+        }
+    }
+
+    public void Dispose()
+    {
+        _pipeline.Unsubscribe(this);
+        _entries.Writer.TryComplete();
+    }
+}
