@@ -1,0 +1,436 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Ferry.Store;
+
+/// <summary>
+/// <see cref="IFerryStore"/> on a single SQLite file (Microsoft.Data.Sqlite, no ORM). Every operation opens its own
+/// pooled connection, so the store is safe to call concurrently; the database runs in WAL mode (readers never wait
+/// for the writer), with foreign keys enforced and a busy timeout so concurrent writers queue instead of failing.
+/// Times are stored as UTC unix milliseconds; sub-millisecond precision is dropped.
+/// Call <see cref="InitializeAsync"/> once before anything else.
+/// </summary>
+public sealed class SqliteFerryStore : IFerryStore
+{
+    private const int BusyTimeoutMilliseconds = 30_000;
+    private const int MaxQueryLimit = 10_000;
+
+    private const string AppStageColumns = "id, tenant, service, stage, region, active_revision_id, created_at, updated_at";
+    private const string RevisionColumns = "id, app_stage_id, number, artifact_sha256, manifest_json, created_at";
+    private const string LogColumns = "id, app_stage_id, revision_id, function, request_id, instance_id, logged_at, stream, message";
+
+    private const string InvocationColumns =
+        "request_id, tenant, app_stage_id, revision_id, function, started_at, duration_ms, billed_duration_ms, " +
+        "memory_size_mb, max_memory_used_mb, status, cold_start, error";
+
+    private readonly string _databasePath;
+    private readonly string _connectionString;
+    private readonly TimeProvider _timeProvider;
+
+    public SqliteFerryStore(string databasePath)
+        : this(databasePath, TimeProvider.System)
+    {
+    }
+
+    /// <param name="databasePath">The database file; it and its folder are created when missing.</param>
+    /// <param name="timeProvider">Clock for created/updated timestamps.</param>
+    public SqliteFerryStore(string databasePath, TimeProvider timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _databasePath = Path.GetFullPath(databasePath);
+        _timeProvider = timeProvider;
+        Directory.CreateDirectory(Path.GetDirectoryName(_databasePath)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = BusyTimeoutMilliseconds / 1000,
+        }.ToString();
+    }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await SqliteSchema.MigrateAsync(connection, _databasePath, cancellationToken);
+    }
+
+    public async Task<AppStage?> FindAppStageAsync(
+        string tenant, string service, string stage, string region, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+                $"SELECT {AppStageColumns} FROM app_stages " +
+                "WHERE tenant = $tenant AND service = $service AND stage = $stage AND region = $region;")
+            .With("$tenant", tenant).With("$service", service).With("$stage", stage).With("$region", region);
+        return await ReadSingleAsync(command, ReadAppStage, cancellationToken);
+    }
+
+    public async Task<AppStage?> GetAppStageAsync(long appStageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command($"SELECT {AppStageColumns} FROM app_stages WHERE id = $id;")
+            .With("$id", appStageId);
+        return await ReadSingleAsync(command, ReadAppStage, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AppStage>> ListAppStagesAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+                $"SELECT {AppStageColumns} FROM app_stages WHERE $tenant IS NULL OR tenant = $tenant " +
+                "ORDER BY service, stage, region, tenant;")
+            .With("$tenant", tenant);
+        return await ReadAllAsync(command, ReadAppStage, cancellationToken);
+    }
+
+    public async Task<(AppStage AppStage, Revision Revision)> AddRevisionAsync(
+        string tenant, string service, string stage, string region,
+        string artifactSha256, string manifestJson, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        await using var connection = await OpenAsync(cancellationToken);
+        // deferred: false issues BEGIN IMMEDIATE: the write lock is taken up front, so two concurrent deploys of
+        // one app stage serialize here instead of both reading the same highest revision number.
+        await using var transaction = connection.BeginTransaction(deferred: false);
+
+        await using (var ensure = connection.Command(
+                         "INSERT INTO app_stages (tenant, service, stage, region, created_at, updated_at) " +
+                         "VALUES ($tenant, $service, $stage, $region, $now, $now) " +
+                         "ON CONFLICT (tenant, service, stage, region) DO NOTHING;", transaction)
+                     .With("$tenant", tenant).With("$service", service).With("$stage", stage).With("$region", region)
+                     .With("$now", now))
+        {
+            await ensure.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long appStageId;
+        await using (var find = connection.Command(
+                         "SELECT id FROM app_stages WHERE tenant = $tenant AND service = $service AND stage = $stage AND region = $region;",
+                         transaction)
+                     .With("$tenant", tenant).With("$service", service).With("$stage", stage).With("$region", region))
+        {
+            appStageId = (long)(await find.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        Revision revision;
+        await using (var insert = connection.Command(
+                         "INSERT INTO revisions (app_stage_id, number, artifact_sha256, manifest_json, created_at) " +
+                         "VALUES ($appStageId, (SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE app_stage_id = $appStageId), " +
+                         $"$artifact, $manifest, $now) RETURNING {RevisionColumns};", transaction)
+                     .With("$appStageId", appStageId).With("$artifact", artifactSha256).With("$manifest", manifestJson)
+                     .With("$now", now))
+        {
+            revision = (await ReadSingleAsync(insert, ReadRevision, cancellationToken))!;
+        }
+
+        AppStage appStage;
+        await using (var activate = connection.Command(
+                         "UPDATE app_stages SET active_revision_id = $revisionId, updated_at = $now WHERE id = $appStageId " +
+                         $"RETURNING {AppStageColumns};", transaction)
+                     .With("$revisionId", revision.Id).With("$now", now).With("$appStageId", appStageId))
+        {
+            appStage = (await ReadSingleAsync(activate, ReadAppStage, cancellationToken))!;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return (appStage, revision);
+    }
+
+    public async Task SetActiveRevisionAsync(long appStageId, long revisionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+                "UPDATE app_stages SET active_revision_id = $revisionId, updated_at = $now " +
+                "WHERE id = $appStageId AND EXISTS (SELECT 1 FROM revisions WHERE id = $revisionId AND app_stage_id = $appStageId);")
+            .With("$revisionId", revisionId).With("$appStageId", appStageId).With("$now", Now());
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+        {
+            return;
+        }
+
+        await using var exists = connection.Command("SELECT COUNT(*) FROM app_stages WHERE id = $id;").With("$id", appStageId);
+        throw (long)(await exists.ExecuteScalarAsync(cancellationToken))! == 0
+            ? new KeyNotFoundException($"App stage {appStageId} does not exist.")
+            : new KeyNotFoundException($"Revision {revisionId} does not exist or is not a revision of app stage {appStageId}.");
+    }
+
+    public async Task<Revision?> GetRevisionAsync(long revisionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command($"SELECT {RevisionColumns} FROM revisions WHERE id = $id;")
+            .With("$id", revisionId);
+        return await ReadSingleAsync(command, ReadRevision, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Revision>> ListRevisionsAsync(long appStageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+                $"SELECT {RevisionColumns} FROM revisions WHERE app_stage_id = $appStageId ORDER BY number DESC;")
+            .With("$appStageId", appStageId);
+        return await ReadAllAsync(command, ReadRevision, cancellationToken);
+    }
+
+    public async Task<bool> DeleteAppStageAsync(long appStageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // One statement is one transaction; foreign keys cascade to revisions, logs and invocations.
+        await using var command = connection.Command("DELETE FROM app_stages WHERE id = $id;").With("$id", appStageId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<IReadOnlyList<LogEntry>> AppendLogsAsync(IReadOnlyList<NewLogEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var insert = connection.Command(
+            "INSERT INTO logs (app_stage_id, revision_id, function, request_id, instance_id, logged_at, stream, message) " +
+            "VALUES ($appStageId, $revisionId, $function, $requestId, $instanceId, $loggedAt, $stream, $message) RETURNING id;",
+            transaction);
+        var appStageId = insert.Parameters.Add("$appStageId", SqliteType.Integer);
+        var revisionId = insert.Parameters.Add("$revisionId", SqliteType.Integer);
+        var function = insert.Parameters.Add("$function", SqliteType.Text);
+        var requestId = insert.Parameters.Add("$requestId", SqliteType.Text);
+        var instanceId = insert.Parameters.Add("$instanceId", SqliteType.Text);
+        var loggedAt = insert.Parameters.Add("$loggedAt", SqliteType.Integer);
+        var stream = insert.Parameters.Add("$stream", SqliteType.Text);
+        var message = insert.Parameters.Add("$message", SqliteType.Text);
+
+        var stored = new List<LogEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            appStageId.Value = entry.AppStageId;
+            revisionId.Value = entry.RevisionId;
+            function.Value = entry.Function;
+            requestId.Value = (object?)entry.RequestId ?? DBNull.Value;
+            instanceId.Value = entry.InstanceId;
+            loggedAt.Value = entry.Time.ToUnixMilliseconds();
+            stream.Value = entry.Stream.ToString();
+            message.Value = entry.Message;
+            var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            stored.Add(new LogEntry(
+                id, entry.AppStageId, entry.RevisionId, entry.Function, entry.RequestId, entry.InstanceId,
+                DateTimeOffset.FromUnixTimeMilliseconds(entry.Time.ToUnixMilliseconds()), entry.Stream, entry.Message));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return stored;
+    }
+
+    public async Task<IReadOnlyList<LogEntry>> QueryLogsAsync(LogQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new StringBuilder($"SELECT {LogColumns} FROM logs WHERE app_stage_id = $appStageId");
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.With("$appStageId", query.AppStageId);
+        if (query.Function is not null)
+        {
+            sql.Append(" AND function = $function");
+            command.With("$function", query.Function);
+        }
+
+        if (query.AfterId is { } afterId)
+        {
+            sql.Append(" AND id > $afterId");
+            command.With("$afterId", afterId);
+        }
+
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND logged_at >= $since");
+            command.With("$since", since.ToUnixMilliseconds());
+        }
+
+        if (!string.IsNullOrEmpty(query.Contains))
+        {
+            // LIKE is case-insensitive for ASCII letters; escape its wildcards so the needle is matched literally.
+            sql.Append(@" AND message LIKE $contains ESCAPE '\'");
+            command.With("$contains", "%" + EscapeLike(query.Contains) + "%");
+        }
+
+        sql.Append(" ORDER BY id LIMIT $limit;");
+        command.With("$limit", ClampLimit(query.Limit));
+        command.CommandText = sql.ToString();
+        return await ReadAllAsync(command, ReadLogEntry, cancellationToken);
+    }
+
+    public async Task RecordInvocationsAsync(IReadOnlyList<InvocationRecord> invocations, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invocations);
+        if (invocations.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var insert = connection.Command(
+            $"INSERT INTO invocations ({InvocationColumns}) VALUES ($requestId, $tenant, $appStageId, $revisionId, $function, " +
+            "$startedAt, $durationMs, $billedDurationMs, $memorySizeMb, $maxMemoryUsedMb, $status, $coldStart, $error);",
+            transaction);
+        var requestId = insert.Parameters.Add("$requestId", SqliteType.Text);
+        var tenant = insert.Parameters.Add("$tenant", SqliteType.Text);
+        var appStageId = insert.Parameters.Add("$appStageId", SqliteType.Integer);
+        var revisionId = insert.Parameters.Add("$revisionId", SqliteType.Integer);
+        var function = insert.Parameters.Add("$function", SqliteType.Text);
+        var startedAt = insert.Parameters.Add("$startedAt", SqliteType.Integer);
+        var durationMs = insert.Parameters.Add("$durationMs", SqliteType.Real);
+        var billedDurationMs = insert.Parameters.Add("$billedDurationMs", SqliteType.Integer);
+        var memorySizeMb = insert.Parameters.Add("$memorySizeMb", SqliteType.Integer);
+        var maxMemoryUsedMb = insert.Parameters.Add("$maxMemoryUsedMb", SqliteType.Integer);
+        var status = insert.Parameters.Add("$status", SqliteType.Text);
+        var coldStart = insert.Parameters.Add("$coldStart", SqliteType.Integer);
+        var error = insert.Parameters.Add("$error", SqliteType.Text);
+
+        foreach (var invocation in invocations)
+        {
+            requestId.Value = invocation.RequestId;
+            tenant.Value = invocation.Tenant;
+            appStageId.Value = invocation.AppStageId;
+            revisionId.Value = invocation.RevisionId;
+            function.Value = invocation.Function;
+            startedAt.Value = invocation.Start.ToUnixMilliseconds();
+            durationMs.Value = invocation.DurationMs;
+            billedDurationMs.Value = invocation.BilledDurationMs;
+            memorySizeMb.Value = invocation.MemorySizeMb;
+            maxMemoryUsedMb.Value = (object?)invocation.MaxMemoryUsedMb ?? DBNull.Value;
+            status.Value = invocation.Status.ToString();
+            coldStart.Value = invocation.ColdStart;
+            error.Value = (object?)invocation.Error ?? DBNull.Value;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<InvocationRecord>> QueryInvocationsAsync(
+        long appStageId, string? function, DateTimeOffset since, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+                $"SELECT {InvocationColumns} FROM invocations " +
+                "WHERE app_stage_id = $appStageId AND started_at >= $since AND ($function IS NULL OR function = $function) " +
+                "ORDER BY started_at DESC, id DESC LIMIT $limit;")
+            .With("$appStageId", appStageId).With("$since", since.ToUnixMilliseconds()).With("$function", function)
+            .With("$limit", ClampLimit(limit));
+        return await ReadAllAsync(command, ReadInvocation, cancellationToken);
+    }
+
+    public async Task<IReadOnlySet<string>> ListReferencedArtifactsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT DISTINCT artifact_sha256 FROM revisions;");
+        var hashes = await ReadAllAsync(command, reader => reader.GetString(0), cancellationToken);
+        return hashes.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Closes the pooled connections so the database file is released.</summary>
+    public ValueTask DisposeAsync()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var busyTimeout = connection.Command($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
+            await busyTimeout.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private long Now() => _timeProvider.GetUtcNow().ToUnixMilliseconds();
+
+    private static int ClampLimit(int limit) => Math.Clamp(limit, 1, MaxQueryLimit);
+
+    private static string EscapeLike(string needle) =>
+        needle.Replace(@"\", @"\\", StringComparison.Ordinal)
+            .Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal);
+
+    private static async Task<T?> ReadSingleAsync<T>(
+        SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? read(reader) : null;
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(
+        SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    private static AppStage ReadAppStage(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        Tenant: reader.GetString(1),
+        Service: reader.GetString(2),
+        Stage: reader.GetString(3),
+        Region: reader.GetString(4),
+        ActiveRevisionId: reader.IsDBNull(5) ? null : reader.GetInt64(5),
+        CreatedAt: reader.GetUnixMilliseconds(6),
+        UpdatedAt: reader.GetUnixMilliseconds(7));
+
+    private static Revision ReadRevision(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        AppStageId: reader.GetInt64(1),
+        Number: reader.GetInt32(2),
+        ArtifactSha256: reader.GetString(3),
+        ManifestJson: reader.GetString(4),
+        CreatedAt: reader.GetUnixMilliseconds(5));
+
+    private static LogEntry ReadLogEntry(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        AppStageId: reader.GetInt64(1),
+        RevisionId: reader.GetInt64(2),
+        Function: reader.GetString(3),
+        RequestId: reader.GetNullableString(4),
+        InstanceId: reader.GetString(5),
+        Time: reader.GetUnixMilliseconds(6),
+        Stream: reader.GetEnum<LogStream>(7),
+        Message: reader.GetString(8));
+
+    private static InvocationRecord ReadInvocation(SqliteDataReader reader) => new(
+        RequestId: reader.GetString(0),
+        Tenant: reader.GetString(1),
+        AppStageId: reader.GetInt64(2),
+        RevisionId: reader.GetInt64(3),
+        Function: reader.GetString(4),
+        Start: reader.GetUnixMilliseconds(5),
+        DurationMs: reader.GetDouble(6),
+        BilledDurationMs: reader.GetInt64(7),
+        MemorySizeMb: reader.GetInt32(8),
+        MaxMemoryUsedMb: reader.IsDBNull(9) ? null : reader.GetInt32(9),
+        Status: reader.GetEnum<InvocationStatus>(10),
+        ColdStart: reader.GetBoolean(11),
+        Error: reader.GetNullableString(12));
+}

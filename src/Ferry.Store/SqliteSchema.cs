@@ -1,0 +1,117 @@
+using Microsoft.Data.Sqlite;
+
+namespace Ferry.Store;
+
+/// <summary>
+/// The SQLite schema as an ordered list of migrations. <c>PRAGMA user_version</c> records how many have been
+/// applied; pending ones run in one transaction. Append new steps, never edit shipped ones.
+/// </summary>
+internal static class SqliteSchema
+{
+    /// <summary>Migration <c>n</c> (0-based) brings the schema from version <c>n</c> to <c>n + 1</c>.</summary>
+    public static IReadOnlyList<string> Migrations { get; } =
+    [
+        """
+        CREATE TABLE app_stages (
+            id                 INTEGER PRIMARY KEY,
+            tenant             TEXT    NOT NULL,
+            service            TEXT    NOT NULL,
+            stage              TEXT    NOT NULL,
+            region             TEXT    NOT NULL,
+            active_revision_id INTEGER NULL REFERENCES revisions (id) ON DELETE SET NULL,
+            created_at         INTEGER NOT NULL, -- unix milliseconds, UTC
+            updated_at         INTEGER NOT NULL,
+            UNIQUE (tenant, service, stage, region)
+        );
+
+        CREATE TABLE revisions (
+            id              INTEGER PRIMARY KEY,
+            app_stage_id    INTEGER NOT NULL REFERENCES app_stages (id) ON DELETE CASCADE,
+            number          INTEGER NOT NULL,
+            artifact_sha256 TEXT    NOT NULL,
+            manifest_json   TEXT    NOT NULL,
+            created_at      INTEGER NOT NULL,
+            UNIQUE (app_stage_id, number)
+        );
+        CREATE INDEX ix_revisions_artifact ON revisions (artifact_sha256);
+
+        -- AUTOINCREMENT: ids are never reused, so clients can page with "after id" across deletions.
+        CREATE TABLE logs (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            app_stage_id INTEGER NOT NULL REFERENCES app_stages (id) ON DELETE CASCADE,
+            revision_id  INTEGER NOT NULL,
+            function     TEXT    NOT NULL,
+            request_id   TEXT    NULL,
+            instance_id  TEXT    NOT NULL,
+            logged_at    INTEGER NOT NULL,
+            stream       TEXT    NOT NULL,
+            message      TEXT    NOT NULL
+        );
+        CREATE INDEX ix_logs_app_stage ON logs (app_stage_id, id);
+        CREATE INDEX ix_logs_function ON logs (app_stage_id, function, id);
+
+        CREATE TABLE invocations (
+            id                 INTEGER PRIMARY KEY,
+            request_id         TEXT    NOT NULL,
+            tenant             TEXT    NOT NULL,
+            app_stage_id       INTEGER NOT NULL REFERENCES app_stages (id) ON DELETE CASCADE,
+            revision_id        INTEGER NOT NULL,
+            function           TEXT    NOT NULL,
+            started_at         INTEGER NOT NULL,
+            duration_ms        REAL    NOT NULL,
+            billed_duration_ms INTEGER NOT NULL,
+            memory_size_mb     INTEGER NOT NULL,
+            max_memory_used_mb INTEGER NULL,
+            status             TEXT    NOT NULL,
+            cold_start         INTEGER NOT NULL,
+            error              TEXT    NULL
+        );
+        CREATE INDEX ix_invocations_app_stage_start ON invocations (app_stage_id, started_at);
+        """,
+    ];
+
+    /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>
+    public static async Task<int> MigrateAsync(SqliteConnection connection, string databasePath, CancellationToken cancellationToken)
+    {
+        string? journalMode;
+        await using (var wal = connection.Command("PRAGMA journal_mode = WAL;"))
+        {
+            journalMode = (string?)await wal.ExecuteScalarAsync(cancellationToken);
+        }
+
+        if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"The database '{databasePath}' could not be switched to WAL journal mode (it reports '{journalMode}').");
+        }
+
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        int version;
+        await using (var read = connection.Command("PRAGMA user_version;", transaction))
+        {
+            version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken));
+        }
+
+        if (version > Migrations.Count)
+        {
+            throw new InvalidOperationException(
+                $"The database '{databasePath}' has schema version {version}, but this Ferry only knows versions up to " +
+                $"{Migrations.Count}. It was written by a newer Ferry; upgrade Ferry to open it.");
+        }
+
+        for (var step = version; step < Migrations.Count; step++)
+        {
+            await using var migrate = connection.Command(Migrations[step], transaction);
+            await migrate.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // PRAGMA arguments cannot be parameters; the value is an integer we computed.
+        await using (var write = connection.Command($"PRAGMA user_version = {Migrations.Count};", transaction))
+        {
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return Migrations.Count;
+    }
+}
