@@ -1,9 +1,200 @@
+using Ferry.Gateway.Forwarding;
+using Ferry.Manifest;
+using Ferry.Packaging;
+using Ferry.Runtime;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.RuntimeApi;
+using Ferry.Runtime.Sandbox;
+using Ferry.Runtime.Telemetry;
+using Ferry.Server.Api;
+using Ferry.Server.Deployments;
+using Ferry.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
 namespace Ferry.Server;
 
-/// <summary>Entry point of <c>ferry server</c>.</summary>
-public static class FerryServerHost
+/// <summary>Entry point of <c>ferry server</c>: one process with the REST API, the gateway and the function runtime.</summary>
+public static partial class FerryServerHost
 {
     /// <summary>Runs the server until <paramref name="cancellationToken"/> fires or the process is asked to stop; returns the exit code.</summary>
-    public static Task<int> RunAsync(FerryServerOptions options, CancellationToken cancellationToken)
-        => throw new NotImplementedException("being written");
+    public static async Task<int> RunAsync(FerryServerOptions options, CancellationToken cancellationToken)
+    {
+        await using var app = await BuildAsync(options, cancellationToken);
+        if (app is null)
+        {
+            return 1;
+        }
+
+        await app.RunAsync(cancellationToken);
+        return 0;
+    }
+
+    /// <summary>Builds and prepares the server (store opened, sandbox checked, deployed apps loaded); null when it cannot start.</summary>
+    internal static async Task<FerryServerApp?> BuildAsync(FerryServerOptions options, CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        using var startupLoggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
+        var startupLogger = startupLoggers.CreateLogger("Ferry.Server");
+        ISandbox sandbox;
+        try
+        {
+            sandbox = SandboxFactory.Create(options.InsecureNoSandbox, startupLoggers);
+        }
+        catch (SandboxStartException ex)
+        {
+            LogCannotStart(startupLogger, ex.Message);
+            return null;
+        }
+
+        if (options.InsecureNoSandbox)
+        {
+            LogInsecure(startupLogger);
+        }
+
+        var runtimeOptions = new RuntimeOptions { IdleTimeout = options.IdleTimeout };
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(runtimeOptions);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sandbox);
+        services.AddSingleton<IFerryStore>(_ => new SqliteFerryStore(Path.Combine(dataDirectory, "ferry.db")));
+        services.AddSingleton(new CodeStore(dataDirectory));
+        services.AddSingleton<RuntimeApiHost>();
+        services.AddSingleton<LogPipeline>();
+        services.AddSingleton<InvocationRecorder>();
+        services.AddSingleton(sp => new InstanceServices(
+            sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), sp.GetRequiredService<LogPipeline>(),
+            sp.GetRequiredService<InvocationRecorder>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System));
+        services.AddSingleton<LiveApps>();
+        services.AddSingleton<IDeployedApps>(sp => sp.GetRequiredService<LiveApps>());
+        services.AddSingleton<DeploymentService>();
+        services.AddSingleton<FunctionGateway>();
+        services.AddHttpForwarder();
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Server");
+        LogStarting(logger, dataDirectory, sandbox.Description);
+
+        var store = app.Services.GetRequiredService<IFerryStore>();
+        await store.InitializeAsync(cancellationToken);
+        await app.Services.GetRequiredService<RuntimeApiHost>().StartAsync(cancellationToken);
+        await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
+
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        var api = app.MapGroup("/api/v1");
+        api.MapDeploymentEndpoints();
+        api.MapAppEndpoints();
+        api.MapLogEndpoints();
+        api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
+
+        var gateway = app.Services.GetRequiredService<FunctionGateway>();
+        app.Run(async context =>
+        {
+            if (!await gateway.TryHandleAsync(context))
+            {
+                await Results.Json(new { message = "Not Found: URLs of apps look like /SERVICE/STAGE/PATH", code = "not_found" }, statusCode: 404).ExecuteAsync(context);
+            }
+        });
+
+        app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls)));
+        return new FerryServerApp(app);
+    }
+
+    /// <summary>After a restart: serve every app stage at its active revision again; drop files no revision needs.</summary>
+    private static async Task RestoreDeployedAppsAsync(IServiceProvider services, ILogger logger, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<IFerryStore>();
+        var code = services.GetRequiredService<CodeStore>();
+        var live = services.GetRequiredService<LiveApps>();
+        var options = services.GetRequiredService<FerryServerOptions>();
+
+        var removed = code.CollectGarbage(await store.ListReferencedArtifactsAsync(cancellationToken));
+        if (removed > 0)
+        {
+            LogCollected(logger, removed);
+        }
+
+        foreach (var appStage in await store.ListAppStagesAsync(null, cancellationToken))
+        {
+            if (appStage.ActiveRevisionId is not { } revisionId || await store.GetRevisionAsync(revisionId, cancellationToken) is not { } revision)
+            {
+                continue;
+            }
+
+            try
+            {
+                var manifest = ServiceManifestJson.Deserialize(revision.ManifestJson);
+                var directory = await code.EnsureExtractedAsync(revision.ArtifactSha256,
+                    new ArchiveLimits { MaxTotalBytes = options.MaxArchiveBytes * 8 }, cancellationToken);
+                live.Activate(appStage, revision, manifest, directory);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRestoreFailed(logger, ex, appStage.Service, appStage.Stage, appStage.Region, revision.Number);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Ferry cannot start: {Reason}")]
+    private static partial void LogCannotStart(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "*** --insecure-no-sandbox: functions run as plain processes with Ferry's own rights. They can read every file this server can, including other apps' code and the data folder. Never use this with code you do not trust. ***")]
+    private static partial void LogInsecure(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ferry starting: data in {DataDirectory}, sandbox: {Sandbox}")]
+    private static partial void LogStarting(ILogger logger, string dataDirectory, string sandbox);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ferry is ready on {Urls}")]
+    private static partial void LogListening(ILogger logger, string urls);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} archives that no revision uses")]
+    private static partial void LogCollected(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not restore {Service}/{Stage}@{Region} revision {Revision}; it is not served")]
+    private static partial void LogRestoreFailed(ILogger logger, Exception exception, string service, string stage, string region, int revision);
+}
+
+/// <summary>A built server; disposing stops the runtime (instances, pipelines) in order.</summary>
+internal sealed class FerryServerApp(WebApplication app) : IAsyncDisposable
+{
+    public WebApplication App { get; } = app;
+
+    public IServiceProvider Services => App.Services;
+
+    public Task RunAsync(CancellationToken cancellationToken) => App.RunAsync(cancellationToken);
+
+    public Task StartAsync(CancellationToken cancellationToken) => App.StartAsync(cancellationToken);
+
+    public async Task StopAsync() => await App.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.Services.GetRequiredService<LiveApps>().DisposeAsync();
+        await App.Services.GetRequiredService<RuntimeApiHost>().DisposeAsync();
+        await App.Services.GetRequiredService<LogPipeline>().DisposeAsync();
+        await App.Services.GetRequiredService<InvocationRecorder>().DisposeAsync();
+        await App.Services.GetRequiredService<IFerryStore>().DisposeAsync();
+        await App.DisposeAsync();
+    }
 }

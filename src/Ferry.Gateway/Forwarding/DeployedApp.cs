@@ -1,0 +1,23 @@
+using Ferry.Gateway.Routing;
+using Ferry.Runtime.Pooling;
+
+namespace Ferry.Gateway.Forwarding;
+
+/// <summary>The serving state of one app stage's active revision: its routes and an instance pool per function.</summary>
+public sealed record DeployedApp(
+    string Tenant,
+    string Service,
+    string Stage,
+    string Region,
+    int RevisionNumber,
+    RouteTable Routes,
+    IReadOnlyDictionary<string, InstancePool> Pools)
+{
+    public string BasePath => GatewayPath.BasePath(Service, Stage, Region);
+}
+
+/// <summary>Finds the app stage a request is for. Implementations swap whole <see cref="DeployedApp"/>s atomically on deploy.</summary>
+public interface IDeployedApps
+{
+    DeployedApp? Find(string service, string stage, string region);
+}

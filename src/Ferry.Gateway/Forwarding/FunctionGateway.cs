@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Net;
+using Ferry.Gateway.Events;
+using Ferry.Gateway.Routing;
+using Ferry.Manifest;
+using Ferry.Runtime;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.Pooling;
+using Ferry.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Ferry.Gateway.Forwarding;
+
+/// <summary>
+/// The public side of Ferry: <c>/{service}/{stage}[@region]/{path}</c> → route match → an instance of the function.
+/// Event functions get an API Gateway event through the Runtime API; web functions get the request itself,
+/// forwarded by YARP's <see cref="IHttpForwarder"/>.
+/// </summary>
+public sealed partial class FunctionGateway : IDisposable
+{
+    private readonly IDeployedApps _apps;
+    private readonly IHttpForwarder _forwarder;
+    private readonly RuntimeOptions _options;
+    private readonly ILogger<FunctionGateway> _logger;
+    private readonly HttpMessageInvoker _client;
+
+    public FunctionGateway(IDeployedApps apps, IHttpForwarder forwarder, RuntimeOptions options, ILogger<FunctionGateway> logger)
+    {
+        _apps = apps;
+        _forwarder = forwarder;
+        _options = options;
+        _logger = logger;
+        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            ActivityHeadersPropagator = null,
+        });
+    }
+
+    /// <summary>Handles the request when its path names a deployed app stage; returns false when it does not look like one.</summary>
+    public async Task<bool> TryHandleAsync(HttpContext context)
+    {
+        if (!GatewayPath.TryParse(context.Request.Path, out var address))
+        {
+            return false;
+        }
+
+        var app = _apps.Find(address.Service, address.Stage, address.Region);
+        if (app is null)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status404NotFound, "app_not_found",
+                $"No app '{address.Service}' is deployed to stage '{address.Stage}' in region '{address.Region}'");
+            return true;
+        }
+
+        var match = app.Routes.Match(context.Request.Method, address.RemainingPath);
+        if (match is null)
+        {
+            var exists = app.Routes.PathExists(address.RemainingPath);
+            await GatewayResponses.WriteAsync(context,
+                exists ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound,
+                exists ? "method_not_allowed" : "route_not_found",
+                exists ? $"{context.Request.Method} is not allowed on {address.RemainingPath}" : $"No route matches {context.Request.Method} {address.RemainingPath}");
+            return true;
+        }
+
+        var pool = app.Pools[match.Function];
+        var requestId = Guid.NewGuid().ToString();
+        context.Response.Headers["apigw-requestid"] = requestId;
+        try
+        {
+            if (pool.Function.Function.Kind == FunctionKind.Web)
+            {
+                await ForwardToWebFunctionAsync(context, pool, address, app, requestId);
+            }
+            else
+            {
+                await InvokeEventFunctionAsync(context, pool, match, address, requestId);
+            }
+        }
+        catch (InstanceQueueFullException ex)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "queue_full", ex.Message, requestId);
+        }
+        catch (InstanceUnavailableException ex)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_instance", ex.Message, requestId);
+        }
+        catch (InstanceStartException ex)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status502BadGateway, "instance_start_failed",
+                $"{match.Function} could not start: {ex.Message}", requestId);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The pool was retired between lookup and acquire (a deploy or removal switched it out): ask the client to retry.
+            context.Response.Headers.RetryAfter = "1";
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "revision_retired",
+                "The app was redeployed while this request was routed; retry", requestId);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+
+        return true;
+    }
+
+    private async Task InvokeEventFunctionAsync(HttpContext context, InstancePool pool, RouteMatch match, GatewayAddress address, string requestId)
+    {
+        var body = await ReadBodyAsync(context.Request, _options.MaxPayloadBytes, context.RequestAborted);
+        if (body is null)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+                $"The request body is larger than the {_options.MaxPayloadBytes / (1024 * 1024)} MiB an event function accepts", requestId);
+            return;
+        }
+
+        var info = new RequestContextInfo(requestId, "000000000000", address.Stage, context.Request.Host.Value ?? "localhost",
+            context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1", DateTimeOffset.UtcNow);
+        var payloadFormat = match.Route.PayloadFormat;
+        var eventJson = payloadFormat == HttpRoute.PayloadV1
+            ? RestApiEventV1.Build(context.Request, body, match, address, info)
+            : HttpApiEventV2.Build(context.Request, body, match, address, info);
+
+        var result = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted);
+        switch (result.Status)
+        {
+            case InvocationStatus.Success:
+                var response = LambdaHttpResponse.Parse(result.Payload, payloadFormat);
+                await LambdaHttpResponse.WriteAsync(context.Response, response, context.RequestAborted);
+                break;
+            case InvocationStatus.Timeout:
+                await GatewayResponses.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "function_timeout",
+                    $"{match.Function} did not answer within its timeout of {pool.Function.Function.Timeout} s", requestId);
+                break;
+            case InvocationStatus.Crash:
+                await GatewayResponses.WriteAsync(context, StatusCodes.Status502BadGateway, "function_crashed",
+                    $"{match.Function} exited before answering; see its logs (request {requestId})", requestId);
+                break;
+            default:
+                await GatewayResponses.WriteAsync(context, StatusCodes.Status500InternalServerError, "function_error",
+                    $"{match.Function} failed; see its logs (request {requestId})", requestId);
+                break;
+        }
+    }
+
+    private async Task ForwardToWebFunctionAsync(HttpContext context, InstancePool pool, GatewayAddress address, DeployedApp app, string requestId)
+    {
+        using var lease = await pool.AcquireAsync(context.RequestAborted);
+        var instance = (WebFunctionInstance)lease.Instance;
+        var start = DateTimeOffset.UtcNow;
+        var stopwatch = Stopwatch.StartNew();
+        var transformer = new PrefixStrippingTransformer(address.RemainingPath, app.BasePath);
+        var error = await _forwarder.SendAsync(context, instance.Address.ToString(), _client, ForwarderRequestConfig.Empty, transformer);
+        stopwatch.Stop();
+
+        var status = context.Response.StatusCode >= 500 || error != ForwarderError.None ? InvocationStatus.Error : InvocationStatus.Success;
+        string? message = null;
+        if (error != ForwarderError.None)
+        {
+            var failure = context.Features.Get<IForwarderErrorFeature>();
+            message = $"forwarding failed: {error} {failure?.Exception?.Message}";
+            LogForwardFailed(pool.Function.ToString(), error.ToString(), failure?.Exception?.Message);
+            if (!instance.IsAlive)
+            {
+                status = InvocationStatus.Crash;
+            }
+
+            if (!context.Response.HasStarted && error is not ForwarderError.RequestCanceled)
+            {
+                await GatewayResponses.WriteAsync(context, StatusCodes.Status502BadGateway, "web_function_unreachable",
+                    $"{pool.Function.Name} did not answer: {error}", requestId);
+            }
+        }
+
+        await instance.RecordRequestAsync(requestId, start, stopwatch.Elapsed, status, message, lease.ColdStart);
+    }
+
+    /// <summary>The whole body, or null when it exceeds <paramref name="limit"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding to {Function} failed: {Error} {Detail}")]
+    private partial void LogForwardFailed(string function, string error, string? detail);
+}

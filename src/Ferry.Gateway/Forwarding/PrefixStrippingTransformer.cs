@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Ferry.Gateway.Forwarding;
+
+/// <summary>
+/// Web functions see their own paths: <c>/hello/dev/users/1</c> reaches the app as <c>/users/1</c>, with
+/// <c>X-Forwarded-Prefix: /hello/dev</c> so it can build absolute links, and the usual X-Forwarded-* headers.
+/// </summary>
+internal sealed class PrefixStrippingTransformer(string remainingPath, string prefix) : HttpTransformer
+{
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(remainingPath), httpContext.Request.QueryString);
+        proxyRequest.Headers.Host = null;
+        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix);
+        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
+        proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", httpContext.Request.Scheme);
+        if (httpContext.Connection.RemoteIpAddress is { } remote)
+        {
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", remote.ToString());
+        }
+    }
+}

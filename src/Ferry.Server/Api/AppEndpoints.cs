@@ -1,0 +1,120 @@
+using Ferry.Manifest;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.Pooling;
+using Ferry.Server.Deployments;
+using Ferry.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ferry.Server.Api;
+
+/// <summary>Apps: list, describe, remove, invoke a function directly.</summary>
+internal static class AppEndpoints
+{
+    public static void MapAppEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/apps", ListAsync);
+        api.MapGet("/apps/{service}/{stage}", GetAsync);
+        api.MapDelete("/apps/{service}/{stage}", RemoveAsync);
+        api.MapPost("/apps/{service}/{stage}/functions/{function}/invoke", InvokeAsync);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IFerryStore store, LiveApps live, CancellationToken cancellationToken)
+    {
+        var baseUrl = ApiResults.BaseUrl(context.Request);
+        var stages = await store.ListAppStagesAsync(TenantContext.Of(context), cancellationToken);
+        var summaries = stages.Select(s =>
+        {
+            var app = live.Get(s.Service, s.Stage, s.Region);
+            return new AppSummary(s.Service, s.Stage, s.Region, app?.Revision.Number, app?.Manifest.Functions.Count ?? 0,
+                AppViews.AppBaseUrl(baseUrl, s.Service, s.Stage, s.Region), s.UpdatedAt);
+        });
+        return Results.Json(summaries.ToList(), ApiJson.Options);
+    }
+
+    /// <summary>The app stage of the caller's tenant, being served; null when there is none (404).</summary>
+    internal static LiveApp? FindOwned(HttpContext context, LiveApps live, string service, string stage, string? region)
+    {
+        var app = live.Get(service, stage, ApiResults.Region(region));
+        return app is not null && app.AppStage.Tenant == TenantContext.Of(context) ? app : null;
+    }
+
+    internal static IResult AppNotFound(string service, string stage, string? region)
+        => ApiResults.NotFound($"No app '{service}' is deployed to stage '{stage}' in region '{ApiResults.Region(region)}'");
+
+    private static async Task<IResult> GetAsync(HttpContext context, string service, string stage, string? region,
+        IFerryStore store, LiveApps live, CancellationToken cancellationToken)
+    {
+        if (FindOwned(context, live, service, stage, region) is not { } app)
+        {
+            return AppNotFound(service, stage, region);
+        }
+
+        var revisions = await store.ListRevisionsAsync(app.AppStage.Id, cancellationToken);
+        return Results.Json(AppViews.Info(app, revisions, ApiResults.BaseUrl(context.Request)), ApiJson.Options);
+    }
+
+    private static async Task<IResult> RemoveAsync(HttpContext context, string service, string stage, string? region,
+        IFerryStore store, LiveApps live, CancellationToken cancellationToken)
+    {
+        if (FindOwned(context, live, service, stage, region) is not { } app)
+        {
+            return AppNotFound(service, stage, region);
+        }
+
+        live.Deactivate(service, stage, app.AppStage.Region);
+        await store.DeleteAppStageAsync(app.AppStage.Id, cancellationToken);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> InvokeAsync(HttpContext context, string service, string stage, string function, string? region,
+        LiveApps live, Runtime.RuntimeOptions runtimeOptions, CancellationToken cancellationToken)
+    {
+        if (FindOwned(context, live, service, stage, region) is not { } app)
+        {
+            return AppNotFound(service, stage, region);
+        }
+
+        if (!app.Deployed.Pools.TryGetValue(function, out var pool))
+        {
+            return ApiResults.NotFound($"'{service}' has no function '{function}' (it has {string.Join(", ", app.Deployed.Pools.Keys)})");
+        }
+
+        if (pool.Function.Function.Kind == FunctionKind.Web)
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, "not_invokable",
+                $"'{function}' is a web function; call it over HTTP at its routes instead");
+        }
+
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, cancellationToken);
+        if (body.Length > runtimeOptions.MaxPayloadBytes)
+        {
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "payload_too_large",
+                $"The event is larger than the {runtimeOptions.MaxPayloadBytes / (1024 * 1024)} MiB an event function accepts");
+        }
+
+        var payload = body.Length == 0 ? "{}"u8.ToArray() : body.ToArray();
+        var requestId = Guid.NewGuid().ToString();
+        try
+        {
+            var result = await pool.InvokeAsync(requestId, payload, cancellationToken);
+            context.Response.Headers["X-Ferry-Request-Id"] = requestId;
+            if (!result.Succeeded)
+            {
+                context.Response.Headers["X-Ferry-Function-Error"] = "Unhandled";
+            }
+
+            return Results.Bytes(result.Payload.ToArray(), "application/json");
+        }
+        catch (InstanceStartException ex)
+        {
+            return ApiResults.Error(StatusCodes.Status502BadGateway, "instance_start_failed", $"{function} could not start: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException)
+        {
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "no_instance", ex.Message);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using Ferry.Gateway.Forwarding;
+using Ferry.Gateway.Routing;
+using Ferry.Manifest;
+using Ferry.Runtime;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.Pooling;
+using Ferry.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Server.Deployments;
+
+/// <summary>
+/// The app stages being served right now, each at its active revision. Activating a revision builds its routes and
+/// pools first and then swaps them in with one reference write, so a request sees either the old revision or the
+/// new one, never a mix; the old revision's pools drain in the background.
+/// </summary>
+public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps> logger) : IDeployedApps, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<AppKey, LiveApp> _apps = new();
+    private readonly ConcurrentDictionary<Task, byte> _draining = new();
+
+    public DeployedApp? Find(string service, string stage, string region)
+        => _apps.TryGetValue(new AppKey(service, stage, region), out var app) ? app.Deployed : null;
+
+    public LiveApp? Get(string service, string stage, string region)
+        => _apps.TryGetValue(new AppKey(service, stage, region), out var app) ? app : null;
+
+    public void Activate(AppStage appStage, Revision revision, ServiceManifest manifest, string codeDirectory)
+    {
+        var pools = new Dictionary<string, InstancePool>(StringComparer.Ordinal);
+        foreach (var function in manifest.Functions)
+        {
+            var functionRevision = new FunctionRevision
+            {
+                Tenant = appStage.Tenant,
+                AppStageId = appStage.Id,
+                RevisionId = revision.Id,
+                RevisionNumber = revision.Number,
+                Service = appStage.Service,
+                Stage = appStage.Stage,
+                Region = appStage.Region,
+                Function = function,
+                CodeDirectory = codeDirectory,
+            };
+            pools[function.Name] = new InstancePool(functionRevision, services);
+        }
+
+        var routes = RouteTable.Build(manifest.Functions.SelectMany(f => f.Routes.Select(r => (f.Name, r))));
+        var deployed = new DeployedApp(appStage.Tenant, appStage.Service, appStage.Stage, appStage.Region, revision.Number, routes, pools);
+        var live = new LiveApp(appStage, revision, manifest, deployed);
+
+        var key = new AppKey(appStage.Service, appStage.Stage, appStage.Region);
+        LiveApp? previous = null;
+        _apps.AddOrUpdate(key, live, (_, old) =>
+        {
+            previous = old;
+            return live;
+        });
+
+        LogActivated(appStage.Service, appStage.Stage, appStage.Region, revision.Number);
+        if (previous is not null)
+        {
+            Drain(previous);
+        }
+    }
+
+    public bool Deactivate(string service, string stage, string region)
+    {
+        if (!_apps.TryRemove(new AppKey(service, stage, region), out var previous))
+        {
+            return false;
+        }
+
+        Drain(previous);
+        return true;
+    }
+
+    private void Drain(LiveApp app)
+    {
+        var task = Task.WhenAll(app.Deployed.Pools.Values.Select(p => p.DrainAsync()));
+        _draining[task] = 0;
+        _ = task.ContinueWith(t => _draining.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var pools = _apps.Values.SelectMany(a => a.Deployed.Pools.Values).ToList();
+        _apps.Clear();
+        await Task.WhenAll(pools.Select(p => p.DisposeAsync().AsTask()).Concat(_draining.Keys));
+    }
+
+    private readonly record struct AppKey(string Service, string Stage, string Region);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Service}/{Stage}@{Region} at revision {Revision}")]
+    private partial void LogActivated(string service, string stage, string region, int revision);
+}
+
+/// <summary>An app stage as it is served: its store rows, its manifest, and its routes and pools.</summary>
+public sealed record LiveApp(AppStage AppStage, Revision Revision, ServiceManifest Manifest, DeployedApp Deployed);
