@@ -43,6 +43,16 @@ public sealed partial class DeploymentService(
             throw Invalid(errors);
         }
 
+        try
+        {
+            // The gateway's own rules (e.g. two routes that match exactly the same requests) are checked before anything is stored.
+            Gateway.Routing.RouteTable.Build(manifest.Functions.SelectMany(f => f.Routes.Select(r => (f.Name, r))));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "routes_invalid", ex.Message);
+        }
+
         return (manifest, ServiceManifestJson.Serialize(manifest));
     }
 
