@@ -1,0 +1,219 @@
+using Ferry.Manifest.Rules;
+
+namespace Ferry.Manifest.Loading;
+
+/// <summary>Reads one entry of <c>functions:</c>, applying the provider's runtime, sizes and environment.</summary>
+internal sealed class FunctionReader(ValueReader reader, ProviderSettings provider)
+{
+    private readonly HttpEventReader events = new(reader);
+
+    /// <summary>The function and where each of its routes was declared; null if it has errors.</summary>
+    public (FunctionManifest Function, IReadOnlyList<(HttpRoute Route, SourceLocation Location)> Routes)? Read(MappingEntry declaration)
+    {
+        var name = declaration.Key;
+        var path = $"functions.{name}";
+        var valid = true;
+        if (!NamingRules.IsValidFunctionName(name))
+        {
+            reader.Error(declaration.KeyLocation, $"function name {NamingRules.Quote(name)} is invalid; function names are {NamingRules.FunctionNameRule}");
+            valid = false;
+        }
+
+        if (declaration.Value is not MappingValue mapping)
+        {
+            if (declaration.Value is not FailedValue)
+            {
+                reader.Error(declaration.Value.Location, $"{path} must be a mapping with 'handler' (or 'command' for a web function), got {declaration.Value.Describe()}");
+            }
+
+            return null;
+        }
+
+        var errorsBefore = reader.Diagnostics.ErrorCount;
+        ScalarValue? handler = null;
+        ScalarValue? runtime = null;
+        IReadOnlyList<string>? command = null;
+        var hasCommand = false;
+        int? memorySize = null;
+        int? timeout = null;
+        var environment = new Dictionary<string, string>(provider.Environment, StringComparer.Ordinal);
+        var routes = new List<(HttpRoute, SourceLocation)>();
+
+        foreach (var entry in mapping.Entries)
+        {
+            var entryPath = $"{path}.{entry.Key}";
+            switch (entry.Key)
+            {
+                case "handler":
+                    handler = ScalarOrNull(entry, entryPath);
+                    break;
+                case "runtime":
+                    runtime = ScalarOrNull(entry, entryPath);
+                    break;
+                case "command":
+                    hasCommand = entry.Value is not ScalarValue { IsNull: true };
+                    command = ReadCommand(entry.Value, entryPath);
+                    break;
+                case "memorySize":
+                    memorySize = reader.Integer(entry.Value, entryPath, NamingRules.MemorySizeRule, NamingRules.IsValidMemorySize);
+                    break;
+                case "timeout":
+                    timeout = reader.Integer(entry.Value, entryPath, NamingRules.TimeoutRule, NamingRules.IsValidTimeout);
+                    break;
+                case "environment":
+                    foreach (var (key, value) in reader.Environment(entry.Value, entryPath))
+                    {
+                        environment[key] = value;
+                    }
+
+                    break;
+                case "events":
+                    routes.AddRange(events.ReadRoutes(entry.Value, entryPath));
+                    break;
+                default:
+                    reader.IgnoredKey(entry, entryPath, KnownKeys.Function);
+                    break;
+            }
+        }
+
+        var effectiveRuntime = ResolveRuntime(path, declaration, runtime, hasCommand);
+        if (effectiveRuntime is null)
+        {
+            return null;
+        }
+
+        var isWeb = effectiveRuntime == RuntimeCatalog.Web;
+        valid &= isWeb ? CheckWebFunction(path, declaration, hasCommand, handler) : CheckEventFunction(path, declaration, effectiveRuntime, handler);
+        if (!valid || reader.Diagnostics.ErrorCount > errorsBefore)
+        {
+            return null;
+        }
+
+        var function = new FunctionManifest
+        {
+            Name = name,
+            Handler = isWeb ? null : handler?.Text,
+            Runtime = effectiveRuntime,
+            Command = isWeb ? command : null,
+            MemorySize = memorySize ?? provider.MemorySize,
+            Timeout = timeout ?? provider.Timeout,
+            Environment = environment,
+            Routes = [.. routes.Select(route => route.Item1)],
+            Location = declaration.KeyLocation,
+        };
+        return (function, routes);
+    }
+
+    private ScalarValue? ScalarOrNull(MappingEntry entry, string path) =>
+        reader.String(entry.Value, path) is not null ? (ScalarValue)entry.Value : null;
+
+    /// <summary>
+    /// <c>runtime: web</c>, or a <c>command</c> without a runtime of its own, makes a web function; otherwise the
+    /// function's runtime, else the provider's.
+    /// </summary>
+    private string? ResolveRuntime(string path, MappingEntry declaration, ScalarValue? runtime, bool hasCommand)
+    {
+        if (runtime is not null)
+        {
+            if (!RuntimeCatalog.IsKnown(runtime.Text))
+            {
+                reader.Error(runtime.Location, $"{path}.runtime {NamingRules.Quote(runtime.Text)} is not supported; supported runtimes: {RuntimeCatalog.Supported}");
+                return null;
+            }
+
+            if (hasCommand && runtime.Text != RuntimeCatalog.Web)
+            {
+                reader.Error(runtime.Location, $"{path} has a 'command', which is only for web functions; set runtime: web or remove the command");
+                return null;
+            }
+
+            return runtime.Text;
+        }
+
+        if (hasCommand)
+        {
+            return RuntimeCatalog.Web;
+        }
+
+        if (provider.Runtime is null)
+        {
+            reader.Error(declaration.KeyLocation, $"{path} has no runtime; set provider.runtime or {path}.runtime (supported: {RuntimeCatalog.Supported})");
+            return null;
+        }
+
+        // An unknown provider.runtime is reported once, where it is declared.
+        return RuntimeCatalog.IsKnown(provider.Runtime) ? provider.Runtime : null;
+    }
+
+    private bool CheckWebFunction(string path, MappingEntry declaration, bool hasCommand, ScalarValue? handler)
+    {
+        if (!hasCommand)
+        {
+            reader.Error(declaration.KeyLocation, $"{path} is a web function and needs a 'command' that starts an HTTP server on $PORT");
+            return false;
+        }
+
+        if (handler is not null)
+        {
+            reader.Warning(handler.Location, $"{path}.handler is ignored for web functions, which run their 'command'");
+        }
+
+        return true;
+    }
+
+    private bool CheckEventFunction(string path, MappingEntry declaration, string runtime, ScalarValue? handler)
+    {
+        if (RuntimeCatalog.IsProvided(runtime))
+        {
+            return true;
+        }
+
+        if (handler is null)
+        {
+            reader.Error(declaration.KeyLocation, $"{path} needs a 'handler' such as 'handler.hello' ({HandlerSyntax.Rule})");
+            return false;
+        }
+
+        if (!HandlerSyntax.IsValid(handler.Text))
+        {
+            reader.Error(handler.Location, $"{path}.handler must be {HandlerSyntax.Rule}, got {handler.Describe()}");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A command string is split like a shell would; a list is taken word for word.</summary>
+    private IReadOnlyList<string>? ReadCommand(ValueNode value, string path)
+    {
+        List<string>? words;
+        switch (value)
+        {
+            case ScalarValue { IsNull: true } or FailedValue:
+                return null;
+            case ScalarValue scalar:
+                words = CommandLine.TrySplit(scalar.Text, out var problem)?.ToList();
+                if (words is null)
+                {
+                    reader.Error(scalar.Location, $"{path} {problem}: {scalar.Describe()}");
+                    return null;
+                }
+
+                break;
+            case SequenceValue:
+                words = reader.Strings(value, path);
+                break;
+            default:
+                reader.Error(value.Location, $"{path} must be a string or a list of strings, got {value.Describe()}");
+                return null;
+        }
+
+        if (words.Count == 0)
+        {
+            reader.Error(value.Location, $"{path} must not be empty; give the program to run, for example 'node server.js'");
+            return null;
+        }
+
+        return words;
+    }
+}

@@ -1,0 +1,50 @@
+namespace Ferry.Manifest.Loading;
+
+/// <summary>
+/// Serverless Framework keys Ferry accepts without using. "Quiet" keys are metadata or are kept for later features,
+/// so they never warn; "unused" keys change behaviour on AWS, so the user is told once that Ferry ignores them.
+/// Anything else that Ferry doesn't read is an unknown key (a warning, usually a typo).
+/// </summary>
+internal sealed class KnownKeys
+{
+    private readonly HashSet<string> quiet;
+    private readonly HashSet<string> unused;
+
+    private KnownKeys(IEnumerable<string> quiet, IEnumerable<string> unused)
+    {
+        this.quiet = new HashSet<string>(quiet, StringComparer.Ordinal);
+        this.unused = new HashSet<string>(unused, StringComparer.Ordinal);
+    }
+
+    public static KnownKeys Root { get; } = new(
+        quiet: ["frameworkVersion", "configValidationMode", "useDotenv", "variablesResolutionMode", "deprecationNotificationMode",
+            "disabledDeprecations", "unresolvedVariablesNotificationMode", "org", "app", "console", "dashboard", "custom",
+            "resources", "template", "outputs"],
+        unused: ["plugins", "layers", "stepFunctions", "build"]);
+
+    public static KnownKeys Provider { get; } = new(
+        quiet: ["profile", "versionFunctions", "architecture", "deploymentMethod", "stackName", "disableRollback",
+            "lambdaHashingVersion", "apiName", "endpointType", "runtimeManagement", "logRetentionInDays"],
+        unused: ["iamRoleStatements", "iamManagedPolicies", "iam", "role", "rolePermissionsBoundary", "deploymentBucket",
+            "tags", "stackTags", "stackPolicy", "logs", "tracing", "vpc", "apiGateway", "httpApi", "layers", "kmsKeyArn", "ecr",
+            "eventBridge", "alb", "s3", "cfnRole", "notificationArns", "websocketsApiName", "websocketsApiRouteSelectionExpression"]);
+
+    public static KnownKeys Function { get; } = new(
+        quiet: ["description", "architecture", "runtimeManagement"],
+        unused: ["name", "package", "layers", "role", "reservedConcurrency", "provisionedConcurrency", "vpc", "tags",
+            "maximumRetryAttempts", "maximumEventAge", "destinations", "url", "image", "onError", "tracing", "kmsKeyArn",
+            "disableLogs", "logRetentionInDays", "ephemeralStorageSize", "snapStart", "fileSystemConfig", "condition",
+            "dependsOn", "iamRoleStatements", "iamRoleStatementsName"]);
+
+    public static KnownKeys Package { get; } = new(
+        quiet: [],
+        unused: ["individually", "artifact", "excludeDevDependencies", "include", "exclude"]);
+
+    public static KnownKeys HttpEvent { get; } = new(
+        quiet: [],
+        unused: ["authorizer", "cors", "private", "request", "response", "integration", "async", "operationId", "documentation"]);
+
+    public bool IsQuiet(string key) => quiet.Contains(key);
+
+    public bool IsUnused(string key) => unused.Contains(key);
+}

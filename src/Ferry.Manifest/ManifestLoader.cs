@@ -1,0 +1,71 @@
+using Ferry.Manifest.Loading;
+
+namespace Ferry.Manifest;
+
+/// <summary>
+/// Loads a Serverless Framework v3 style <c>serverless.yml</c> (the subset Ferry supports) into a
+/// <see cref="ServiceManifest"/>, resolving variables for the selected stage. All problems are reported at once:
+/// errors as a <see cref="ManifestException"/>, warnings in the result.
+/// </summary>
+public static class ManifestLoader
+{
+    /// <summary>Larger files are refused before parsing; real manifests are a few kilobytes.</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
+    /// <summary>Reads and loads <paramref name="path"/>; locations in messages use the file's name.</summary>
+    /// <exception cref="ManifestException">The file can't be read, is too large, or has errors.</exception>
+    public static ManifestLoadResult LoadFile(string path, ManifestLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var fileName = Path.GetFileName(path);
+        string yaml;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (stream.Length > MaxFileBytes)
+            {
+                throw Failure($"{path} is {stream.Length:N0} bytes; a manifest may be at most {MaxFileBytes:N0} bytes (1 MiB)");
+            }
+
+            using var text = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+            yaml = text.ReadToEnd();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            var reason = exception is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : exception.Message;
+            throw Failure($"cannot read {path}: {reason}");
+        }
+
+        return Parse(yaml, fileName, options);
+    }
+
+    /// <summary>Loads manifest text; <paramref name="fileName"/> is only used in locations of messages.</summary>
+    /// <exception cref="ManifestException">The text has errors.</exception>
+    public static ManifestLoadResult Parse(string yaml, string fileName, ManifestLoadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(fileName);
+        ArgumentNullException.ThrowIfNull(options);
+
+        if (yaml.Length > MaxFileBytes)
+        {
+            throw Failure($"{fileName} has {yaml.Length:N0} characters; a manifest may be at most {MaxFileBytes:N0} (1 MiB)");
+        }
+
+        var diagnostics = new DiagnosticBag();
+        var root = YamlDocumentReader.ReadRootMapping(yaml, fileName, diagnostics);
+        diagnostics.ThrowIfErrors();
+
+        var resolver = new VariableResolver(root!, fileName, options, diagnostics);
+        var manifest = new ManifestReader(resolver, new ValueReader(diagnostics), options).Read(root!);
+        diagnostics.ThrowIfErrors();
+
+        return new ManifestLoadResult(
+            manifest ?? throw new InvalidOperationException("the manifest reader returned nothing without reporting an error"),
+            diagnostics.Warnings);
+    }
+
+    private static ManifestException Failure(string message) => new([new ManifestDiagnostic(null, message)]);
+}

@@ -1,0 +1,222 @@
+using Ferry.Manifest.Rules;
+
+namespace Ferry.Manifest;
+
+/// <summary>
+/// Checks a <see cref="ServiceManifest"/> that arrived as JSON (the server can't trust the CLI): the same naming,
+/// runtime, size and route rules the YAML loader applies, plus things JSON can get wrong such as nulls in lists.
+/// </summary>
+public static class ServiceManifestValidator
+{
+    /// <summary>All problems found; empty when the manifest is valid. Diagnostics have no location.</summary>
+    public static IReadOnlyList<ManifestDiagnostic> Validate(ServiceManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var problems = new List<ManifestDiagnostic>();
+        void Problem(string message) => problems.Add(new ManifestDiagnostic(null, message));
+
+        CheckService(manifest.Service, Problem);
+        CheckProvider(manifest.Provider, Problem);
+
+        var functionNames = new HashSet<string>(StringComparer.Ordinal);
+        var routeOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var functions = manifest.Functions ?? [];
+        for (var i = 0; i < functions.Count; i++)
+        {
+            if (functions[i] is not { } function)
+            {
+                Problem($"functions[{i}] is null");
+                continue;
+            }
+
+            var path = $"functions.{function.Name}";
+            if (function.Name is null || !NamingRules.IsValidFunctionName(function.Name))
+            {
+                Problem($"functions[{i}] has an invalid name {Show(function.Name)}; function names are {NamingRules.FunctionNameRule}");
+                path = $"functions[{i}]";
+            }
+            else if (!functionNames.Add(function.Name))
+            {
+                Problem($"function '{function.Name}' is declared more than once");
+            }
+
+            CheckFunction(function, path, Problem);
+            CheckRoutes(function, path, routeOwners, Problem);
+        }
+
+        foreach (var (key, value) in manifest.Params ?? new Dictionary<string, string>())
+        {
+            if (value is null)
+            {
+                Problem($"params.{key} is null; expected a string");
+            }
+        }
+
+        var patterns = manifest.PackagePatterns ?? [];
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (string.IsNullOrEmpty(patterns[i]))
+            {
+                Problem($"packagePatterns[{i}] must be a non-empty string");
+            }
+        }
+
+        return problems;
+    }
+
+    private static void CheckService(string? service, Action<string> problem)
+    {
+        if (service is null || !NamingRules.IsValidServiceName(service))
+        {
+            problem($"service name {Show(service)} is invalid; service names are {NamingRules.ServiceNameRule}");
+        }
+        else if (NamingRules.ReservedServiceNames.Contains(service))
+        {
+            problem($"service name {Show(service)} is reserved by Ferry");
+        }
+    }
+
+    private static void CheckProvider(ProviderSettings? provider, Action<string> problem)
+    {
+        if (provider is null)
+        {
+            problem("provider is missing");
+            return;
+        }
+
+        if (provider.Name is null || !NamingRules.IsValidProviderName(provider.Name))
+        {
+            problem($"provider.name must be 'aws' or 'ferry', got {Show(provider.Name)}");
+        }
+
+        if (provider.Runtime is not null && !RuntimeCatalog.IsKnown(provider.Runtime))
+        {
+            problem($"provider.runtime {Show(provider.Runtime)} is not supported; supported runtimes: {RuntimeCatalog.Supported}");
+        }
+
+        if (provider.Stage is null || !NamingRules.IsValidStage(provider.Stage))
+        {
+            problem($"provider.stage {Show(provider.Stage)} is invalid; a stage is {NamingRules.StageRule}");
+        }
+
+        if (provider.Region is null || !NamingRules.IsValidStage(provider.Region))
+        {
+            problem($"provider.region {Show(provider.Region)} is invalid; a region is {NamingRules.StageRule}");
+        }
+
+        CheckSizes(provider.MemorySize, provider.Timeout, "provider", problem);
+        CheckEnvironment(provider.Environment, "provider.environment", problem);
+    }
+
+    private static void CheckFunction(FunctionManifest function, string path, Action<string> problem)
+    {
+        CheckSizes(function.MemorySize, function.Timeout, path, problem);
+        CheckEnvironment(function.Environment, $"{path}.environment", problem);
+
+        if (function.Runtime is null || !RuntimeCatalog.IsKnown(function.Runtime))
+        {
+            problem($"{path}.runtime {Show(function.Runtime)} is not supported; supported runtimes: {RuntimeCatalog.Supported}");
+            return;
+        }
+
+        if (function.Runtime == RuntimeCatalog.Web)
+        {
+            if (function.Command is not { Count: > 0 } command || command.Any(string.IsNullOrEmpty))
+            {
+                problem($"{path}.command must be a non-empty list of non-empty strings for a web function");
+            }
+
+            if (function.Handler is not null)
+            {
+                problem($"{path}.handler must be null for a web function");
+            }
+
+            return;
+        }
+
+        if (function.Command is not null)
+        {
+            problem($"{path}.command is only allowed for web functions");
+        }
+
+        if (RuntimeCatalog.IsProvided(function.Runtime))
+        {
+            return;
+        }
+
+        if (function.Handler is null || !HandlerSyntax.IsValid(function.Handler))
+        {
+            problem($"{path}.handler must be {HandlerSyntax.Rule}, got {Show(function.Handler)}");
+        }
+    }
+
+    private static void CheckRoutes(FunctionManifest function, string path, Dictionary<string, string> routeOwners, Action<string> problem)
+    {
+        var routes = function.Routes ?? [];
+        for (var i = 0; i < routes.Count; i++)
+        {
+            var routePath = $"{path}.routes[{i}]";
+            if (routes[i] is not { } route)
+            {
+                problem($"{routePath} is null");
+                continue;
+            }
+
+            var valid = true;
+            if (route.Method is null || !RouteSyntax.IsNormalizedMethod(route.Method))
+            {
+                problem($"{routePath}.method must be an upper-case HTTP method or '*', got {Show(route.Method)}");
+                valid = false;
+            }
+
+            if (route.Path is null || RouteSyntax.FindPathProblem(route.Path) is not null)
+            {
+                var reason = route.Path is null ? "is missing" : RouteSyntax.FindPathProblem(route.Path);
+                problem($"{routePath}.path {reason}, got {Show(route.Path)}");
+                valid = false;
+            }
+
+            if (route.PayloadFormat is not (HttpRoute.PayloadV1 or HttpRoute.PayloadV2))
+            {
+                problem($"{routePath}.payloadFormat must be '{HttpRoute.PayloadV1}' or '{HttpRoute.PayloadV2}', got {Show(route.PayloadFormat)}");
+            }
+
+            if (valid && !routeOwners.TryAdd(RouteSyntax.ConflictKey(route.Method!, route.Path!), function.Name ?? path))
+            {
+                var owner = routeOwners[RouteSyntax.ConflictKey(route.Method!, route.Path!)];
+                problem($"route {route.Method} {route.Path} of function '{function.Name}' is already declared by function '{owner}'");
+            }
+        }
+    }
+
+    private static void CheckSizes(int memorySize, int timeout, string path, Action<string> problem)
+    {
+        if (!NamingRules.IsValidMemorySize(memorySize))
+        {
+            problem($"{path}.memorySize must be {NamingRules.MemorySizeRule}, got {memorySize}");
+        }
+
+        if (!NamingRules.IsValidTimeout(timeout))
+        {
+            problem($"{path}.timeout must be {NamingRules.TimeoutRule}, got {timeout}");
+        }
+    }
+
+    private static void CheckEnvironment(IReadOnlyDictionary<string, string>? environment, string path, Action<string> problem)
+    {
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            if (!NamingRules.IsValidEnvironmentName(name))
+            {
+                problem($"{path} has an invalid variable name {Show(name)}; names are {NamingRules.EnvironmentNameRule}");
+            }
+
+            if (value is null)
+            {
+                problem($"{path}.{name} is null; expected a string");
+            }
+        }
+    }
+
+    private static string Show(string? value) => value is null ? "nothing (null)" : NamingRules.Quote(value);
+}
