@@ -1,0 +1,377 @@
+// Ferry's Lambda runtime loop for Node.js (20+, no dependencies).
+//
+// Speaks the Lambda Runtime API (2018-06-01) at $AWS_LAMBDA_RUNTIME_API: loads the handler named by
+// $_HANDLER from $LAMBDA_TASK_ROOT once, then fetches events one at a time, calls the handler and posts
+// its result or error. Any failure to talk to the Runtime API is fatal: the process exits with code 1
+// and Ferry replaces the instance.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const API_VERSION = '2018-06-01';
+const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs'];
+
+/** A failure with a Lambda error type, e.g. Runtime.HandlerNotFound. */
+class RuntimeError extends Error {
+  constructor(errorType, message, cause) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.errorType = errorType;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime API client
+// ---------------------------------------------------------------------------------------------
+
+class RuntimeApiClient {
+  #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  #host;
+  #port;
+  #basePath;
+
+  /** @param {string} address host:port with an optional path prefix, e.g. 127.0.0.1:9001/i/abc */
+  constructor(address) {
+    const url = new URL(`http://${address}/${API_VERSION}`);
+    this.#host = url.hostname;
+    this.#port = url.port === '' ? 80 : Number(url.port);
+    this.#basePath = url.pathname;
+  }
+
+  /** Long-polls for the next event. */
+  async nextInvocation() {
+    const res = await this.#request('GET', '/runtime/invocation/next');
+    if (res.status !== 200) {
+      throw new Error(`GET /runtime/invocation/next answered ${res.status}: ${res.body}`);
+    }
+    const requestId = res.headers['lambda-runtime-aws-request-id'];
+    if (!requestId) {
+      throw new Error('GET /runtime/invocation/next answered without a Lambda-Runtime-Aws-Request-Id header');
+    }
+    return {
+      requestId,
+      deadlineMs: Number(res.headers['lambda-runtime-deadline-ms']) || Date.now() + 900_000,
+      invokedFunctionArn: res.headers['lambda-runtime-invoked-function-arn'] ?? '',
+      traceId: res.headers['lambda-runtime-trace-id'],
+      clientContext: res.headers['lambda-runtime-client-context'],
+      cognitoIdentity: res.headers['lambda-runtime-cognito-identity'],
+      body: res.body,
+    };
+  }
+
+  postInvocationResponse(requestId, json) {
+    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/response`, json, {});
+  }
+
+  postInvocationError(requestId, error) {
+    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/error`, JSON.stringify(error),
+      { 'Lambda-Runtime-Function-Error-Type': headerSafe(error.errorType) });
+  }
+
+  postInitError(error) {
+    return this.#post('/runtime/init/error', JSON.stringify(error),
+      { 'Lambda-Runtime-Function-Error-Type': headerSafe(error.errorType) });
+  }
+
+  /** Posts a report; a 4xx (e.g. the invocation already timed out) is logged, not fatal. */
+  async #post(route, body, headers) {
+    const res = await this.#request('POST', route, body, { 'Content-Type': 'application/json', ...headers });
+    if (res.status >= 500) {
+      throw new Error(`POST ${route} answered ${res.status}: ${res.body}`);
+    }
+    if (res.status >= 300) {
+      process.stderr.write(`ferry-runtime: POST ${route} was refused with ${res.status}: ${res.body}\n`);
+    }
+  }
+
+  #request(method, route, body, headers = {}) {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+      const req = http.request({
+        host: this.#host,
+        port: this.#port,
+        path: this.#basePath + route,
+        method,
+        agent: this.#agent,
+        headers: payload === undefined ? headers : { ...headers, 'Content-Length': payload.length },
+      }, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }));
+      });
+      req.on('error', (err) => reject(new Error(`${method} ${route} failed: ${err.message}`, { cause: err })));
+      req.end(payload);
+    });
+  }
+}
+
+function headerSafe(value) {
+  return String(value).replace(/[^\x20-\x7e]/g, '?');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handler loading
+// ---------------------------------------------------------------------------------------------
+
+/** Loads "path/to/file.export" relative to the task root; throws RuntimeError for init failures. */
+async function loadHandler(taskRoot, handlerName) {
+  const dot = handlerName.lastIndexOf('.');
+  if (dot <= 0 || dot === handlerName.length - 1) {
+    throw new RuntimeError('Runtime.MalformedHandlerName',
+      `Handler '${handlerName}' is malformed: expected 'path/to/file.export', e.g. 'index.handler'.`);
+  }
+  const modulePath = handlerName.slice(0, dot);
+  const exportName = handlerName.slice(dot + 1);
+
+  const file = MODULE_EXTENSIONS
+    .map((ext) => path.resolve(taskRoot, modulePath + ext))
+    .find((candidate) => fs.statSync(candidate, { throwIfNoEntry: false })?.isFile());
+  if (file === undefined) {
+    throw new RuntimeError('Runtime.ImportModuleError',
+      `Error: Cannot find module '${modulePath}': none of ${MODULE_EXTENSIONS.map((e) => modulePath + e).join(', ')} exists in ${taskRoot}.`);
+  }
+
+  let mod;
+  try {
+    // import() honours the nearest package.json "type" and loads CommonJS as well as ES modules.
+    mod = await import(pathToFileURL(file).href);
+  } catch (err) {
+    if (err?.name === 'SyntaxError') {
+      // CommonJS syntax errors start their stack with "file:line"; ES module ones carry no location.
+      const where = /^(\/[^\n]+):(\d+)\n/.exec(err.stack ?? '');
+      const location = where
+        ? `${path.relative(taskRoot, where[1])}:${where[2]}`
+        : `while loading ${path.relative(taskRoot, file)}`;
+      throw new RuntimeError('Runtime.UserCodeSyntaxError', `${err.name}: ${err.message} (${location})`, err);
+    }
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') {
+      throw new RuntimeError('Runtime.ImportModuleError', `Error: ${err.message}`, err);
+    }
+    throw err; // An exception thrown by the module's own top-level code is reported as is.
+  }
+
+  // CommonJS exports the lexer can't see statically only appear on the default export.
+  const handler = mod[exportName] ?? mod.default?.[exportName];
+  if (typeof handler !== 'function') {
+    throw new RuntimeError('Runtime.HandlerNotFound',
+      `${handlerName} is undefined or not exported: ${path.relative(taskRoot, file)} has no function export '${exportName}'.`);
+  }
+  return handler;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invocation
+// ---------------------------------------------------------------------------------------------
+
+function parseJsonHeader(value) {
+  if (value === undefined || value === '') return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the context object; `settle` ends the invocation (used by the legacy done/succeed/fail). */
+function createContext(invocation, settle) {
+  const env = process.env;
+  const identity = parseJsonHeader(invocation.cognitoIdentity);
+  return {
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? '',
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
+    invokedFunctionArn: invocation.invokedFunctionArn,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '',
+    awsRequestId: invocation.requestId,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME ?? '',
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME ?? '',
+    identity: identity === undefined ? undefined : {
+      cognitoIdentityId: identity.cognitoIdentityId,
+      cognitoIdentityPoolId: identity.cognitoIdentityPoolId,
+    },
+    clientContext: parseJsonHeader(invocation.clientContext),
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, invocation.deadlineMs - Date.now()),
+    done: (err, result) => settle(err, result),
+    succeed: (result) => settle(null, result),
+    fail: (err) => settle(err ?? new Error('context.fail() was called without an error'), undefined),
+  };
+}
+
+/**
+ * Runs the handler and resolves with its result or rejects with its error. Supports async handlers,
+ * synchronous return values, and callback-style handlers (event, context, callback).
+ */
+function runHandler(handler, event, invocation, onPending) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err, result) => {
+      if (settled) return;
+      settled = true;
+      if (err !== null && err !== undefined) reject(err);
+      else resolve(result);
+    };
+    onPending(settle);
+
+    const context = createContext(invocation, settle);
+    let returned;
+    try {
+      returned = handler(event, context, settle);
+    } catch (err) {
+      settle(err ?? new Error('The handler threw a nullish value'));
+      return;
+    }
+    if (typeof returned?.then === 'function') {
+      returned.then((result) => settle(null, result),
+        (err) => settle(err ?? new Error('The handler rejected with a nullish value')));
+    } else if (returned !== undefined || handler.length < 3) {
+      settle(null, returned);
+    }
+    // Otherwise a callback-style handler will call back (or the event loop drains, see beforeExit).
+  });
+}
+
+function toErrorPayload(err) {
+  if (err instanceof RuntimeError) {
+    return { errorType: err.errorType, errorMessage: err.message, stackTrace: stackLines(err.cause) };
+  }
+  if (err instanceof Error) {
+    return { errorType: err.name || 'Error', errorMessage: err.message, stackTrace: stackLines(err) };
+  }
+  let message;
+  try {
+    message = typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+  } catch {
+    message = String(err);
+  }
+  return { errorType: typeof err, errorMessage: message, stackTrace: [] };
+}
+
+/** The "at ..." lines of an error's stack, without Node's internals and this loop's own frames. */
+function stackLines(err) {
+  if (typeof err?.stack !== 'string') return [];
+  return err.stack.split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('at ') && !line.includes('node:internal/') && !line.includes(import.meta.url));
+}
+
+/** Resolves once everything written to stdout and stderr so far has been handed to the OS. */
+function flushOutput() {
+  const flush = (stream) => new Promise((resolve) => {
+    if (stream.writableLength === 0 && !stream.writableNeedDrain) resolve();
+    else stream.write('', () => resolve());
+  });
+  return Promise.all([flush(process.stdout), flush(process.stderr)]);
+}
+
+function logError(prefix, payload) {
+  process.stderr.write(`${prefix} ${JSON.stringify(payload)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main loop
+// ---------------------------------------------------------------------------------------------
+
+/** The invocation in flight, so process-level failures can be reported against it. */
+let current = null;
+let api = null;
+
+async function invoke(handler, invocation) {
+  if (invocation.traceId) process.env._X_AMZN_TRACE_ID = invocation.traceId;
+  else delete process.env._X_AMZN_TRACE_ID;
+
+  const state = { requestId: invocation.requestId, settle: null, report: null };
+  current = state;
+  try {
+    let event;
+    try {
+      event = invocation.body === '' ? null : JSON.parse(invocation.body);
+    } catch (err) {
+      throw new RuntimeError('Runtime.UnmarshalError', `Unable to parse the event as JSON: ${err.message}`, err);
+    }
+    const result = await runHandler(handler, event, invocation, (settle) => { state.settle = settle; });
+
+    let json;
+    try {
+      json = JSON.stringify(result === undefined ? null : result) ?? 'null';
+    } catch (err) {
+      throw new RuntimeError('Runtime.MarshalError', `Unable to stringify the handler's result: ${err.message}`, err);
+    }
+    if (state.report !== null) return; // A process-level failure already reported this invocation.
+    state.report = flushOutput().then(() => api.postInvocationResponse(invocation.requestId, json));
+    await state.report;
+  } catch (err) {
+    if (state.report !== null) throw err; // Posting itself failed: fatal.
+    const payload = toErrorPayload(err);
+    logError('Invoke Error', payload);
+    state.report = flushOutput().then(() => api.postInvocationError(invocation.requestId, payload));
+    await state.report;
+  } finally {
+    current = null;
+  }
+}
+
+/** Writes the reason to stderr and exits with code 1; `detail` is a message or an error (shown with its stack). */
+async function fatal(message, detail) {
+  process.stderr.write(`ferry-runtime: ${message}: ${detail?.stack ?? detail}\n`);
+  await flushOutput();
+  process.exit(1);
+}
+
+/** Uncaught exceptions and unhandled rejections fail the invocation in flight and end the process. */
+async function onProcessFailure(err, errorType) {
+  const state = current;
+  try {
+    if (state !== null && state.report === null) {
+      const payload = { ...toErrorPayload(err), ...(errorType ? { errorType } : {}) };
+      logError('Invoke Error', payload);
+      state.report = flushOutput().then(() => api.postInvocationError(state.requestId, payload));
+    }
+    await state?.report;
+  } catch (postErr) {
+    process.stderr.write(`ferry-runtime: could not report the failure: ${postErr?.message ?? postErr}\n`);
+  }
+  await fatal(errorType ?? 'uncaught exception', err);
+}
+
+async function main() {
+  const address = process.env.AWS_LAMBDA_RUNTIME_API;
+  if (!address) {
+    await fatal('cannot start', 'AWS_LAMBDA_RUNTIME_API is not set (expected host:port[/prefix])');
+    return;
+  }
+  api = new RuntimeApiClient(address);
+
+  process.on('uncaughtException', (err) => void onProcessFailure(err, undefined));
+  process.on('unhandledRejection', (reason) => void onProcessFailure(reason, 'Runtime.UnhandledPromiseRejection'));
+  // A callback-style handler that never calls back finishes when its work is done, as on Lambda.
+  process.on('beforeExit', () => current?.settle?.(null, undefined));
+
+  let handler;
+  try {
+    handler = await loadHandler(process.env.LAMBDA_TASK_ROOT || process.cwd(), process.env._HANDLER ?? '');
+  } catch (err) {
+    const payload = toErrorPayload(err);
+    logError('Init Error', payload);
+    try {
+      await flushOutput();
+      await api.postInitError(payload);
+    } catch (postErr) {
+      process.stderr.write(`ferry-runtime: could not report the init error: ${postErr.message}\n`);
+    }
+    await fatal('handler could not be loaded', payload.errorType);
+    return;
+  }
+
+  for (;;) {
+    const invocation = await api.nextInvocation();
+    await invoke(handler, invocation);
+  }
+}
+
+main().catch((err) => fatal('Runtime API failure', err?.message ?? err));

@@ -1,0 +1,348 @@
+"""Ferry's Lambda runtime loop for Python 3 (standard library only).
+
+Speaks the Lambda Runtime API (2018-06-01) at $AWS_LAMBDA_RUNTIME_API: imports the handler named by
+$_HANDLER from $LAMBDA_TASK_ROOT once, then fetches events one at a time, calls the handler and posts
+its result or error. Any failure to talk to the Runtime API is fatal: the process exits with code 1
+and Ferry replaces the instance.
+
+Started by Ferry as: python3 -u /opt/ferry/python/bootstrap.py
+"""
+
+import http.client
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from types import SimpleNamespace
+from urllib.parse import quote
+
+API_VERSION = "2018-06-01"
+
+
+class InitError(Exception):
+    """The handler could not be loaded; carries the Lambda error type, e.g. Runtime.HandlerNotFound."""
+
+    def __init__(self, error_type, message, stack_trace=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.stack_trace = stack_trace or []
+
+
+class RuntimeApiError(Exception):
+    """The Runtime API could not be reached or answered unexpectedly; fatal."""
+
+
+# -------------------------------------------------------------------------------------------------
+# Runtime API client
+# -------------------------------------------------------------------------------------------------
+
+
+class RuntimeApiClient:
+    """One persistent HTTP/1.1 connection to the Runtime API."""
+
+    def __init__(self, address):
+        host_port, _, prefix = address.partition("/")
+        host, _, port = host_port.rpartition(":")
+        if not host or not port.isdigit():
+            raise RuntimeApiError(
+                f"AWS_LAMBDA_RUNTIME_API is '{address}', expected host:port with an optional /path prefix"
+            )
+        self._host = host.strip("[]")
+        self._port = int(port)
+        self._base_path = (f"/{prefix}" if prefix else "") + f"/{API_VERSION}"
+        self._connection = None
+
+    def next_invocation(self):
+        status, headers, body = self._request("GET", "/runtime/invocation/next")
+        if status != 200:
+            raise RuntimeApiError(f"GET /runtime/invocation/next answered {status}: {body[:500]!r}")
+        request_id = headers.get("lambda-runtime-aws-request-id")
+        if not request_id:
+            raise RuntimeApiError(
+                "GET /runtime/invocation/next answered without a Lambda-Runtime-Aws-Request-Id header"
+            )
+        deadline = headers.get("lambda-runtime-deadline-ms", "")
+        return SimpleNamespace(
+            request_id=request_id,
+            deadline_ms=int(deadline) if deadline.isdigit() else int(time.time() * 1000) + 900_000,
+            invoked_function_arn=headers.get("lambda-runtime-invoked-function-arn", ""),
+            trace_id=headers.get("lambda-runtime-trace-id"),
+            client_context=headers.get("lambda-runtime-client-context"),
+            cognito_identity=headers.get("lambda-runtime-cognito-identity"),
+            body=body,
+        )
+
+    def post_invocation_response(self, request_id, payload):
+        self._post(f"/runtime/invocation/{quote(request_id, safe='')}/response", payload, {})
+
+    def post_invocation_error(self, request_id, error):
+        self._post(
+            f"/runtime/invocation/{quote(request_id, safe='')}/error",
+            json.dumps(error).encode("utf-8"),
+            {"Lambda-Runtime-Function-Error-Type": _header_safe(error["errorType"])},
+        )
+
+    def post_init_error(self, error):
+        self._post(
+            "/runtime/init/error",
+            json.dumps(error).encode("utf-8"),
+            {"Lambda-Runtime-Function-Error-Type": _header_safe(error["errorType"])},
+        )
+
+    def _post(self, route, body, headers):
+        status, _, answer = self._request("POST", route, body, {"Content-Type": "application/json", **headers})
+        if status >= 500:
+            raise RuntimeApiError(f"POST {route} answered {status}: {answer[:500]!r}")
+        if status >= 300:
+            # E.g. the invocation already timed out; the server has decided, carry on.
+            print(f"ferry-runtime: POST {route} was refused with {status}: {answer[:500]!r}", file=sys.stderr)
+
+    def _request(self, method, route, body=None, headers=None):
+        # A kept-alive connection the server has since closed fails on first use; retry once on a new one.
+        for attempt in (1, 2):
+            reused = self._connection is not None
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=None)
+            try:
+                self._connection.request(method, self._base_path + route, body=body, headers=headers or {})
+                response = self._connection.getresponse()
+                answer = response.read()
+                response_headers = {name.lower(): value for name, value in response.getheaders()}
+                if response.will_close:
+                    self._close()
+                return response.status, response_headers, answer
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as err:
+                self._close()
+                if not reused or attempt == 2:
+                    raise RuntimeApiError(f"{method} {route} failed: {err}") from err
+            except (OSError, http.client.HTTPException) as err:
+                self._close()
+                raise RuntimeApiError(f"{method} {route} failed: {err}") from err
+        raise AssertionError("unreachable")
+
+    def _close(self):
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _header_safe(value):
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in str(value))
+
+
+# -------------------------------------------------------------------------------------------------
+# Handler loading
+# -------------------------------------------------------------------------------------------------
+
+
+def _user_frames(tb):
+    """Traceback lines without the import machinery's and this bootstrap's own frames."""
+    machinery = (os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep, os.path.abspath(__file__))
+    frames = [
+        frame
+        for frame in traceback.extract_tb(tb)
+        if not frame.filename.startswith("<frozen ") and not os.path.abspath(frame.filename).startswith(machinery)
+    ]
+    return traceback.format_list(frames)
+
+
+def load_handler(task_root, handler_name):
+    """Imports "path/to/module.function" from the task root; raises InitError for init failures."""
+    module_path, dot, function_name = handler_name.rpartition(".")
+    if not dot or not module_path or not function_name:
+        raise InitError(
+            "Runtime.MalformedHandlerName",
+            f"Handler '{handler_name}' is malformed: expected 'path/to/module.function', e.g. 'app.handler'.",
+        )
+    module_name = module_path.replace("/", ".")
+
+    # The function's code comes first; this bootstrap's own folder is not importable.
+    own_dir = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != own_dir]
+    sys.path.insert(0, task_root)
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as err:  # IndentationError and TabError included.
+        location = f"{os.path.relpath(err.filename, task_root) if err.filename else module_name}, line {err.lineno}"
+        raise InitError(
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{module_name}': {err.msg} ({location})",
+            _user_frames(err.__traceback__),
+        ) from err
+    except ImportError as err:
+        raise InitError(
+            "Runtime.ImportModuleError",
+            f"Unable to import module '{module_name}': {err}",
+            _user_frames(err.__traceback__),
+        ) from err
+
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        raise InitError(
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
+        )
+    return handler
+
+
+# -------------------------------------------------------------------------------------------------
+# Invocation
+# -------------------------------------------------------------------------------------------------
+
+
+class LambdaContext:
+    """The context object passed to handlers, with the attribute names of AWS Lambda's."""
+
+    def __init__(self, invocation):
+        env = os.environ
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn = invocation.invoked_function_arn
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        self.aws_request_id = invocation.request_id
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self._deadline_ms = invocation.deadline_ms
+
+        identity = _parse_json_header(invocation.cognito_identity) or {}
+        self.identity = SimpleNamespace(
+            cognito_identity_id=identity.get("cognitoIdentityId"),
+            cognito_identity_pool_id=identity.get("cognitoIdentityPoolId"),
+        )
+        client_context = _parse_json_header(invocation.client_context)
+        self.client_context = (
+            None
+            if client_context is None
+            else SimpleNamespace(
+                client=client_context.get("client"),
+                custom=client_context.get("custom"),
+                env=client_context.get("env"),
+            )
+        )
+
+    def get_remaining_time_in_millis(self):
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+def _parse_json_header(value):
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _not_serializable(value):
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _error_payload(err, stack_trace):
+    return {"errorMessage": str(err), "errorType": type(err).__name__, "stackTrace": stack_trace}
+
+
+def _flush_output():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # A closed or broken stream must not stop the loop.
+
+
+def _log_error(prefix, payload):
+    print(f"{prefix} {json.dumps(payload)}", file=sys.stderr)
+
+
+def invoke(api, handler, invocation):
+    if invocation.trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+
+    try:
+        event = json.loads(invocation.body) if invocation.body else None
+    except ValueError as err:
+        return _report_error(api, invocation, {
+            "errorMessage": f"Unable to parse the event as JSON: {err}",
+            "errorType": "Runtime.UnmarshalError",
+            "stackTrace": [],
+        })
+
+    try:
+        result = handler(event, LambdaContext(invocation))
+    except Exception as err:  # The handler's failure is the invocation's result.
+        tb = err.__traceback__.tb_next if err.__traceback__ else None  # Skip this frame.
+        return _report_error(api, invocation, _error_payload(err, traceback.format_tb(tb)))
+
+    try:
+        payload = json.dumps(result, default=_not_serializable, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as err:
+        return _report_error(api, invocation, {
+            "errorMessage": f"Unable to marshal response: {err}",
+            "errorType": "Runtime.MarshalError",
+            "stackTrace": [],
+        })
+
+    _flush_output()
+    api.post_invocation_response(invocation.request_id, payload)
+
+
+def _report_error(api, invocation, payload):
+    _log_error("Invoke Error", payload)
+    _flush_output()
+    api.post_invocation_error(invocation.request_id, payload)
+
+
+# -------------------------------------------------------------------------------------------------
+# Main loop
+# -------------------------------------------------------------------------------------------------
+
+
+def _fatal(message):
+    print(f"ferry-runtime: {message}", file=sys.stderr)
+    _flush_output()
+    sys.exit(1)
+
+
+def main():
+    # Logs must reach the pipe before the response is posted, even without -u.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
+
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        _fatal("cannot start: AWS_LAMBDA_RUNTIME_API is not set (expected host:port[/prefix])")
+    try:
+        api = RuntimeApiClient(address)
+    except RuntimeApiError as err:
+        _fatal(f"cannot start: {err}")
+
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    try:
+        handler = load_handler(task_root, os.environ.get("_HANDLER", ""))
+    except Exception as err:  # Whatever the module's top-level code raised fails the init.
+        if isinstance(err, InitError):
+            payload = {"errorMessage": str(err), "errorType": err.error_type, "stackTrace": err.stack_trace}
+        else:
+            payload = _error_payload(err, _user_frames(err.__traceback__))
+        _log_error("Init Error", payload)
+        _flush_output()
+        try:
+            api.post_init_error(payload)
+        except RuntimeApiError as post_err:
+            print(f"ferry-runtime: could not report the init error: {post_err}", file=sys.stderr)
+        _fatal(f"handler could not be loaded: {payload['errorType']}")
+
+    try:
+        while True:
+            invoke(api, handler, api.next_invocation())
+    except RuntimeApiError as err:
+        _fatal(f"Runtime API failure: {err}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+namespace Ferry.Runtime.Tests.Bootstrap;
+
+public sealed class PythonBootstrapTests : BootstrapContractTests
+{
+    private protected override BootstrapRuntime Runtime => BootstrapRuntime.Python;
+
+    protected override FunctionCode EchoFunction => App("""
+        def handler(event, context):
+            return {"echo": event}
+        """);
+
+    protected override FunctionCode ContextFunction => App("""
+        import os
+
+        def handler(event, context):
+            return {
+                "requestId": context.aws_request_id,
+                "functionName": context.function_name,
+                "functionVersion": context.function_version,
+                "invokedFunctionArn": context.invoked_function_arn,
+                "memoryLimitInMB": context.memory_limit_in_mb,
+                "logGroupName": context.log_group_name,
+                "logStreamName": context.log_stream_name,
+                "remainingMs": context.get_remaining_time_in_millis(),
+                "traceId": os.environ.get("_X_AMZN_TRACE_ID"),
+            }
+        """);
+
+    protected override FunctionCode FailingFunction => App("""
+        class ValidationError(Exception):
+            pass
+
+        def handler(event, context):
+            raise ValidationError("rejected: " + event["name"])
+        """);
+
+    protected override FunctionCode CountingFunction => App("""
+        count = 0
+
+        def handler(event, context):
+            global count
+            count += 1
+            return {"count": count}
+        """);
+
+    protected override FunctionCode LoggingFunction => App("""
+        def handler(event, context):
+            line = "x" * 100
+            for _ in range(event["lines"]):
+                print(line)
+            print("marker " + event["marker"])
+            return "logged"
+        """);
+
+    protected override FunctionCode NoResultFunction => App("""
+        def handler(event, context):
+            pass
+        """);
+
+    protected override FunctionCode SyntaxErrorFunction => App("""
+        def handler(event, context)
+            return 1
+        """);
+
+    protected override FunctionCode MissingExportFunction => App("""
+        def something_else(event, context):
+            return 1
+        """);
+
+    private static FunctionCode App(string source) => new("app.handler", ("app.py", source));
+
+    [Theory]
+    [InlineData("orders/api/create.handler")]
+    [InlineData("orders.api.create.handler")]
+    public async Task Handler_in_a_package_is_imported_with_the_task_root_on_the_path(string handler)
+    {
+        var process = Start(new FunctionCode(handler,
+            ("orders/__init__.py", ""),
+            ("orders/pricing.py", "def total(items):\n    return sum(items)\n"),
+            ("orders/api/create.py", """
+                from orders.pricing import total
+
+                def handler(event, context):
+                    return {"total": total(event["items"])}
+                """)));
+
+        var report = await AwaitAsync(Api.Enqueue("""{"items":[5,10,27]}""").Report, process);
+
+        Assert.Equal(42, report.AsResponse().GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Missing_dependency_of_the_module_is_an_import_error()
+    {
+        var process = Start(App("""
+            import no_such_dependency
+
+            def handler(event, context):
+                return 1
+            """));
+
+        var error = (await AwaitAsync(Api.InitError, process)).AsError();
+
+        Assert.Equal("Runtime.ImportModuleError", error.ErrorType);
+        Assert.Contains("no_such_dependency", error.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task Result_that_is_not_json_is_a_marshal_error_and_the_loop_goes_on()
+    {
+        var process = Start(App("""
+            def handler(event, context):
+                return {1, 2} if event.get("bad") else "fine"
+            """));
+
+        var bad = await AwaitAsync(Api.Enqueue("""{"bad":true}""").Report, process);
+        var good = await AwaitAsync(Api.Enqueue("{}").Report, process);
+
+        var error = bad.AsError();
+        Assert.Equal("Runtime.MarshalError", error.ErrorType);
+        Assert.Contains("set", error.ErrorMessage);
+        Assert.Equal("fine", good.AsResponse().GetString());
+    }
+}
