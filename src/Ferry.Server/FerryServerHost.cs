@@ -109,7 +109,8 @@ public static partial class FerryServerHost
         api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
 
         var gateway = app.Services.GetRequiredService<FunctionGateway>();
-        app.Run(async context =>
+        // Everything that is not the API is the gateway (lowest precedence, any method, any path).
+        app.MapFallback("/{**path}", async (HttpContext context) =>
         {
             if (!await gateway.TryHandleAsync(context))
             {

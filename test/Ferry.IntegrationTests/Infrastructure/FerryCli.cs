@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Ferry.IntegrationTests.Infrastructure;
+
+/// <summary>Runs the real <c>ferry</c> CLI (the built ferry.dll) as a separate process, like a user would.</summary>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+public static class FerryCli
+{
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "ferry.dll");
+
+    public static async Task<CliResult> RunAsync(string serverUrl, string workingDirectory, params string[] args)
+    {
+        using var process = Start(serverUrl, workingDirectory, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    public static Process Start(string serverUrl, string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(CliDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["FERRY_URL"] = serverUrl;
+        info.Environment["NO_COLOR"] = "1";
+        info.Environment.Remove("FERRY_TOKEN");
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start the ferry CLI");
+    }
+}

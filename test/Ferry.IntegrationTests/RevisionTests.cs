@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ferry.IntegrationTests.Infrastructure;
+
+namespace Ferry.IntegrationTests;
+
+/// <summary>Revisions: redeploy while serving (no failed request), and everything still served after a restart.</summary>
+public sealed class RevisionTests : IAsyncLifetime
+{
+    private FerryTestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private static string VersionedApp(string version) => TestApp.Create("""
+        service: versioned
+        provider:
+          name: aws
+          runtime: python3.11
+        functions:
+          version:
+            handler: app.handler
+            environment:
+              VERSION: ${env:APP_VERSION, 'unset'}
+            events:
+              - httpApi: 'GET /version'
+        """, ("app.py", $"def handler(event, context):\n    return {{'version': '{version}'}}\n"));
+
+    [Fact]
+    public async Task Redeploying_while_requests_flow_loses_none_and_switches_to_the_new_revision()
+    {
+        var deploy1 = await FerryCli.RunAsync(_server.BaseUrl, VersionedApp("v1"), "deploy");
+        Assert.True(deploy1.ExitCode == 0, deploy1.ToString());
+        Assert.Equal("v1", (await _server.Http.GetFromJsonAsync<JsonElement>("/versioned/dev/version")).GetProperty("version").GetString());
+
+        using var stop = new CancellationTokenSource();
+        var failures = new List<string>();
+        var seen = new HashSet<string>();
+        var load = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var response = await _server.Http.GetAsync("/versioned/dev/version");
+                var text = await response.Content.ReadAsStringAsync();
+                lock (failures)
+                {
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        failures.Add($"{(int)response.StatusCode} {text}");
+                    }
+                    else
+                    {
+                        seen.Add(JsonDocument.Parse(text).RootElement.GetProperty("version").GetString()!);
+                    }
+                }
+            }
+        });
+
+        await Task.Delay(300);
+        var deploy2 = await FerryCli.RunAsync(_server.BaseUrl, VersionedApp("v2"), "deploy");
+        Assert.True(deploy2.ExitCode == 0, deploy2.ToString());
+        await Task.Delay(500);
+        stop.Cancel();
+        await load;
+
+        Assert.Empty(failures);
+        Assert.Contains("v1", seen);
+        Assert.Contains("v2", seen);
+        Assert.Equal("v2", (await _server.Http.GetFromJsonAsync<JsonElement>("/versioned/dev/version")).GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task Deployed_apps_are_served_again_after_a_restart()
+    {
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("hello"), "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await _server.Http.GetAsync("/hello/dev/users/1")).StatusCode);
+
+        await _server.StopAsync();
+        await _server.StartAsync();
+
+        var after = await _server.Http.GetFromJsonAsync<JsonElement>("/hello/dev/users/2");
+        Assert.Equal("2", after.GetProperty("id").GetString());
+        var info = await _server.Http.GetFromJsonAsync<JsonElement>("/api/v1/apps/hello/dev");
+        Assert.Equal(1, info.GetProperty("revision").GetInt32());
+    }
+}
