@@ -2,5 +2,5 @@ namespace Ferry.Cli;
 
 public static class Program
 {
-    public static Task<int> Main(string[] args) => Task.FromResult(0);
+    public static Task<int> Main(string[] args) => FerryCli.RunAsync(args, CliContext.FromProcess());
 }

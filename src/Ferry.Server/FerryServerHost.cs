@@ -91,6 +91,7 @@ public static partial class FerryServerHost
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<FunctionGateway>();
         services.AddHttpForwarder();
+        // Feature registrations (one line each): services.AddFerryXxx(...);
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Server");
@@ -106,6 +107,7 @@ public static partial class FerryServerHost
         api.MapDeploymentEndpoints();
         api.MapAppEndpoints();
         api.MapLogEndpoints();
+        // Feature endpoints (one line each): api.MapXxxEndpoints(); or app.MapXxx();
         api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
 
         var gateway = app.Services.GetRequiredService<FunctionGateway>();

@@ -23,6 +23,9 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
     public DeployedApp? Find(string service, string stage, string region)
         => _apps.TryGetValue(new AppKey(service, stage, region), out var app) ? app.Deployed : null;
 
+    /// <summary>Every app stage being served (a snapshot).</summary>
+    public IReadOnlyList<LiveApp> All => [.. _apps.Values];
+
     public LiveApp? Get(string service, string stage, string region)
         => _apps.TryGetValue(new AppKey(service, stage, region), out var app) ? app : null;
 
