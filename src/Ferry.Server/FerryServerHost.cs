@@ -30,7 +30,10 @@ public static partial class FerryServerHost
             return 1;
         }
 
-        await app.RunAsync(cancellationToken);
+        // Not WebApplication.RunAsync: it disposes the host itself, and the runtime must be stopped (instances killed,
+        // logs flushed) while the services still exist.
+        await app.StartAsync(cancellationToken);
+        await app.App.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
 
@@ -184,8 +187,6 @@ internal sealed class FerryServerApp(WebApplication app) : IAsyncDisposable
     public WebApplication App { get; } = app;
 
     public IServiceProvider Services => App.Services;
-
-    public Task RunAsync(CancellationToken cancellationToken) => App.RunAsync(cancellationToken);
 
     public Task StartAsync(CancellationToken cancellationToken) => App.StartAsync(cancellationToken);
 

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using Ferry.Cli.Api;
+using Ferry.Cli.Options;
+using Ferry.Cli.Output;
+using Ferry.Manifest;
+using Ferry.Packaging;
+using Ferry.Server.Api;
+
+namespace Ferry.Cli.Commands;
+
+/// <summary><c>ferry deploy</c>: resolves serverless.yml, zips the app folder and uploads both as a new revision.</summary>
+internal static class DeployCommand
+{
+    public static Command Create(CliContext context, GlobalOptions globals)
+    {
+        var stage = CommonOptions.Stage();
+        var region = CommonOptions.Region();
+        var config = CommonOptions.Config();
+        var parameters = CommonOptions.Params();
+        var directory = new Option<string?>("--dir")
+        {
+            Description = "App folder to package (default: the current folder)",
+            HelpName = "dir",
+        };
+        var output = CommonOptions.Output();
+
+        var command = new Command("deploy", "Package the app folder and deploy it with its serverless.yml as a new revision")
+        {
+            stage, region, config, parameters, directory, output,
+        };
+        command.SetReportingAction(context, async (parseResult, cancellationToken) =>
+        {
+            var appDirectory = context.ResolvePath(parseResult.GetValue(directory) ?? ".");
+            if (!Directory.Exists(appDirectory))
+            {
+                throw new CliUserException($"App folder {appDirectory} does not exist.");
+            }
+
+            var configPath = parseResult.GetValue(config) is { } explicitConfig
+                ? context.ResolvePath(explicitConfig)
+                : Path.Combine(appDirectory, CommonOptions.DefaultConfigFile);
+            var request = new DeployRequest(
+                appDirectory,
+                configPath,
+                parseResult.GetValue(stage),
+                parseResult.GetValue(region),
+                parseResult.GetRequiredValue(parameters));
+
+            var cli = new CliOutput(context, parseResult.GetValue(output));
+            using var client = globals.CreateClient(parseResult, context);
+            var result = await DeployAsync(request, client, cli, context, cancellationToken);
+            Render(result, cli);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    internal sealed record DeployRequest(
+        string AppDirectory, string ConfigPath, string? Stage, string? Region, IReadOnlyDictionary<string, string> Parameters);
+
+    internal static async Task<DeploymentResult> DeployAsync(
+        DeployRequest request, FerryApiClient client, CliOutput cli, CliContext context, CancellationToken cancellationToken)
+    {
+        var loaded = ManifestReader.Load(context, request.ConfigPath, request.Stage, request.Region, request.Parameters);
+        foreach (var warning in loaded.Warnings)
+        {
+            cli.WriteWarning(warning.ToString());
+        }
+
+        var manifest = loaded.Manifest;
+        var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");
+        await using var archive = new FileStream(
+            archivePath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 81920,
+            FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+
+        var summary = await PackageAsync(request.AppDirectory, manifest, archive, cli, cancellationToken);
+        archive.Position = 0;
+        var upload = cli.StartStatus();
+        var total = ByteSize.Format(summary.ArchiveBytes);
+        DeploymentResult result;
+        try
+        {
+            result = await client.DeployAsync(
+                ServiceManifestJson.Serialize(manifest),
+                archive,
+                new SynchronousProgress<long>(sent => upload.Update($"Uploading… {ByteSize.Format(sent)} of {total}")),
+                cancellationToken);
+        }
+        finally
+        {
+            upload.Clear();
+        }
+
+        foreach (var warning in result.Warnings)
+        {
+            cli.WriteWarning(warning);
+        }
+
+        return result;
+    }
+
+    private sealed record PackageSummary(int FileCount, long ContentBytes, long ArchiveBytes);
+
+    private static async Task<PackageSummary> PackageAsync(
+        string appDirectory, ServiceManifest manifest, FileStream archive, CliOutput cli, CancellationToken cancellationToken)
+    {
+        var status = cli.StartStatus();
+        var progress = new SynchronousProgress<ArchiveProgress>(
+            p => status.Update($"Packaging… {p.Files} files, {ByteSize.Format(p.Bytes)}"));
+        ArchiveSummary summary;
+        try
+        {
+            summary = await AppArchive.CreateAsync(appDirectory, archive, manifest.PackagePatterns, progress, cancellationToken);
+            await archive.FlushAsync(cancellationToken);
+        }
+        catch
+        {
+            status.Clear();
+            throw;
+        }
+
+        status.Complete(
+            $"Packaged {manifest.Service}: {summary.FileCount} files, {ByteSize.Format(summary.TotalBytes)} ({ByteSize.Format(archive.Length)} zipped)");
+        return new PackageSummary(summary.FileCount, summary.TotalBytes, archive.Length);
+    }
+
+    private static void Render(DeploymentResult result, CliOutput cli)
+    {
+        if (cli.IsJson)
+        {
+            cli.WriteJson(result);
+            return;
+        }
+
+        cli.WriteLine(cli.Paint(
+            $"Deployed {result.Service} (stage {result.Stage}, region {result.Region}) revision {result.Revision}", AnsiStyle.Green));
+        cli.WriteLine($"Base URL: {result.BaseUrl}");
+        AppRendering.WriteRoutes(result.Routes, cli);
+        AppRendering.WriteFunctions(result.Functions, cli);
+    }
+}

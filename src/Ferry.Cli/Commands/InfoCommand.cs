@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Ferry.Cli.Options;
+using Ferry.Cli.Output;
+using Ferry.Server.Api;
+
+namespace Ferry.Cli.Commands;
+
+/// <summary><c>ferry info</c>: a deployed app's functions, routes and revisions.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliContext context, GlobalOptions globals)
+    {
+        var target = new AppTargetOptions();
+        var output = CommonOptions.Output();
+        var command = new Command("info", "Show a deployed app: functions, routes (full URLs) and revisions");
+        target.AddTo(command);
+        command.Options.Add(output);
+        command.SetReportingAction(context, async (parseResult, cancellationToken) =>
+        {
+            var app = target.Resolve(parseResult, context);
+            using var client = globals.CreateClient(parseResult, context);
+            var info = await client.GetAppAsync(app, cancellationToken);
+            Render(info, new CliOutput(context, parseResult.GetValue(output)));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    internal static void Render(AppInfo info, CliOutput cli)
+    {
+        if (cli.IsJson)
+        {
+            cli.WriteJson(info);
+            return;
+        }
+
+        var revision = info.Revision is { } number ? $"revision {number}" : "no active revision";
+        cli.WriteLine(cli.Paint($"{info.Service} (stage {info.Stage}, region {info.Region}) {revision}", AnsiStyle.Bold));
+        cli.WriteLine($"Base URL: {info.BaseUrl}");
+        cli.WriteLine($"Updated:  {AppRendering.FormatTime(info.UpdatedAt)}");
+        AppRendering.WriteRoutes(info.Routes, cli);
+        AppRendering.WriteFunctions(info.Functions, cli);
+
+        cli.WriteLine();
+        cli.WriteHeading("Revisions");
+        var table = new TextTable("", "REVISION", "CREATED", "SHA256");
+        foreach (var entry in info.Revisions.OrderByDescending(r => r.Number))
+        {
+            table.AddRow(
+                entry.Active ? "*" : "",
+                entry.Number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                AppRendering.FormatTime(entry.CreatedAt),
+                entry.ArtifactSha256.Length > 12 ? entry.ArtifactSha256[..12] : entry.ArtifactSha256);
+        }
+
+        cli.WriteTable(table);
+        cli.WriteLine(cli.Paint("  * active", AnsiStyle.Dim));
+    }
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Ferry.Cli.Commands;
+using Ferry.Cli.Options;
+using Ferry.Cli.Output;
+
+namespace Ferry.Cli;
+
+/// <summary>The <c>ferry</c> command line: builds the command tree and runs it.</summary>
+internal static class FerryCli
+{
+    private const string Description = """
+        Ferry: deploy and run serverless.yml apps on your own machine.
+
+        Examples:
+          ferry server                                 start the server (API and gateway) on http://127.0.0.1:8080
+          ferry deploy --stage dev                     package ./ and deploy it as stage dev
+          ferry deploy --param domain=example.test     deploy with a ${param:domain} value
+          ferry info                                   functions, routes and revisions of ./serverless.yml's app
+          ferry invoke -f hello --data '{"name":"x"}'  call a function with an event
+          ferry logs -f hello --tail --since 10m       recent logs, then follow live ones
+          ferry apps --output json                     every deployed app, as JSON
+          ferry remove --stage dev --yes               delete the app and its revisions
+
+        Environment: FERRY_URL (server URL), FERRY_TOKEN (bearer token), FERRY_DATA (server data folder),
+        NO_COLOR (plain output), FERRY_DEBUG=1 (stack traces of unexpected errors).
+        """;
+
+    public static RootCommand BuildRootCommand(CliContext context)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand(Description);
+        root.Options.Add(globals.Url);
+        root.Subcommands.Add(ServerCommand.Create(context));
+        root.Subcommands.Add(DeployCommand.Create(context, globals));
+        root.Subcommands.Add(InfoCommand.Create(context, globals));
+        root.Subcommands.Add(AppsCommand.Create(context, globals));
+        root.Subcommands.Add(InvokeCommand.Create(context, globals));
+        root.Subcommands.Add(LogsCommand.Create(context, globals));
+        root.Subcommands.Add(RemoveCommand.Create(context, globals));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var configuration = new InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = context.TerminationGracePeriod,
+        };
+        var root = BuildRootCommand(context);
+        if (args.Length == 0)
+        {
+            // Bare `ferry`: show what it can do, but as a usage mistake for scripts.
+            await root.Parse(["--help"]).InvokeAsync(configuration, cancellationToken);
+            return ExitCodes.UserError;
+        }
+
+        var parseResult = root.Parse(args);
+        if (parseResult.Action is ParseErrorAction)
+        {
+            return ReportParseErrors(parseResult, context);
+        }
+
+        return await parseResult.InvokeAsync(configuration, cancellationToken);
+    }
+
+    /// <summary>Usage mistakes: each error on its own line and a pointer to --help, instead of the whole help text.</summary>
+    private static int ReportParseErrors(ParseResult parseResult, CliContext context)
+    {
+        var label = Ansi.Paint("error:", AnsiStyle.Red, context.ColorError);
+        foreach (var error in parseResult.Errors)
+        {
+            context.Error.WriteLine($"{label} {error.Message}");
+        }
+
+        var command = parseResult.CommandResult.Command is RootCommand ? "ferry" : $"ferry {parseResult.CommandResult.Command.Name}";
+        context.Error.WriteLine($"Run '{command} --help' for usage.");
+        return ExitCodes.UserError;
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Ferry.Cli.Api;
+using Ferry.Manifest;
+
+namespace Ferry.Cli.Options;
+
+/// <summary>
+/// <c>--service</c>, <c>--stage</c>, <c>--region</c> and <c>--config</c> of commands that act on a deployed app.
+/// Without <c>--service</c> the app is the one described by ./serverless.yml.
+/// </summary>
+internal sealed class AppTargetOptions
+{
+    public Option<string?> Service { get; } = CommonOptions.Service();
+    public Option<string?> Stage { get; } = CommonOptions.Stage();
+    public Option<string?> Region { get; } = CommonOptions.Region();
+    public Option<string?> Config { get; } = CommonOptions.Config();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Service);
+        command.Options.Add(Stage);
+        command.Options.Add(Region);
+        command.Options.Add(Config);
+    }
+
+    public AppTarget Resolve(ParseResult parseResult, CliContext context)
+    {
+        var service = parseResult.GetValue(Service);
+        var stage = parseResult.GetValue(Stage);
+        var region = parseResult.GetValue(Region);
+        if (!string.IsNullOrWhiteSpace(service))
+        {
+            return new AppTarget(service, stage ?? ManifestDefaults.Stage, region ?? ManifestDefaults.Region);
+        }
+
+        var explicitConfig = parseResult.GetValue(Config);
+        var configPath = context.ResolvePath(explicitConfig ?? CommonOptions.DefaultConfigFile);
+        if (explicitConfig is null && !File.Exists(configPath))
+        {
+            throw new CliUserException(
+                $"No --service given and no {CommonOptions.DefaultConfigFile} in {context.WorkingDirectory}; pass --service NAME or run in the app's folder.");
+        }
+
+        var manifest = ManifestReader.Load(context, configPath, stage, region, new Dictionary<string, string>()).Manifest;
+        return new AppTarget(manifest.Service, manifest.Provider.Stage, manifest.Provider.Region);
+    }
+}

@@ -1,0 +1,38 @@
+using Ferry.Manifest;
+
+namespace Ferry.Cli.Options;
+
+/// <summary>Loads serverless.yml on the developer's machine, where <c>${env:…}</c> and <c>${opt:…}</c> have meaning.</summary>
+internal static class ManifestReader
+{
+    /// <param name="configPath">Full path of the manifest file.</param>
+    /// <param name="parameters">The <c>--param</c> values; they override <c>params</c> and are also visible as <c>${opt:key}</c>.</param>
+    public static ManifestLoadResult Load(
+        CliContext context, string configPath, string? stage, string? region, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (!File.Exists(configPath))
+        {
+            throw new CliUserException($"No service manifest at {configPath}; run in the app's folder or pass --config.");
+        }
+
+        var options = new Dictionary<string, string>(parameters, StringComparer.Ordinal);
+        if (stage is not null)
+        {
+            options["stage"] = stage;
+        }
+
+        if (region is not null)
+        {
+            options["region"] = region;
+        }
+
+        return ManifestLoader.LoadFile(configPath, new ManifestLoadOptions
+        {
+            Stage = stage,
+            Region = region,
+            Options = options,
+            ParamOverrides = parameters,
+            EnvironmentVariable = context.Environment,
+        });
+    }
+}
