@@ -32,13 +32,19 @@ else
   curl -fsS "$FERRY_URL/healthz" >/dev/null || { echo "ferry server did not become ready; see $data/server.log" >&2; exit 2; }
 fi
 
+# The server writes its first admin token to the data folder; the CLI sends FERRY_TOKEN.
+if [ -z "${FERRY_TOKEN:-}" ] && [ -f "$data/admin-token" ]; then
+  export FERRY_TOKEN="$(cat "$data/admin-token")"
+fi
+
 (cd samples/hello && "$repo/ferry" deploy)
 
 echo
 echo "Try it:"
 echo "  curl '$FERRY_URL/hello/dev/hello?name=you'"
 echo "  curl $FERRY_URL/hello/dev/users/42"
-echo "  ./ferry logs -f hello --tail      (FERRY_URL=$FERRY_URL)"
+echo "  export FERRY_URL=$FERRY_URL FERRY_TOKEN=\$(cat $data/admin-token)"
+echo "  (cd samples/hello && ../../ferry logs -f hello --tail)"
 if [ -f "$data/server.pid" ]; then
   echo "Stop the server with: kill $(cat "$data/server.pid")"
 fi

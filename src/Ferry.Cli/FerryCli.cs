@@ -21,6 +21,7 @@ internal static class FerryCli
           ferry logs -f hello --tail --since 10m       recent logs, then follow live ones
           ferry apps --output json                     every deployed app, as JSON
           ferry remove --stage dev --yes               delete the app and its revisions
+          ferry token create --tenant acme --role consumer --name ci    a token for another tenant (admin)
 
         Environment: FERRY_URL (server URL), FERRY_TOKEN (bearer token), FERRY_DATA (server data folder),
         NO_COLOR (plain output), FERRY_DEBUG=1 (stack traces of unexpected errors).
@@ -38,6 +39,9 @@ internal static class FerryCli
         root.Subcommands.Add(InvokeCommand.Create(context, globals));
         root.Subcommands.Add(LogsCommand.Create(context, globals));
         root.Subcommands.Add(RemoveCommand.Create(context, globals));
+        root.Subcommands.Add(AccessCommands.WhoAmI(context, globals));
+        root.Subcommands.Add(AccessCommands.Tenant(context, globals));
+        root.Subcommands.Add(AccessCommands.Token(context, globals));
         return root;
     }
 

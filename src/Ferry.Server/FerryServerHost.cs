@@ -6,6 +6,7 @@ using Ferry.Runtime.Instances;
 using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
 using Ferry.Runtime.Telemetry;
+using Ferry.Server.Access;
 using Ferry.Server.Api;
 using Ferry.Server.Deployments;
 using Ferry.Store;
@@ -81,7 +82,10 @@ public static partial class FerryServerHost
         services.AddSingleton(runtimeOptions);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sandbox);
-        services.AddSingleton<IFerryStore>(_ => new SqliteFerryStore(Path.Combine(dataDirectory, "ferry.db")));
+        services.AddSingleton(_ => new SqliteFerryStore(Path.Combine(dataDirectory, "ferry.db")));
+        services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
+        services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
+        services.AddSingleton<ApiAuthentication>();
         services.AddSingleton(new CodeStore(dataDirectory));
         services.AddSingleton<RuntimeApiHost>();
         services.AddSingleton<LogPipeline>();
@@ -102,14 +106,18 @@ public static partial class FerryServerHost
 
         var store = app.Services.GetRequiredService<IFerryStore>();
         await store.InitializeAsync(cancellationToken);
+        await AdminTokenBootstrap.EnsureAsync(app.Services.GetRequiredService<IAccessStore>(), dataDirectory, logger, cancellationToken);
         await app.Services.GetRequiredService<RuntimeApiHost>().StartAsync(cancellationToken);
         await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
 
+        app.Use(app.Services.GetRequiredService<ApiAuthentication>().InvokeAsync);
         app.MapGet("/healthz", () => Results.Text("ok"));
         var api = app.MapGroup("/api/v1");
-        api.MapDeploymentEndpoints();
-        api.MapAppEndpoints();
-        api.MapLogEndpoints();
+        api.MapAccessEndpoints();
+        var apps = api.MapGroup("").RequireRoles(Role.Admin, Role.Provider, Role.Consumer);
+        apps.MapDeploymentEndpoints();
+        apps.MapAppEndpoints();
+        apps.MapLogEndpoints();
         // Feature endpoints (one line each): api.MapXxxEndpoints(); or app.MapXxx();
         api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
 

@@ -10,7 +10,7 @@ namespace Ferry.Store;
 /// Times are stored as UTC unix milliseconds; sub-millisecond precision is dropped.
 /// Call <see cref="InitializeAsync"/> once before anything else.
 /// </summary>
-public sealed class SqliteFerryStore : IFerryStore
+public sealed partial class SqliteFerryStore : IFerryStore
 {
     private const int BusyTimeoutMilliseconds = 30_000;
     private const int MaxQueryLimit = 10_000;

@@ -68,6 +68,29 @@ internal static class SqliteSchema
         );
         CREATE INDEX ix_invocations_app_stage_start ON invocations (app_stage_id, started_at);
         """,
+        """
+        CREATE TABLE tenants (
+            name       TEXT    PRIMARY KEY,
+            created_at INTEGER NOT NULL
+        );
+
+        -- Only a SHA-256 of each token's secret is stored; the secret is shown once, when the token is created.
+        CREATE TABLE api_tokens (
+            id          INTEGER PRIMARY KEY,
+            tenant      TEXT    NOT NULL REFERENCES tenants (name),
+            name        TEXT    NOT NULL,
+            roles       TEXT    NOT NULL, -- comma-separated Role names
+            secret_hash TEXT    NOT NULL UNIQUE,
+            prefix      TEXT    NOT NULL,
+            created_at  INTEGER NOT NULL,
+            revoked_at  INTEGER NULL
+        );
+        CREATE INDEX ix_api_tokens_tenant ON api_tokens (tenant);
+        """,
+        """
+        -- Metering: usage of a tenant over a period.
+        CREATE INDEX ix_invocations_tenant_start ON invocations (tenant, started_at);
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

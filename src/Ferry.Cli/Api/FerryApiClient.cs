@@ -144,6 +144,32 @@ internal sealed class FerryApiClient : IDisposable
         }
     }
 
+    /// <summary>GET an API path (relative to /api/v1/) and read its JSON body.</summary>
+    public async Task<T> GetJsonAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, ApiPrefix + path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
+        return await ReadJsonAsync<T>(response, cancellationToken);
+    }
+
+    /// <summary>POST a JSON body to an API path (relative to /api/v1/) and read the JSON answer.</summary>
+    public async Task<TResponse> PostJsonAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + path)
+        {
+            Content = JsonContent.Create(body, options: ApiJson.Options),
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
+        return await ReadJsonAsync<TResponse>(response, cancellationToken);
+    }
+
+    /// <summary>DELETE an API path (relative to /api/v1/).</summary>
+    public async Task DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, ApiPrefix + path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
+    }
+
     public void Dispose() => _http.Dispose();
 
     internal static string AppPath(AppTarget app, string suffix, IEnumerable<(string Name, string? Value)>? parameters = null)

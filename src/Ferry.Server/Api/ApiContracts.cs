@@ -89,3 +89,24 @@ public sealed record LogLine(
     string Instance,
     string Stream,
     string Message);
+
+// ----- access: tenants and tokens -----
+//   GET  /api/v1/whoami                -> WhoAmI
+//   GET  /api/v1/tenants               (admin) -> TenantInfo[]
+//   POST /api/v1/tenants               (admin) CreateTenantRequest -> 201 TenantInfo
+//   GET  /api/v1/tokens                (admin: all; others: own tenant) -> TokenInfo[]
+//   POST /api/v1/tokens                (admin) CreateTokenRequest -> 201 CreatedToken (the secret is shown only here)
+//   DELETE /api/v1/tokens/{id}         (admin) -> 204
+
+public sealed record WhoAmI(string Tenant, IReadOnlyList<string> Roles, string TokenName);
+
+public sealed record TenantInfo(string Name, DateTimeOffset CreatedAt);
+
+public sealed record CreateTenantRequest(string Name);
+
+/// <param name="Roles">admin, provider, reviewer, consumer.</param>
+public sealed record CreateTokenRequest(string Tenant, string Name, IReadOnlyList<string> Roles);
+
+public sealed record TokenInfo(long Id, string Tenant, string Name, IReadOnlyList<string> Roles, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+public sealed record CreatedToken(string Token, TokenInfo Info);

@@ -1,11 +1,10 @@
+using Ferry.Server.Access;
 using Microsoft.AspNetCore.Http;
 
 namespace Ferry.Server.Api;
 
-/// <summary>Which tenant a request acts for. Until API tokens exist every request acts for the single default tenant.</summary>
+/// <summary>Which tenant a request acts for: the tenant of the caller's token.</summary>
 internal static class TenantContext
 {
-    public const string DefaultTenant = "default";
-
-    public static string Of(HttpContext context) => DefaultTenant;
+    public static string Of(HttpContext context) => context.GetCaller().Tenant;
 }

@@ -82,10 +82,17 @@ public sealed partial class DeploymentService(
         CheckHandlersExist(manifest, codeDirectory);
 
         var provider = manifest.Provider;
-        var gate = _appLocks.GetOrAdd($"{tenant}/{manifest.Service}/{provider.Stage}/{provider.Region}", _ => new SemaphoreSlim(1, 1));
+        // URLs are global (/{service}/{stage}), so one lock per address, whichever tenant deploys.
+        var gate = _appLocks.GetOrAdd($"{manifest.Service}/{provider.Stage}/{provider.Region}", _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
+            if (liveApps.Get(manifest.Service, provider.Stage, provider.Region) is { } existing && existing.AppStage.Tenant != tenant)
+            {
+                throw new DeploymentException(StatusCodes.Status409Conflict, "service_name_taken",
+                    $"The service name '{manifest.Service}' is already used in stage '{provider.Stage}' by another tenant; choose another `service:` name");
+            }
+
             var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region, sha256, manifestJson, cancellationToken);
             liveApps.Activate(appStage, revision, manifest, codeDirectory);
             LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, sha256[..12]);

@@ -13,9 +13,14 @@ public static class FerryCli
 {
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "ferry.dll");
 
-    public static async Task<CliResult> RunAsync(string serverUrl, string workingDirectory, params string[] args)
+    /// <summary>Runs the CLI as the test server's admin.</summary>
+    public static Task<CliResult> RunAsync(string serverUrl, string workingDirectory, params string[] args)
+        => RunAsAsync(FerryTestServer.AdminTokenFor(serverUrl), serverUrl, workingDirectory, args);
+
+    /// <summary>Runs the CLI with <paramref name="token"/> as FERRY_TOKEN (null: none).</summary>
+    public static async Task<CliResult> RunAsAsync(string? token, string serverUrl, string workingDirectory, params string[] args)
     {
-        using var process = Start(serverUrl, workingDirectory, args);
+        using var process = StartAs(token, serverUrl, workingDirectory, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -24,6 +29,9 @@ public static class FerryCli
     }
 
     public static Process Start(string serverUrl, string workingDirectory, params string[] args)
+        => StartAs(FerryTestServer.AdminTokenFor(serverUrl), serverUrl, workingDirectory, args);
+
+    public static Process StartAs(string? token, string serverUrl, string workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -42,6 +50,10 @@ public static class FerryCli
         info.Environment["FERRY_URL"] = serverUrl;
         info.Environment["NO_COLOR"] = "1";
         info.Environment.Remove("FERRY_TOKEN");
+        if (token is not null)
+        {
+            info.Environment["FERRY_TOKEN"] = token;
+        }
         return Process.Start(info) ?? throw new InvalidOperationException("could not start the ferry CLI");
     }
 }

@@ -23,6 +23,14 @@ public sealed class FerryTestServer : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>The bootstrap admin token the server wrote to its data folder on first start.</summary>
+    public string AdminToken { get; private set; } = "";
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> AdminTokens = new();
+
+    /// <summary>The admin token of the test server at <paramref name="baseUrl"/> (what the CLI helper sends by default).</summary>
+    internal static string? AdminTokenFor(string baseUrl) => AdminTokens.TryGetValue(baseUrl, out var token) ? token : null;
+
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     private Func<FerryServerOptions, FerryServerOptions>? Configure { get; }
@@ -48,6 +56,9 @@ public sealed class FerryTestServer : IAsyncDisposable
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = address.TrimEnd('/');
         Http.BaseAddress ??= new Uri(BaseUrl);
+        AdminToken = (await File.ReadAllTextAsync(Path.Combine(DataDirectory, "admin-token"))).Trim();
+        AdminTokens[BaseUrl] = AdminToken;
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
     }
 
     public async Task StopAsync()

@@ -1,0 +1,84 @@
+using Microsoft.Data.Sqlite;
+
+namespace Ferry.Store;
+
+public sealed partial class SqliteFerryStore : IAccessStore
+{
+    private const string TokenColumns = "id, tenant, name, roles, prefix, created_at, revoked_at";
+
+    public async Task<bool> CreateTenantAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command("INSERT OR IGNORE INTO tenants (name, created_at) VALUES ($name, $now);")
+            .With("$name", name).With("$now", Now());
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<IReadOnlyList<Tenant>> ListTenantsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT name, created_at FROM tenants ORDER BY name;");
+        return await ReadAllAsync(command, r => new Tenant(r.GetString(0), r.GetUnixMilliseconds(1)), cancellationToken);
+    }
+
+    public async Task<bool> TenantExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT 1 FROM tenants WHERE name = $name;").With("$name", name);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    public async Task<ApiToken> CreateTokenAsync(string tenant, string name, IReadOnlyCollection<Role> roles, string secretHash, string prefix, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command($"""
+            INSERT INTO api_tokens (tenant, name, roles, secret_hash, prefix, created_at)
+            VALUES ($tenant, $name, $roles, $hash, $prefix, $now)
+            RETURNING {TokenColumns};
+            """)
+            .With("$tenant", tenant).With("$name", name).With("$roles", string.Join(',', roles.Distinct().Order()))
+            .With("$hash", secretHash).With("$prefix", prefix).With("$now", Now());
+        return (await ReadSingleAsync(command, ReadToken, cancellationToken))!;
+    }
+
+    public async Task<ApiToken?> FindActiveTokenAsync(string secretHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command($"SELECT {TokenColumns} FROM api_tokens WHERE secret_hash = $hash AND revoked_at IS NULL;")
+            .With("$hash", secretHash);
+        return await ReadSingleAsync(command, ReadToken, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ApiToken>> ListTokensAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command($"SELECT {TokenColumns} FROM api_tokens WHERE ($tenant IS NULL OR tenant = $tenant) ORDER BY id;")
+            .With("$tenant", tenant);
+        return await ReadAllAsync(command, ReadToken, cancellationToken);
+    }
+
+    public async Task<bool> RevokeTokenAsync(long id, string? tenant, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "UPDATE api_tokens SET revoked_at = $now WHERE id = $id AND revoked_at IS NULL AND ($tenant IS NULL OR tenant = $tenant);")
+            .With("$id", id).With("$tenant", tenant).With("$now", Now());
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<int> CountActiveTokensAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL;");
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
+    private static ApiToken ReadToken(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        Tenant: reader.GetString(1),
+        Name: reader.GetString(2),
+        Roles: reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>).ToHashSet(),
+        Prefix: reader.GetString(4),
+        CreatedAt: reader.GetUnixMilliseconds(5),
+        RevokedAt: reader.IsDBNull(6) ? null : reader.GetUnixMilliseconds(6));
+}
