@@ -39,6 +39,8 @@ internal static class FerryCli
         root.Subcommands.Add(InvokeCommand.Create(context, globals));
         root.Subcommands.Add(LogsCommand.Create(context, globals));
         root.Subcommands.Add(RemoveCommand.Create(context, globals));
+        root.Subcommands.Add(UsageCommand.Create(context, globals));
+        root.Subcommands.Add(MetricsCommand.Create(context, globals));
         root.Subcommands.Add(AccessCommands.WhoAmI(context, globals));
         root.Subcommands.Add(AccessCommands.Tenant(context, globals));
         root.Subcommands.Add(AccessCommands.Token(context, globals));

@@ -47,6 +47,22 @@ public interface IFerryStore : IAsyncDisposable
     Task<IReadOnlyList<InvocationRecord>> QueryInvocationsAsync(
         long appStageId, string? function, DateTimeOffset since, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Usage of a tenant (null: of every tenant) by invocations that started in [<paramref name="from"/>,
+    /// <paramref name="to"/>), one row per app stage and function, ordered by service, stage, region, function.
+    /// </summary>
+    Task<IReadOnlyList<FunctionUsage>> QueryUsageAsync(
+        string? tenant, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>Per-function statistics of an app stage's invocations that started at or after <paramref name="since"/>, ordered by function.</summary>
+    Task<IReadOnlyList<FunctionStats>> QueryFunctionStatsAsync(long appStageId, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Failed invocations of an app stage that started at or after <paramref name="since"/>, grouped by function,
+    /// status and error text; the most frequent first (then the most recent), at most <paramref name="limit"/> groups.
+    /// </summary>
+    Task<IReadOnlyList<ErrorGroup>> QueryErrorGroupsAsync(long appStageId, DateTimeOffset since, int limit, CancellationToken cancellationToken);
+
     /// <summary>Artifact hashes still referenced by some revision (for garbage collection of stored archives).</summary>
     Task<IReadOnlySet<string>> ListReferencedArtifactsAsync(CancellationToken cancellationToken);
 }

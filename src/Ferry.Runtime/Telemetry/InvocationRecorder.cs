@@ -19,7 +19,17 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    public void Record(InvocationRecord record) => _pending.Writer.TryWrite(record);
+    /// <summary>
+    /// Raised for each invocation as it is recorded, on the recording thread (the end of a request): handlers must be
+    /// quick and must not throw. Live metrics subscribe here.
+    /// </summary>
+    public event Action<InvocationRecord>? Recorded;
+
+    public void Record(InvocationRecord record)
+    {
+        _pending.Writer.TryWrite(record);
+        Recorded?.Invoke(record);
+    }
 
     private async Task WriteLoopAsync()
     {

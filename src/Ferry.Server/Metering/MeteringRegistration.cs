@@ -1,0 +1,44 @@
+using Ferry.Server.Metering;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+
+// In the host's namespace, so FerryServerHost calls these without a using.
+namespace Ferry.Server;
+
+/// <summary>Wires metering into the server: one line among the feature registrations, one among the endpoints.</summary>
+internal static class MeteringRegistration
+{
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>
+    /// Registers the price table (read now from <c>pricing.json</c> in the data folder, so a broken file stops the
+    /// server at start rather than at the first usage query) and the server's own metrics registry.
+    /// </summary>
+    public static IServiceCollection AddFerryMetering(this IServiceCollection services, FerryServerOptions options)
+    {
+        services.AddSingleton(PriceTable.Load(Path.GetFullPath(options.DataDirectory)));
+        // A registry per server rather than prometheus-net's process-wide default, so servers in one process
+        // (tests) keep their numbers apart.
+        services.AddSingleton(_ =>
+        {
+            var registry = Metrics.NewCustomRegistry();
+            DotNetStats.Register(registry);
+            return registry;
+        });
+        services.AddSingleton<InvocationMetrics>();
+        return services;
+    }
+
+    /// <summary>The usage and errors API under <paramref name="api"/>, HTTP request metrics, and <c>GET /metrics</c>.</summary>
+    public static void MapFerryMetering(this WebApplication app, IEndpointRouteBuilder api)
+    {
+        var registry = app.Services.GetRequiredService<CollectorRegistry>();
+        app.Services.GetRequiredService<InvocationMetrics>(); // starts counting invocations now
+        api.MapMeteringEndpoints();
+        // Routing runs first (WebApplication adds it), so requests are labelled by endpoint pattern, not by raw path.
+        app.UseHttpMetrics(http => http.SetMetricFactory(Metrics.WithCustomRegistry(registry)));
+        app.MapMetrics(MetricsPath, registry);
+    }
+}

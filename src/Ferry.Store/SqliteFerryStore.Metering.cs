@@ -1,0 +1,95 @@
+using Microsoft.Data.Sqlite;
+
+namespace Ferry.Store;
+
+/// <summary>Metering and statistics: aggregate queries over the <c>invocations</c> table, computed by SQLite.</summary>
+public sealed partial class SqliteFerryStore
+{
+    /// <summary>Every invocation that did not succeed counts as an error: handler errors, crashes and timeouts.</summary>
+    private const string Failed = "status <> 'Success'";
+
+    public async Task<IReadOnlyList<FunctionUsage>> QueryUsageAsync(
+        string? tenant, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        if (to < from)
+        {
+            throw new ArgumentException($"The usage period ends ({to:O}) before it starts ({from:O}).", nameof(to));
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        // Integer sums are exact (SQLite raises an error rather than wrap on overflow).
+        await using var command = connection.Command(
+                "SELECT i.tenant, i.app_stage_id, a.service, a.stage, a.region, i.function, COUNT(*), " +
+                "SUM(i.billed_duration_ms), SUM(i.billed_duration_ms * i.memory_size_mb) " +
+                "FROM invocations i JOIN app_stages a ON a.id = i.app_stage_id " +
+                "WHERE ($tenant IS NULL OR i.tenant = $tenant) AND i.started_at >= $from AND i.started_at < $to " +
+                "GROUP BY i.tenant, i.app_stage_id, i.function " +
+                "ORDER BY a.service, a.stage, a.region, i.function, i.tenant;")
+            .With("$tenant", tenant).With("$from", from.ToUnixMilliseconds()).With("$to", to.ToUnixMilliseconds());
+        return await ReadAllAsync(command, ReadFunctionUsage, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<FunctionStats>> QueryFunctionStatsAsync(
+        long appStageId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // Nearest-rank percentiles: the p-th percentile of n values is the value at rank ceil(n * p / 100).
+        await using var command = connection.Command(
+                "WITH ranked AS (" +
+                "  SELECT function, duration_ms, status, cold_start, " +
+                "         ROW_NUMBER() OVER (PARTITION BY function ORDER BY duration_ms) AS position, " +
+                "         COUNT(*) OVER (PARTITION BY function) AS total " +
+                "  FROM invocations WHERE app_stage_id = $appStageId AND started_at >= $since) " +
+                "SELECT function, COUNT(*), " +
+                $"       SUM(CASE WHEN {Failed} THEN 1 ELSE 0 END), SUM(cold_start), " +
+                "       MIN(CASE WHEN position >= (total * 50 + 99) / 100 THEN duration_ms END), " +
+                "       MIN(CASE WHEN position >= (total * 95 + 99) / 100 THEN duration_ms END), " +
+                "       MAX(duration_ms) " +
+                "FROM ranked GROUP BY function ORDER BY function;")
+            .With("$appStageId", appStageId).With("$since", since.ToUnixMilliseconds());
+        return await ReadAllAsync(command, ReadFunctionStats, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ErrorGroup>> QueryErrorGroupsAsync(
+        long appStageId, DateTimeOffset since, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // With MAX() in the select list SQLite takes the bare request_id from the row holding the maximum.
+        await using var command = connection.Command(
+                "SELECT function, status, error, COUNT(*), MIN(started_at), MAX(started_at), request_id " +
+                $"FROM invocations WHERE app_stage_id = $appStageId AND started_at >= $since AND {Failed} " +
+                "GROUP BY function, status, error " +
+                "ORDER BY COUNT(*) DESC, MAX(started_at) DESC, function, error LIMIT $limit;")
+            .With("$appStageId", appStageId).With("$since", since.ToUnixMilliseconds()).With("$limit", ClampLimit(limit));
+        return await ReadAllAsync(command, ReadErrorGroup, cancellationToken);
+    }
+
+    private static FunctionUsage ReadFunctionUsage(SqliteDataReader reader) => new(
+        Tenant: reader.GetString(0),
+        AppStageId: reader.GetInt64(1),
+        Service: reader.GetString(2),
+        Stage: reader.GetString(3),
+        Region: reader.GetString(4),
+        Function: reader.GetString(5),
+        Invocations: reader.GetInt64(6),
+        BilledDurationMs: reader.GetInt64(7),
+        MemoryMbMilliseconds: reader.GetInt64(8));
+
+    private static FunctionStats ReadFunctionStats(SqliteDataReader reader) => new(
+        Function: reader.GetString(0),
+        Invocations: reader.GetInt64(1),
+        Errors: reader.GetInt64(2),
+        ColdStarts: reader.GetInt64(3),
+        P50DurationMs: reader.GetDouble(4),
+        P95DurationMs: reader.GetDouble(5),
+        MaxDurationMs: reader.GetDouble(6));
+
+    private static ErrorGroup ReadErrorGroup(SqliteDataReader reader) => new(
+        Function: reader.GetString(0),
+        Status: reader.GetEnum<InvocationStatus>(1),
+        Error: reader.GetNullableString(2),
+        Count: reader.GetInt64(3),
+        FirstSeen: reader.GetUnixMilliseconds(4),
+        LastSeen: reader.GetUnixMilliseconds(5),
+        LastRequestId: reader.GetString(6));
+}
