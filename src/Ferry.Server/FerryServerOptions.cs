@@ -17,4 +17,13 @@ public sealed record FerryServerOptions
 
     /// <summary>How long an idle instance is kept warm before it is stopped.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>After an upgrade switches traffic, how long its error rate is watched for an automatic rollback.</summary>
+    public TimeSpan UpgradeWatchWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Share of failed requests (0..1) above which a freshly upgraded revision is rolled back.</summary>
+    public double UpgradeMaxErrorRate { get; init; } = 0.2;
+
+    /// <summary>Requests needed before the error rate of a fresh upgrade can trigger a rollback.</summary>
+    public int UpgradeMinimumRequests { get; init; } = 10;
 }

@@ -24,6 +24,14 @@ public interface IFerryStore : IAsyncDisposable
         string tenant, string service, string stage, string region,
         string artifactSha256, string manifestJson, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="AddRevisionAsync(string,string,string,string,string,string,CancellationToken)"/>, but leaves the
+    /// active revision alone when <paramref name="activate"/> is false (an upgrade that is health-checked first).
+    /// </summary>
+    Task<(AppStage AppStage, Revision Revision)> AddRevisionAsync(
+        string tenant, string service, string stage, string region,
+        string artifactSha256, string manifestJson, bool activate, CancellationToken cancellationToken);
+
     /// <summary>Points the app stage at another of its revisions (rollback, upgrade switch).</summary>
     Task SetActiveRevisionAsync(long appStageId, long revisionId, CancellationToken cancellationToken);
 

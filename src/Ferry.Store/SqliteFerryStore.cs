@@ -87,9 +87,14 @@ public sealed partial class SqliteFerryStore : IFerryStore
         return await ReadAllAsync(command, ReadAppStage, cancellationToken);
     }
 
-    public async Task<(AppStage AppStage, Revision Revision)> AddRevisionAsync(
+    public Task<(AppStage AppStage, Revision Revision)> AddRevisionAsync(
         string tenant, string service, string stage, string region,
         string artifactSha256, string manifestJson, CancellationToken cancellationToken)
+        => AddRevisionAsync(tenant, service, stage, region, artifactSha256, manifestJson, activate: true, cancellationToken);
+
+    public async Task<(AppStage AppStage, Revision Revision)> AddRevisionAsync(
+        string tenant, string service, string stage, string region,
+        string artifactSha256, string manifestJson, bool activate, CancellationToken cancellationToken)
     {
         var now = Now();
         await using var connection = await OpenAsync(cancellationToken);
@@ -128,12 +133,12 @@ public sealed partial class SqliteFerryStore : IFerryStore
         }
 
         AppStage appStage;
-        await using (var activate = connection.Command(
-                         "UPDATE app_stages SET active_revision_id = $revisionId, updated_at = $now WHERE id = $appStageId " +
-                         $"RETURNING {AppStageColumns};", transaction)
-                     .With("$revisionId", revision.Id).With("$now", now).With("$appStageId", appStageId))
+        await using (var update = connection.Command(
+                         "UPDATE app_stages SET active_revision_id = CASE WHEN $activate THEN $revisionId ELSE active_revision_id END, " +
+                         $"updated_at = $now WHERE id = $appStageId RETURNING {AppStageColumns};", transaction)
+                     .With("$revisionId", revision.Id).With("$now", now).With("$appStageId", appStageId).With("$activate", activate))
         {
-            appStage = (await ReadSingleAsync(activate, ReadAppStage, cancellationToken))!;
+            appStage = (await ReadSingleAsync(update, ReadAppStage, cancellationToken))!;
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -330,7 +335,8 @@ public sealed partial class SqliteFerryStore : IFerryStore
     public async Task<IReadOnlySet<string>> ListReferencedArtifactsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.Command("SELECT DISTINCT artifact_sha256 FROM revisions;");
+        await using var command = connection.Command(
+            "SELECT artifact_sha256 FROM revisions UNION SELECT package_sha256 FROM template_versions;");
         var hashes = await ReadAllAsync(command, reader => reader.GetString(0), cancellationToken);
         return hashes.ToHashSet(StringComparer.Ordinal);
     }

@@ -91,6 +91,72 @@ internal static class SqliteSchema
         -- Metering: usage of a tenant over a period.
         CREATE INDEX ix_invocations_tenant_start ON invocations (tenant, started_at);
         """,
+        """
+        -- Template center (hub side): names owned by a provider tenant, immutable signed versions, reviews, keys.
+        CREATE TABLE templates (
+            id              INTEGER PRIMARY KEY,
+            name            TEXT    NOT NULL UNIQUE,
+            provider_tenant TEXT    NOT NULL,
+            created_at      INTEGER NOT NULL
+        );
+
+        CREATE TABLE template_versions (
+            id              INTEGER PRIMARY KEY,
+            template_id     INTEGER NOT NULL REFERENCES templates (id),
+            version         TEXT    NOT NULL,
+            digest          TEXT    NOT NULL,
+            package_sha256  TEXT    NOT NULL,
+            key_id          TEXT    NOT NULL,
+            status          TEXT    NOT NULL,
+            definition_json TEXT    NOT NULL,
+            changelog       TEXT    NULL,
+            submitted_by    TEXT    NOT NULL,
+            submitted_at    INTEGER NOT NULL,
+            reviewed_by     TEXT    NULL,
+            review_comment  TEXT    NULL,
+            reviewed_at     INTEGER NULL,
+            UNIQUE (template_id, version)
+        );
+        CREATE INDEX ix_template_versions_status ON template_versions (status);
+
+        CREATE TABLE signing_keys (
+            key_id     TEXT    PRIMARY KEY,
+            tenant     TEXT    NOT NULL,
+            public_key TEXT    NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+
+        -- Consumer side: which app stages came from which template version, with their parameter values.
+        CREATE TABLE installs (
+            id              INTEGER PRIMARY KEY,
+            tenant          TEXT    NOT NULL,
+            app_stage_id    INTEGER NOT NULL UNIQUE REFERENCES app_stages (id) ON DELETE CASCADE,
+            hub             TEXT    NOT NULL,
+            template        TEXT    NOT NULL,
+            version         TEXT    NOT NULL,
+            parameters_json TEXT    NOT NULL,
+            created_at      INTEGER NOT NULL,
+            updated_at      INTEGER NOT NULL
+        );
+
+        -- Which template version (and parameter values) each revision of an installed app was deployed from: rollbacks
+        -- return to a revision and its version together.
+        CREATE TABLE install_revisions (
+            revision_id     INTEGER PRIMARY KEY REFERENCES revisions (id) ON DELETE CASCADE,
+            version         TEXT    NOT NULL,
+            parameters_json TEXT    NOT NULL
+        );
+
+        -- Consumer side: other Ferry servers whose template centers this tenant installs from ("local" is implicit).
+        CREATE TABLE hubs (
+            tenant     TEXT    NOT NULL,
+            name       TEXT    NOT NULL,
+            url        TEXT    NOT NULL,
+            token      TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (tenant, name)
+        );
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

@@ -111,4 +111,25 @@ public sealed class DeployAndServeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, noApp.StatusCode);
         Assert.Equal("app_not_found", (await noApp.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task A_public_serverless_framework_example_deploys_unchanged()
+    {
+        var deployed = await DeployAsync(Repo.Sample("aws-node-http-api"));
+
+        var body = await _server.Http.GetFromJsonAsync<JsonElement>(Assert.Single(deployed.Routes).Url);
+        Assert.Equal("Go Serverless v3.0! Your function executed successfully!", body.GetProperty("message").GetString());
+        Assert.Equal("2.0", body.GetProperty("input").GetProperty("version").GetString());
+        Assert.Equal("GET /", body.GetProperty("input").GetProperty("routeKey").GetString());
+    }
+
+    [Fact]
+    public async Task A_provided_runtime_bootstrap_speaks_the_runtime_api_itself()
+    {
+        var deployed = await DeployAsync(Repo.Sample("provided-bash"));
+
+        var response = await _server.Http.PostAsync(Assert.Single(deployed.Routes).Url, new StringContent("ahoy"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("echo: ahoy", await response.Content.ReadAsStringAsync());
+    }
 }

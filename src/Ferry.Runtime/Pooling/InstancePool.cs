@@ -21,7 +21,6 @@ public sealed partial class InstancePool : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _reaper;
     private int _starting;
-    private bool _draining;
 
     public InstancePool(FunctionRevision function, InstanceServices services,
         Func<FunctionRevision, InstanceServices, FunctionInstance>? createInstance = null)
@@ -34,6 +33,9 @@ public sealed partial class InstancePool : IAsyncDisposable
     }
 
     public FunctionRevision Function { get; }
+
+    /// <summary>How long a retired pool keeps accepting requests that were routed to it before the switch.</summary>
+    internal static readonly TimeSpan DrainGracePeriod = TimeSpan.FromSeconds(1);
 
     public int InstanceCount
     {
@@ -128,7 +130,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     /// <summary>Starts as many instances as waiting requests need, within the maximum. Caller holds the lock.</summary>
     private void StartInstancesIfNeeded()
     {
-        while (_waiters.Count > _starting * CapacityPerInstance() && _instances.Count + _starting < Options.MaxInstancesPerFunction && !_draining)
+        while (_waiters.Count > _starting * CapacityPerInstance() && _instances.Count + _starting < Options.MaxInstancesPerFunction)
         {
             _starting++;
             _ = StartInstanceAsync();
@@ -288,11 +290,9 @@ public sealed partial class InstancePool : IAsyncDisposable
     /// </summary>
     public async Task DrainAsync()
     {
-        lock (_gate)
-        {
-            _draining = true;
-        }
-
+        // Requests that looked up this revision just before the switch still reach it: give them a moment to take a
+        // slot before deciding the pool is idle.
+        await Task.Delay(DrainGracePeriod);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Function.Function.Timeout) + TimeSpan.FromSeconds(1);
         while (DateTime.UtcNow < deadline)
         {

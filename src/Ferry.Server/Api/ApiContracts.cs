@@ -110,3 +110,82 @@ public sealed record CreateTokenRequest(string Tenant, string Name, IReadOnlyLis
 public sealed record TokenInfo(long Id, string Tenant, string Name, IReadOnlyList<string> Roles, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
 public sealed record CreatedToken(string Token, TokenInfo Info);
+
+// ----- template center: hub side -----
+//   POST /api/v1/signing-keys              (provider) RegisterKeyRequest -> 201 SigningKeyInfo
+//   GET  /api/v1/signing-keys/{keyId}      (any) -> SigningKeyInfo
+//   POST /api/v1/templates                 (provider) multipart: "package" (signed template package), "changelog" (text, optional)
+//                                          -> 201 TemplateVersionInfo (pending); 200 when the identical version exists; 409 when it differs
+//   GET  /api/v1/templates?search=TEXT     -> TemplateSummary[] (consumers: approved versions only)
+//   GET  /api/v1/templates/{name}          -> TemplateInfo
+//   GET  /api/v1/templates/{name}/versions/{version}/package   (consumer servers) -> application/zip (approved or deprecated only)
+//   GET  /api/v1/reviews                   (reviewer) -> TemplateVersionInfo[] (pending)
+//   GET  /api/v1/templates/{name}/versions/{version}/review    (reviewer; provider for own) -> ReviewInfo
+//   POST /api/v1/templates/{name}/versions/{version}/approve|reject|deprecate   (reviewer) ReviewDecision -> TemplateVersionInfo
+//
+// ----- template center: consumer side -----
+//   GET  /api/v1/hubs                      -> HubInfo[] ("local" is this server and always there)
+//   POST /api/v1/hubs                      (admin) AddHubRequest -> 201 HubInfo
+//   POST /api/v1/installs                  InstallRequest -> 201 InstallInfo
+//   GET  /api/v1/installs                  -> InstallInfo[] with updateAvailable + changelog
+//   POST /api/v1/installs/{service}/{stage}/upgrade?region=   UpgradeRequest -> UpgradeResult
+//   POST /api/v1/installs/{service}/{stage}/rollback?region=  -> InstallInfo
+
+public sealed record RegisterKeyRequest(string PublicKey);
+
+public sealed record SigningKeyInfo(string KeyId, string Tenant, string PublicKey, DateTimeOffset CreatedAt);
+
+/// <param name="Default">Null for secret parameters (never shown).</param>
+public sealed record TemplateParameterInfo(
+    string Name, string Type, string? Description, string? Default, bool Required,
+    IReadOnlyList<string> AllowedValues, string? Pattern, decimal? Minimum, decimal? Maximum, bool Secret);
+
+public sealed record TemplateVersionInfo(
+    string Template,
+    string Version,
+    string Status,
+    string Digest,
+    string KeyId,
+    string? Changelog,
+    string Description,
+    IReadOnlyList<TemplateParameterInfo> Parameters,
+    IReadOnlyList<string> ClosedSourceFunctions,
+    DateTimeOffset SubmittedAt,
+    string? ReviewComment,
+    DateTimeOffset? ReviewedAt);
+
+public sealed record TemplateSummary(string Name, string Provider, string Description, string? LatestVersion, IReadOnlyList<string> Labels);
+
+public sealed record TemplateInfo(
+    string Name, string Provider, string Description, string? Readme, string? Author, string? License,
+    IReadOnlyList<string> Labels, IReadOnlyList<TemplateVersionInfo> Versions);
+
+/// <param name="PreviousVersion">The latest approved version before this one, which <see cref="Diff"/> compares against.</param>
+/// <param name="Diff">Human-readable diff lines: "+ …", "- …", "~ …".</param>
+/// <param name="ManifestJson">The resolved manifest as the reviewer sees it (parameters shown as ${param:NAME}).</param>
+public sealed record ReviewInfo(TemplateVersionInfo Version, string? PreviousVersion, IReadOnlyList<string> Diff, string ManifestJson);
+
+public sealed record ReviewDecision(string? Comment);
+
+public sealed record HubInfo(string Name, string Url);
+
+public sealed record AddHubRequest(string Name, string Url, string Token);
+
+/// <param name="Version">Null: the newest approved version.</param>
+/// <param name="Name">Service name of the installed app; null: the template's own service name.</param>
+public sealed record InstallRequest(
+    string Template, string? Version, string? Hub, string? Name, string? Stage, string? Region,
+    IReadOnlyDictionary<string, string>? Parameters);
+
+public sealed record UpgradeRequest(string? To, IReadOnlyDictionary<string, string>? Parameters);
+
+public sealed record ChangelogEntry(string Version, string? Changelog);
+
+/// <param name="Parameters">Parameter values with secrets masked.</param>
+/// <param name="UpdateAvailable">The newest approved version when it is newer than the installed one.</param>
+public sealed record InstallInfo(
+    string Service, string Stage, string Region, string Hub, string Template, string Version, int? Revision, string BaseUrl,
+    IReadOnlyDictionary<string, string> Parameters, string? UpdateAvailable, IReadOnlyList<ChangelogEntry> Changelog, DateTimeOffset UpdatedAt);
+
+/// <param name="Outcome">"upgraded", or "rolled_back" when the new revision failed its health check or error budget.</param>
+public sealed record UpgradeResult(string Outcome, string? Reason, string FromVersion, string ToVersion, InstallInfo Install);

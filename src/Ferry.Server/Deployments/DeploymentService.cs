@@ -59,6 +59,63 @@ public sealed partial class DeploymentService(
     public async Task<(AppStage AppStage, Revision Revision, ServiceManifest Manifest)> DeployAsync(
         string tenant, ServiceManifest manifest, string manifestJson, Stream archive, CancellationToken cancellationToken)
     {
+        var codeDirectory = await PrepareAsync(manifest, archive, cancellationToken);
+        return await UnderAppLockAsync(tenant, manifest, async () =>
+        {
+            var provider = manifest.Provider;
+            var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region, codeDirectory.Sha256, manifestJson, cancellationToken);
+            liveApps.Activate(appStage, revision, manifest, codeDirectory.Path);
+            LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
+            return (appStage, revision, manifest);
+        });
+    }
+
+    /// <summary>
+    /// A deploy that only switches traffic when <paramref name="healthCheck"/> passes on the new revision (served on
+    /// its own pools, beside the running one). On failure the new revision is recorded but never activated.
+    /// </summary>
+    /// <param name="healthCheck">Returns null when healthy, else what is wrong.</param>
+    public async Task<GuardedDeployment> DeployCheckedAsync(
+        string tenant, ServiceManifest manifest, string manifestJson, Stream archive,
+        Func<LiveApp, CancellationToken, Task<string?>> healthCheck, CancellationToken cancellationToken)
+    {
+        var codeDirectory = await PrepareAsync(manifest, archive, cancellationToken);
+        return await UnderAppLockAsync(tenant, manifest, async () =>
+        {
+            var provider = manifest.Provider;
+            var previous = liveApps.Get(manifest.Service, provider.Stage, provider.Region);
+            var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region,
+                codeDirectory.Sha256, manifestJson, activate: false, cancellationToken);
+            var candidate = liveApps.Build(appStage, revision, manifest, codeDirectory.Path);
+            var problem = await healthCheck(candidate, cancellationToken);
+            if (problem is not null)
+            {
+                await LiveApps.DiscardAsync(candidate);
+                LogHealthCheckFailed(manifest.Service, provider.Stage, provider.Region, revision.Number, problem);
+                return new GuardedDeployment(candidate, previous, problem);
+            }
+
+            await store.SetActiveRevisionAsync(appStage.Id, revision.Id, cancellationToken);
+            liveApps.Publish(candidate);
+            LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
+            return new GuardedDeployment(candidate, previous, null);
+        });
+    }
+
+    /// <summary>Serves an earlier revision of an app stage again (rollback).</summary>
+    public async Task<LiveApp> ActivateRevisionAsync(AppStage appStage, Revision revision, CancellationToken cancellationToken)
+    {
+        var manifest = ServiceManifestJson.Deserialize(revision.ManifestJson);
+        var directory = await code.EnsureExtractedAsync(revision.ArtifactSha256, Limits, cancellationToken);
+        await store.SetActiveRevisionAsync(appStage.Id, revision.Id, cancellationToken);
+        var live = liveApps.Build(appStage, revision, manifest, directory);
+        liveApps.Publish(live);
+        return live;
+    }
+
+    /// <summary>Stores and extracts the archive and checks the handlers; nothing is recorded or served yet.</summary>
+    private async Task<(string Sha256, string Path)> PrepareAsync(ServiceManifest manifest, Stream archive, CancellationToken cancellationToken)
+    {
         string sha256;
         try
         {
@@ -80,11 +137,15 @@ public sealed partial class DeploymentService(
         }
 
         CheckHandlersExist(manifest, codeDirectory);
+        return (sha256, codeDirectory);
+    }
 
+    private async Task<T> UnderAppLockAsync<T>(string tenant, ServiceManifest manifest, Func<Task<T>> action)
+    {
         var provider = manifest.Provider;
         // URLs are global (/{service}/{stage}), so one lock per address, whichever tenant deploys.
         var gate = _appLocks.GetOrAdd($"{manifest.Service}/{provider.Stage}/{provider.Region}", _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
+        await gate.WaitAsync();
         try
         {
             if (liveApps.Get(manifest.Service, provider.Stage, provider.Region) is { } existing && existing.AppStage.Tenant != tenant)
@@ -93,10 +154,7 @@ public sealed partial class DeploymentService(
                     $"The service name '{manifest.Service}' is already used in stage '{provider.Stage}' by another tenant; choose another `service:` name");
             }
 
-            var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region, sha256, manifestJson, cancellationToken);
-            liveApps.Activate(appStage, revision, manifest, codeDirectory);
-            LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, sha256[..12]);
-            return (appStage, revision, manifest);
+            return await action();
         }
         finally
         {
@@ -143,6 +201,12 @@ public sealed partial class DeploymentService(
             errors.Count == 1 ? errors[0].ToString() : $"The manifest has {errors.Count} errors",
             [.. errors.Select(e => new ApiErrorDetail(e.Message, e.Location?.File, e.Location?.Line, e.Location?.Column))]);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revision {Revision} of {Service}/{Stage}@{Region} failed its health check and was not activated: {Problem}")]
+    private partial void LogHealthCheckFailed(string service, string stage, string region, int revision, string problem);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Deployed {Service}/{Stage}@{Region} revision {Revision} (artifact {Artifact})")]
     private partial void LogDeployed(string service, string stage, string region, int revision, string artifact);
 }
+
+/// <summary>Outcome of a health-checked deploy: <see cref="Problem"/> is null when the candidate went live.</summary>
+public sealed record GuardedDeployment(LiveApp Candidate, LiveApp? Previous, string? Problem);

@@ -29,7 +29,15 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
     public LiveApp? Get(string service, string stage, string region)
         => _apps.TryGetValue(new AppKey(service, stage, region), out var app) ? app : null;
 
+    /// <summary>Builds and serves a revision in one step (deploys, restarts).</summary>
     public void Activate(AppStage appStage, Revision revision, ServiceManifest manifest, string codeDirectory)
+        => Publish(Build(appStage, revision, manifest, codeDirectory));
+
+    /// <summary>
+    /// Routes and pools of a revision, not yet serving public traffic: it can be health-checked through
+    /// <see cref="FunctionGateway.HandleAsync"/> and then published, or disposed with <see cref="DiscardAsync"/>.
+    /// </summary>
+    public LiveApp Build(AppStage appStage, Revision revision, ServiceManifest manifest, string codeDirectory)
     {
         var pools = new Dictionary<string, InstancePool>(StringComparer.Ordinal);
         foreach (var function in manifest.Functions)
@@ -51,8 +59,13 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
 
         var routes = RouteTable.Build(manifest.Functions.SelectMany(f => f.Routes.Select(r => (f.Name, r))));
         var deployed = new DeployedApp(appStage.Tenant, appStage.Service, appStage.Stage, appStage.Region, revision.Number, routes, pools);
-        var live = new LiveApp(appStage, revision, manifest, deployed);
+        return new LiveApp(appStage, revision, manifest, deployed);
+    }
 
+    /// <summary>Switches public traffic to <paramref name="live"/> atomically; the previous revision drains in the background.</summary>
+    public void Publish(LiveApp live)
+    {
+        var appStage = live.AppStage;
         var key = new AppKey(appStage.Service, appStage.Stage, appStage.Region);
         LiveApp? previous = null;
         _apps.AddOrUpdate(key, live, (_, old) =>
@@ -61,12 +74,16 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
             return live;
         });
 
-        LogActivated(appStage.Service, appStage.Stage, appStage.Region, revision.Number);
+        LogActivated(appStage.Service, appStage.Stage, appStage.Region, live.Revision.Number);
         if (previous is not null)
         {
             Drain(previous);
         }
     }
+
+    /// <summary>Stops a built revision that was never published (failed health check).</summary>
+    public static async Task DiscardAsync(LiveApp candidate)
+        => await Task.WhenAll(candidate.Deployed.Pools.Values.Select(p => p.DisposeAsync().AsTask()));
 
     public bool Deactivate(string service, string stage, string region)
     {

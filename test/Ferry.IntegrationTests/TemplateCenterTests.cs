@@ -1,0 +1,285 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ferry.Hub;
+using Ferry.IntegrationTests.Infrastructure;
+using Ferry.Server.Api;
+
+namespace Ferry.IntegrationTests;
+
+/// <summary>
+/// The delivery model end to end over the real HTTP API with two servers on loopback: a provider publishes a signed
+/// template to the hub, a reviewer approves it, a consumer installs it into their own server, sees an update, and
+/// upgrades under continuous load with zero failed requests; a broken version never takes traffic.
+/// </summary>
+public sealed class TemplateCenterTests : IAsyncLifetime
+{
+    private FerryTestServer _hub = null!;
+    private FerryTestServer _consumer = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await FerryTestServer.StartAsync();
+        _consumer = await FerryTestServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _consumer.DisposeAsync();
+        await _hub.DisposeAsync();
+    }
+
+    private static string TemplateApp(string version, string body, bool extraParameter = false) => TestApp.Create($$"""
+        service: greeter
+        template:
+          name: greeter
+          version: {{version}}
+          description: A greeting API
+          parameters:
+            - name: greeting
+              type: string
+              default: Hello
+            - name: apiKey
+              type: string
+              secret: true
+              required: true
+        {{(extraParameter ? "    - name: color\n      type: string\n      default: blue\n" : "")}}
+        provider:
+          name: aws
+          runtime: nodejs20.x
+          environment:
+            GREETING: ${param:greeting}
+            API_KEY: ${param:apiKey}
+        {{(extraParameter ? "    COLOR: ${param:color}\n" : "")}}
+        functions:
+          api:
+            handler: handler.main
+            events:
+              - httpApi: 'GET /'
+        """, ("handler.js", body));
+
+    private static string Handler(string version) => $$"""
+        exports.main = async () => ({ version: '{{version}}', greeting: process.env.GREETING, color: process.env.COLOR ?? null, keyLength: process.env.API_KEY.length });
+        """;
+
+    private async Task<string> TokenAsync(FerryTestServer server, string tenant, string role)
+    {
+        await server.Http.PostAsJsonAsync("/api/v1/tenants", new CreateTenantRequest(tenant), ApiJson.Options);
+        var response = await server.Http.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest(tenant, $"{tenant}-{role}", [role]), ApiJson.Options);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<CreatedToken>(ApiJson.Options))!.Token;
+    }
+
+    private static HttpClient Client(FerryTestServer server, string token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(server.BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<HttpResponseMessage> PublishAsync(HttpClient provider, string appDirectory, TemplateSigningKey key, string changelog)
+    {
+        var package = Path.Combine(Path.GetTempPath(), $"ferry-template-{Guid.NewGuid():N}.zip");
+        try
+        {
+            await using (var output = File.Create(package))
+            {
+                await TemplatePackager.CreateAsync(appDirectory, key, output, CancellationToken.None);
+            }
+
+            using var content = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(await File.ReadAllBytesAsync(package)) { Headers = { ContentType = new MediaTypeHeaderValue("application/zip") } }, "package", "template.zip" },
+                { new StringContent(changelog), "changelog" },
+            };
+            return await provider.PostAsync("/api/v1/templates", content);
+        }
+        finally
+        {
+            File.Delete(package);
+        }
+    }
+
+    [Fact]
+    public async Task Provider_reviewer_consumer_install_update_and_zero_downtime_upgrade_across_two_servers()
+    {
+        using var provider = Client(_hub, await TokenAsync(_hub, "acme", "provider"));
+        using var reviewer = Client(_hub, await TokenAsync(_hub, "review-board", "reviewer"));
+        var consumerAtHub = await TokenAsync(_hub, "globex", "consumer");
+        using var consumer = Client(_consumer, await TokenAsync(_consumer, "globex", "consumer"));
+        using var key = TemplateSigningKey.Generate();
+        (await provider.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(key.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
+
+        // Provider publishes 1.0.0: pending, invisible to consumers until approved.
+        var published = await PublishAsync(provider, TemplateApp("1.0.0", Handler("1.0.0")), key, "First release");
+        Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+        Assert.Equal("pending", (await published.Content.ReadFromJsonAsync<TemplateVersionInfo>(ApiJson.Options))!.Status);
+        using (var consumerOnHub = Client(_hub, consumerAtHub))
+        {
+            Assert.Empty((await consumerOnHub.GetFromJsonAsync<TemplateSummary[]>("/api/v1/templates", ApiJson.Options))!);
+        }
+
+        // Same version with other content is refused; identical content is accepted idempotently.
+        var conflicting = await PublishAsync(provider, TemplateApp("1.0.0", Handler("1.0.0-changed")), key, "x");
+        Assert.Equal(HttpStatusCode.Conflict, conflicting.StatusCode);
+
+        // Reviewer sees the queue and the review, approves.
+        var queue = await reviewer.GetFromJsonAsync<TemplateVersionInfo[]>("/api/v1/reviews", ApiJson.Options);
+        Assert.Equal("greeter", Assert.Single(queue!).Template);
+        var review = await reviewer.GetFromJsonAsync<ReviewInfo>("/api/v1/templates/greeter/versions/1.0.0/review", ApiJson.Options);
+        Assert.Null(review!.PreviousVersion);
+        Assert.DoesNotContain("s3cr3t", review.ManifestJson);
+        (await reviewer.PostAsJsonAsync("/api/v1/templates/greeter/versions/1.0.0/approve", new ReviewDecision("looks good"), ApiJson.Options)).EnsureSuccessStatusCode();
+
+        // The consumer's own server points at the hub and installs from it.
+        (await consumer.PostAsJsonAsync("/api/v1/hubs", new AddHubRequest("main", _hub.BaseUrl, consumerAtHub), ApiJson.Options)).EnsureSuccessStatusCode();
+        var missingParam = await consumer.PostAsJsonAsync("/api/v1/installs", new InstallRequest("greeter", null, "main", null, "prod", null, null), ApiJson.Options);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, missingParam.StatusCode);
+        Assert.Contains("apiKey", await missingParam.Content.ReadAsStringAsync());
+
+        var installResponse = await consumer.PostAsJsonAsync("/api/v1/installs",
+            new InstallRequest("greeter", null, "main", null, "prod", null, new Dictionary<string, string> { ["apiKey"] = "s3cr3t", ["greeting"] = "Ahoy" }), ApiJson.Options);
+        var installText = await installResponse.Content.ReadAsStringAsync();
+        Assert.True(installResponse.StatusCode == HttpStatusCode.Created, installText);
+        Assert.DoesNotContain("s3cr3t", installText);
+        var installed = JsonSerializer.Deserialize<InstallInfo>(installText, ApiJson.Options)!;
+        Assert.Equal("1.0.0", installed.Version);
+
+        var v1 = await _consumer.Http.GetFromJsonAsync<JsonElement>("/greeter/prod/");
+        Assert.Equal("1.0.0", v1.GetProperty("version").GetString());
+        Assert.Equal("Ahoy", v1.GetProperty("greeting").GetString());
+        Assert.Equal(6, v1.GetProperty("keyLength").GetInt32());
+
+        // 1.1.0 adds a parameter with a default; approved → "update available" with its changelog.
+        Assert.Equal(HttpStatusCode.Created, (await PublishAsync(provider, TemplateApp("1.1.0", Handler("1.1.0"), extraParameter: true), key, "Adds colour")).StatusCode);
+        var diff = await reviewer.GetFromJsonAsync<ReviewInfo>("/api/v1/templates/greeter/versions/1.1.0/review", ApiJson.Options);
+        Assert.Equal("1.0.0", diff!.PreviousVersion);
+        Assert.Contains(diff.Diff, line => line.Contains("color", StringComparison.Ordinal));
+        (await reviewer.PostAsJsonAsync("/api/v1/templates/greeter/versions/1.1.0/approve", new ReviewDecision(null), ApiJson.Options)).EnsureSuccessStatusCode();
+        var listed = Assert.Single((await consumer.GetFromJsonAsync<InstallInfo[]>("/api/v1/installs", ApiJson.Options))!);
+        Assert.Equal("1.1.0", listed.UpdateAvailable);
+        Assert.Equal("Adds colour", Assert.Single(listed.Changelog).Changelog);
+
+        // Upgrade under continuous load: zero failed requests, and the new version takes over.
+        var (failures, seen, upgrade) = await UnderLoadAsync(() => consumer.PostAsJsonAsync("/api/v1/installs/greeter/prod/upgrade", new UpgradeRequest(null, null), ApiJson.Options));
+        var upgradeText = await upgrade.Content.ReadAsStringAsync();
+        Assert.True(upgrade.IsSuccessStatusCode, upgradeText);
+        Assert.Equal("upgraded", JsonSerializer.Deserialize<UpgradeResult>(upgradeText, ApiJson.Options)!.Outcome);
+        Assert.Empty(failures);
+        Assert.Contains("1.1.0", seen);
+        var v2 = await _consumer.Http.GetFromJsonAsync<JsonElement>("/greeter/prod/");
+        Assert.Equal("blue", v2.GetProperty("color").GetString());
+        Assert.Equal("Ahoy", v2.GetProperty("greeting").GetString());
+
+        // A broken 1.2.0 fails its health check: traffic never leaves 1.1.0, and no request fails.
+        Assert.Equal(HttpStatusCode.Created, (await PublishAsync(provider, TemplateApp("1.2.0", "exports.main = async () => { throw new Error('broken release'); };", extraParameter: true), key, "Oops")).StatusCode);
+        (await reviewer.PostAsJsonAsync("/api/v1/templates/greeter/versions/1.2.0/approve", new ReviewDecision(null), ApiJson.Options)).EnsureSuccessStatusCode();
+        var (brokenFailures, brokenSeen, brokenUpgrade) = await UnderLoadAsync(() => consumer.PostAsJsonAsync("/api/v1/installs/greeter/prod/upgrade", new UpgradeRequest(null, null), ApiJson.Options));
+        var result = (await brokenUpgrade.Content.ReadFromJsonAsync<UpgradeResult>(ApiJson.Options))!;
+        Assert.Equal("rolled_back", result.Outcome);
+        Assert.Contains("broken release", result.Reason);
+        Assert.Empty(brokenFailures);
+        Assert.Equal(["1.1.0"], brokenSeen);
+        Assert.Equal("1.1.0", result.Install.Version);
+
+        // Manual rollback returns to 1.0.0.
+        var rolledBack = await consumer.PostAsync("/api/v1/installs/greeter/prod/rollback", null);
+        Assert.Equal("1.0.0", (await rolledBack.Content.ReadFromJsonAsync<InstallInfo>(ApiJson.Options))!.Version);
+        Assert.Equal("1.0.0", (await _consumer.Http.GetFromJsonAsync<JsonElement>("/greeter/prod/")).GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task A_tampered_package_is_refused_and_nobody_else_can_publish_or_review()
+    {
+        using var provider = Client(_hub, await TokenAsync(_hub, "acme", "provider"));
+        using var intruder = Client(_hub, await TokenAsync(_hub, "other", "provider"));
+        using var consumerClient = Client(_hub, await TokenAsync(_hub, "globex", "consumer"));
+        using var key = TemplateSigningKey.Generate();
+        using var otherKey = TemplateSigningKey.Generate();
+        (await provider.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(key.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
+
+        // Unregistered key → refused.
+        var unsigned = await PublishAsync(provider, TemplateApp("1.0.0", Handler("1.0.0")), otherKey, "x");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unsigned.StatusCode);
+
+        // A package altered after signing → refused.
+        var app = TemplateApp("1.0.0", Handler("1.0.0"));
+        var packagePath = Path.Combine(Path.GetTempPath(), $"ferry-tampered-{Guid.NewGuid():N}.zip");
+        await using (var output = File.Create(packagePath))
+        {
+            await TemplatePackager.CreateAsync(app, key, output, CancellationToken.None);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(packagePath);
+        File.Delete(packagePath);
+        using (var zip = new MemoryStream())
+        {
+            await zip.WriteAsync(bytes);
+            using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+            {
+                var entry = archive.GetEntry("template.json")!;
+                string json;
+                using (var reader = new StreamReader(entry.Open()))
+                {
+                    json = await reader.ReadToEndAsync();
+                }
+
+                entry.Delete();
+                await using var writer = new StreamWriter(archive.CreateEntry("template.json").Open());
+                await writer.WriteAsync(json.Replace("A greeting API", "A totally different API", StringComparison.Ordinal));
+            }
+
+            using var content = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(zip.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/zip") } }, "package", "template.zip" },
+            };
+            var tampered = await provider.PostAsync("/api/v1/templates", content);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, tampered.StatusCode);
+        }
+
+        // Roles: a consumer cannot publish or review; another provider cannot take the template name.
+        Assert.Equal(HttpStatusCode.Forbidden, (await consumerClient.GetAsync("/api/v1/reviews")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await PublishAsync(provider, app, key, "first")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await provider.PostAsJsonAsync("/api/v1/templates/greeter/versions/1.0.0/approve", new ReviewDecision(null), ApiJson.Options)).StatusCode);
+        using var intruderKey = TemplateSigningKey.Generate();
+        (await intruder.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(intruderKey.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Conflict, (await PublishAsync(intruder, TemplateApp("2.0.0", Handler("2.0.0")), intruderKey, "mine now")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await consumerClient.GetAsync("/api/v1/templates/greeter/versions/1.0.0/package")).StatusCode);
+    }
+
+    /// <summary>Calls the installed app in a loop while <paramref name="action"/> runs; returns failures and versions seen.</summary>
+    private async Task<(List<string> Failures, HashSet<string> Seen, HttpResponseMessage Result)> UnderLoadAsync(Func<Task<HttpResponseMessage>> action)
+    {
+        var failures = new List<string>();
+        var seen = new HashSet<string>();
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(_consumer.BaseUrl) };
+            while (!stop.IsCancellationRequested)
+            {
+                var response = await http.GetAsync("/greeter/prod/");
+                var text = await response.Content.ReadAsStringAsync();
+                lock (failures)
+                {
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        failures.Add($"{(int)response.StatusCode} {text}");
+                    }
+                    else
+                    {
+                        seen.Add(JsonDocument.Parse(text).RootElement.GetProperty("version").GetString()!);
+                    }
+                }
+            }
+        });
+
+        await Task.Delay(200);
+        var result = await action();
+        await Task.Delay(1500);
+        stop.Cancel();
+        await load;
+        return (failures, seen, result);
+    }
+}
