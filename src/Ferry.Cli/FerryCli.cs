@@ -22,6 +22,10 @@ internal static class FerryCli
           ferry apps --output json                     every deployed app, as JSON
           ferry remove --stage dev --yes               delete the app and its revisions
           ferry token create --tenant acme --role consumer --name ci    a token for another tenant (admin)
+          ferry template publish --changelog 'First version'   sign ./ as a template and submit it for review
+          ferry review approve image-resizer@1.0.0     approve a submitted template version (reviewer)
+          ferry app install image-resizer --param size=large   install a template as an app
+          ferry app upgrade image-resizer --stage dev  upgrade to the newest version; rolls back if it fails
 
         Environment: FERRY_URL (server URL), FERRY_TOKEN (bearer token), FERRY_DATA (server data folder),
         NO_COLOR (plain output), FERRY_DEBUG=1 (stack traces of unexpected errors).
@@ -44,6 +48,10 @@ internal static class FerryCli
         root.Subcommands.Add(AccessCommands.WhoAmI(context, globals));
         root.Subcommands.Add(AccessCommands.Tenant(context, globals));
         root.Subcommands.Add(AccessCommands.Token(context, globals));
+        root.Subcommands.Add(TemplateCommands.Create(context, globals));
+        root.Subcommands.Add(ReviewCommands.Create(context, globals));
+        root.Subcommands.Add(AppInstallCommands.Create(context, globals));
+        root.Subcommands.Add(HubCommands.Create(context, globals));
         return root;
     }
 

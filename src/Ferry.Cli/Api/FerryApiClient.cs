@@ -63,6 +63,42 @@ internal sealed class FerryApiClient : IDisposable
         return await ReadJsonAsync<DeploymentResult>(response, cancellationToken);
     }
 
+    /// <summary>
+    /// <c>POST /api/v1/templates</c> with a signed template package and its optional changelog. The server answers 201
+    /// for a new version (pending review) and 200 when this exact version was published before with identical content.
+    /// </summary>
+    public async Task<TemplatePublication> PublishTemplateAsync(
+        Stream package, string? changelog, IProgress<long>? uploadProgress, CancellationToken cancellationToken)
+    {
+        using var content = new MultipartFormDataContent();
+        var packagePart = new StreamContent(uploadProgress is null ? package : new ProgressStream(package, uploadProgress));
+        packagePart.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        content.Add(packagePart, "package", "template.zip");
+        if (!string.IsNullOrWhiteSpace(changelog))
+        {
+            content.Add(new StringContent(changelog, Encoding.UTF8, "text/plain"), "changelog");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + "templates") { Content = content };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout: null, cancellationToken);
+        var version = await ReadJsonAsync<TemplateVersionInfo>(response, cancellationToken);
+        return new TemplatePublication(version, AlreadyPublished: response.StatusCode == HttpStatusCode.OK);
+    }
+
+    /// <summary>
+    /// POST to an API path (relative to /api/v1/) without a time limit, for calls that deploy and watch a revision
+    /// (install, upgrade, rollback); a null <paramref name="body"/> sends no body.
+    /// </summary>
+    public async Task<TResponse> PostWithoutTimeoutAsync<TRequest, TResponse>(string path, TRequest? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + path)
+        {
+            Content = body is null ? null : JsonContent.Create(body, options: ApiJson.Options),
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout: null, cancellationToken);
+        return await ReadJsonAsync<TResponse>(response, cancellationToken);
+    }
+
     /// <summary><c>GET /api/v1/apps</c>.</summary>
     public async Task<IReadOnlyList<AppSummary>> ListAppsAsync(CancellationToken cancellationToken)
     {
