@@ -81,6 +81,21 @@ internal static class FerryCli
         return await parseResult.InvokeAsync(configuration, cancellationToken);
     }
 
+    /// <summary>"ferry template key register": the full path of a (nested) command, for pointers to its --help.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? current = result; current is System.CommandLine.Parsing.CommandResult command; current = current.Parent)
+        {
+            if (command.Command is not RootCommand)
+            {
+                names.Insert(0, command.Command.Name);
+            }
+        }
+
+        return string.Join(' ', ["ferry", .. names]);
+    }
+
     /// <summary>Usage mistakes: each error on its own line and a pointer to --help, instead of the whole help text.</summary>
     private static int ReportParseErrors(ParseResult parseResult, CliContext context)
     {
@@ -90,7 +105,7 @@ internal static class FerryCli
             context.Error.WriteLine($"{label} {error.Message}");
         }
 
-        var command = parseResult.CommandResult.Command is RootCommand ? "ferry" : $"ferry {parseResult.CommandResult.Command.Name}";
+        var command = CommandPath(parseResult.CommandResult);
         context.Error.WriteLine($"Run '{command} --help' for usage.");
         return ExitCodes.UserError;
     }

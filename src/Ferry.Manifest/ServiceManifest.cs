@@ -54,6 +54,9 @@ public sealed record FunctionManifest
 
     public IReadOnlyList<HttpRoute> Routes { get; init; } = [];
 
+    /// <summary><c>schedule</c> events, in the order written (event functions only).</summary>
+    public IReadOnlyList<ScheduleEvent> Schedules { get; init; } = [];
+
     [JsonIgnore]
     public FunctionKind Kind => RuntimeCatalog.KindOf(Runtime);
 
@@ -71,6 +74,11 @@ public sealed record HttpRoute(string Method, string Path, string PayloadFormat 
     public const string PayloadV2 = "2.0";
     public const string PayloadV1 = "1.0";
 }
+
+/// <summary>A <c>schedule</c> event: fire the function on a <see cref="ScheduleExpression"/>.</summary>
+/// <param name="Expression"><c>rate(…)</c> or <c>cron(…)</c>, as written (see <see cref="ScheduleExpression.Parse"/>).</param>
+/// <param name="Input">JSON text sent as the event instead of the EventBridge "Scheduled Event" document.</param>
+public sealed record ScheduleEvent(string Expression, bool Enabled = true, string? Input = null);
 
 public enum FunctionKind
 {

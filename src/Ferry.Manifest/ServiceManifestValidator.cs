@@ -42,6 +42,7 @@ public static class ServiceManifestValidator
 
             CheckFunction(function, path, Problem);
             CheckRoutes(function, path, routeOwners, Problem);
+            CheckSchedules(function, path, Problem);
         }
 
         foreach (var (key, value) in manifest.Params ?? new Dictionary<string, string>())
@@ -186,6 +187,48 @@ public static class ServiceManifestValidator
                 var owner = routeOwners[RouteSyntax.ConflictKey(route.Method!, route.Path!)];
                 problem($"route {route.Method} {route.Path} of function '{function.Name}' is already declared by function '{owner}'");
             }
+        }
+    }
+
+    private static void CheckSchedules(FunctionManifest function, string path, Action<string> problem)
+    {
+        var schedules = function.Schedules ?? [];
+        if (schedules.Count > 0 && function.Runtime == RuntimeCatalog.Web)
+        {
+            problem($"{path} is a web function; schedules need an event function");
+        }
+
+        for (var i = 0; i < schedules.Count; i++)
+        {
+            var schedulePath = $"{path}.schedules[{i}]";
+            if (schedules[i] is not { } schedule)
+            {
+                problem($"{schedulePath} is null");
+                continue;
+            }
+
+            if (!ScheduleExpression.TryParse(schedule.Expression, out _, out var reason))
+            {
+                problem($"{schedulePath}.expression {reason}");
+            }
+
+            if (schedule.Input is not null && !IsJson(schedule.Input))
+            {
+                problem($"{schedulePath}.input must be a JSON document");
+            }
+        }
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
         }
     }
 

@@ -9,6 +9,7 @@ using Ferry.Runtime.Telemetry;
 using Ferry.Server.Access;
 using Ferry.Server.Api;
 using Ferry.Server.Deployments;
+using Ferry.Server.Hub;
 using Ferry.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -85,6 +86,8 @@ public static partial class FerryServerHost
         services.AddSingleton(_ => new SqliteFerryStore(Path.Combine(dataDirectory, "ferry.db")));
         services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
         services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
+        services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
+        services.AddSingleton<InstallService>();
         services.AddSingleton<ApiAuthentication>();
         services.AddSingleton(new CodeStore(dataDirectory));
         services.AddSingleton<RuntimeApiHost>();
@@ -99,6 +102,8 @@ public static partial class FerryServerHost
         services.AddSingleton<FunctionGateway>();
         services.AddHttpForwarder();
         // Feature registrations (one line each): services.AddFerryXxx(...);
+        services.AddFerryMetering(options);
+        services.AddFerryLambda(dataDirectory);
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Server");
@@ -118,7 +123,12 @@ public static partial class FerryServerHost
         apps.MapDeploymentEndpoints();
         apps.MapAppEndpoints();
         apps.MapLogEndpoints();
+        api.MapHubEndpoints();
+        apps.MapInstallEndpoints();
         // Feature endpoints (one line each): api.MapXxxEndpoints(); or app.MapXxx();
+        app.MapFerryMetering(apps);
+        app.MapFerryLambda(apps);
+        app.MapFerryConsole(apps);
         api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
 
         var gateway = app.Services.GetRequiredService<FunctionGateway>();

@@ -67,15 +67,18 @@ public sealed class HttpEventTests
     public void Other_event_types_warn_and_are_ignored()
     {
         var result = Load(WithEvents("""
-                  - schedule: rate(1 minute)
                   - sqs: arn:aws:sqs:region:123:queue
+                  - schedule: rate(1 minute)
+                  - s3: photos
                   - httpApi: GET /
             """));
 
-        Assert.Equal([new HttpRoute("GET", "/")], Assert.Single(result.Manifest.Functions).Routes);
+        var function = Assert.Single(result.Manifest.Functions);
+        Assert.Equal([new HttpRoute("GET", "/")], function.Routes);
+        Assert.Equal([new ScheduleEvent("rate(1 minute)")], function.Schedules);
         Assert.Collection(result.Warnings,
-            w => { AssertAt(w, 8, 9); Assert.Equal("event type 'schedule' is not supported yet; ignored", w.Message); },
-            w => { AssertAt(w, 9, 9); Assert.Equal("event type 'sqs' is not supported yet; ignored", w.Message); });
+            w => { AssertAt(w, 8, 9); Assert.Equal("event type 'sqs' is not supported yet; ignored", w.Message); },
+            w => { AssertAt(w, 10, 9); Assert.Equal("event type 's3' is not supported yet; ignored", w.Message); });
     }
 
     [Fact]

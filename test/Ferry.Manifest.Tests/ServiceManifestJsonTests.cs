@@ -21,6 +21,7 @@ public sealed class ServiceManifestJsonTests
             events:
               - httpApi: GET /items/{id}
               - http: POST items
+              - schedule: {rate: cron(0 12 * * ? *), enabled: false, input: {job: nightly}}
           site:
             command: node server.js
         """);
@@ -41,6 +42,7 @@ public sealed class ServiceManifestJsonTests
         Assert.Equal(original.PackagePatterns, copy.PackagePatterns);
         Assert.Equal(original.Functions.Select(f => f.Name), copy.Functions.Select(f => f.Name));
         Assert.Equal(original.Functions[0].Routes, copy.Functions[0].Routes);
+        Assert.Equal([new ScheduleEvent("cron(0 12 * * ? *)", Enabled: false, Input: """{"job":"nightly"}""")], copy.Functions[0].Schedules);
         Assert.Equal(original.Functions[1].Command, copy.Functions[1].Command);
         Assert.Null(copy.Functions[0].Location);
         Assert.Empty(ServiceManifestValidator.Validate(copy));

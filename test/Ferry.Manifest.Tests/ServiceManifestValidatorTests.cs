@@ -8,7 +8,8 @@ public sealed class ServiceManifestValidatorTests
           "provider": { "name": "ferry", "runtime": "nodejs20.x", "stage": "dev", "region": "local", "memorySize": 1024, "timeout": 6, "environment": {} },
           "functions": [
             { "name": "api", "handler": "src/api.handler", "runtime": "nodejs20.x", "memorySize": 256, "timeout": 10,
-              "environment": { "A": "1" }, "routes": [ { "method": "GET", "path": "/items/{id}", "payloadFormat": "2.0" } ] },
+              "environment": { "A": "1" }, "routes": [ { "method": "GET", "path": "/items/{id}", "payloadFormat": "2.0" } ],
+              "schedules": [ { "expression": "rate(5 minutes)", "enabled": true, "input": "{\"a\":1}" } ] },
             { "name": "site", "runtime": "web", "command": ["node", "server.js"], "memorySize": 256, "timeout": 10,
               "routes": [ { "method": "*", "path": "*" } ] }
           ],
@@ -44,6 +45,9 @@ public sealed class ServiceManifestValidatorTests
     [InlineData("\"payloadFormat\": \"2.0\"", "\"payloadFormat\": \"3.0\"", "functions.api.routes[0].payloadFormat must be '1.0' or '2.0', got \"3.0\"")]
     [InlineData("{ \"A\": \"1\" }", "{ \"A-B\": \"1\" }", "functions.api.environment has an invalid variable name \"A-B\"")]
     [InlineData("\"method\": \"*\", \"path\": \"*\"", "\"method\": \"GET\", \"path\": \"/items/{name}\"", "route GET /items/{name} of function 'site' is already declared by function 'api'")]
+    [InlineData("\"expression\": \"rate(5 minutes)\"", "\"expression\": \"rate(5 minute)\"", "functions.api.schedules[0].expression 'rate(5 minute)' must say '5 minutes'")]
+    [InlineData("\"input\": \"{\\\"a\\\":1}\"", "\"input\": \"not json\"", "functions.api.schedules[0].input must be a JSON document")]
+    [InlineData("\"command\": [\"node\", \"server.js\"],", "\"command\": [\"node\", \"server.js\"], \"schedules\": [{ \"expression\": \"rate(1 day)\" }],", "functions.site is a web function; schedules need an event function")]
     public void Each_rule_is_checked(string find, string replace, string expected)
     {
         Assert.Contains(find, Valid);

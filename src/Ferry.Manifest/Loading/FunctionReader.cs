@@ -5,7 +5,7 @@ namespace Ferry.Manifest.Loading;
 /// <summary>Reads one entry of <c>functions:</c>, applying the provider's runtime, sizes and environment.</summary>
 internal sealed class FunctionReader(ValueReader reader, ProviderSettings provider)
 {
-    private readonly HttpEventReader events = new(reader);
+    private readonly EventReader events = new(reader);
 
     /// <summary>The function and where each of its routes was declared; null if it has errors.</summary>
     public (FunctionManifest Function, IReadOnlyList<(HttpRoute Route, SourceLocation Location)> Routes)? Read(MappingEntry declaration)
@@ -38,6 +38,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         int? timeout = null;
         var environment = new Dictionary<string, string>(provider.Environment, StringComparer.Ordinal);
         var routes = new List<(HttpRoute, SourceLocation)>();
+        var schedules = new List<(ScheduleEvent Schedule, SourceLocation Location)>();
 
         foreach (var entry in mapping.Entries)
         {
@@ -68,7 +69,9 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
 
                     break;
                 case "events":
-                    routes.AddRange(events.ReadRoutes(entry.Value, entryPath));
+                    var declared = events.Read(entry.Value, entryPath);
+                    routes.AddRange(declared.Routes);
+                    schedules.AddRange(declared.Schedules);
                     break;
                 default:
                     reader.IgnoredKey(entry, entryPath, KnownKeys.Function);
@@ -84,6 +87,14 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
 
         var isWeb = effectiveRuntime == RuntimeCatalog.Web;
         valid &= isWeb ? CheckWebFunction(path, declaration, hasCommand, handler) : CheckEventFunction(path, declaration, effectiveRuntime, handler);
+        if (isWeb)
+        {
+            foreach (var (_, location) in schedules)
+            {
+                reader.Error(location, $"{path} is a web function, which is only reached over HTTP; schedule events need an event function (with a 'handler')");
+            }
+        }
+
         if (!valid || reader.Diagnostics.ErrorCount > errorsBefore)
         {
             return null;
@@ -99,6 +110,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             Timeout = timeout ?? provider.Timeout,
             Environment = environment,
             Routes = [.. routes.Select(route => route.Item1)],
+            Schedules = [.. schedules.Select(schedule => schedule.Schedule)],
             Location = declaration.KeyLocation,
         };
         return (function, routes);

@@ -3,58 +3,14 @@ using Ferry.Manifest.Rules;
 namespace Ferry.Manifest.Loading;
 
 /// <summary>
-/// Reads a function's <c>events</c>: <c>httpApi</c> events (HTTP API, payload 2.0) and <c>http</c> events
-/// (REST API, payload 1.0) become routes; other event types are reported as not supported yet.
+/// Reads <c>httpApi</c> events (HTTP API, payload 2.0) and <c>http</c> events (REST API, payload 1.0) into routes.
 /// </summary>
 internal sealed class HttpEventReader(ValueReader reader)
 {
-    private const string HttpApi = "httpApi";
-    private const string Http = "http";
+    public const string HttpApi = "httpApi";
+    public const string Http = "http";
 
-    public List<(HttpRoute Route, SourceLocation Location)> ReadRoutes(ValueNode events, string path)
-    {
-        var routes = new List<(HttpRoute, SourceLocation)>();
-        var items = reader.Items(events, path);
-        for (var i = 0; i < items.Count; i++)
-        {
-            var eventPath = $"{path}[{i}]";
-            var entries = reader.Entries(items[i], eventPath, "a mapping with one event type such as 'httpApi'");
-            if (entries.Count == 0)
-            {
-                continue;
-            }
-
-            if (entries.Count > 1)
-            {
-                var keys = string.Join(", ", entries.Select(entry => entry.Key));
-                reader.Error(entries[0].KeyLocation,
-                    $"{eventPath} has several keys ({keys}); an event has one type, with its settings indented under it");
-                continue;
-            }
-
-            var (type, typeLocation, value) = entries[0];
-            var route = type switch
-            {
-                HttpApi => ReadRoute(value, $"{eventPath}.{HttpApi}", HttpRoute.PayloadV2),
-                Http => ReadRoute(value, $"{eventPath}.{Http}", HttpRoute.PayloadV1),
-                _ => Unsupported(type, typeLocation),
-            };
-            if (route is not null)
-            {
-                routes.Add((route, typeLocation));
-            }
-        }
-
-        return routes;
-    }
-
-    private HttpRoute? Unsupported(string type, SourceLocation location)
-    {
-        reader.Warning(location, $"event type '{type}' is not supported yet; ignored");
-        return null;
-    }
-
-    private HttpRoute? ReadRoute(ValueNode value, string path, string payloadFormat)
+    public HttpRoute? ReadRoute(ValueNode value, string path, string payloadFormat)
     {
         switch (value)
         {

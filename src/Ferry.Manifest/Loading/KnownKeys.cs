@@ -44,6 +44,10 @@ internal sealed class KnownKeys
         quiet: [],
         unused: ["authorizer", "cors", "private", "request", "response", "integration", "async", "operationId", "documentation"]);
 
+    public static KnownKeys ScheduleEvent { get; } = new(
+        quiet: ["name", "description"],
+        unused: ["inputPath", "inputTransformer", "method", "timezone"]);
+
     public bool IsQuiet(string key) => quiet.Contains(key);
 
     public bool IsUnused(string key) => unused.Contains(key);

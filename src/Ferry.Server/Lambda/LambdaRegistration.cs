@@ -1,0 +1,29 @@
+using Ferry.Server.Lambda;
+using Ferry.Triggers;
+using Ferry.Triggers.Async;
+using Ferry.Triggers.Schedules;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ferry.Server;
+
+/// <summary>The Lambda Invoke API, asynchronous invocations with their durable queue, and scheduled functions.</summary>
+internal static class LambdaRegistration
+{
+    /// <summary>The queue lives in the data folder's <c>ferry.db</c>, next to the store's tables.</summary>
+    public static IServiceCollection AddFerryLambda(this IServiceCollection services, string dataDirectory)
+    {
+        services.AddSingleton<LambdaFunctionResolver>();
+        services.AddSingleton<IAsyncEventTarget, LiveAppsEventTarget>();
+        services.AddSingleton<IScheduleSource, LiveAppsScheduleSource>();
+        return services.AddFerryTriggers(Path.Combine(dataDirectory, "ferry.db"));
+    }
+
+    /// <param name="app">Where the Lambda API is mapped: at the root, like AWS's endpoint.</param>
+    /// <param name="api">The REST API group that gets the dead-letters endpoint.</param>
+    public static void MapFerryLambda(this IEndpointRouteBuilder app, IEndpointRouteBuilder api)
+    {
+        app.MapLambdaInvoke();
+        api.MapDeadLetterEndpoints();
+    }
+}

@@ -1,0 +1,49 @@
+using Ferry.Manifest;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.Pooling;
+using Ferry.Server.Deployments;
+using Ferry.Triggers.Async;
+
+namespace Ferry.Server.Lambda;
+
+/// <summary>Runs a queued event on the active revision of its function, through the function's instance pool.</summary>
+internal sealed class LiveAppsEventTarget(LiveApps live) : IAsyncEventTarget
+{
+    public async Task<AsyncInvocationOutcome> InvokeAsync(AsyncEvent queued, CancellationToken cancellationToken)
+    {
+        var target = queued.Target;
+        var app = live.Get(target.Service, target.Stage, target.Region);
+        if (app is null || app.AppStage.Id != target.AppStageId || app.AppStage.Tenant != target.Tenant)
+        {
+            return AsyncInvocationOutcome.TargetGone("was removed");
+        }
+
+        if (!app.Deployed.Pools.TryGetValue(target.Function, out var pool))
+        {
+            return AsyncInvocationOutcome.Undeliverable(
+                $"Function not found: revision {app.Revision.Number} of {target.Service}/{target.Stage} has no function '{target.Function}'");
+        }
+
+        if (pool.Function.Function.Kind == FunctionKind.Web)
+        {
+            return AsyncInvocationOutcome.Undeliverable($"'{target.Function}' is a web function; it cannot take events");
+        }
+
+        try
+        {
+            var result = await pool.InvokeAsync(queued.RequestId, queued.Payload, cancellationToken);
+            return result.Succeeded
+                ? AsyncInvocationOutcome.Succeeded
+                : AsyncInvocationOutcome.Failed(FunctionErrorSummary.Of(result.Payload, result.ErrorType));
+        }
+        catch (InstanceStartException ex)
+        {
+            return AsyncInvocationOutcome.Failed($"Runtime.InitError: the function could not start: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException)
+        {
+            // Busy, or the revision was replaced while the event waited for an instance: try again later.
+            return AsyncInvocationOutcome.Failed($"No instance available: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,343 @@
+using Microsoft.Data.Sqlite;
+
+namespace Ferry.Triggers.Async;
+
+/// <summary>
+/// The durable queue of asynchronous invocations and their dead letters: two tables in the server's SQLite file
+/// (WAL mode), created on first use. An event is taken with a lease (time and token): while the lease runs nobody else
+/// takes it, and once it expires (the server that took it died) the event is taken again, so every event runs at
+/// least once. Outcomes are recorded only by the holder of the current lease.
+/// </summary>
+public sealed class AsyncEventQueue : IAsyncDisposable
+{
+    private const int BusyTimeoutMilliseconds = 30_000;
+
+    private const string EventColumns =
+        "id, request_id, tenant, app_stage_id, service, stage, region, function, payload, enqueued_at, due_at, attempts, last_error, lease_token";
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS async_events (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_id   TEXT    NOT NULL UNIQUE,
+            tenant       TEXT    NOT NULL,
+            app_stage_id INTEGER NOT NULL,
+            service      TEXT    NOT NULL,
+            stage        TEXT    NOT NULL,
+            region       TEXT    NOT NULL,
+            function     TEXT    NOT NULL,
+            payload      BLOB    NOT NULL,
+            enqueued_at  INTEGER NOT NULL,
+            due_at       INTEGER NOT NULL,
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            last_error   TEXT,
+            lease_until  INTEGER,
+            lease_token  TEXT
+        );
+        CREATE INDEX IF NOT EXISTS async_events_due ON async_events (due_at);
+        CREATE TABLE IF NOT EXISTS async_dead_letters (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_id   TEXT    NOT NULL,
+            tenant       TEXT    NOT NULL,
+            app_stage_id INTEGER NOT NULL,
+            service      TEXT    NOT NULL,
+            stage        TEXT    NOT NULL,
+            region       TEXT    NOT NULL,
+            function     TEXT    NOT NULL,
+            payload      BLOB    NOT NULL,
+            error        TEXT    NOT NULL,
+            attempts     INTEGER NOT NULL,
+            enqueued_at  INTEGER NOT NULL,
+            failed_at    INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS async_dead_letters_app_stage ON async_dead_letters (app_stage_id, id);
+        """;
+
+    private readonly string _databasePath;
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _initializeGate = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <param name="databasePath">The SQLite file (the server's <c>ferry.db</c>); created when missing.</param>
+    public AsyncEventQueue(string databasePath, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        _databasePath = Path.GetFullPath(databasePath);
+        _time = time;
+        Directory.CreateDirectory(Path.GetDirectoryName(_databasePath)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = BusyTimeoutMilliseconds / 1000,
+        }.ToString();
+    }
+
+    /// <summary>Accepts an event, due now. The request id must be new.</summary>
+    public async Task<AsyncEvent> EnqueueAsync(string requestId, FunctionAddress target, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        var now = _time.GetUtcNow();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var insert = Command(connection, """
+            INSERT INTO async_events (request_id, tenant, app_stage_id, service, stage, region, function, payload, enqueued_at, due_at)
+            VALUES (@request_id, @tenant, @app_stage_id, @service, @stage, @region, @function, @payload, @now, @now)
+            RETURNING id;
+            """);
+        AddTarget(insert, target);
+        insert.Parameters.AddWithValue("@request_id", requestId);
+        insert.Parameters.AddWithValue("@payload", payload.ToArray());
+        insert.Parameters.AddWithValue("@now", now.ToUnixTimeMilliseconds());
+        var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        var stored = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+        return new AsyncEvent(id, requestId, target, payload, stored, stored, 0, null, null);
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> events that are due at <paramref name="now"/> and not leased (or whose lease
+    /// expired), oldest due first, leasing them until <paramref name="now"/> + <paramref name="lease"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<AsyncEvent>> TakeDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var connection = await OpenAsync(cancellationToken);
+        // One statement: atomic, so two takers never get the same event.
+        await using var take = Command(connection, $"""
+            UPDATE async_events SET lease_until = @lease_until, lease_token = @token
+            WHERE id IN (
+                SELECT id FROM async_events
+                WHERE due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+                ORDER BY due_at, id
+                LIMIT @limit)
+            RETURNING {EventColumns};
+            """);
+        take.Parameters.AddWithValue("@now", now.ToUnixTimeMilliseconds());
+        take.Parameters.AddWithValue("@lease_until", (now + lease).ToUnixTimeMilliseconds());
+        take.Parameters.AddWithValue("@token", Guid.NewGuid().ToString("N"));
+        take.Parameters.AddWithValue("@limit", limit);
+        var taken = await ReadEventsAsync(take, cancellationToken);
+        return [.. taken.OrderBy(e => e.DueAt).ThenBy(e => e.Id)];
+    }
+
+    /// <summary>The event ran: removes it. False when the lease was lost (someone else holds the event now).</summary>
+    public async Task<bool> CompleteAsync(AsyncEvent taken, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var delete = Command(connection, "DELETE FROM async_events WHERE id = @id AND lease_token = @token;");
+        AddLease(delete, taken);
+        return await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Records a failed attempt and makes the event due again at <paramref name="dueAt"/>.</summary>
+    public async Task<bool> RetryLaterAsync(AsyncEvent taken, int attempts, DateTimeOffset dueAt, string error, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var update = Command(connection, """
+            UPDATE async_events
+            SET attempts = @attempts, due_at = @due_at, last_error = @error, lease_until = NULL, lease_token = NULL
+            WHERE id = @id AND lease_token = @token;
+            """);
+        AddLease(update, taken);
+        update.Parameters.AddWithValue("@attempts", attempts);
+        update.Parameters.AddWithValue("@due_at", dueAt.ToUnixTimeMilliseconds());
+        update.Parameters.AddWithValue("@error", error);
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Gives a taken event back without counting an attempt (the server is stopping): it is due again at once.</summary>
+    public async Task<bool> ReleaseAsync(AsyncEvent taken, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var update = Command(connection,
+            "UPDATE async_events SET lease_until = NULL, lease_token = NULL WHERE id = @id AND lease_token = @token;");
+        AddLease(update, taken);
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Moves a taken event to the dead letters, in one transaction.</summary>
+    public async Task<bool> DeadLetterAsync(AsyncEvent taken, int attempts, string error, DateTimeOffset failedAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using (var delete = Command(connection, "DELETE FROM async_events WHERE id = @id AND lease_token = @token;", transaction))
+        {
+            AddLease(delete, taken);
+            if (await delete.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return false;
+            }
+        }
+
+        await using (var insert = Command(connection, """
+            INSERT INTO async_dead_letters (request_id, tenant, app_stage_id, service, stage, region, function, payload, error, attempts, enqueued_at, failed_at)
+            VALUES (@request_id, @tenant, @app_stage_id, @service, @stage, @region, @function, @payload, @error, @attempts, @enqueued_at, @failed_at);
+            """, transaction))
+        {
+            AddTarget(insert, taken.Target);
+            insert.Parameters.AddWithValue("@request_id", taken.RequestId);
+            insert.Parameters.AddWithValue("@payload", taken.Payload.ToArray());
+            insert.Parameters.AddWithValue("@error", error);
+            insert.Parameters.AddWithValue("@attempts", attempts);
+            insert.Parameters.AddWithValue("@enqueued_at", taken.EnqueuedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("@failed_at", failedAt.ToUnixTimeMilliseconds());
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The queued event with this request id (taken or not); null once it ran or was dead-lettered.</summary>
+    public async Task<AsyncEvent?> FindAsync(string requestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var select = Command(connection, $"SELECT {EventColumns} FROM async_events WHERE request_id = @request_id;");
+        select.Parameters.AddWithValue("@request_id", requestId);
+        return (await ReadEventsAsync(select, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>Dead letters of an app stage (optionally one function), newest first.</summary>
+    public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(long appStageId, string? function, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var select = Command(connection, """
+            SELECT id, request_id, tenant, app_stage_id, service, stage, region, function, payload, error, attempts, enqueued_at, failed_at
+            FROM async_dead_letters
+            WHERE app_stage_id = @app_stage_id AND (@function IS NULL OR function = @function)
+            ORDER BY id DESC
+            LIMIT @limit;
+            """);
+        select.Parameters.AddWithValue("@app_stage_id", appStageId);
+        select.Parameters.AddWithValue("@function", (object?)function ?? DBNull.Value);
+        select.Parameters.AddWithValue("@limit", Math.Clamp(limit, 1, 10_000));
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        var letters = new List<DeadLetter>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            letters.Add(new DeadLetter(
+                reader.GetInt64(0), reader.GetString(1), ReadTarget(reader, 2), (byte[])reader.GetValue(8), reader.GetString(9),
+                reader.GetInt32(10), Time(reader, 11), Time(reader, 12)));
+        }
+
+        return letters;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        _initializeGate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using (var busyTimeout = Command(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};"))
+            {
+                await busyTimeout.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (!_initialized)
+            {
+                await InitializeAsync(connection, cancellationToken);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await _initializeGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            await using (var wal = Command(connection, "PRAGMA journal_mode = WAL;"))
+            {
+                var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken);
+                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException($"The database '{_databasePath}' could not be switched to WAL journal mode (it reports '{mode}').");
+                }
+            }
+
+            await using (var create = Command(connection, Schema))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initializeGate.Release();
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static void AddTarget(SqliteCommand command, FunctionAddress target)
+    {
+        command.Parameters.AddWithValue("@tenant", target.Tenant);
+        command.Parameters.AddWithValue("@app_stage_id", target.AppStageId);
+        command.Parameters.AddWithValue("@service", target.Service);
+        command.Parameters.AddWithValue("@stage", target.Stage);
+        command.Parameters.AddWithValue("@region", target.Region);
+        command.Parameters.AddWithValue("@function", target.Function);
+    }
+
+    private static void AddLease(SqliteCommand command, AsyncEvent taken)
+    {
+        if (taken.LeaseToken is null)
+        {
+            throw new InvalidOperationException($"Event {taken.RequestId} was not taken from the queue; only taken events can be completed, retried or released.");
+        }
+
+        command.Parameters.AddWithValue("@id", taken.Id);
+        command.Parameters.AddWithValue("@token", taken.LeaseToken);
+    }
+
+    private static async Task<List<AsyncEvent>> ReadEventsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<AsyncEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new AsyncEvent(
+                reader.GetInt64(0), reader.GetString(1), ReadTarget(reader, 2), (byte[])reader.GetValue(8),
+                Time(reader, 9), Time(reader, 10), reader.GetInt32(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13)));
+        }
+
+        return events;
+    }
+
+    /// <summary>tenant, app_stage_id, service, stage, region, function from <paramref name="first"/> on.</summary>
+    private static FunctionAddress ReadTarget(SqliteDataReader reader, int first) => new(
+        reader.GetString(first), reader.GetInt64(first + 1), reader.GetString(first + 2), reader.GetString(first + 3),
+        reader.GetString(first + 4), reader.GetString(first + 5));
+
+    private static DateTimeOffset Time(SqliteDataReader reader, int ordinal) => DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+}

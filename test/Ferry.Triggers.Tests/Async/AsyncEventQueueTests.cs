@@ -1,0 +1,150 @@
+using System.Text;
+using Ferry.Triggers.Async;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ferry.Triggers.Tests.Async;
+
+public sealed class AsyncEventQueueTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(16);
+
+    private readonly TestDatabase _database = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 6, 2, 10, 0, 0, TimeSpan.Zero));
+    private AsyncEventQueue _queue = null!;
+
+    public Task InitializeAsync()
+    {
+        _queue = _database.OpenQueue(_time);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _queue.DisposeAsync();
+        _database.Dispose();
+    }
+
+    private Task<AsyncEvent> EnqueueAsync(string requestId, string payload = "{}")
+        => _queue.EnqueueAsync(requestId, Targets.Function(), Encoding.UTF8.GetBytes(payload), CancellationToken.None);
+
+    [Fact]
+    public async Task Events_are_taken_oldest_first_with_their_payload_and_target()
+    {
+        await EnqueueAsync("a", """{"n":1}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await EnqueueAsync("b", """{"n":2}""");
+
+        var taken = await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None);
+
+        Assert.Equal(["a", "b"], taken.Select(e => e.RequestId));
+        Assert.Equal("""{"n":1}""", Encoding.UTF8.GetString(taken[0].Payload.Span));
+        Assert.Equal(Targets.Function(), taken[0].Target);
+        Assert.All(taken, e => Assert.NotNull(e.LeaseToken));
+        Assert.Equal(0, taken[0].Attempts);
+    }
+
+    [Fact]
+    public async Task A_leased_event_is_not_taken_again_until_its_lease_expires()
+    {
+        await EnqueueAsync("a");
+        var first = Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+
+        Assert.Empty(await _queue.TakeDueAsync(_time.GetUtcNow().AddMinutes(15), 10, Lease, CancellationToken.None));
+
+        // The taker died: once the lease has run out, the event is handed out again, to a new lease.
+        var again = Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow() + Lease, 10, Lease, CancellationToken.None));
+        Assert.Equal("a", again.RequestId);
+        Assert.NotEqual(first.LeaseToken, again.LeaseToken);
+
+        // The first taker's late outcome is refused; the current holder's counts.
+        Assert.False(await _queue.CompleteAsync(first, CancellationToken.None));
+        Assert.True(await _queue.CompleteAsync(again, CancellationToken.None));
+        Assert.Null(await _queue.FindAsync("a", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Leased_events_survive_a_restart_and_run_again_after_the_lease()
+    {
+        await EnqueueAsync("a");
+        Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        await _queue.DisposeAsync();
+
+        _queue = _database.OpenQueue(_time);
+        Assert.Empty(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        _time.Advance(Lease);
+        Assert.Equal("a", Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None)).RequestId);
+    }
+
+    [Fact]
+    public async Task A_retry_counts_the_attempt_and_waits_until_it_is_due()
+    {
+        await EnqueueAsync("a");
+        var taken = Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        var retryAt = _time.GetUtcNow().AddMinutes(1);
+
+        Assert.True(await _queue.RetryLaterAsync(taken, 1, retryAt, "boom", CancellationToken.None));
+
+        Assert.Empty(await _queue.TakeDueAsync(retryAt.AddMilliseconds(-1), 10, Lease, CancellationToken.None));
+        var retried = Assert.Single(await _queue.TakeDueAsync(retryAt, 10, Lease, CancellationToken.None));
+        Assert.Equal(1, retried.Attempts);
+        Assert.Equal("boom", retried.LastError);
+        Assert.Equal(retryAt, retried.DueAt);
+    }
+
+    [Fact]
+    public async Task A_released_event_is_due_again_at_once_without_an_attempt()
+    {
+        await EnqueueAsync("a");
+        var taken = Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+
+        Assert.True(await _queue.ReleaseAsync(taken, CancellationToken.None));
+
+        var again = Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        Assert.Equal(0, again.Attempts);
+    }
+
+    [Fact]
+    public async Task Dead_letters_leave_the_queue_and_are_listed_per_app_stage_newest_first()
+    {
+        await EnqueueAsync("a", """{"n":1}""");
+        await EnqueueAsync("b");
+        await _queue.EnqueueAsync("other-app", Targets.Function(appStageId: 2), "{}"u8.ToArray(), CancellationToken.None);
+        var taken = await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(3));
+
+        foreach (var queued in taken)
+        {
+            Assert.True(await _queue.DeadLetterAsync(queued, 3, "boom " + queued.RequestId, _time.GetUtcNow(), CancellationToken.None));
+        }
+
+        var letters = await _queue.ListDeadLettersAsync(1, null, 100, CancellationToken.None);
+        Assert.Equal(["b", "a"], letters.Select(l => l.RequestId));
+        var a = letters[1];
+        Assert.Equal("boom a", a.Error);
+        Assert.Equal(3, a.Attempts);
+        Assert.Equal("""{"n":1}""", Encoding.UTF8.GetString(a.Payload.Span));
+        Assert.Equal(_time.GetUtcNow().AddMinutes(-3), a.EnqueuedAt);
+        Assert.Equal(_time.GetUtcNow(), a.FailedAt);
+        Assert.Null(await _queue.FindAsync("a", CancellationToken.None));
+        Assert.Empty(await _queue.ListDeadLettersAsync(1, "another-function", 100, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_event_taken_by_someone_else_cannot_be_dead_lettered_by_a_stale_holder()
+    {
+        await EnqueueAsync("a");
+        var stale = Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow() + Lease, 10, Lease, CancellationToken.None));
+
+        Assert.False(await _queue.DeadLetterAsync(stale, 1, "late", _time.GetUtcNow(), CancellationToken.None));
+        Assert.Empty(await _queue.ListDeadLettersAsync(1, null, 100, CancellationToken.None));
+        Assert.NotNull(await _queue.FindAsync("a", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Request_ids_are_unique()
+    {
+        await EnqueueAsync("a");
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => EnqueueAsync("a"));
+    }
+}
