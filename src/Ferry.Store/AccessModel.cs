@@ -25,6 +25,12 @@ public sealed record ApiToken(
     DateTimeOffset CreatedAt,
     DateTimeOffset? RevokedAt);
 
+/// <summary>
+/// An AWS-style access key for SigV4-signed requests (AWS SDKs). It acts as the API token it was made from and stops
+/// working when that token is revoked. The secret is kept server-side because SigV4 verification needs it.
+/// </summary>
+public sealed record AccessKey(string AccessKeyId, string SecretAccessKey, ApiToken Token);
+
 /// <summary>Tenants and API tokens.</summary>
 public interface IAccessStore
 {
@@ -49,4 +55,9 @@ public interface IAccessStore
     Task<bool> RevokeTokenAsync(long id, string? tenant, CancellationToken cancellationToken);
 
     Task<int> CountActiveTokensAsync(CancellationToken cancellationToken);
+
+    Task CreateAccessKeyAsync(long tokenId, string accessKeyId, string secretAccessKey, CancellationToken cancellationToken);
+
+    /// <summary>The access key with its (active) token, or null when unknown or its token was revoked.</summary>
+    Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);
 }

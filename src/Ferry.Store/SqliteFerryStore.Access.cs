@@ -73,6 +73,40 @@ public sealed partial class SqliteFerryStore : IAccessStore
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken));
     }
 
+    public async Task CreateAccessKeyAsync(long tokenId, string accessKeyId, string secretAccessKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var insert = connection.Command(
+                "INSERT INTO access_keys (access_key_id, secret, token_id, created_at) VALUES ($id, $secret, $token, $now);")
+            .With("$id", accessKeyId).With("$secret", secretAccessKey).With("$token", tokenId).With("$now", Now());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var find = connection.Command($"""
+                SELECT k.access_key_id, k.secret, {string.Join(", ", TokenColumns.Split(", ").Select(c => "t." + c))}
+                FROM access_keys k JOIN api_tokens t ON t.id = k.token_id
+                WHERE k.access_key_id = $id AND t.revoked_at IS NULL;
+                """).With("$id", accessKeyId);
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var token = new ApiToken(
+            Id: reader.GetInt64(2),
+            Tenant: reader.GetString(3),
+            Name: reader.GetString(4),
+            Roles: reader.GetString(5).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>).ToHashSet(),
+            Prefix: reader.GetString(6),
+            CreatedAt: reader.GetUnixMilliseconds(7),
+            RevokedAt: null);
+        return new AccessKey(reader.GetString(0), reader.GetString(1), token);
+    }
+
     private static ApiToken ReadToken(SqliteDataReader reader) => new(
         Id: reader.GetInt64(0),
         Tenant: reader.GetString(1),

@@ -157,6 +157,15 @@ internal static class SqliteSchema
             PRIMARY KEY (tenant, name)
         );
         """,
+        """
+        -- AWS-style access keys for SigV4-signed requests; each acts as the API token it was created from.
+        CREATE TABLE access_keys (
+            access_key_id TEXT    PRIMARY KEY,
+            secret        TEXT    NOT NULL,
+            token_id      INTEGER NOT NULL REFERENCES api_tokens (id),
+            created_at    INTEGER NOT NULL
+        );
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

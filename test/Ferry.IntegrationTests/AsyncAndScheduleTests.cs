@@ -70,8 +70,7 @@ public sealed class AsyncAndScheduleTests : IAsyncLifetime
             Content = JsonContent.Create(payload),
         };
         request.Headers.Add("X-Amz-Invocation-Type", "Event");
-        using var lambdaClient = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) }; // no Ferry bearer token: it is not SigV4
-        var response = await lambdaClient.SendAsync(request);
+        var response = await _server.Http.SendAsync(request); // the Lambda API also accepts a Ferry bearer token
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         return response.Headers.GetValues("x-amzn-RequestId").Single();

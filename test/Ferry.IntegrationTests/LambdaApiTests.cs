@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ferry.IntegrationTests.Infrastructure;
+using Ferry.Server.Api;
 
 namespace Ferry.IntegrationTests;
 
@@ -35,10 +36,13 @@ public sealed class LambdaApiTests : IAsyncLifetime
         """;
 
     private FerryTestServer _server = null!;
+    private CreatedAccessKey _accessKey = null!;
 
     public async Task InitializeAsync()
     {
         _server = await FerryTestServer.StartAsync();
+        var created = await _server.Http.PostAsync("/api/v1/access-keys", null);
+        _accessKey = (await created.Content.ReadFromJsonAsync<CreatedAccessKey>(ApiJson.Options))!;
         var app = TestApp.Create(Yml, ("handler.js", HandlerJs));
         var deployed = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
         Assert.True(deployed.ExitCode == 0, deployed.ToString());
@@ -46,7 +50,13 @@ public sealed class LambdaApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private SdkRequest Request(string functionName) => new() { Endpoint = _server.BaseUrl, FunctionName = functionName };
+    private SdkRequest Request(string functionName) => new()
+    {
+        Endpoint = _server.BaseUrl,
+        FunctionName = functionName,
+        AccessKeyId = _accessKey.AccessKeyId,
+        SecretAccessKey = _accessKey.SecretAccessKey,
+    };
 
     [Fact]
     public async Task The_javascript_sdk_invokes_a_function_and_gets_its_result_and_log_tail()
@@ -143,6 +153,7 @@ public sealed class LambdaApiTests : IAsyncLifetime
     {
         const string path = "/2015-03-31/functions/lambdas-dev-echo/invocations";
         using var client = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _server.AdminToken);
 
         using var badSignature = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}") };
         badSignature.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/today/local/lambda/aws4_request, SignedHeaders=host, Signature=00");
@@ -163,6 +174,30 @@ public sealed class LambdaApiTests : IAsyncLifetime
             HttpStatusCode.BadRequest, "ValidationException", "Function name 'not a name' is not valid");
     }
 
+    [Fact]
+    public async Task Unsigned_wrongly_signed_and_other_tenants_requests_are_refused()
+    {
+        using var anonymous = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
+        await AssertLambdaErrorAsync(await anonymous.PostAsync("/2015-03-31/functions/lambdas-dev-echo/invocations", new StringContent("{}")),
+            HttpStatusCode.Forbidden, "UnrecognizedClientException", "Requests must be signed");
+
+        var wrongSecret = await LambdaSdk.InvokeWithNodeAsync(Request("lambdas-dev-echo") with { SecretAccessKey = "wrong-secret-wrong-secret-wrong-secret00" });
+        Assert.Equal("InvalidSignatureException", wrongSecret.Error);
+
+        var unknownKey = await LambdaSdk.InvokeWithBoto3Async(Request("lambdas-dev-echo") with { AccessKeyId = "AKFRNOSUCHKEY0000000" });
+        Assert.Equal(403, unknownKey.StatusCode);
+
+        // Another tenant's valid key does not even see the function.
+        await _server.Http.PostAsJsonAsync("/api/v1/tenants", new CreateTenantRequest("other"), ApiJson.Options);
+        var token = await (await _server.Http.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("other", "other", ["consumer"]), ApiJson.Options))
+            .Content.ReadFromJsonAsync<CreatedToken>(ApiJson.Options);
+        using var other = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
+        other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token!.Token);
+        var otherKey = (await (await other.PostAsync("/api/v1/access-keys", null)).Content.ReadFromJsonAsync<CreatedAccessKey>(ApiJson.Options))!;
+        var foreign = await LambdaSdk.InvokeWithNodeAsync(Request("lambdas-dev-echo") with { AccessKeyId = otherKey.AccessKeyId, SecretAccessKey = otherKey.SecretAccessKey });
+        Assert.Equal("ResourceNotFoundException", foreign.Error);
+    }
+
     private static async Task AssertLambdaErrorAsync(HttpResponseMessage response, HttpStatusCode status, string errorType, string messageStart)
     {
         Assert.Equal(status, response.StatusCode);
@@ -178,6 +213,8 @@ public sealed record SdkRequest
 {
     public required string Endpoint { get; init; }
     public required string FunctionName { get; init; }
+    public required string AccessKeyId { get; init; }
+    public required string SecretAccessKey { get; init; }
     public object? Payload { get; init; }
     public string? InvocationType { get; init; }
     public string? LogType { get; init; }

@@ -135,6 +135,29 @@ internal static class AccessCommands
             return ExitCodes.Success;
         });
 
-        return new Command("token", "Manage API tokens") { create, list, revoke };
+        var keyOutput = CommonOptions.Output();
+        var accessKey = new Command("access-key",
+            "Create an AWS-style access key that acts as the token in FERRY_TOKEN, for AWS SDKs calling Ferry's Lambda Invoke API (SigV4)")
+            { keyOutput };
+        accessKey.SetReportingAction(context, async (parseResult, cancellationToken) =>
+        {
+            using var client = globals.CreateClient(parseResult, context);
+            var key = await client.PostJsonAsync<object?, CreatedAccessKey>("access-keys", null, cancellationToken);
+            var cli = new CliOutput(context, parseResult.GetValue(keyOutput));
+            if (cli.IsJson)
+            {
+                cli.WriteJson(key);
+            }
+            else
+            {
+                cli.WriteLine($"AWS_ACCESS_KEY_ID={key.AccessKeyId}");
+                cli.WriteLine($"AWS_SECRET_ACCESS_KEY={key.SecretAccessKey}");
+                cli.WriteNote("Store the secret now: it is not shown again. It stops working when its token is revoked.");
+            }
+
+            return ExitCodes.Success;
+        });
+
+        return new Command("token", "Manage API tokens") { create, list, revoke, accessKey };
     }
 }

@@ -21,6 +21,14 @@ internal static partial class AccessEndpoints
             return Results.Json(new WhoAmI(caller.Tenant, [.. caller.Roles.Select(Name)], caller.TokenName), ApiJson.Options);
         });
 
+        api.MapPost("/access-keys", async (HttpContext context, IAccessStore store, CancellationToken ct) =>
+        {
+            var caller = context.GetCaller();
+            var (id, secret) = AccessKeySecret.Generate();
+            await store.CreateAccessKeyAsync(caller.TokenId, id, secret, ct);
+            return Results.Json(new CreatedAccessKey(id, secret), ApiJson.Options, statusCode: StatusCodes.Status201Created);
+        });
+
         api.MapGet("/tenants", async (IAccessStore store, CancellationToken ct) =>
             Results.Json((await store.ListTenantsAsync(ct)).Select(t => new TenantInfo(t.Name, t.CreatedAt)).ToList(), ApiJson.Options))
             .RequireRoles(Role.Admin);

@@ -45,7 +45,8 @@ public sealed class ApiAuthentication(IAccessStore store, TimeProvider time)
         await next(context);
     }
 
-    private async Task<Caller?> ResolveAsync(string token, CancellationToken cancellationToken)
+    /// <summary>The caller a bearer token stands for, or null when it is unknown or revoked.</summary>
+    public async Task<Caller?> ResolveAsync(string token, CancellationToken cancellationToken)
     {
         if (!TokenSecret.LooksValid(token))
         {

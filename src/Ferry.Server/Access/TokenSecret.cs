@@ -21,3 +21,16 @@ public static class TokenSecret
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
+
+/// <summary>AWS-style access key pairs: an id like <c>AKFR…</c> (20 characters) and a 40-character secret.</summary>
+public static class AccessKeySecret
+{
+    private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+    public static (string AccessKeyId, string SecretAccessKey) Generate()
+    {
+        var id = "AKFR" + new string(RandomNumberGenerator.GetItems<char>(IdAlphabet, 16));
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30)).Replace('+', 'x').Replace('/', 'y');
+        return (id, secret);
+    }
+}

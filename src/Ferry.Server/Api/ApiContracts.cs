@@ -189,3 +189,8 @@ public sealed record InstallInfo(
 
 /// <param name="Outcome">"upgraded", or "rolled_back" when the new revision failed its health check or error budget.</param>
 public sealed record UpgradeResult(string Outcome, string? Reason, string FromVersion, string ToVersion, InstallInfo Install);
+
+// ----- AWS-style access keys (for the Lambda Invoke API with AWS SDKs) -----
+//   POST /api/v1/access-keys   -> 201 CreatedAccessKey: acts as the calling token; the secret is shown only here
+
+public sealed record CreatedAccessKey(string AccessKeyId, string SecretAccessKey);

@@ -5,6 +5,8 @@ using Ferry.Runtime;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.Pooling;
 using Ferry.Runtime.Telemetry;
+using Ferry.Server.Access;
+using Ferry.Store;
 using Ferry.Triggers.Async;
 using Ferry.Triggers.Lambda;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +18,8 @@ namespace Ferry.Server.Lambda;
 /// <summary>
 /// The AWS Lambda <c>Invoke</c> operation, so AWS SDKs and the AWS CLI work against Ferry with only the endpoint changed:
 /// <c>POST /2015-03-31/functions/{FunctionName}/invocations</c>. Requests may be SigV4-signed; the signature's shape
-/// is checked and its credential scope gives the region, but it is not verified.
+/// is verified against the Ferry access key named in it (see <see cref="SigV4Verifier"/>), or a Ferry bearer token is used;
+/// either way the caller only reaches its own tenant's functions.
 /// </summary>
 internal static class LambdaEndpoints
 {
@@ -27,7 +30,8 @@ internal static class LambdaEndpoints
         => app.MapPost("/2015-03-31/functions/{functionName}/invocations", InvokeAsync);
 
     private static async Task<IResult> InvokeAsync(HttpContext context, string functionName, LambdaFunctionResolver resolver,
-        RuntimeOptions runtimeOptions, AsyncInvocations asyncInvocations, LogPipeline logs, CancellationToken cancellationToken)
+        RuntimeOptions runtimeOptions, AsyncInvocations asyncInvocations, LogPipeline logs, ApiAuthentication authentication,
+        IAccessStore accessKeys, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var requestId = Guid.NewGuid().ToString();
@@ -35,14 +39,57 @@ internal static class LambdaEndpoints
 
         var callerRegion = ManifestDefaults.Region;
         var authorization = request.Headers.Authorization.ToString();
-        if (authorization.Length > 0)
+        SigV4Authorization? signature = null;
+        Caller? caller;
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            if (!SigV4Authorization.TryParse(authorization, out var signature, out var signatureProblem))
+            caller = await authentication.ResolveAsync(authorization["Bearer ".Length..].Trim(), cancellationToken);
+        }
+        else if (authorization.Length > 0)
+        {
+            if (!SigV4Authorization.TryParse(authorization, out signature, out var signatureProblem))
             {
                 return LambdaError.InvalidSignature(signatureProblem);
             }
 
             callerRegion = signature.Region;
+            var key = await accessKeys.FindAccessKeyAsync(signature.AccessKeyId, cancellationToken);
+            caller = key is null ? null : new Caller(key.Token.Tenant, key.Token.Roles, key.Token.Id, key.Token.Name);
+            if (key is not null)
+            {
+                // The body is part of what is signed: read it (bounded) before verifying.
+                request.EnableBuffering(runtimeOptions.MaxPayloadBytes);
+                var signedBody = await ReadPayloadAsync(request, runtimeOptions.MaxPayloadBytes, cancellationToken, emptyAsJsonObject: false);
+                request.Body.Position = 0;
+                if (signedBody is null)
+                {
+                    return LambdaError.TooLarge($"Request must be smaller than {runtimeOptions.MaxPayloadBytes} bytes");
+                }
+
+                var signed = new SignedRequest(request.Method,
+                    (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/").Split('?')[0],
+                    [.. request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))],
+                    request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
+                    signedBody);
+                if (SigV4Verifier.Verify(signature, signed, key.SecretAccessKey, DateTimeOffset.UtcNow) is { } invalid)
+                {
+                    return LambdaError.InvalidSignature($"The request signature we calculated does not match the signature you provided: {invalid}");
+                }
+            }
+        }
+        else
+        {
+            return LambdaError.Unauthorized("Requests must be signed (AWS SigV4 with a Ferry access key from `ferry token access-key`) or carry 'Authorization: Bearer TOKEN'");
+        }
+
+        if (caller is null)
+        {
+            return LambdaError.Unauthorized("The security token included in the request is invalid");
+        }
+
+        if (!caller.HasAny([Role.Admin, Role.Provider, Role.Consumer]))
+        {
+            return LambdaError.AccessDenied($"The token '{caller.TokenName}' may not invoke functions");
         }
 
         if (!LambdaFunctionName.TryParse(functionName, request.Query["Qualifier"].ToString(), out var name, out var nameProblem))
@@ -62,7 +109,7 @@ internal static class LambdaEndpoints
             return LambdaError.InvalidParameter($"{LogTypeHeader} must be None or Tail, got '{logType}'");
         }
 
-        if (!resolver.TryResolve(name, callerRegion, out var resolved, out var notFound))
+        if (!resolver.TryResolve(name, callerRegion, caller.Tenant, out var resolved, out var notFound))
         {
             return notFound;
         }
@@ -148,7 +195,7 @@ internal static class LambdaEndpoints
     }
 
     /// <summary>The body, "{}" when empty, or null when it is larger than <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]?> ReadPayloadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    private static async Task<byte[]?> ReadPayloadAsync(HttpRequest request, int limit, CancellationToken cancellationToken, bool emptyAsJsonObject = true)
     {
         if (request.ContentLength > limit)
         {
@@ -168,7 +215,7 @@ internal static class LambdaEndpoints
             body.Write(buffer, 0, read);
         }
 
-        return body.Length == 0 ? "{}"u8.ToArray() : body.ToArray();
+        return body.Length == 0 && emptyAsJsonObject ? "{}"u8.ToArray() : body.ToArray();
     }
 
     private static string? FindJsonProblem(byte[] payload)

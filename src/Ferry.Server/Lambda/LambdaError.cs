@@ -25,6 +25,10 @@ internal sealed class LambdaError(int statusCode, string errorType, string messa
 
     public static LambdaError TooLarge(string message) => new(StatusCodes.Status413PayloadTooLarge, "RequestTooLargeException", message);
 
+    public static LambdaError Unauthorized(string message) => new(StatusCodes.Status403Forbidden, "UnrecognizedClientException", message);
+
+    public static LambdaError AccessDenied(string message) => new(StatusCodes.Status403Forbidden, "AccessDeniedException", message);
+
     public static LambdaError InvalidSignature(string message) => new(StatusCodes.Status403Forbidden, "InvalidSignatureException", message);
 
     public static LambdaError TooManyRequests(string message) => new(StatusCodes.Status429TooManyRequests, "TooManyRequestsException", message);

@@ -12,7 +12,7 @@ namespace Ferry.Server.Lambda;
 /// </summary>
 internal sealed class LambdaFunctionResolver(LiveApps live)
 {
-    public bool TryResolve(LambdaFunctionName name, string callerRegion,
+    public bool TryResolve(LambdaFunctionName name, string callerRegion, string tenant,
         [NotNullWhen(true)] out ResolvedFunction? resolved, [NotNullWhen(false)] out LambdaError? error)
     {
         resolved = null;
@@ -20,7 +20,7 @@ internal sealed class LambdaFunctionResolver(LiveApps live)
         var arn = $"arn:aws:lambda:{region}:000000000000:function:{name.Name}" + (name.Qualifier is null ? "" : ":" + name.Qualifier);
         var matches = (
             from app in live.All
-            where app.AppStage.Region == region
+            where app.AppStage.Region == region && app.AppStage.Tenant == tenant
             from pool in app.Deployed.Pools.Values
             where pool.Function.QualifiedName == name.Name
             select new ResolvedFunction(app, pool)).ToList();

@@ -7,7 +7,7 @@ const request = JSON.parse(process.argv[2]);
 const client = new LambdaClient({
   endpoint: request.endpoint,
   region: 'local',
-  credentials: { accessKeyId: 'AKIDFERRYTEST', secretAccessKey: 'not-a-secret' },
+  credentials: { accessKeyId: request.accessKeyId, secretAccessKey: request.secretAccessKey },
   maxAttempts: 1,
 });
 

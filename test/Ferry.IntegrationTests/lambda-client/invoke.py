@@ -16,8 +16,8 @@ client = boto3.client(
     "lambda",
     endpoint_url=request["endpoint"],
     region_name="local",
-    aws_access_key_id="AKIDFERRYTEST",
-    aws_secret_access_key="not-a-secret",
+    aws_access_key_id=request["accessKeyId"],
+    aws_secret_access_key=request["secretAccessKey"],
     config=Config(retries={"max_attempts": 1}),
 )
 
