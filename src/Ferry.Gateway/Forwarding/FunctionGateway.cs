@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Ferry.Gateway.Events;
 using Ferry.Gateway.Routing;
 using Ferry.Manifest;
@@ -16,15 +15,15 @@ namespace Ferry.Gateway.Forwarding;
 /// <summary>
 /// The public side of Ferry: <c>/{service}/{stage}[@region]/{path}</c> → route match → an instance of the function.
 /// Event functions get an API Gateway event through the Runtime API; web functions get the request itself,
-/// forwarded by YARP's <see cref="IHttpForwarder"/>.
+/// forwarded by YARP's <see cref="IHttpForwarder"/> with the instance's own client (which reaches the instance's
+/// private network through its UNIX socket).
 /// </summary>
-public sealed partial class FunctionGateway : IDisposable
+public sealed partial class FunctionGateway
 {
     private readonly IDeployedApps _apps;
     private readonly IHttpForwarder _forwarder;
     private readonly RuntimeOptions _options;
     private readonly ILogger<FunctionGateway> _logger;
-    private readonly HttpMessageInvoker _client;
 
     public FunctionGateway(IDeployedApps apps, IHttpForwarder forwarder, RuntimeOptions options, ILogger<FunctionGateway> logger)
     {
@@ -32,17 +31,6 @@ public sealed partial class FunctionGateway : IDisposable
         _forwarder = forwarder;
         _options = options;
         _logger = logger;
-        _client = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            ActivityHeadersPropagator = null,
-        });
     }
 
     /// <summary>Handles the request when its path names a deployed app stage; returns false when it does not look like one.</summary>
@@ -61,6 +49,16 @@ public sealed partial class FunctionGateway : IDisposable
             return true;
         }
 
+        await HandleAsync(context, app, address);
+        return true;
+    }
+
+    /// <summary>
+    /// Serves a request with a given deployed app, which need not be the one currently published: upgrades use this to
+    /// health-check a new revision before any traffic is switched to it.
+    /// </summary>
+    public async Task HandleAsync(HttpContext context, DeployedApp app, GatewayAddress address)
+    {
         var match = app.Routes.Match(context.Request.Method, address.RemainingPath);
         if (match is null)
         {
@@ -69,7 +67,7 @@ public sealed partial class FunctionGateway : IDisposable
                 exists ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound,
                 exists ? "method_not_allowed" : "route_not_found",
                 exists ? $"{context.Request.Method} is not allowed on {address.RemainingPath}" : $"No route matches {context.Request.Method} {address.RemainingPath}");
-            return true;
+            return;
         }
 
         var pool = app.Pools[match.Function];
@@ -110,8 +108,6 @@ public sealed partial class FunctionGateway : IDisposable
         {
             // The client went away; nothing to answer.
         }
-
-        return true;
     }
 
     private async Task InvokeEventFunctionAsync(HttpContext context, InstancePool pool, RouteMatch match, GatewayAddress address, string requestId)
@@ -160,7 +156,7 @@ public sealed partial class FunctionGateway : IDisposable
         var start = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         var transformer = new PrefixStrippingTransformer(address.RemainingPath, app.BasePath);
-        var error = await _forwarder.SendAsync(context, instance.Address.ToString(), _client, ForwarderRequestConfig.Empty, transformer);
+        var error = await _forwarder.SendAsync(context, instance.Address.ToString(), instance.Client, ForwarderRequestConfig.Empty, transformer);
         stopwatch.Stop();
 
         var status = context.Response.StatusCode >= 500 || error != ForwarderError.None ? InvocationStatus.Error : InvocationStatus.Success;
@@ -208,8 +204,6 @@ public sealed partial class FunctionGateway : IDisposable
 
         return buffer.ToArray();
     }
-
-    public void Dispose() => _client.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding to {Function} failed: {Error} {Detail}")]
     private partial void LogForwardFailed(string function, string error, string? detail);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Ferry.Manifest;
+using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
 using Ferry.Store;
 
@@ -24,6 +25,9 @@ public sealed class EventFunctionInstance : FunctionInstance
         Token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
     }
 
+    /// <summary>The loopback port the Runtime API answers on inside a private network.</summary>
+    internal const int RuntimeApiPortInSandbox = 9001;
+
     public override int Capacity => 1;
 
     /// <summary>Secret part of this instance's Runtime API address; identifies the instance to the Runtime API host.</summary>
@@ -32,13 +36,17 @@ public sealed class EventFunctionInstance : FunctionInstance
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         Services.RuntimeApi.Register(this);
+        var (runtimeApiAddress, bridges) = HasPrivateNetwork
+            ? ($"127.0.0.1:{RuntimeApiPortInSandbox}{RuntimeApiHost.PathPrefixFor(this)}",
+               new SandboxBridges { HostServices = [new HostServiceBridge(RuntimeApiPortInSandbox, Services.RuntimeApi.SocketPath)] })
+            : (Services.RuntimeApi.AddressFor(this), SandboxBridges.None);
         var environment = new Dictionary<string, string>
         {
-            ["AWS_LAMBDA_RUNTIME_API"] = Services.RuntimeApi.AddressFor(this),
+            ["AWS_LAMBDA_RUNTIME_API"] = runtimeApiAddress,
             ["_HANDLER"] = Function.Function.Handler ?? "",
         };
 
-        await LaunchAsync(CommandFor(Function.Function), environment, cancellationToken);
+        await LaunchAsync(CommandFor(Function.Function), environment, bridges, cancellationToken);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Services.Options.StartTimeout);

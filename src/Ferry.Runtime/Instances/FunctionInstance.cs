@@ -53,7 +53,18 @@ public abstract class FunctionInstance : IAsyncDisposable
 
     protected ISandboxedProcess Process => _process ?? throw new InvalidOperationException("The instance has not been started.");
 
-    protected async Task LaunchAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether this instance may open outbound connections (and so shares the host's network). Off: nothing in a
+    /// function's manifest asks for it yet.
+    /// </summary>
+    protected bool AllowOutboundNetwork => false;
+
+    /// <summary>Whether the instance gets a network of its own, reached only through the <see cref="SandboxBridges"/> it is launched with.</summary>
+    protected bool HasPrivateNetwork => Services.Sandbox.SupportsPrivateNetwork && !AllowOutboundNetwork;
+
+    /// <param name="bridges">Links between a private network and the host; <see cref="SandboxBridges.None"/> without <see cref="HasPrivateNetwork"/>.</param>
+    protected async Task LaunchAsync(
+        IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnvironment, SandboxBridges bridges, CancellationToken cancellationToken)
     {
         var environment = BaseEnvironment();
         foreach (var (key, value) in Function.Function.Environment)
@@ -74,6 +85,8 @@ public abstract class FunctionInstance : IAsyncDisposable
             Command = command,
             Environment = environment,
             MemoryMb = Function.Function.MemorySize,
+            AllowOutboundNetwork = AllowOutboundNetwork,
+            Bridges = bridges,
         };
 
         try

@@ -1,20 +1,36 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Ferry.Runtime.Sandbox;
 using Ferry.Store;
 
 namespace Ferry.Runtime.Instances;
 
 /// <summary>
 /// An instance of a web function: any HTTP server (Express, Flask, ASP.NET Core…) started with its <c>command</c>
-/// and listening on <c>$PORT</c>. Ready once the port accepts connections; then the gateway forwards to it.
+/// and listening on <c>$PORT</c>. In a private network the port is published to the host as a UNIX socket that
+/// appears once the port listens; otherwise the port is a free host port. Ready once either accepts connections;
+/// then the gateway forwards to it through <see cref="Client"/>.
 /// </summary>
 public sealed class WebFunctionInstance(FunctionRevision function, InstanceServices services) : FunctionInstance(function, services)
 {
+    /// <summary>$PORT inside a private network, where no other program competes for ports.</summary>
+    internal const int PortInSandbox = 8080;
+
+    private const string SocketName = "http.sock";
+    private DirectoryInfo? _socketDirectory;
+    private HttpMessageInvoker? _client;
+
     public override int Capacity => Services.Options.WebConcurrencyPerInstance;
 
-    /// <summary>Where the gateway forwards requests, e.g. <c>http://127.0.0.1:40123/</c>.</summary>
+    /// <summary>The URL prefix of requests to the instance, e.g. <c>http://127.0.0.1:8080/</c>; send them with <see cref="Client"/>.</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary>The host UNIX socket that reaches the instance's port; null when it listens on a host port.</summary>
+    public string? SocketPath { get; private set; }
+
+    /// <summary>Sends requests to this instance (whatever the address says, connections go to its socket or port), with a connection pool of its own.</summary>
+    public HttpMessageInvoker Client => _client ?? throw new InvalidOperationException("The web function instance has not been started.");
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -24,21 +40,38 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
             throw new InstanceStartException($"web function '{Function.Name}' has no command to start");
         }
 
-        var port = FreeLoopbackPort();
+        int port;
+        EndPoint endpoint;
+        var bridges = SandboxBridges.None;
+        if (HasPrivateNetwork)
+        {
+            port = PortInSandbox;
+            _socketDirectory = Directory.CreateTempSubdirectory($"ferry-{Id}-");
+            SocketPath = Path.Combine(_socketDirectory.FullName, SocketName);
+            endpoint = new UnixDomainSocketEndPoint(SocketPath);
+            bridges = new SandboxBridges { PublishedPort = new PublishedPort(port, SocketPath) };
+        }
+        else
+        {
+            port = FreeLoopbackPort();
+            endpoint = new IPEndPoint(IPAddress.Loopback, port);
+        }
+
         Address = new Uri($"http://127.0.0.1:{port}/");
+        _client = CreateClient(endpoint);
         var environment = new Dictionary<string, string>
         {
             ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["HOST"] = "127.0.0.1",
         };
 
-        await LaunchAsync(command, environment, cancellationToken);
+        await LaunchAsync(command, environment, bridges, cancellationToken);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Services.Options.StartTimeout);
         try
         {
-            await WaitForPortAsync(port, timeout.Token);
+            await WaitUntilReachableAsync(endpoint, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -47,9 +80,10 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
         }
     }
 
-    private async Task WaitForPortAsync(int port, CancellationToken cancellationToken)
+    private async Task WaitUntilReachableAsync(EndPoint endpoint, CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromMilliseconds(5);
+        // Probing is cheap (a refused connect, or no socket file yet); polling often keeps the cold start short.
+        var delay = TimeSpan.FromMilliseconds(2);
         while (true)
         {
             if (Exited.IsCompleted)
@@ -58,19 +92,51 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
                 throw new InstanceStartException($"the web function exited with code {code} before listening on $PORT; see the function's logs");
             }
 
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var socket = NewSocket(endpoint);
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+                await socket.ConnectAsync(endpoint, cancellationToken);
                 return;
             }
             catch (SocketException)
             {
+                // Not listening yet (or, for the socket, not even created yet).
                 await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 100));
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10));
             }
         }
     }
+
+    private static Socket NewSocket(EndPoint endpoint) => endpoint is UnixDomainSocketEndPoint
+        ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+        : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+
+    /// <summary>An HTTP client whose every connection goes to <paramref name="endpoint"/>, pooling connections to this instance only.</summary>
+    private static HttpMessageInvoker CreateClient(EndPoint endpoint) => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        ActivityHeadersPropagator = null,
+        ConnectCallback = async (_, cancellationToken) =>
+        {
+            var socket = NewSocket(endpoint);
+            try
+            {
+                await socket.ConnectAsync(endpoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    });
 
     /// <summary>A port the kernel just handed out, released for the instance to take.</summary>
     private static int FreeLoopbackPort()
@@ -83,4 +149,22 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
     /// <summary>Meters one forwarded request (web functions write no START/END lines: they serve many at once).</summary>
     public Task RecordRequestAsync(string requestId, DateTimeOffset start, TimeSpan duration, InvocationStatus status, string? error, bool coldStart)
         => ReportAsync(requestId, start, duration, status, error, coldStart, writeLines: false);
+
+    protected override ValueTask OnDisposingAsync()
+    {
+        _client?.Dispose();
+        if (_socketDirectory is not null)
+        {
+            try
+            {
+                _socketDirectory.Delete(recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A leftover empty folder in the temp directory; nothing depends on it.
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
 }

@@ -15,10 +15,11 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Runtime.RuntimeApi;
 
 /// <summary>
-/// Serves the AWS Lambda Runtime API to event-function instances on its own loopback listener, apart from the
-/// public gateway. Each instance gets its own address, <c>127.0.0.1:PORT/i/TOKEN</c>: Lambda runtime clients build
-/// their URLs as <c>"http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/…"</c>, so the path prefix tells instances
-/// apart without a port per instance, and an instance can only ever see its own invocations.
+/// Serves the AWS Lambda Runtime API to event-function instances, apart from the public gateway: on a loopback TCP
+/// port for instances that share the host's network, and on a UNIX socket (<see cref="SocketPath"/>) that sandboxes
+/// with a private network reach through a bridge. Each instance gets its own path prefix, <c>/i/TOKEN</c>: Lambda
+/// runtime clients build their URLs as <c>"http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/…"</c>, so the prefix
+/// tells instances apart without a port per instance, and an instance can only ever see its own invocations.
 /// </summary>
 public sealed partial class RuntimeApiHost : IAsyncDisposable
 {
@@ -27,7 +28,9 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     private readonly RuntimeOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<RuntimeApiHost> _logger;
+    private const string SocketName = "runtime-api.sock";
     private WebApplication? _app;
+    private DirectoryInfo? _socketDirectory;
 
     public RuntimeApiHost(RuntimeOptions options, ILoggerFactory loggerFactory)
     {
@@ -36,36 +39,58 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<RuntimeApiHost>();
     }
 
-    /// <summary>host:port of the listener once started.</summary>
+    /// <summary>host:port of the TCP listener once started.</summary>
     public string Authority { get; private set; } = "";
+
+    /// <summary>The UNIX socket of the same API once started, in a folder only Ferry's user may enter.</summary>
+    public string SocketPath { get; private set; } = "";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var socketDirectory = Directory.CreateTempSubdirectory("ferry-runtime-api-");
+        var socketPath = Path.Combine(socketDirectory.FullName, SocketName);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggerFactory);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(System.Net.IPAddress.Loopback, 0);
+            kestrel.ListenUnixSocket(socketPath);
             kestrel.Limits.MaxRequestBodySize = _options.MaxPayloadBytes + 64 * 1024;
             kestrel.AddServerHeader = false;
         });
 
         var app = builder.Build();
         MapEndpoints(app);
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            socketDirectory.Delete(recursive: true);
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
         Authority = new Uri(address).Authority;
+        SocketPath = socketPath;
+        _socketDirectory = socketDirectory;
         _app = app;
-        LogListening(Authority);
+        LogListening(Authority, SocketPath);
     }
 
     internal void Register(EventFunctionInstance instance) => _instances[instance.Token] = instance;
 
     internal void Unregister(EventFunctionInstance instance) => _instances.TryRemove(instance.Token, out _);
 
-    /// <summary>The value of <c>AWS_LAMBDA_RUNTIME_API</c> for an instance.</summary>
-    internal string AddressFor(EventFunctionInstance instance) => $"{Authority}/i/{instance.Token}";
+    /// <summary>The value of <c>AWS_LAMBDA_RUNTIME_API</c> for an instance that shares the host's network.</summary>
+    internal string AddressFor(EventFunctionInstance instance) => Authority + PathPrefixFor(instance);
+
+    /// <summary>The instance's path prefix, <c>/i/TOKEN</c>, to append to whatever host:port reaches this API.</summary>
+    internal static string PathPrefixFor(EventFunctionInstance instance) => $"/i/{instance.Token}";
 
     private void MapEndpoints(IEndpointRouteBuilder app)
     {
@@ -202,8 +227,20 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
             await app.StopAsync();
             await app.DisposeAsync();
         }
+
+        if (Interlocked.Exchange(ref _socketDirectory, null) is { } directory)
+        {
+            try
+            {
+                directory.Delete(recursive: true);
+            }
+            catch (IOException ex)
+            {
+                _logger.LogWarning(ex, "Could not delete the Runtime API socket folder {Folder}", directory.FullName);
+            }
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Lambda Runtime API listening on {Authority}")]
-    private partial void LogListening(string authority);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lambda Runtime API listening on {Authority} and {SocketPath}")]
+    private partial void LogListening(string authority, string socketPath);
 }

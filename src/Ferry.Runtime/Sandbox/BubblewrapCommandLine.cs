@@ -20,18 +20,32 @@ internal static class BubblewrapCommandLine
     ];
 
     /// <summary>
-    /// The bwrap argv (without bwrap itself). <paramref name="program"/> is argv[0] as resolved inside the sandbox.
+    /// The bwrap argv (without bwrap itself). <paramref name="command"/> is the argv to run, as resolved inside the sandbox.
     /// The sandbox sees a read-only system (/usr and friends, selected /etc files), the code and runtime folders
-    /// read-only, a private size-limited /tmp, and its own pid, IPC, UTS and cgroup namespaces; it keeps no capabilities.
+    /// read-only, a private size-limited /tmp, and its own pid, IPC, UTS and cgroup namespaces, and unless the spec
+    /// allows outbound network its own network namespace with the bridges' sockets; it keeps no capabilities, cannot
+    /// gain privileges (bwrap sets no_new_privs), and with <paramref name="seccompDescriptor"/> runs under the seccomp
+    /// filter bwrap reads from that descriptor.
     /// </summary>
-    public static IReadOnlyList<string> Build(SandboxSpec spec, string program, IReadOnlyList<HostRootEntry> hostRoot)
+    public static IReadOnlyList<string> Build(SandboxSpec spec, IReadOnlyList<string> command, IReadOnlyList<HostRootEntry> hostRoot, int? seccompDescriptor)
     {
         var args = new List<string>
         {
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", Hostname, "--cap-drop", "ALL",
-            "--ro-bind", "/usr", "/usr",
         };
+
+        if (!spec.AllowOutboundNetwork)
+        {
+            args.Add("--unshare-net");
+        }
+
+        if (seccompDescriptor is { } descriptor)
+        {
+            args.AddRange(["--seccomp", descriptor.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        args.AddRange(["--ro-bind", "/usr", "/usr"]);
 
         foreach (var entry in hostRoot)
         {
@@ -55,6 +69,16 @@ internal static class BubblewrapCommandLine
         args.AddRange(["--size", tmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", SandboxPaths.Tmp]);
         args.AddRange(["--ro-bind", spec.CodeDirectory, SandboxPaths.Code]);
         args.AddRange(["--ro-bind", spec.RuntimeDirectory, SandboxPaths.Runtime]);
+        foreach (var service in spec.Bridges.HostServices)
+        {
+            // connect(2) needs no write access to the mount, so a read-only bind keeps the socket file itself safe.
+            args.AddRange(["--ro-bind", service.HostSocketPath, BridgeLauncher.HostServiceSocket(service)]);
+        }
+
+        if (spec.Bridges.PublishedPort is { } published)
+        {
+            args.AddRange(["--bind", Path.GetDirectoryName(published.HostSocketPath)!, BridgeLauncher.PublishedFolder]);
+        }
 
         // Everything outside /tmp (and /dev) is read-only, including the skeleton bwrap builds the mounts in.
         args.AddRange(["--remount-ro", "/"]);
@@ -65,8 +89,7 @@ internal static class BubblewrapCommandLine
         }
 
         args.Add("--");
-        args.Add(program);
-        args.AddRange(spec.Command.Skip(1));
+        args.AddRange(command);
         return args;
     }
 

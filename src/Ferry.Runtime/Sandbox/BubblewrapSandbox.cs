@@ -1,16 +1,18 @@
 using System.Diagnostics;
+using Ferry.Runtime.Sandbox.Seccomp;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.Sandbox;
 
 /// <summary>
-/// Runs each function in a bubblewrap (bwrap) sandbox inside its own cgroup. See
-/// <see cref="BubblewrapCommandLine.Build"/> for what the sandbox sees. The network is shared with the host,
-/// so web functions can listen on a port Ferry proxies to.
+/// Runs each function in a bubblewrap (bwrap) sandbox inside its own cgroup, under a seccomp filter and a file-size
+/// limit. See <see cref="BubblewrapCommandLine.Build"/> for what the sandbox sees. Unless a spec allows outbound
+/// network, the sandbox has a network of its own, reached only through <see cref="SandboxSpec.Bridges"/>.
 /// </summary>
-public sealed class BubblewrapSandbox : ISandbox
+public sealed class BubblewrapSandbox : ISandbox, IDisposable
 {
     private const string ExecutableName = "bwrap";
+    private const string SocatName = "socat";
 
     /// <summary>Environment of bwrap itself (the sandbox gets only the spec's environment, via --clearenv).</summary>
     private static readonly IReadOnlyDictionary<string, string> LauncherEnvironment =
@@ -21,18 +23,40 @@ public sealed class BubblewrapSandbox : ISandbox
     private readonly ILogger _logger;
     private readonly Lazy<string> _description;
     private readonly Lazy<IReadOnlyList<HostRootEntry>> _hostRoot = new(HostRootLayout.Inspect);
+    private readonly SealedMemoryFile? _seccompFilter;
+    private readonly string _seccompDescription;
 
+    /// <exception cref="SandboxStartException">The seccomp filter could not be prepared.</exception>
     public BubblewrapSandbox(string bwrapPath, CgroupHost cgroups, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(bwrapPath);
         _bwrapPath = bwrapPath;
         _cgroups = cgroups;
         _logger = logger;
-        _description = new Lazy<string>(() => $"{ProbeVersion(bwrapPath)}, {cgroups.Description}");
+        if (SeccompFilter.ForCurrentArchitecture(out _seccompDescription) is { } program)
+        {
+            try
+            {
+                _seccompFilter = SealedMemoryFile.Create("ferry-seccomp", program);
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                // Fail closed: a sandbox that silently lost its filter would be weaker than the one described.
+                throw new SandboxStartException($"could not prepare the seccomp filter for bwrap: {ex.Message}", ex);
+            }
+        }
+        else
+        {
+            _logger.LogWarning("Sandboxes run without a seccomp filter: {Reason}", _seccompDescription);
+        }
+
+        _description = new Lazy<string>(() => $"{ProbeVersion(bwrapPath)}, {_seccompDescription}, private network, {cgroups.Description}");
     }
 
-    /// <summary>E.g. "bubblewrap 0.8.0, cgroup v1 (memory, pids, cpu)".</summary>
+    /// <summary>E.g. "bubblewrap 0.8.0, seccomp (52 syscalls restricted, x86_64), private network, cgroup v1 (memory, pids, cpu)".</summary>
     public string Description => _description.Value;
+
+    public bool SupportsPrivateNetwork => true;
 
     /// <summary>The absolute path of bwrap on PATH, or null when it is not installed.</summary>
     public static string? TryFind()
@@ -51,7 +75,7 @@ public sealed class BubblewrapSandbox : ISandbox
 
     public async Task<ISandboxedProcess> StartAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
-        SandboxSpecValidator.Validate(spec);
+        SandboxSpecValidator.Validate(spec, SupportsPrivateNetwork);
         cancellationToken.ThrowIfCancellationRequested();
         if (!File.Exists(_bwrapPath))
         {
@@ -59,13 +83,39 @@ public sealed class BubblewrapSandbox : ISandbox
         }
 
         var hostRoot = _hostRoot.Value;
-        var program = ExecutableResolver.Resolve(spec.Command[0], spec.Environment, path => BubblewrapCommandLine.ToHostPath(path, spec, hostRoot));
-        var command = new HostCommand(_bwrapPath, BubblewrapCommandLine.Build(spec, program, hostRoot), LauncherEnvironment, "/");
+        string? ToHostPath(string path) => BubblewrapCommandLine.ToHostPath(path, spec, hostRoot);
+        var program = ExecutableResolver.Resolve(spec.Command[0], spec.Environment, ToHostPath);
+        IReadOnlyList<string> argv = [program, .. spec.Command.Skip(1)];
+        if (!spec.Bridges.IsEmpty)
+        {
+            var socat = ResolveSocat(ToHostPath);
+            argv = BridgeLauncher.Wrap(spec.Bridges, socat, argv);
+        }
+
+        var seccomp = _seccompFilter is null ? (int?)null : SandboxProcessStarter.InputFileDescriptor;
+        var command = new HostCommand(_bwrapPath, BubblewrapCommandLine.Build(spec, argv, hostRoot, seccomp), LauncherEnvironment, "/",
+            spec.MaxFileSizeMb * 1024L * 1024L, _seccompFilter?.Path);
 
         var cgroup = await _cgroups.CreateInstanceAsync(spec.InstanceId, CgroupLimits.ForMemory(spec.MemoryMb, Environment.ProcessorCount));
         var process = await SandboxProcessStarter.StartAsync(command, cgroup, _logger, cleanup: null);
         _logger.LogDebug("Started sandbox {InstanceId} (pid {Pid}): {Program}", spec.InstanceId, process.Pid, program);
         return process;
+    }
+
+    public void Dispose() => _seccompFilter?.Dispose();
+
+    /// <summary>socat, which bridges a private network to the host, as the sandbox sees it.</summary>
+    private static string ResolveSocat(Func<string, string?> toHostPath)
+    {
+        try
+        {
+            return ExecutableResolver.Resolve(SocatName, new Dictionary<string, string>(), toHostPath);
+        }
+        catch (SandboxStartException ex)
+        {
+            throw new SandboxStartException(
+                "socat, which connects a sandbox's private network to Ferry, is not installed; install it with `apt-get install socat`", ex);
+        }
     }
 
     /// <summary>First line of `bwrap --version`, or a note on why it is unknown.</summary>

@@ -27,6 +27,20 @@ public sealed record SandboxSpec
 
     /// <summary>Size of the private writable /tmp, MiB.</summary>
     public int TmpSizeMb { get; init; } = 512;
+
+    /// <summary>Largest file the process may write (RLIMIT_FSIZE), MiB; a write past it fails with EFBIG.</summary>
+    public int MaxFileSizeMb { get; init; } = 512;
+
+    /// <summary>
+    /// Whether the process shares the host's network and may open outbound connections. When false (the default)
+    /// and <see cref="ISandbox.SupportsPrivateNetwork"/>, it gets a network namespace of its own with only a
+    /// loopback interface: it can reach neither the internet nor other instances nor Ferry, except through
+    /// <see cref="Bridges"/>.
+    /// </summary>
+    public bool AllowOutboundNetwork { get; init; }
+
+    /// <summary>UNIX-socket links between a private network and the host; only valid with a private network.</summary>
+    public SandboxBridges Bridges { get; init; } = SandboxBridges.None;
 }
 
 /// <summary>Fixed paths inside every sandbox.</summary>
@@ -35,6 +49,9 @@ public static class SandboxPaths
     public const string Code = "/var/task";
     public const string Runtime = "/opt/ferry";
     public const string Tmp = "/tmp";
+
+    /// <summary>Where the UNIX sockets of <see cref="SandboxBridges"/> appear.</summary>
+    public const string Bridges = "/run/ferry";
 }
 
 public readonly record struct OutputLine(bool IsStderr, string Text, DateTimeOffset Time);
@@ -44,6 +61,12 @@ public interface ISandbox
 {
     /// <summary>Short description for logs, e.g. "bubblewrap 0.8.0, cgroup v1 (memory, pids)".</summary>
     string Description { get; }
+
+    /// <summary>
+    /// Whether a spec without <see cref="SandboxSpec.AllowOutboundNetwork"/> gets a private network (and so needs
+    /// <see cref="SandboxSpec.Bridges"/> to be reached). False: processes share the host's network.
+    /// </summary>
+    bool SupportsPrivateNetwork => false;
 
     /// <summary>Starts the process. Throws <see cref="SandboxStartException"/> with a clear message when it can't.</summary>
     Task<ISandboxedProcess> StartAsync(SandboxSpec spec, CancellationToken cancellationToken);

@@ -7,31 +7,50 @@ namespace Ferry.Runtime.Sandbox;
 /// <summary>What the host should execute for one sandbox.</summary>
 /// <param name="Program">Absolute host path of the outermost program (bwrap, or the function's own program).</param>
 /// <param name="Environment">The complete environment of <paramref name="Program"/>.</param>
+/// <param name="FileSizeLimitBytes">RLIMIT_FSIZE of the program and everything it starts.</param>
+/// <param name="InputFile">A file opened for reading as descriptor <see cref="SandboxProcessStarter.InputFileDescriptor"/> of the program.</param>
 internal sealed record HostCommand(
     string Program,
     IReadOnlyList<string> Arguments,
     IReadOnlyDictionary<string, string> Environment,
-    string WorkingDirectory);
+    string WorkingDirectory,
+    long FileSizeLimitBytes,
+    string? InputFile = null);
 
-/// <summary>Starts a <see cref="HostCommand"/> inside a cgroup.</summary>
+/// <summary>Starts a <see cref="HostCommand"/> inside a cgroup, with its resource limits.</summary>
 internal static class SandboxProcessStarter
 {
     /// <summary>
-    /// Joins every cgroup.procs given before "--", then execs the rest: the payload is inside its cgroup before its
-    /// first instruction, so nothing it forks can escape the limits. Paths and argv travel as arguments, never as
-    /// shell text.
+    /// The descriptor <see cref="HostCommand.InputFile"/> is open on (for bwrap's --seccomp FD); written out in
+    /// <see cref="LaunchScript"/>, and a single digit because dash redirects only descriptors 0-9.
     /// </summary>
-    private const string JoinCgroupsScript =
+    public const int InputFileDescriptor = 9;
+
+    /// <summary>
+    /// Joins every cgroup.procs given before "--", sets the file-size limit, opens the input file, then execs the
+    /// rest: the payload is inside its cgroup and limits before its first instruction, so nothing it forks can escape
+    /// them. Paths and argv travel as arguments, never as shell text.
+    /// Usage: launch FSIZE_BLOCKS INPUT_FILE|- CGROUP_PROCS... -- PROGRAM ARG...
+    /// (ulimit -f counts 512-byte blocks in POSIX shells.)
+    /// </summary>
+    private const string LaunchScript =
         """
+        fsize=$1 input=$2
+        shift 2
         while [ "$1" != "--" ]; do
           echo $$ > "$1" || { echo "ferry: could not join cgroup $1" >&2; exit 125; }
           shift
         done
         shift
+        ulimit -f "$fsize" || { echo "ferry: could not limit file sizes to $fsize blocks" >&2; exit 125; }
+        if [ "$input" != "-" ]; then
+          exec 9<"$input" || { echo "ferry: could not open $input" >&2; exit 125; }
+        fi
         exec "$@"
         """;
 
     private const string Shell = "/bin/sh";
+    private const long BlockSize = 512;
 
     public static async Task<SandboxedProcess> StartAsync(HostCommand command, InstanceCgroup? cgroup, ILogger logger, Func<ValueTask>? cleanup)
     {
@@ -42,27 +61,22 @@ internal static class SandboxProcessStarter
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = command.WorkingDirectory,
+            FileName = Shell,
         };
 
-        if (cgroup is null)
+        startInfo.ArgumentList.Add("-c");
+        startInfo.ArgumentList.Add(LaunchScript);
+        startInfo.ArgumentList.Add("ferry-launch"); // $0
+        var blocks = (command.FileSizeLimitBytes + BlockSize - 1) / BlockSize;
+        startInfo.ArgumentList.Add(blocks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        startInfo.ArgumentList.Add(command.InputFile ?? "-");
+        foreach (var procsFile in cgroup?.ProcsFiles ?? [])
         {
-            startInfo.FileName = command.Program;
-        }
-        else
-        {
-            startInfo.FileName = Shell;
-            startInfo.ArgumentList.Add("-c");
-            startInfo.ArgumentList.Add(JoinCgroupsScript);
-            startInfo.ArgumentList.Add("ferry-join-cgroup"); // $0
-            foreach (var procsFile in cgroup.ProcsFiles)
-            {
-                startInfo.ArgumentList.Add(procsFile);
-            }
-
-            startInfo.ArgumentList.Add("--");
-            startInfo.ArgumentList.Add(command.Program);
+            startInfo.ArgumentList.Add(procsFile);
         }
 
+        startInfo.ArgumentList.Add("--");
+        startInfo.ArgumentList.Add(command.Program);
         foreach (var argument in command.Arguments)
         {
             startInfo.ArgumentList.Add(argument);

@@ -5,7 +5,8 @@ namespace Ferry.Runtime.Sandbox;
 /// <summary>
 /// For --insecure-no-sandbox: runs functions directly on the host as Ferry's own user, with no isolation at all.
 /// The fixed sandbox paths are emulated by rewriting argv, environment values and the working directory to the
-/// code folder, the runtime folder and a private temp folder. The cgroup still limits memory, processes and CPU.
+/// code folder, the runtime folder and a private temp folder. The cgroup still limits memory, processes and CPU,
+/// and RLIMIT_FSIZE the size of files; the network is the host's.
 /// </summary>
 public sealed class UnsandboxedProcessSandbox(CgroupHost cgroups, ILogger logger) : ISandbox
 {
@@ -13,7 +14,7 @@ public sealed class UnsandboxedProcessSandbox(CgroupHost cgroups, ILogger logger
 
     public async Task<ISandboxedProcess> StartAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
-        SandboxSpecValidator.Validate(spec);
+        SandboxSpecValidator.Validate(spec, supportsPrivateNetwork: false);
         cancellationToken.ThrowIfCancellationRequested();
 
         var tmp = Directory.CreateTempSubdirectory($"ferry-{spec.InstanceId}-");
@@ -62,6 +63,7 @@ public sealed class UnsandboxedProcessSandbox(CgroupHost cgroups, ILogger logger
 
         // Like bwrap (and any shell), the process sees its working directory in PWD.
         environment["PWD"] = workingDirectory;
-        return new HostCommand(program, spec.Command.Skip(1).Select(paths.MapPath).ToList(), environment, workingDirectory);
+        return new HostCommand(program, spec.Command.Skip(1).Select(paths.MapPath).ToList(), environment, workingDirectory,
+            spec.MaxFileSizeMb * 1024L * 1024L);
     }
 }

@@ -32,11 +32,55 @@ public sealed class PathMappingTests
     [Fact]
     public void Merged_usr_folders_become_symlinks_and_the_command_follows_a_separator()
     {
-        var args = BubblewrapCommandLine.Build(Spec with { Command = ["--looks-like-an-option", "a b"] }, "/usr/bin/x", MergedUsr);
+        var args = BubblewrapCommandLine.Build(Spec, ["/usr/bin/x", "--looks-like-an-option", "a b"], MergedUsr, seccompDescriptor: null);
 
         Assert.Contains("--symlink usr/bin /bin", string.Join(' ', args));
         Assert.Contains($"--ro-bind /srv/code {SandboxPaths.Code}", string.Join(' ', args));
-        Assert.Equal(["--", "/usr/bin/x", "a b"], args.TakeLast(3));
+        Assert.Equal(["--", "/usr/bin/x", "--looks-like-an-option", "a b"], args.TakeLast(4));
+    }
+
+    [Fact]
+    public void The_network_is_private_unless_outbound_network_is_allowed()
+    {
+        Assert.Contains("--unshare-net", BubblewrapCommandLine.Build(Spec, ["/usr/bin/x"], MergedUsr, seccompDescriptor: null));
+        Assert.DoesNotContain("--unshare-net", BubblewrapCommandLine.Build(Spec with { AllowOutboundNetwork = true }, ["/usr/bin/x"], MergedUsr, seccompDescriptor: null));
+    }
+
+    [Fact]
+    public void The_seccomp_descriptor_and_the_bridge_sockets_are_passed_to_bwrap()
+    {
+        var spec = Spec with
+        {
+            Bridges = new SandboxBridges
+            {
+                HostServices = [new HostServiceBridge(9001, "/run/ferry-api/api.sock")],
+                PublishedPort = new PublishedPort(8080, "/tmp/i-1/http.sock"),
+            },
+        };
+
+        var args = string.Join(' ', BubblewrapCommandLine.Build(spec, ["/usr/bin/x"], MergedUsr, seccompDescriptor: 10));
+
+        Assert.Contains("--seccomp 10", args);
+        Assert.Contains("--ro-bind /run/ferry-api/api.sock /run/ferry/host/9001.sock", args);
+        Assert.Contains("--bind /tmp/i-1 /run/ferry/published", args);
+        Assert.EndsWith("-- /usr/bin/x", args);
+    }
+
+    [Fact]
+    public void The_bridge_launcher_gets_every_bridge_before_the_command()
+    {
+        var bridges = new SandboxBridges
+        {
+            HostServices = [new HostServiceBridge(9001, "/a/api.sock")],
+            PublishedPort = new PublishedPort(8080, "/tmp/i-1/http.sock"),
+        };
+
+        var argv = BridgeLauncher.Wrap(bridges, "/usr/bin/socat", ["node", "app.js"]);
+
+        Assert.Equal(["/bin/sh", "-c"], argv.Take(2));
+        Assert.Equal(
+            ["ferry-bridge", "/usr/bin/socat", "host", "9001", "/run/ferry/host/9001.sock", "publish", "8080", "/run/ferry/published/http.sock", "--", "node", "app.js"],
+            argv.Skip(3));
     }
 
     [Fact]

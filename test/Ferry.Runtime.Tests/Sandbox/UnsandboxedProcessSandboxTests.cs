@@ -17,6 +17,15 @@ public sealed class UnsandboxedProcessSandboxTests : IDisposable
     }
 
     [Fact]
+    public async Task The_file_size_limit_applies_without_a_sandbox_too()
+    {
+        var run = await SandboxRun.RunAsync(_sandbox, _folders.Shell("grep '^Max file size' /proc/self/limits") with { MaxFileSizeMb = 3 });
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal((3 * 1024 * 1024).ToString(), run.Stdout.Single().Split(' ', StringSplitOptions.RemoveEmptyEntries)[3]);
+    }
+
+    [Fact]
     public async Task Sandbox_paths_in_argv_environment_and_working_directory_point_to_the_host_folders()
     {
         var environment = new Dictionary<string, string>

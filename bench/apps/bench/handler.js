@@ -1,0 +1,2 @@
+'use strict';
+exports.handle = async () => ({ ok: true });

@@ -1,0 +1,68 @@
+# Sourced by the benchmark scripts: tools, throwaway Ferry servers (stopped on exit), deploy helper.
+set -euo pipefail
+
+bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$bench_dir/.." && pwd)"
+# FERRY_CLI overrides the CLI (default: ./ferry, which builds itself from the checkout).
+ferry="${FERRY_CLI:-$repo/ferry}"
+results="$bench_dir/results"
+mkdir -p "$results"
+
+server_pids=()
+data_dirs=()
+
+# Installs the benchmark tools (Debian packages) and Ferry's own prerequisites when missing.
+ensure_tools() {
+  bash "$repo/scripts/setup.sh"
+  local need=()
+  command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  if [ "${#need[@]}" -gt 0 ]; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  fi
+  "$ferry" --version >/dev/null # builds the CLI on first use
+}
+
+# start_server PORT [server options…]: a Ferry server with a fresh data folder; exports FERRY_URL and FERRY_TOKEN.
+start_server() {
+  local port=$1
+  shift
+  local data
+  data="$(mktemp -d -t ferry-bench-XXXXXX)"
+  data_dirs+=("$data")
+  "$ferry" server --urls "http://127.0.0.1:$port" --data "$data" "$@" >"$data/server.log" 2>&1 &
+  server_pids+=("$!")
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { echo "server on $port did not start; see $data/server.log" >&2; exit 2; }
+  export FERRY_URL="http://127.0.0.1:$port"
+  export FERRY_TOKEN
+  FERRY_TOKEN="$(cat "$data/admin-token")"
+}
+
+# deploy APP: deploys bench/apps/APP to the server in FERRY_URL (a new revision, so its functions start cold).
+deploy() {
+  (cd "$bench_dir/apps/$1" && "$ferry" deploy >/dev/null)
+}
+
+stop_servers() {
+  local pid
+  for pid in "${server_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  server_pids=()
+  rm -rf "${data_dirs[@]}"
+  data_dirs=()
+}
+trap stop_servers EXIT
+
+# Notes the machine a result came from.
+machine() {
+  echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(bwrap --version), socat $(socat -V | awk '/socat version/ {print $3}')"
+}
