@@ -18,6 +18,8 @@ internal static class FerryCli
           ferry deploy --param domain=example.test     deploy with a ${param:domain} value
           ferry info                                   functions, routes and revisions of ./serverless.yml's app
           ferry invoke -f hello --data '{"name":"x"}'  call a function with an event
+          ferry invoke local -f hello --data '{}'      run a function on this machine, without a server
+          ferry dev --stage dev                        deploy, redeploy on every save, and stream all logs
           ferry logs -f hello --tail --since 10m       recent logs, then follow live ones
           ferry apps --output json                     every deployed app, as JSON
           ferry remove --stage dev --yes               delete the app and its revisions
@@ -40,8 +42,11 @@ internal static class FerryCli
         root.Subcommands.Add(DeployCommand.Create(context, globals));
         root.Subcommands.Add(InfoCommand.Create(context, globals));
         root.Subcommands.Add(AppsCommand.Create(context, globals));
-        root.Subcommands.Add(InvokeCommand.Create(context, globals));
+        var invoke = InvokeCommand.Create(context, globals);
+        invoke.Subcommands.Add(InvokeLocalCommand.Create(context));
+        root.Subcommands.Add(invoke);
         root.Subcommands.Add(LogsCommand.Create(context, globals));
+        root.Subcommands.Add(DevCommand.Create(context, globals));
         root.Subcommands.Add(RemoveCommand.Create(context, globals));
         root.Subcommands.Add(UsageCommand.Create(context, globals));
         root.Subcommands.Add(MetricsCommand.Create(context, globals));
