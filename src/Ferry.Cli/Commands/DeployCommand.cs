@@ -30,15 +30,7 @@ internal static class DeployCommand
         };
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
-            var appDirectory = context.ResolvePath(parseResult.GetValue(directory) ?? ".");
-            if (!Directory.Exists(appDirectory))
-            {
-                throw new CliUserException($"App folder {appDirectory} does not exist.");
-            }
-
-            var configPath = parseResult.GetValue(config) is { } explicitConfig
-                ? context.ResolvePath(explicitConfig)
-                : Path.Combine(appDirectory, CommonOptions.DefaultConfigFile);
+            var (appDirectory, configPath) = CommonOptions.ResolveApp(parseResult, context, directory, config);
             var request = new DeployRequest(
                 appDirectory,
                 configPath,

@@ -28,15 +28,7 @@ internal static class DevCommand
         var command = new Command("dev", Summary) { stage, region, config, parameters, directory };
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
-            var appDirectory = context.ResolvePath(parseResult.GetValue(directory) ?? ".");
-            if (!Directory.Exists(appDirectory))
-            {
-                throw new CliUserException($"App folder {appDirectory} does not exist.");
-            }
-
-            var configPath = parseResult.GetValue(config) is { } explicitConfig
-                ? context.ResolvePath(explicitConfig)
-                : Path.Combine(appDirectory, CommonOptions.DefaultConfigFile);
+            var (appDirectory, configPath) = CommonOptions.ResolveApp(parseResult, context, directory, config);
             var target = new DevTarget(
                 appDirectory, configPath, parseResult.GetValue(stage), parseResult.GetValue(region), parseResult.GetRequiredValue(parameters));
 

@@ -57,15 +57,7 @@ internal static class InvokeLocalCommand
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
             var eventJson = await InvokeCommand.ReadEventAsync(parseResult.GetValue(data), parseResult.GetValue(path), context, cancellationToken);
-            var appDirectory = context.ResolvePath(parseResult.GetValue(directory) ?? ".");
-            if (!Directory.Exists(appDirectory))
-            {
-                throw new CliUserException($"App folder {appDirectory} does not exist.");
-            }
-
-            var configPath = parseResult.GetValue(config) is { } explicitConfig
-                ? context.ResolvePath(explicitConfig)
-                : Path.Combine(appDirectory, CommonOptions.DefaultConfigFile);
+            var (appDirectory, configPath) = CommonOptions.ResolveApp(parseResult, context, directory, config);
             var cli = new CliOutput(context, parseResult.GetValue(output));
             var loaded = ManifestReader.Load(
                 context, configPath, parseResult.GetValue(stage), parseResult.GetValue(region), parseResult.GetRequiredValue(parameters));

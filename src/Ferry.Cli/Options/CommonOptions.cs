@@ -9,6 +9,22 @@ internal static class CommonOptions
 {
     public const string DefaultConfigFile = "serverless.yml";
 
+    /// <summary>The app folder (--dir, default the working directory; must exist) and its manifest (--config, default serverless.yml in it).</summary>
+    public static (string AppDirectory, string ConfigPath) ResolveApp(
+        ParseResult parseResult, CliContext context, Option<string?> directory, Option<string?> config)
+    {
+        var appDirectory = context.ResolvePath(parseResult.GetValue(directory) ?? ".");
+        if (!Directory.Exists(appDirectory))
+        {
+            throw new CliUserException($"App folder {appDirectory} does not exist.");
+        }
+
+        var configPath = parseResult.GetValue(config) is { } explicitConfig
+            ? context.ResolvePath(explicitConfig)
+            : Path.Combine(appDirectory, DefaultConfigFile);
+        return (appDirectory, configPath);
+    }
+
     public static Option<string?> Stage() => new("--stage", "-s")
     {
         Description = $"Stage of the app (default: provider.stage in serverless.yml, else {ManifestDefaults.Stage})",
