@@ -7,4 +7,4 @@ cd "$repo"
 bash scripts/setup.sh
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet test Ferry.slnx --nologo -v q --blame-hang-timeout 10m "$@"
+dotnet test Ferry.slnx --nologo --blame-hang-timeout 10m "$@"

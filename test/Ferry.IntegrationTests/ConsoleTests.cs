@@ -119,6 +119,7 @@ public sealed partial class ConsoleTests : IAsyncLifetime
         Assert.Equal(12, timeline.Buckets.Count);
         Assert.Equal(7, timeline.Buckets.Sum(b => b.Invocations));
         Assert.Equal(2, timeline.Buckets.Sum(b => b.Errors));
+        Assert.Equal(1, timeline.Buckets.Sum(b => b.ColdStarts)); // one instance served all seven (errors do not end it)
         Assert.False(timeline.Truncated);
         Assert.Equal(2 * 3600, timeline.BucketSeconds);
         var busy = Assert.Single(timeline.Buckets, b => b.Invocations > 0);

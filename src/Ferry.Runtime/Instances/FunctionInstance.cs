@@ -170,7 +170,7 @@ public abstract class FunctionInstance : IAsyncDisposable
     private async Task WaitForQuietOutputAsync()
     {
         var quiet = TimeSpan.FromMilliseconds(3);
-        var giveUpAt = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 20; // 50 ms
+        var giveUpAt = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 4; // 250 ms on a busy machine
         while (System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastOutputTimestamp)) < quiet
                && System.Diagnostics.Stopwatch.GetTimestamp() < giveUpAt)
         {

@@ -24,7 +24,8 @@ public sealed record InvocationTimeline(
 /// <param name="Start">Start of the bucket (inclusive); it ends where the next one starts.</param>
 /// <param name="Errors">Invocations that did not succeed: handler errors, crashes and timeouts.</param>
 /// <param name="P50DurationMs">Median duration (nearest-rank, like the error statistics); null for an empty bucket.</param>
-public sealed record TimelineBucket(DateTimeOffset Start, long Invocations, long Errors, double? P50DurationMs, double? P95DurationMs);
+/// <param name="ColdStarts">Invocations that started a new instance.</param>
+public sealed record TimelineBucket(DateTimeOffset Start, long Invocations, long Errors, double? P50DurationMs, double? P95DurationMs, long ColdStarts);
 
 /// <summary>Puts invocation records into equal time buckets with counts and duration percentiles.</summary>
 public static class InvocationTimelineBuilder
@@ -49,6 +50,7 @@ public static class InvocationTimelineBuilder
         var width = TimeSpan.FromSeconds(bucketSeconds);
         var durations = new List<double>[bucketCount];
         var errors = new long[bucketCount];
+        var coldStarts = new long[bucketCount];
         for (var i = 0; i < bucketCount; i++)
         {
             durations[i] = [];
@@ -67,6 +69,11 @@ public static class InvocationTimelineBuilder
             {
                 errors[index]++;
             }
+
+            if (invocation.ColdStart)
+            {
+                coldStarts[index]++;
+            }
         }
 
         var buckets = new TimelineBucket[bucketCount];
@@ -74,7 +81,7 @@ public static class InvocationTimelineBuilder
         {
             var sorted = durations[i];
             sorted.Sort();
-            buckets[i] = new TimelineBucket(since + width * i, sorted.Count, errors[i], NearestRank(sorted, 0.50), NearestRank(sorted, 0.95));
+            buckets[i] = new TimelineBucket(since + width * i, sorted.Count, errors[i], NearestRank(sorted, 0.50), NearestRank(sorted, 0.95), coldStarts[i]);
         }
 
         return (bucketSeconds, buckets);

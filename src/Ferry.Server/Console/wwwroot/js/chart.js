@@ -7,7 +7,7 @@ const WIDTH = 1080;
 const HEIGHT = 240;
 const PAD = { left: 44, right: 64, top: 12, bottom: 28 };
 
-/** @param {{since: string, until: string, bucketSeconds: number, truncated: boolean, buckets: {start: string, invocations: number, errors: number, p50DurationMs?: number, p95DurationMs?: number}[]}} timeline */
+/** @param {{since: string, until: string, bucketSeconds: number, truncated: boolean, buckets: {start: string, invocations: number, errors: number, coldStarts: number, p50DurationMs?: number, p95DurationMs?: number}[]}} timeline */
 export function activityChart(timeline) {
   const buckets = timeline.buckets;
   const total = buckets.reduce((sum, b) => sum + b.invocations, 0);
@@ -35,12 +35,19 @@ export function activityChart(timeline) {
     const barWidth = Math.max(1, step * 0.7);
     const left = x(i) + (step - barWidth) / 2;
     const group = s('g', { class: 'bucket' },
-      s('title', {}, `${formatClock(bucket.start)}: ${bucket.invocations} invocations, ${bucket.errors} errors, p50 ${formatMs(bucket.p50DurationMs)}, p95 ${formatMs(bucket.p95DurationMs)}`));
+      s('title', {}, `${formatClock(bucket.start)}: ${bucket.invocations} invocations, ${bucket.errors} errors, ${bucket.coldStarts} cold starts, p50 ${formatMs(bucket.p50DurationMs)}, p95 ${formatMs(bucket.p95DurationMs)}`));
     if (bucket.invocations > 0) {
       group.append(s('rect', { x: left, y: yCount(bucket.invocations), width: barWidth, height: yCount(0) - yCount(bucket.invocations), class: 'bar' }));
     }
     if (bucket.errors > 0) {
       group.append(s('rect', { x: left, y: yCount(bucket.errors), width: barWidth, height: yCount(0) - yCount(bucket.errors), class: 'bar-error' }));
+    }
+    if (bucket.coldStarts > 0) {
+      // A diamond above the bar: how many requests in this bucket had to start an instance.
+      const cx = x(i) + step / 2;
+      const cy = yCount(bucket.invocations) - 6;
+      group.append(s('path', { d: `M${cx},${cy - 4} L${cx + 4},${cy} L${cx},${cy + 4} L${cx - 4},${cy} Z`, class: 'cold-start' }),
+        s('text', { x: cx, y: cy - 6, class: 'axis cold-start-count' }, String(bucket.coldStarts)));
     }
     svg.append(group);
   });
@@ -64,6 +71,7 @@ export function activityChart(timeline) {
       h('span', { class: 'key key-error' }, 'errors'),
       h('span', { class: 'key key-p50' }, 'p50 duration'),
       h('span', { class: 'key key-p95' }, 'p95 duration'),
+      h('span', { class: 'key key-cold' }, 'cold starts'),
       h('span', { class: 'muted' }, `· ${describeSeconds(timeline.bucketSeconds)} per bar`),
       timeline.truncated && h('span', { class: 'warn-text' }, ' · more invocations than one chart reads: the oldest bars are incomplete')));
 }
