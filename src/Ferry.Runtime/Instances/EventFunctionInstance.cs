@@ -44,6 +44,7 @@ public sealed class EventFunctionInstance : FunctionInstance
         {
             ["AWS_LAMBDA_RUNTIME_API"] = runtimeApiAddress,
             ["_HANDLER"] = Function.Function.Handler ?? "",
+            ["FERRY_OUTPUT_MARKERS"] = UsesOwnRuntimeLoop ? "1" : "0",
         };
 
         await LaunchAsync(CommandFor(Function.Function), environment, bridges, cancellationToken);
@@ -68,6 +69,9 @@ public sealed class EventFunctionInstance : FunctionInstance
         throw new InstanceStartException(string.Create(CultureInfo.InvariantCulture,
             $"the function's runtime did not ask for an event within {Services.Options.StartTimeout.TotalSeconds:0} s of starting"));
     }
+
+    /// <summary>Node and Python run Ferry's own runtime loop, which prints output markers; <c>provided</c> runtimes do not.</summary>
+    private bool UsesOwnRuntimeLoop => !RuntimeCatalog.IsProvided(Function.Function.Runtime);
 
     /// <summary>argv that runs this function's runtime loop inside the sandbox.</summary>
     internal static IReadOnlyList<string> CommandFor(FunctionManifest function)
@@ -99,6 +103,7 @@ public sealed class EventFunctionInstance : FunctionInstance
             $"Root=1-{start.ToUnixTimeSeconds():x8}-{requestId.Replace("-", "", StringComparison.Ordinal)[..24]};Sampled=0");
 
         AttributeOutputTo(requestId);
+        var outputComplete = UsesOwnRuntimeLoop ? ExpectOutputMarkers(requestId) : null;
         EnqueuePlatformWork(() => WritePlatformLineAsync(requestId, $"START RequestId: {requestId} Version: {Function.RevisionNumber}").AsTask(), afterQuietOutput: false);
 
         var stopwatch = Stopwatch.StartNew();
@@ -135,7 +140,11 @@ public sealed class EventFunctionInstance : FunctionInstance
 
         _current = null;
         var duration = stopwatch.Elapsed;
-        EnqueuePlatformWork(() => ReportAsync(requestId, start, duration, answer.Status, error, coldStart, writeLines: true), afterQuietOutput: true);
+        EnqueuePlatformWork(async () =>
+        {
+            ForgetOutputMarkers(requestId);
+            await ReportAsync(requestId, start, duration, answer.Status, error, coldStart, writeLines: true);
+        }, afterQuietOutput: true, outputComplete);
         return new InvocationResult(requestId, answer.Status, answer.Payload, answer.ErrorType, duration, coldStart);
     }
 

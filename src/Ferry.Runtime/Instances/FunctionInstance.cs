@@ -134,6 +134,12 @@ public abstract class FunctionInstance : IAsyncDisposable
         {
             while (reader.TryRead(out var line))
             {
+                if (line.Text.StartsWith(OutputMarkerPrefix, StringComparison.Ordinal))
+                {
+                    OnOutputMarker(line.Text[OutputMarkerPrefix.Length..]);
+                    continue;
+                }
+
                 Interlocked.Exchange(ref _lastOutputTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
                 await Services.Logs.WriteAsync(Function, _currentRequestId, Id, line.IsStderr ? LogStream.Stderr : LogStream.Stdout, line.Text, line.Time);
             }
@@ -141,19 +147,58 @@ public abstract class FunctionInstance : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs platform-line writes one after another, off the request path. END/REPORT wait until the process's output
-    /// has been quiet for a moment, so the lines a handler printed just before answering land before its END line
-    /// without delaying the answer itself.
+    /// Ferry's runtime loops print this line on stdout and on stderr just before posting a request's answer
+    /// (FERRY_OUTPUT_MARKERS=1): once both arrived, every line the handler printed for the request has been read.
     /// </summary>
-    protected void EnqueuePlatformWork(Func<Task> work, bool afterQuietOutput)
+    internal const string OutputMarkerPrefix = "\u001eferry:flushed ";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OutputMarkers> _markers = new(StringComparer.Ordinal);
+
+    /// <summary>Completes when both output markers of <paramref name="requestId"/> were read (call before the request is sent).</summary>
+    protected Task ExpectOutputMarkers(string requestId) => _markers.GetOrAdd(requestId, _ => new OutputMarkers()).AllRead;
+
+    private void OnOutputMarker(string requestId)
+    {
+        var markers = _markers.GetOrAdd(requestId, _ => new OutputMarkers());
+        if (markers.Count())
+        {
+            _markers.TryRemove(requestId, out _);
+        }
+    }
+
+    protected void ForgetOutputMarkers(string requestId) => _markers.TryRemove(requestId, out _);
+
+    private sealed class OutputMarkers
+    {
+        private readonly TaskCompletionSource _allRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _seen;
+
+        public Task AllRead => _allRead.Task;
+
+        /// <summary>Counts one marker; true once both (stdout and stderr) were seen.</summary>
+        public bool Count() => Interlocked.Increment(ref _seen) >= 2 && _allRead.TrySetResult();
+    }
+
+    /// <summary>
+    /// Runs platform-line writes one after another, off the request path, so a handler's output lands before its END
+    /// line without delaying the answer itself. END/REPORT wait for <paramref name="outputComplete"/> (the runtime's
+    /// output markers; bounded, and cut short when the process's output ends), or, for runtimes that print no markers,
+    /// until the output has been quiet for a moment.
+    /// </summary>
+    protected void EnqueuePlatformWork(Func<Task> work, bool afterQuietOutput, Task? outputComplete = null)
     {
         lock (_platformGate)
         {
             var previous = _platformChain;
+            var pump = _outputPump;
             _platformChain = Task.Run(async () =>
             {
                 await previous;
-                if (afterQuietOutput)
+                if (outputComplete is not null)
+                {
+                    await Task.WhenAny(outputComplete, pump, Task.Delay(TimeSpan.FromSeconds(2)));
+                }
+                else if (afterQuietOutput)
                 {
                     await WaitForQuietOutputAsync();
                 }

@@ -260,6 +260,16 @@ function stackLines(err) {
     .filter((line) => line.startsWith('at ') && !line.includes('node:internal/') && !line.includes(import.meta.url));
 }
 
+/**
+ * When Ferry asks for it (FERRY_OUTPUT_MARKERS=1), a marker line on stdout and stderr tells it that everything the
+ * handler printed for this request came before: its END line then follows the handler's last line exactly.
+ */
+function markOutputEnd(requestId) {
+  if (process.env.FERRY_OUTPUT_MARKERS !== '1') return;
+  process.stdout.write(`\x1eferry:flushed ${requestId}\n`);
+  process.stderr.write(`\x1eferry:flushed ${requestId}\n`);
+}
+
 /** Resolves once everything written to stdout and stderr so far has been handed to the OS. */
 function flushOutput() {
   const flush = (stream) => new Promise((resolve) => {
@@ -303,12 +313,14 @@ async function invoke(handler, invocation) {
       throw new RuntimeError('Runtime.MarshalError', `Unable to stringify the handler's result: ${err.message}`, err);
     }
     if (state.report !== null) return; // A process-level failure already reported this invocation.
+    markOutputEnd(invocation.requestId);
     state.report = flushOutput().then(() => api.postInvocationResponse(invocation.requestId, json));
     await state.report;
   } catch (err) {
     if (state.report !== null) throw err; // Posting itself failed: fatal.
     const payload = toErrorPayload(err);
     logError('Invoke Error', payload);
+    markOutputEnd(invocation.requestId);
     state.report = flushOutput().then(() => api.postInvocationError(invocation.requestId, payload));
     await state.report;
   } finally {
@@ -330,6 +342,7 @@ async function onProcessFailure(err, errorType) {
     if (state !== null && state.report === null) {
       const payload = { ...toErrorPayload(err), ...(errorType ? { errorType } : {}) };
       logError('Invoke Error', payload);
+      markOutputEnd(state.requestId);
       state.report = flushOutput().then(() => api.postInvocationError(state.requestId, payload));
     }
     await state?.report;

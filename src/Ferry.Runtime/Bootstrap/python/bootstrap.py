@@ -244,6 +244,16 @@ def _error_payload(err, stack_trace):
     return {"errorMessage": str(err), "errorType": type(err).__name__, "stackTrace": stack_trace}
 
 
+def _mark_output_end(request_id):
+    """With FERRY_OUTPUT_MARKERS=1, tells Ferry that the handler's output for this request is complete."""
+    if os.environ.get("FERRY_OUTPUT_MARKERS") == "1":
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.write(f"\x1eferry:flushed {request_id}\n")
+            except (OSError, ValueError):
+                pass
+
+
 def _flush_output():
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -286,12 +296,14 @@ def invoke(api, handler, invocation):
             "stackTrace": [],
         })
 
+    _mark_output_end(invocation.request_id)
     _flush_output()
     api.post_invocation_response(invocation.request_id, payload)
 
 
 def _report_error(api, invocation, payload):
     _log_error("Invoke Error", payload)
+    _mark_output_end(invocation.request_id)
     _flush_output()
     api.post_invocation_error(invocation.request_id, payload)
 
