@@ -88,6 +88,7 @@ public static partial class FerryServerHost
         services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
         services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
         services.AddSingleton<InstallService>();
+        services.AddSingleton<LocalInstallerCredential>();
         services.AddSingleton<ApiAuthentication>();
         services.AddSingleton(new CodeStore(dataDirectory));
         services.AddSingleton<RuntimeApiHost>();

@@ -10,6 +10,12 @@ public enum Role
     Reviewer,
     /// <summary>Deploys and installs apps into its tenant.</summary>
     Consumer,
+
+    /// <summary>
+    /// A Ferry server that installs templates from this hub: the only role (besides admin) that may download signed
+    /// packages, so closed-source functions never reach a person's hands through the API.
+    /// </summary>
+    Installer,
 }
 
 /// <summary>A workspace: owns apps, logs, usage and installs. Nothing of one tenant is visible to another.</summary>

@@ -107,6 +107,7 @@ public sealed class TemplateCenterTests : IAsyncLifetime
         using var provider = Client(_hub, await TokenAsync(_hub, "acme", "provider"));
         using var reviewer = Client(_hub, await TokenAsync(_hub, "review-board", "reviewer"));
         var consumerAtHub = await TokenAsync(_hub, "globex", "consumer");
+        var installerAtHub = await TokenAsync(_hub, "globex", "installer"); // what the consumer's *server* uses
         using var consumer = Client(_consumer, await TokenAsync(_consumer, "globex", "consumer"));
         using var key = TemplateSigningKey.Generate();
         (await provider.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(key.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
@@ -133,7 +134,7 @@ public sealed class TemplateCenterTests : IAsyncLifetime
         (await reviewer.PostAsJsonAsync("/api/v1/templates/greeter/versions/1.0.0/approve", new ReviewDecision("looks good"), ApiJson.Options)).EnsureSuccessStatusCode();
 
         // The consumer's own server points at the hub and installs from it.
-        (await consumer.PostAsJsonAsync("/api/v1/hubs", new AddHubRequest("main", _hub.BaseUrl, consumerAtHub), ApiJson.Options)).EnsureSuccessStatusCode();
+        (await consumer.PostAsJsonAsync("/api/v1/hubs", new AddHubRequest("main", _hub.BaseUrl, installerAtHub), ApiJson.Options)).EnsureSuccessStatusCode();
         var missingParam = await consumer.PostAsJsonAsync("/api/v1/installs", new InstallRequest("greeter", null, "main", null, "prod", null, null), ApiJson.Options);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, missingParam.StatusCode);
         Assert.Contains("apiKey", await missingParam.Content.ReadAsStringAsync());
@@ -245,7 +246,54 @@ public sealed class TemplateCenterTests : IAsyncLifetime
         using var intruderKey = TemplateSigningKey.Generate();
         (await intruder.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(intruderKey.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
         Assert.Equal(HttpStatusCode.Conflict, (await PublishAsync(intruder, TemplateApp("2.0.0", Handler("2.0.0")), intruderKey, "mine now")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await consumerClient.GetAsync("/api/v1/templates/greeter/versions/1.0.0/package")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await consumerClient.GetAsync("/api/v1/templates/greeter/versions/1.0.0/package")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_closed_source_function_runs_but_nobody_can_download_its_code()
+    {
+        using var provider = Client(_hub, await TokenAsync(_hub, "acme", "provider"));
+        using var reviewer = Client(_hub, await TokenAsync(_hub, "board", "reviewer"));
+        var consumerToken = await TokenAsync(_hub, "globex", "consumer");
+        using var consumer = Client(_hub, consumerToken);
+        using var key = TemplateSigningKey.Generate();
+        (await provider.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(key.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
+
+        // A compiled-binary function (here a bootstrap executable standing in for one) marked closed-source.
+        var app = TestApp.Create("""
+            service: sealed
+            template:
+              name: sealed
+              version: 1.0.0
+              description: Ships a binary only
+              closedSource: [engine]
+            provider:
+              name: aws
+              runtime: provided.al2
+            functions:
+              engine:
+                handler: engine.handler
+                events:
+                  - httpApi: 'POST /echo'
+            """, ("bootstrap", await File.ReadAllTextAsync(Path.Combine(Repo.Sample("provided-bash"), "bootstrap"))));
+        File.SetUnixFileMode(Path.Combine(app, "bootstrap"), (UnixFileMode)0b111_101_101);
+        var published = await PublishAsync(provider, app, key, "binary release");
+        Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+        Assert.Equal(["engine"], (await published.Content.ReadFromJsonAsync<TemplateVersionInfo>(ApiJson.Options))!.ClosedSourceFunctions);
+        (await reviewer.PostAsJsonAsync("/api/v1/templates/sealed/versions/1.0.0/approve", new ReviewDecision(null), ApiJson.Options)).EnsureSuccessStatusCode();
+
+        // The consumer installs and runs it…
+        var installed = await consumer.PostAsJsonAsync("/api/v1/installs", new InstallRequest("sealed", null, null, null, "prod", null, null), ApiJson.Options);
+        Assert.True(installed.StatusCode == HttpStatusCode.Created, await installed.Content.ReadAsStringAsync());
+        var answer = await _hub.Http.PostAsync("/sealed/prod/echo", new StringContent("ping"));
+        Assert.Equal("echo: ping", await answer.Content.ReadAsStringAsync());
+
+        // …but no token a person holds can download the package, and the apps API serves no code at all.
+        Assert.Equal(HttpStatusCode.Forbidden, (await consumer.GetAsync("/api/v1/templates/sealed/versions/1.0.0/package")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await provider.GetAsync("/api/v1/templates/sealed/versions/1.0.0/package")).StatusCode);
+        var info = await consumer.GetStringAsync("/api/v1/apps/sealed/prod");
+        Assert.DoesNotContain("AWS_LAMBDA_RUNTIME_API", info);
+        Assert.Equal(HttpStatusCode.NotFound, (await consumer.GetAsync("/api/v1/apps/sealed/prod/code")).StatusCode);
     }
 
     /// <summary>Calls the installed app in a loop while <paramref name="action"/> runs; returns failures and versions seen.</summary>

@@ -35,7 +35,7 @@ internal static class HubCommands
                 result.AddError($"'{text}' is not an absolute http:// or https:// URL.");
             }
         });
-        var token = new Option<string>("--token") { Description = "API token (consumer role) this server uses to download from the hub", HelpName = "token", Required = true };
+        var token = new Option<string>("--token") { Description = "Installer token from the hub (ferry token create --role installer on the hub): lets this server read its catalog and download packages", HelpName = "token", Required = true };
         var command = new Command("add", "Add a hub this server can install templates from (admin)") { name, url, token };
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {

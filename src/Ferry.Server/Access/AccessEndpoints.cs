@@ -64,7 +64,7 @@ internal static partial class AccessEndpoints
                 if (!Enum.TryParse<Role>(role, ignoreCase: true, out var parsed) || int.TryParse(role, out _))
                 {
                     return ApiResults.Error(StatusCodes.Status422UnprocessableEntity, "invalid_role",
-                        $"Unknown role '{role}'; roles are admin, provider, reviewer, consumer");
+                        $"Unknown role '{role}'; roles are admin, provider, reviewer, consumer, installer");
                 }
 
                 roles.Add(parsed);

@@ -11,7 +11,7 @@ namespace Ferry.Server.Access;
 /// Lookups are cached for a few seconds (a revoked token stops working within that time on other nodes; at once on
 /// this one). Function URLs served by the gateway are public, like API Gateway routes without an authorizer.
 /// </summary>
-public sealed class ApiAuthentication(IAccessStore store, TimeProvider time)
+public sealed class ApiAuthentication(IAccessStore store, TimeProvider time, LocalInstallerCredential localInstaller)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, (Caller? Caller, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
@@ -51,6 +51,11 @@ public sealed class ApiAuthentication(IAccessStore store, TimeProvider time)
         if (!TokenSecret.LooksValid(token))
         {
             return null;
+        }
+
+        if (localInstaller.Matches(token))
+        {
+            return localInstaller.Caller;
         }
 
         var hash = TokenSecret.Hash(token);

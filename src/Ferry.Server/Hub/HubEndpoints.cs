@@ -29,7 +29,7 @@ internal static class HubEndpoints
         api.MapPost("/templates", PublishAsync).RequireRoles(Role.Provider);
         api.MapGet("/templates", ListAsync);
         api.MapGet("/templates/{name}", ShowAsync);
-        api.MapGet("/templates/{name}/versions/{version}/package", DownloadAsync).RequireRoles(Role.Consumer, Role.Provider);
+        api.MapGet("/templates/{name}/versions/{version}/package", DownloadAsync).RequireRoles(Role.Installer);
         api.MapGet("/reviews", async (IHubStore hub, CancellationToken ct) =>
             Results.Json((await hub.ListVersionsByStatusAsync(TemplateVersionStatus.Pending, ct)).Select(HubViews.Version).ToList(), ApiJson.Options))
             .RequireRoles(Role.Reviewer);
@@ -219,7 +219,10 @@ internal static class HubEndpoints
             definition.License, definition.Labels, [.. versions.Select(HubViews.Version)]), ApiJson.Options);
     }
 
-    /// <summary>The signed package, for consumer servers installing it. Only approved (or deprecated) versions.</summary>
+    /// <summary>
+    /// The signed package, for Ferry servers installing it (installer tokens only: packages may hold closed-source
+    /// binaries). Only approved (or deprecated) versions.
+    /// </summary>
     private static async Task<IResult> DownloadAsync(string name, string version, IHubStore hub, CodeStore code, CancellationToken ct)
     {
         var record = await hub.FindVersionAsync(name, version, ct);

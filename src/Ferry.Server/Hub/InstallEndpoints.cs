@@ -43,43 +43,42 @@ internal static class InstallEndpoints
         }).RequireRoles(Role.Admin, Role.Consumer, Role.Provider);
 
         api.MapGet("/installs", (HttpContext context, InstallService installs, CancellationToken ct)
-            => Run(context, async (caller, token, self, baseUrl) => Results.Json(await installs.ListAsync(caller, token, self, baseUrl, ct), ApiJson.Options)));
+            => Run(context, async (caller, self, baseUrl) => Results.Json(await installs.ListAsync(caller, self, baseUrl, ct), ApiJson.Options)));
 
         api.MapPost("/installs", (InstallRequest request, HttpContext context, InstallService installs, CancellationToken ct)
-            => Run(context, async (caller, token, self, baseUrl) =>
+            => Run(context, async (caller, self, baseUrl) =>
             {
                 if (string.IsNullOrWhiteSpace(request.Template))
                 {
                     return ApiResults.BadRequest("Name the template to install, e.g. {\"template\":\"todo-api@1.0.0\"}");
                 }
 
-                var installed = await installs.InstallAsync(caller, token, self, request, baseUrl, ct);
+                var installed = await installs.InstallAsync(caller, self, request, baseUrl, ct);
                 return Results.Json(installed, ApiJson.Options, statusCode: StatusCodes.Status201Created);
             }));
 
         api.MapPost("/installs/{service}/{stage}/upgrade", (string service, string stage, string? region, UpgradeRequest? request,
                 HttpContext context, LiveApps live, InstallService installs, CancellationToken ct)
-            => Run(context, async (caller, token, self, baseUrl) =>
+            => Run(context, async (caller, self, baseUrl) =>
                 AppEndpoints.FindOwned(context, live, service, stage, region) is { } app
-                    ? Results.Json(await installs.UpgradeAsync(caller, token, self, app, request ?? new UpgradeRequest(null, null), baseUrl, ct), ApiJson.Options)
+                    ? Results.Json(await installs.UpgradeAsync(caller, self, app, request ?? new UpgradeRequest(null, null), baseUrl, ct), ApiJson.Options)
                     : AppEndpoints.AppNotFound(service, stage, region)));
 
         api.MapPost("/installs/{service}/{stage}/rollback", (string service, string stage, string? region,
                 HttpContext context, LiveApps live, InstallService installs, CancellationToken ct)
-            => Run(context, async (caller, token, self, baseUrl) =>
+            => Run(context, async (caller, self, baseUrl) =>
                 AppEndpoints.FindOwned(context, live, service, stage, region) is { } app
-                    ? Results.Json(await installs.RollbackAsync(caller, token, self, app, baseUrl, ct), ApiJson.Options)
+                    ? Results.Json(await installs.RollbackAsync(caller, self, app, baseUrl, ct), ApiJson.Options)
                     : AppEndpoints.AppNotFound(service, stage, region)));
     }
 
     /// <summary>Runs an install action with the caller's identity and maps hub/deploy failures to API errors.</summary>
-    private static async Task<IResult> Run(HttpContext context, Func<Caller, string, Uri, string, Task<IResult>> action)
+    private static async Task<IResult> Run(HttpContext context, Func<Caller, Uri, string, Task<IResult>> action)
     {
-        var token = context.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
         var baseUrl = ApiResults.BaseUrl(context.Request);
         try
         {
-            return await action(context.GetCaller(), token, new Uri(baseUrl), baseUrl);
+            return await action(context.GetCaller(), new Uri(baseUrl), baseUrl);
         }
         catch (HubException ex)
         {

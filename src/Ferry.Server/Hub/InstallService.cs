@@ -26,16 +26,17 @@ public sealed partial class InstallService(
     LiveApps live,
     FunctionGateway gateway,
     InvocationRecorder invocations,
+    LocalInstallerCredential localInstaller,
     FerryServerOptions options,
     ILogger<InstallService> logger)
 {
     public const string LocalHub = "local";
     private static readonly JsonSerializerOptions ParametersJson = new(JsonSerializerDefaults.Web);
 
-    public async Task<InstallInfo> InstallAsync(Caller caller, string callerToken, Uri selfUrl, InstallRequest request, string serverBaseUrl, CancellationToken cancellationToken)
+    public async Task<InstallInfo> InstallAsync(Caller caller, Uri selfUrl, InstallRequest request, string serverBaseUrl, CancellationToken cancellationToken)
     {
         var (template, versionText) = SplitTemplate(request.Template, request.Version);
-        using var hub = await ConnectAsync(caller, callerToken, selfUrl, request.Hub ?? LocalHub, cancellationToken);
+        using var hub = await ConnectAsync(caller, selfUrl, request.Hub ?? LocalHub, cancellationToken);
         var info = await hub.GetTemplateAsync(template, cancellationToken)
                    ?? throw new HubException(StatusCodes.Status404NotFound, "not_found", $"The hub '{hub.Name}' has no template '{template}'");
         var version = PickVersion(info, versionText, forNewInstall: true);
@@ -47,14 +48,14 @@ public sealed partial class InstallService(
         await hubs.RecordInstallRevisionAsync(revision.Id, version.Version, prepared.ParametersJson, cancellationToken);
         await hubs.SaveInstallAsync(caller.Tenant, appStage.Id, hub.Name, template, version.Version, prepared.ParametersJson, cancellationToken);
         LogInstalled(template, version.Version, appStage.Service, appStage.Stage);
-        return await DescribeAsync(caller, callerToken, selfUrl, appStage.Id, serverBaseUrl, cancellationToken);
+        return await DescribeAsync(caller, selfUrl, appStage.Id, serverBaseUrl, cancellationToken);
     }
 
-    public async Task<UpgradeResult> UpgradeAsync(Caller caller, string callerToken, Uri selfUrl, LiveApp app, UpgradeRequest request, string serverBaseUrl, CancellationToken cancellationToken)
+    public async Task<UpgradeResult> UpgradeAsync(Caller caller, Uri selfUrl, LiveApp app, UpgradeRequest request, string serverBaseUrl, CancellationToken cancellationToken)
     {
         var install = await hubs.FindInstallAsync(app.AppStage.Id, cancellationToken)
                       ?? throw new HubException(StatusCodes.Status404NotFound, "not_installed", $"{app.AppStage.Service} was not installed from a template");
-        using var hub = await ConnectAsync(caller, callerToken, selfUrl, install.Hub, cancellationToken);
+        using var hub = await ConnectAsync(caller, selfUrl, install.Hub, cancellationToken);
         var info = await hub.GetTemplateAsync(install.Template, cancellationToken)
                    ?? throw new HubException(StatusCodes.Status404NotFound, "not_found", $"The hub '{hub.Name}' no longer has template '{install.Template}'");
         var target = PickVersion(info, request.To, forNewInstall: false);
@@ -75,7 +76,7 @@ public sealed partial class InstallService(
         {
             LogUpgradeRefused(install.Template, target.Version, app.AppStage.Service, outcome.Problem);
             return new UpgradeResult("rolled_back", $"the new revision failed its health check, so traffic stayed on {install.Version}: {outcome.Problem}",
-                install.Version, target.Version, await DescribeAsync(caller, callerToken, selfUrl, app.AppStage.Id, serverBaseUrl, cancellationToken));
+                install.Version, target.Version, await DescribeAsync(caller, selfUrl, app.AppStage.Id, serverBaseUrl, cancellationToken));
         }
 
         await hubs.SaveInstallAsync(caller.Tenant, app.AppStage.Id, install.Hub, install.Template, target.Version, prepared.ParametersJson, cancellationToken);
@@ -86,11 +87,11 @@ public sealed partial class InstallService(
 
         LogUpgraded(install.Template, install.Version, target.Version, app.AppStage.Service);
         return new UpgradeResult("upgraded", null, install.Version, target.Version,
-            await DescribeAsync(caller, callerToken, selfUrl, app.AppStage.Id, serverBaseUrl, cancellationToken));
+            await DescribeAsync(caller, selfUrl, app.AppStage.Id, serverBaseUrl, cancellationToken));
     }
 
     /// <summary>Back to the revision before the active one, with the template version it was deployed from.</summary>
-    public async Task<InstallInfo> RollbackAsync(Caller caller, string callerToken, Uri selfUrl, LiveApp app, string serverBaseUrl, CancellationToken cancellationToken)
+    public async Task<InstallInfo> RollbackAsync(Caller caller, Uri selfUrl, LiveApp app, string serverBaseUrl, CancellationToken cancellationToken)
     {
         var install = await hubs.FindInstallAsync(app.AppStage.Id, cancellationToken)
                       ?? throw new HubException(StatusCodes.Status404NotFound, "not_installed", $"{app.AppStage.Service} was not installed from a template");
@@ -111,15 +112,15 @@ public sealed partial class InstallService(
         }
 
         await RevertToAsync(app.AppStage, previous, install, cancellationToken);
-        return await DescribeAsync(caller, callerToken, selfUrl, app.AppStage.Id, serverBaseUrl, cancellationToken);
+        return await DescribeAsync(caller, selfUrl, app.AppStage.Id, serverBaseUrl, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<InstallInfo>> ListAsync(Caller caller, string callerToken, Uri selfUrl, string serverBaseUrl, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<InstallInfo>> ListAsync(Caller caller, Uri selfUrl, string serverBaseUrl, CancellationToken cancellationToken)
     {
         var result = new List<InstallInfo>();
         foreach (var install in await hubs.ListInstallsAsync(caller.Tenant, cancellationToken))
         {
-            result.Add(await DescribeAsync(caller, callerToken, selfUrl, install.AppStageId, serverBaseUrl, cancellationToken));
+            result.Add(await DescribeAsync(caller, selfUrl, install.AppStageId, serverBaseUrl, cancellationToken));
         }
 
         return result;
@@ -242,11 +243,13 @@ public sealed partial class InstallService(
         return $"GET {path} answered {context.Response.StatusCode}: {text}";
     }
 
-    private async Task<HubClient> ConnectAsync(Caller caller, string callerToken, Uri selfUrl, string hubName, CancellationToken cancellationToken)
+    private async Task<HubClient> ConnectAsync(Caller caller, Uri selfUrl, string hubName, CancellationToken cancellationToken)
     {
         if (hubName == LocalHub)
         {
-            return new HubClient(LocalHub, selfUrl, callerToken);
+            // Catalog reads and package downloads go through the same REST API as for a remote hub, with this
+            // server's in-memory installer credential (people cannot download packages).
+            return new HubClient(LocalHub, selfUrl, localInstaller.Token);
         }
 
         var hub = (await hubs.ListHubsAsync(caller.Tenant, cancellationToken)).FirstOrDefault(h => h.Name == hubName)
@@ -378,7 +381,7 @@ public sealed partial class InstallService(
         }
     }
 
-    private async Task<InstallInfo> DescribeAsync(Caller caller, string callerToken, Uri selfUrl, long appStageId, string serverBaseUrl, CancellationToken cancellationToken)
+    private async Task<InstallInfo> DescribeAsync(Caller caller, Uri selfUrl, long appStageId, string serverBaseUrl, CancellationToken cancellationToken)
     {
         var install = (await hubs.FindInstallAsync(appStageId, cancellationToken))!;
         var appStage = (await store.GetAppStageAsync(appStageId, cancellationToken))!;
@@ -390,7 +393,7 @@ public sealed partial class InstallService(
         IReadOnlyDictionary<string, string> shown = values.ToDictionary(p => p.Key, _ => "••••••");
         try
         {
-            using var hub = await ConnectAsync(caller, callerToken, selfUrl, install.Hub, cancellationToken);
+            using var hub = await ConnectAsync(caller, selfUrl, install.Hub, cancellationToken);
             if (await hub.GetTemplateAsync(install.Template, cancellationToken) is { } info)
             {
                 var current = SemanticVersion.Parse(install.Version);
