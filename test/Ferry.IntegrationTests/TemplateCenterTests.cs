@@ -296,6 +296,70 @@ public sealed class TemplateCenterTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await consumer.GetAsync("/api/v1/apps/sealed/prod/code")).StatusCode);
     }
 
+    [Fact]
+    public async Task An_upgrade_that_passes_its_health_check_but_then_fails_requests_is_rolled_back_automatically()
+    {
+        using var provider = Client(_hub, await TokenAsync(_hub, "acme", "provider"));
+        using var reviewer = Client(_hub, await TokenAsync(_hub, "board", "reviewer"));
+        using var consumer = Client(_hub, await TokenAsync(_hub, "globex", "consumer"));
+        using var key = TemplateSigningKey.Generate();
+        (await provider.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(key.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
+
+        string App(string version, string workBody) => TestApp.Create($$"""
+            service: budget
+            template:
+              name: budget
+              version: {{version}}
+              description: Error budget demo
+            provider:
+              name: aws
+              runtime: nodejs20.x
+            functions:
+              home:
+                handler: handler.home
+                events:
+                  - httpApi: 'GET /'
+              work:
+                handler: handler.work
+                events:
+                  - httpApi: 'GET /work'
+            """, ("handler.js", $"exports.home = async () => ({{ version: '{version}' }});\nexports.work = async () => {{ {workBody} }};"));
+
+        foreach (var (release, work) in new[] { ("1.0.0", "return { ok: true };"), ("1.1.0", "throw new Error('regression');") })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await PublishAsync(provider, App(release, work), key, release)).StatusCode);
+            (await reviewer.PostAsJsonAsync($"/api/v1/templates/budget/versions/{release}/approve", new ReviewDecision(null), ApiJson.Options)).EnsureSuccessStatusCode();
+        }
+
+        var install = await consumer.PostAsJsonAsync("/api/v1/installs", new InstallRequest("budget", "1.0.0", null, null, "prod", null, null), ApiJson.Options);
+        Assert.True(install.StatusCode == HttpStatusCode.Created, await install.Content.ReadAsStringAsync());
+
+        // 1.1.0's health route answers, so it goes live…
+        var upgrade = (await (await consumer.PostAsJsonAsync("/api/v1/installs/budget/prod/upgrade", new UpgradeRequest(null, null), ApiJson.Options))
+            .Content.ReadFromJsonAsync<UpgradeResult>(ApiJson.Options))!;
+        Assert.Equal("upgraded", upgrade.Outcome);
+        Assert.Equal("1.1.0", (await _hub.Http.GetFromJsonAsync<JsonElement>("/budget/prod/")).GetProperty("version").GetString());
+
+        // …but its other route fails: past the error budget (20 % of at least 10 requests) traffic returns to 1.0.0.
+        for (var i = 0; i < 12; i++)
+        {
+            await _hub.Http.GetAsync("/budget/prod/work");
+        }
+
+        string? version = null;
+        for (var attempt = 0; attempt < 100 && version != "1.0.0"; attempt++)
+        {
+            await Task.Delay(100);
+            version = (await _hub.Http.GetFromJsonAsync<JsonElement>("/budget/prod/")).GetProperty("version").GetString();
+        }
+
+        Assert.Equal("1.0.0", version);
+        Assert.Equal(HttpStatusCode.OK, (await _hub.Http.GetAsync("/budget/prod/work")).StatusCode);
+        var listed = Assert.Single((await consumer.GetFromJsonAsync<InstallInfo[]>("/api/v1/installs", ApiJson.Options))!);
+        Assert.Equal("1.0.0", listed.Version);
+        Assert.Equal("1.1.0", listed.UpdateAvailable);
+    }
+
     /// <summary>Calls the installed app in a loop while <paramref name="action"/> runs; returns failures and versions seen.</summary>
     private async Task<(List<string> Failures, HashSet<string> Seen, HttpResponseMessage Result)> UnderLoadAsync(Func<Task<HttpResponseMessage>> action)
     {
