@@ -57,6 +57,12 @@ public sealed record FunctionManifest
     /// <summary><c>schedule</c> events, in the order written (event functions only).</summary>
     public IReadOnlyList<ScheduleEvent> Schedules { get; init; } = [];
 
+    /// <summary>Instance limits of this function; unset values take the server's defaults.</summary>
+    public FunctionScaling Scaling { get; init; } = new();
+
+    /// <summary>Whether instances may open outbound connections (then they share the host's network; default off).</summary>
+    public bool OutboundNetwork { get; init; }
+
     [JsonIgnore]
     public FunctionKind Kind => RuntimeCatalog.KindOf(Runtime);
 
@@ -79,6 +85,21 @@ public sealed record HttpRoute(string Method, string Path, string PayloadFormat 
 /// <param name="Expression"><c>rate(…)</c> or <c>cron(…)</c>, as written (see <see cref="ScheduleExpression.Parse"/>).</param>
 /// <param name="Input">JSON text sent as the event instead of the EventBridge "Scheduled Event" document.</param>
 public sealed record ScheduleEvent(string Expression, bool Enabled = true, string? Input = null);
+
+/// <summary>
+/// Per-function autoscaling: <c>minInstances</c> (alias <c>provisionedConcurrency</c>) kept warm, <c>maxInstances</c>
+/// (alias <c>reservedConcurrency</c>), <c>concurrency</c> requests per web instance, <c>keepWarm</c> idle seconds
+/// before an instance above the minimum is stopped.
+/// </summary>
+public sealed record FunctionScaling
+{
+    public const int MaxInstancesLimit = 1000;
+
+    public int MinInstances { get; init; }
+    public int? MaxInstances { get; init; }
+    public int? Concurrency { get; init; }
+    public int? KeepWarmSeconds { get; init; }
+}
 
 public enum FunctionKind
 {

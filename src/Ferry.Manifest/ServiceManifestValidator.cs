@@ -112,6 +112,7 @@ public static class ServiceManifestValidator
     private static void CheckFunction(FunctionManifest function, string path, Action<string> problem)
     {
         CheckSizes(function.MemorySize, function.Timeout, path, problem);
+        CheckScaling(function, path, problem);
         CheckEnvironment(function.Environment, $"{path}.environment", problem);
 
         if (function.Runtime is null || !RuntimeCatalog.IsKnown(function.Runtime))
@@ -262,4 +263,33 @@ public static class ServiceManifestValidator
     }
 
     private static string Show(string? value) => value is null ? "nothing (null)" : NamingRules.Quote(value);
+
+    private static void CheckScaling(FunctionManifest function, string path, Action<string> problem)
+    {
+        var scaling = function.Scaling ?? new FunctionScaling();
+        if (scaling.MinInstances is < 0 or > 100)
+        {
+            problem($"{path}.minInstances must be from 0 to 100, got {scaling.MinInstances}");
+        }
+
+        if (scaling.MaxInstances is < 1 or > FunctionScaling.MaxInstancesLimit)
+        {
+            problem($"{path}.maxInstances must be from 1 to {FunctionScaling.MaxInstancesLimit}, got {scaling.MaxInstances}");
+        }
+
+        if (scaling.MaxInstances is { } max && scaling.MinInstances > max)
+        {
+            problem($"{path}.minInstances ({scaling.MinInstances}) is larger than maxInstances ({max})");
+        }
+
+        if (scaling.Concurrency is < 1 or > 1000 || (function.Kind == FunctionKind.Event && scaling.Concurrency is > 1))
+        {
+            problem($"{path}.concurrency must be from 1 to 1000, and 1 for event functions; got {scaling.Concurrency}");
+        }
+
+        if (scaling.KeepWarmSeconds is < 1 or > 86400)
+        {
+            problem($"{path}.keepWarm must be from 1 to 86400 seconds, got {scaling.KeepWarmSeconds}");
+        }
+    }
 }

@@ -36,6 +36,8 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         var hasCommand = false;
         int? memorySize = null;
         int? timeout = null;
+        var scaling = new FunctionScaling();
+        var outboundNetwork = false;
         var environment = new Dictionary<string, string>(provider.Environment, StringComparer.Ordinal);
         var routes = new List<(HttpRoute, SourceLocation)>();
         var schedules = new List<(ScheduleEvent Schedule, SourceLocation Location)>();
@@ -60,6 +62,29 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
                     break;
                 case "timeout":
                     timeout = reader.Integer(entry.Value, entryPath, NamingRules.TimeoutRule, NamingRules.IsValidTimeout);
+                    break;
+                case "minInstances" or "provisionedConcurrency":
+                    scaling = scaling with { MinInstances = reader.Integer(entry.Value, entryPath, "a whole number from 0 to 100", n => n is >= 0 and <= 100) ?? 0 };
+                    break;
+                case "maxInstances" or "reservedConcurrency":
+                    scaling = scaling with { MaxInstances = reader.Integer(entry.Value, entryPath, $"a whole number from 1 to {FunctionScaling.MaxInstancesLimit}", n => n is >= 1 and <= FunctionScaling.MaxInstancesLimit) };
+                    break;
+                case "concurrency":
+                    scaling = scaling with { Concurrency = reader.Integer(entry.Value, entryPath, "a whole number from 1 to 1000 (requests one web instance serves at once)", n => n is >= 1 and <= 1000) };
+                    break;
+                case "keepWarm":
+                    scaling = scaling with { KeepWarmSeconds = reader.Integer(entry.Value, entryPath, "a number of seconds from 1 to 86400", n => n is >= 1 and <= 86400) };
+                    break;
+                case "outboundNetwork":
+                    if (entry.Value is ScalarValue { Text: "true" or "false" } flag)
+                    {
+                        outboundNetwork = flag.Text == "true";
+                    }
+                    else
+                    {
+                        reader.Error(entry.Value.Location, $"{entryPath} must be true or false, got {entry.Value.Describe()}");
+                    }
+
                     break;
                 case "environment":
                     foreach (var (key, value) in reader.Environment(entry.Value, entryPath))
@@ -95,6 +120,16 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             }
         }
 
+        if (!isWeb && scaling.Concurrency is > 1)
+        {
+            reader.Error(declaration.KeyLocation, $"{path}.concurrency applies to web functions; an event function serves one request per instance, like Lambda");
+        }
+
+        if (scaling.MaxInstances is { } max && scaling.MinInstances > max)
+        {
+            reader.Error(declaration.KeyLocation, $"{path}.minInstances ({scaling.MinInstances}) is larger than maxInstances ({max})");
+        }
+
         if (!valid || reader.Diagnostics.ErrorCount > errorsBefore)
         {
             return null;
@@ -111,6 +146,8 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             Environment = environment,
             Routes = [.. routes.Select(route => route.Item1)],
             Schedules = [.. schedules.Select(schedule => schedule.Schedule)],
+            Scaling = scaling,
+            OutboundNetwork = outboundNetwork,
             Location = declaration.KeyLocation,
         };
         return (function, routes);

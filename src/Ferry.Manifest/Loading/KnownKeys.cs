@@ -31,7 +31,7 @@ internal sealed class KnownKeys
 
     public static KnownKeys Function { get; } = new(
         quiet: ["description", "architecture", "runtimeManagement"],
-        unused: ["name", "package", "layers", "role", "reservedConcurrency", "provisionedConcurrency", "vpc", "tags",
+        unused: ["name", "package", "layers", "role", "vpc", "tags",
             "maximumRetryAttempts", "maximumEventAge", "destinations", "url", "image", "onError", "tracing", "kmsKeyArn",
             "disableLogs", "logRetentionInDays", "ephemeralStorageSize", "snapStart", "fileSystemConfig", "condition",
             "dependsOn", "iamRoleStatements", "iamRoleStatementsName"]);

@@ -57,7 +57,7 @@ public abstract class FunctionInstance : IAsyncDisposable
     /// Whether this instance may open outbound connections (and so shares the host's network). Off: nothing in a
     /// function's manifest asks for it yet.
     /// </summary>
-    protected bool AllowOutboundNetwork => false;
+    protected bool AllowOutboundNetwork => Function.Function.OutboundNetwork;
 
     /// <summary>Whether the instance gets a network of its own, reached only through the <see cref="SandboxBridges"/> it is launched with.</summary>
     protected bool HasPrivateNetwork => Services.Sandbox.SupportsPrivateNetwork && !AllowOutboundNetwork;

@@ -21,7 +21,7 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
     private DirectoryInfo? _socketDirectory;
     private HttpMessageInvoker? _client;
 
-    public override int Capacity => Services.Options.WebConcurrencyPerInstance;
+    public override int Capacity => Function.Function.Scaling.Concurrency ?? Services.Options.WebConcurrencyPerInstance;
 
     /// <summary>The URL prefix of requests to the instance, e.g. <c>http://127.0.0.1:8080/</c>; send them with <see cref="Client"/>.</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1/");

@@ -21,6 +21,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _reaper;
     private int _starting;
+    private int _consecutiveStartFailures;
 
     public InstancePool(FunctionRevision function, InstanceServices services,
         Func<FunctionRevision, InstanceServices, FunctionInstance>? createInstance = null)
@@ -30,6 +31,10 @@ public sealed partial class InstancePool : IAsyncDisposable
         _createInstance = createInstance ?? CreateInstance;
         _logger = services.LoggerFactory.CreateLogger<InstancePool>();
         _reaper = Task.Run(ReapIdleLoopAsync);
+        lock (_gate)
+        {
+            StartInstancesIfNeeded(); // minInstances: warm before the first request
+        }
     }
 
     public FunctionRevision Function { get; }
@@ -48,6 +53,12 @@ public sealed partial class InstancePool : IAsyncDisposable
     }
 
     private RuntimeOptions Options => _services.Options;
+
+    private FunctionScaling Scaling => Function.Function.Scaling;
+
+    private int MaxInstances => Scaling.MaxInstances ?? Options.MaxInstancesPerFunction;
+
+    private TimeSpan IdleTimeout => Scaling.KeepWarmSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Options.IdleTimeout;
 
     private static FunctionInstance CreateInstance(FunctionRevision function, InstanceServices services)
         => function.Function.Kind == FunctionKind.Web
@@ -127,17 +138,22 @@ public sealed partial class InstancePool : IAsyncDisposable
         return new InstanceLease(this, instance, cold);
     }
 
-    /// <summary>Starts as many instances as waiting requests need, within the maximum. Caller holds the lock.</summary>
-    private void StartInstancesIfNeeded()
+    /// <summary>
+    /// Starts as many instances as waiting requests need (within the maximum), and tops up to the function's
+    /// minimum. Caller holds the lock.
+    /// </summary>
+    private void StartInstancesIfNeeded(bool topUpMinimum = true)
     {
-        while (_waiters.Count > _starting * CapacityPerInstance() && _instances.Count + _starting < Options.MaxInstancesPerFunction)
+        while (!_stopping.IsCancellationRequested
+               && (_waiters.Count > _starting * CapacityPerInstance() || (topUpMinimum && _instances.Count + _starting < Scaling.MinInstances))
+               && _instances.Count + _starting < MaxInstances)
         {
             _starting++;
             _ = StartInstanceAsync();
         }
     }
 
-    private int CapacityPerInstance() => Function.Function.Kind == FunctionKind.Web ? Options.WebConcurrencyPerInstance : 1;
+    private int CapacityPerInstance() => Function.Function.Kind == FunctionKind.Web ? Scaling.Concurrency ?? Options.WebConcurrencyPerInstance : 1;
 
     private async Task StartInstanceAsync()
     {
@@ -162,7 +178,14 @@ public sealed partial class InstancePool : IAsyncDisposable
                     oldest.Value.TrySetException(error);
                 }
 
-                StartInstancesIfNeeded();
+                // Waiting requests get a fresh attempt now; keeping the minimum warm retries with back-off, so a
+                // function that cannot start does not spin.
+                StartInstancesIfNeeded(topUpMinimum: false);
+                _consecutiveStartFailures++;
+                if (Scaling.MinInstances > 0)
+                {
+                    _ = TopUpMinimumLaterAsync(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, _consecutiveStartFailures))));
+                }
             }
 
             return;
@@ -171,6 +194,7 @@ public sealed partial class InstancePool : IAsyncDisposable
         lock (_gate)
         {
             _starting--;
+            _consecutiveStartFailures = 0;
             if (_stopping.IsCancellationRequested)
             {
                 _ = instance.DisposeAsync().AsTask();
@@ -184,6 +208,23 @@ public sealed partial class InstancePool : IAsyncDisposable
 
         LogInstanceStarted(Function.ToString(), instance.Id);
         _ = WatchForExitAsync(instance);
+    }
+
+    private async Task TopUpMinimumLaterAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            StartInstancesIfNeeded();
+        }
     }
 
     /// <summary>Gives free slots of <paramref name="instance"/> to waiting requests, oldest first. Caller holds the lock.</summary>
@@ -242,7 +283,7 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     private async Task ReapIdleLoopAsync()
     {
-        var period = TimeSpan.FromTicks(Math.Clamp(Options.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        var period = TimeSpan.FromTicks(Math.Clamp(IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
         using var timer = new PeriodicTimer(period, _services.Time);
         try
         {
@@ -256,16 +297,16 @@ public sealed partial class InstancePool : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops instances idle longer than the idle timeout (never one that is serving).</summary>
+    /// <summary>Stops instances idle longer than the idle timeout (never one that is serving, never below the minimum).</summary>
     internal async Task ReapIdleAsync()
     {
         List<FunctionInstance> idle = [];
         lock (_gate)
         {
             var now = _services.Time.GetUtcNow();
-            foreach (var instance in _instances)
+            foreach (var instance in _instances.OrderBy(i => i.IdleSince))
             {
-                if (instance.InFlight == 0 && now - instance.IdleSince >= Options.IdleTimeout)
+                if (instance.InFlight == 0 && now - instance.IdleSince >= IdleTimeout && _instances.Count - idle.Count > Scaling.MinInstances)
                 {
                     idle.Add(instance);
                 }
