@@ -250,6 +250,57 @@ public sealed class TemplateCenterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_consumers_server_refuses_a_package_changed_on_the_hub_after_review()
+    {
+        using var provider = Client(_hub, await TokenAsync(_hub, "acme", "provider"));
+        using var reviewer = Client(_hub, await TokenAsync(_hub, "board", "reviewer"));
+        using var consumer = Client(_consumer, await TokenAsync(_consumer, "globex", "consumer"));
+        var installer = await TokenAsync(_hub, "globex", "installer");
+        using var key = TemplateSigningKey.Generate();
+        (await provider.PostAsJsonAsync("/api/v1/signing-keys", new RegisterKeyRequest(key.PublicKey.Export()), ApiJson.Options)).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Created, (await PublishAsync(provider, TemplateApp("1.0.0", Handler("1.0.0")), key, "first")).StatusCode);
+        (await reviewer.PostAsJsonAsync("/api/v1/templates/greeter/versions/1.0.0/approve", new ReviewDecision(null), ApiJson.Options)).EnsureSuccessStatusCode();
+
+        // Someone with access to the hub's disk swaps the handler inside the stored, approved package.
+        var stored = Directory.EnumerateFiles(Path.Combine(_hub.DataDirectory, "artifacts"), "*.zip", SearchOption.AllDirectories)
+            .Single(path => IsTemplatePackage(path));
+        using (var archive = System.IO.Compression.ZipFile.Open(stored, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var appZip = archive.GetEntry("app.zip")!;
+            using var appCopy = new MemoryStream();
+            await using (var entry = appZip.Open())
+            {
+                await entry.CopyToAsync(appCopy);
+            }
+
+            using (var app = new System.IO.Compression.ZipArchive(appCopy, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+            {
+                app.GetEntry("handler.js")!.Delete();
+                await using var writer = new StreamWriter(app.CreateEntry("handler.js").Open());
+                await writer.WriteAsync("exports.main = async () => ({ version: 'evil' });");
+            }
+
+            appZip.Delete();
+            await using var replaced = archive.CreateEntry("app.zip").Open();
+            await replaced.WriteAsync(appCopy.ToArray());
+        }
+
+        (await consumer.PostAsJsonAsync("/api/v1/hubs", new AddHubRequest("main", _hub.BaseUrl, installer), ApiJson.Options)).EnsureSuccessStatusCode();
+        var install = await consumer.PostAsJsonAsync("/api/v1/installs",
+            new InstallRequest("greeter", null, "main", null, "prod", null, new Dictionary<string, string> { ["apiKey"] = "k" }), ApiJson.Options);
+        var text = await install.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, install.StatusCode);
+        Assert.Contains("package_", text); // package_tampered (digest) or package_invalid (hash of a part)
+        Assert.Equal(HttpStatusCode.NotFound, (await _consumer.Http.GetAsync("/greeter/prod/")).StatusCode);
+    }
+
+    private static bool IsTemplatePackage(string path)
+    {
+        using var archive = System.IO.Compression.ZipFile.OpenRead(path);
+        return archive.GetEntry("template.json") is not null;
+    }
+
+    [Fact]
     public async Task A_closed_source_function_runs_but_nobody_can_download_its_code()
     {
         using var provider = Client(_hub, await TokenAsync(_hub, "acme", "provider"));
