@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Ferry.IntegrationTests.Infrastructure;
 using Ferry.Server.Deployments;
@@ -52,5 +53,31 @@ public sealed class ScalingTests : IAsyncLifetime
         var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _server.Http.GetAsync("/scaled/dev/capped")));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal(1, pools["capped"].InstanceCount);
+    }
+
+    [Fact]
+    public async Task A_warm_instance_that_keeps_dying_is_restarted_with_back_off_not_in_a_tight_loop()
+    {
+        var app = TestApp.Create("""
+            service: looping
+            provider:
+              name: aws
+              runtime: nodejs20.x
+            functions:
+              dies:
+                handler: handler.main
+                minInstances: 1
+                events:
+                  - httpApi: 'GET /'
+            """, ("handler.js", "setTimeout(() => process.exit(7), 100);\nexports.main = async () => ({ ok: true });"));
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        // Each start takes well under a second, so a tight loop would start a dozen or more instances in 3 s; with
+        // back-off it is the first start, one immediate replacement, and then a wait of seconds.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var logs = await _server.Http.GetFromJsonAsync<System.Text.Json.JsonElement[]>("/api/v1/apps/looping/dev/logs?function=dies");
+        var starts = logs!.Count(l => l.GetProperty("message").GetString()!.StartsWith("INIT_START", StringComparison.Ordinal));
+        Assert.InRange(starts, 2, 4);
     }
 }

@@ -22,6 +22,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     private readonly Task _reaper;
     private int _starting;
     private int _consecutiveStartFailures;
+    private int _youngExits;
 
     public InstancePool(FunctionRevision function, InstanceServices services,
         Func<FunctionRevision, InstanceServices, FunctionInstance>? createInstance = null)
@@ -244,11 +245,20 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     private async Task WatchForExitAsync(FunctionInstance instance)
     {
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         await instance.Exited;
         lock (_gate)
         {
             _instances.Remove(instance);
-            StartInstancesIfNeeded();
+            // Waiting requests get a replacement at once. The warm minimum is refilled at once too, unless instances
+            // keep dying young (a crash loop): then with the same back-off as failed starts.
+            var diedYoung = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt) < TimeSpan.FromSeconds(30);
+            _youngExits = diedYoung ? _youngExits + 1 : 0;
+            StartInstancesIfNeeded(topUpMinimum: _youngExits < 2);
+            if (_youngExits >= 2 && Scaling.MinInstances > 0)
+            {
+                _ = TopUpMinimumLaterAsync(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, _youngExits))));
+            }
         }
 
         await instance.DisposeAsync();
