@@ -216,7 +216,8 @@ public sealed class MeteringTests : IAsyncLifetime
         var records = await WaitForRecordsAsync(app, 7);
 
         using var anonymous = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
-        var response = await anonymous.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode); // operators only
+        var response = await _server.Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
 
@@ -238,13 +239,12 @@ public sealed class MeteringTests : IAsyncLifetime
     public async Task Removed_apps_lose_their_gauges()
     {
         await DeployMeteredAsync();
-        using var anonymous = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
-        Assert.Contains("ferry_instances{service=\"metered\"", await anonymous.GetStringAsync("/metrics"));
+        Assert.Contains("ferry_instances{service=\"metered\"", await _server.Http.GetStringAsync("/metrics"));
 
         var remove = await _server.Http.DeleteAsync("/api/v1/apps/metered/dev");
         Assert.Equal(HttpStatusCode.NoContent, remove.StatusCode);
 
-        Assert.DoesNotContain("ferry_instances{service=\"metered\"", await anonymous.GetStringAsync("/metrics"));
+        Assert.DoesNotContain("ferry_instances{service=\"metered\"", await _server.Http.GetStringAsync("/metrics"));
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Ferry.Server.Access;
 /// <summary>
 /// Every <c>/api</c> request must carry <c>Authorization: Bearer TOKEN</c>; the token decides the tenant and roles.
 /// Lookups are cached for a few seconds (a revoked token stops working within that time on other nodes; at once on
-/// this one). Function URLs served by the gateway are public, like API Gateway routes without an authorizer.
+/// this one). <c>/metrics</c> needs an admin token (it names every tenant's services). Function URLs served by the
+/// gateway are public, like API Gateway routes without an authorizer.
 /// </summary>
 public sealed class ApiAuthentication(IAccessStore store, TimeProvider time, LocalInstallerCredential localInstaller)
 {
@@ -18,7 +19,8 @@ public sealed class ApiAuthentication(IAccessStore store, TimeProvider time, Loc
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (!context.Request.Path.StartsWithSegments("/api"))
+        var isMetrics = context.Request.Path.Equals("/metrics", StringComparison.Ordinal);
+        if (!context.Request.Path.StartsWithSegments("/api") && !isMetrics)
         {
             await next(context);
             return;
@@ -38,6 +40,13 @@ public sealed class ApiAuthentication(IAccessStore store, TimeProvider time, Loc
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
             await ApiResults.Error(StatusCodes.Status401Unauthorized, "invalid_token", "The token is unknown or was revoked").ExecuteAsync(context);
+            return;
+        }
+
+        if (isMetrics && !caller.IsAdmin)
+        {
+            // Metrics span every tenant's services: only operators (admin tokens) may scrape them.
+            await ApiResults.Error(StatusCodes.Status403Forbidden, "forbidden", "/metrics needs an admin token").ExecuteAsync(context);
             return;
         }
 
