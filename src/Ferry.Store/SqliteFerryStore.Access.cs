@@ -96,23 +96,18 @@ public sealed partial class SqliteFerryStore : IAccessStore
             return null;
         }
 
-        var token = new ApiToken(
-            Id: reader.GetInt64(2),
-            Tenant: reader.GetString(3),
-            Name: reader.GetString(4),
-            Roles: reader.GetString(5).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>).ToHashSet(),
-            Prefix: reader.GetString(6),
-            CreatedAt: reader.GetUnixMilliseconds(7),
-            RevokedAt: null);
-        return new AccessKey(reader.GetString(0), reader.GetString(1), token);
+        return new AccessKey(reader.GetString(0), reader.GetString(1), ReadToken(reader, first: 2));
     }
 
-    private static ApiToken ReadToken(SqliteDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        Tenant: reader.GetString(1),
-        Name: reader.GetString(2),
-        Roles: reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>).ToHashSet(),
-        Prefix: reader.GetString(4),
-        CreatedAt: reader.GetUnixMilliseconds(5),
-        RevokedAt: reader.IsDBNull(6) ? null : reader.GetUnixMilliseconds(6));
+    private static ApiToken ReadToken(SqliteDataReader reader) => ReadToken(reader, first: 0);
+
+    /// <summary>A token from <see cref="TokenColumns"/> starting at column <paramref name="first"/>.</summary>
+    private static ApiToken ReadToken(SqliteDataReader reader, int first) => new(
+        Id: reader.GetInt64(first),
+        Tenant: reader.GetString(first + 1),
+        Name: reader.GetString(first + 2),
+        Roles: reader.GetString(first + 3).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>).ToHashSet(),
+        Prefix: reader.GetString(first + 4),
+        CreatedAt: reader.GetUnixMilliseconds(first + 5),
+        RevokedAt: reader.IsDBNull(first + 6) ? null : reader.GetUnixMilliseconds(first + 6));
 }
