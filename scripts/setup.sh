@@ -49,6 +49,32 @@ if [ ! -d "$console_e2e/node_modules" ]; then
   fi
 fi
 
+# PostgreSQL (databases of apps, and the control-plane store on PostgreSQL): a local cluster with a superuser role the
+# tests use (FERRY_TEST_POSTGRES). Debian's package creates cluster 15/main; it is started here if it is down.
+if ! command -v pg_lsclusters >/dev/null 2>&1; then
+  echo "setup: installing postgresql" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql >&2
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  read -r pg_version pg_cluster pg_port pg_status _ < <(pg_lsclusters --no-header | head -n 1) || true
+  if [ -z "${pg_version:-}" ]; then
+    pg_createcluster 15 main >&2
+    read -r pg_version pg_cluster pg_port pg_status _ < <(pg_lsclusters --no-header | head -n 1)
+  fi
+  if [ "$pg_status" != online ]; then
+    echo "setup: starting PostgreSQL $pg_version/$pg_cluster" >&2
+    pg_ctlcluster "$pg_version" "$pg_cluster" start >&2
+  fi
+  # A superuser for tests, password-authenticated over loopback TCP (Debian's pg_hba allows scram on 127.0.0.1).
+  su postgres -c "psql -q -p $pg_port -tc \"SELECT 1 FROM pg_roles WHERE rolname = 'ferry_test'\" | grep -q 1 || psql -q -p $pg_port -c \"CREATE ROLE ferry_test SUPERUSER LOGIN PASSWORD 'ferry_test'\"" >&2
+  echo "setup: PostgreSQL on 127.0.0.1:$pg_port (role ferry_test)" >&2
+else
+  echo "setup: not root; start PostgreSQL and create a superuser yourself, then set FERRY_TEST_POSTGRES" >&2
+fi
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "setup: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH" >&2
   exit 1

@@ -8,6 +8,16 @@ public static class HandlerFiles
     private static readonly string[] NodeExtensions = [".js", ".mjs", ".cjs"];
 
     /// <summary>
+    /// The files one of which <paramref name="function"/> needs to start: none for an image function (its image
+    /// archive is checked on its own), else <see cref="Candidates(string, string?)"/>.
+    /// </summary>
+    public static IReadOnlyList<string> For(FunctionManifest function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return function.Image is not null ? [] : Candidates(function.Runtime, function.Handler);
+    }
+
+    /// <summary>
     /// Package-relative paths that may hold the handler, in the order the runtime looks for them:
     /// <c>src/app.hello</c> gives <c>src/app.js</c>, <c>src/app.mjs</c>, <c>src/app.cjs</c> for Node and
     /// <c>src/app.py</c> for Python; <c>provided*</c> runtimes start <c>bootstrap</c>; web functions and

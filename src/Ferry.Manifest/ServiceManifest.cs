@@ -18,7 +18,25 @@ public sealed record ServiceManifest
 
     /// <summary>Package include/exclude patterns (<c>package.patterns</c>), in order; a leading <c>!</c> excludes.</summary>
     public IReadOnlyList<string> PackagePatterns { get; init; } = [];
+
+    /// <summary>Buckets of the app stage: declared under <c>resources</c>, or implied by an <c>s3</c> event.</summary>
+    public IReadOnlyList<BucketDeclaration> Buckets { get; init; } = [];
+
+    /// <summary>Databases of the app stage (<c>resources.databases</c>).</summary>
+    public IReadOnlyList<DatabaseDeclaration> Databases { get; init; } = [];
 }
+
+/// <param name="LogicalName">The name in serverless.yml (the CloudFormation logical id, or the key under <c>resources.buckets</c>).</param>
+/// <param name="Name">The bucket's name in the S3 API; unique per tenant.</param>
+public sealed record BucketDeclaration(string LogicalName, string Name);
+
+/// <param name="Name">The database's name in serverless.yml; names its environment variables.</param>
+public sealed record DatabaseDeclaration(string Name);
+
+/// <summary>An <c>s3</c> event: objects created in (or removed from) <paramref name="Bucket"/> matching the rules invoke the function.</summary>
+/// <param name="Bucket">The bucket's name (see <see cref="BucketDeclaration.Name"/>).</param>
+/// <param name="Event">An S3 event type such as <c>s3:ObjectCreated:*</c> or <c>s3:ObjectRemoved:Delete</c>.</param>
+public sealed record BucketEvent(string Bucket, string Event, string? Prefix = null, string? Suffix = null);
 
 public sealed record ProviderSettings
 {
@@ -57,11 +75,23 @@ public sealed record FunctionManifest
     /// <summary><c>schedule</c> events, in the order written (event functions only).</summary>
     public IReadOnlyList<ScheduleEvent> Schedules { get; init; } = [];
 
+    /// <summary>The function's <c>s3</c> events.</summary>
+    public IReadOnlyList<BucketEvent> BucketEvents { get; init; } = [];
+
     /// <summary>Instance limits of this function; unset values take the server's defaults.</summary>
     public FunctionScaling Scaling { get; init; } = new();
 
+    /// <summary>How the function's asynchronous invocations (Event invokes, s3 events) are retried; null values take the server's defaults.</summary>
+    public AsyncInvocationSettings AsyncInvocation { get; init; } = new();
+
     /// <summary>Whether instances may open outbound connections (then they share the host's network; default off).</summary>
     public bool OutboundNetwork { get; init; }
+
+    /// <summary>
+    /// The OCI image archive the function runs from instead of a handler (event functions with a <c>provided</c>
+    /// runtime only); null for functions that run from the app's files.
+    /// </summary>
+    public FunctionImage? Image { get; init; }
 
     [JsonIgnore]
     public FunctionKind Kind => RuntimeCatalog.KindOf(Runtime);
@@ -69,6 +99,25 @@ public sealed record FunctionManifest
     /// <summary>Where the function is declared in serverless.yml (for error messages); null after a JSON round trip.</summary>
     [JsonIgnore]
     public SourceLocation? Location { get; init; }
+}
+
+/// <summary>
+/// <c>image:</c> an OCI image archive (a tar of an OCI image layout, as <c>skopeo copy … oci-archive:</c> writes) in
+/// the app folder. Its rootfs is the instance's root and its Entrypoint + Cmd the runtime loop, which speaks the
+/// Lambda Runtime API like a Lambda container image. <see cref="EntryPoint"/>, <see cref="Command"/> and
+/// <see cref="WorkingDirectory"/> override the image's (the Serverless <c>image</c> object's keys).
+/// </summary>
+/// <param name="Path">App-relative, '/'-separated, without <c>./</c>, <c>..</c> or a leading '/'.</param>
+public sealed record FunctionImage(string Path)
+{
+    /// <summary>Replaces the image's Entrypoint (and, as in Docker, drops its Cmd unless <see cref="Command"/> is set too).</summary>
+    public IReadOnlyList<string>? EntryPoint { get; init; }
+
+    /// <summary>Replaces the image's Cmd (the arguments after the entry point).</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>Absolute path inside the image; replaces its WorkingDir.</summary>
+    public string? WorkingDirectory { get; init; }
 }
 
 /// <summary>
@@ -99,6 +148,14 @@ public sealed record FunctionScaling
     public int? MaxInstances { get; init; }
     public int? Concurrency { get; init; }
     public int? KeepWarmSeconds { get; init; }
+}
+
+/// <summary><c>maximumRetryAttempts</c> (0-2) and <c>maximumEventAge</c> (seconds) of a function, as in Lambda.</summary>
+public sealed record AsyncInvocationSettings
+{
+    public int? MaximumRetryAttempts { get; init; }
+
+    public int? MaximumEventAgeSeconds { get; init; }
 }
 
 public enum FunctionKind

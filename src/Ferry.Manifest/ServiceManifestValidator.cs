@@ -141,6 +141,12 @@ public static class ServiceManifestValidator
             problem($"{path}.command is only allowed for web functions");
         }
 
+        if (function.Image is not null)
+        {
+            CheckImage(function.Image, function.Runtime, $"{path}.image", problem);
+            return;
+        }
+
         if (RuntimeCatalog.IsProvided(function.Runtime))
         {
             return;
@@ -149,6 +155,34 @@ public static class ServiceManifestValidator
         if (function.Handler is null || !HandlerSyntax.IsValid(function.Handler))
         {
             problem($"{path}.handler must be {HandlerSyntax.Rule}, got {Show(function.Handler)}");
+        }
+    }
+
+    private static void CheckImage(FunctionImage image, string runtime, string path, Action<string> problem)
+    {
+        if (!RuntimeCatalog.IsProvided(runtime))
+        {
+            problem($"{path} needs a provided runtime (the image brings its own runtime loop), got runtime {Show(runtime)}");
+        }
+
+        if (image.Path is null || ImageRules.NormalizePath(image.Path) != image.Path)
+        {
+            problem($"{path}.path must be {ImageRules.PathRule}, got {Show(image.Path)}");
+        }
+
+        if (image.EntryPoint is { } entryPoint && ImageRules.FindArgumentsProblem(entryPoint, mayBeEmpty: false) is { } entryPointProblem)
+        {
+            problem($"{path}.entryPoint {entryPointProblem}");
+        }
+
+        if (image.Command is { } command && ImageRules.FindArgumentsProblem(command, mayBeEmpty: true) is { } commandProblem)
+        {
+            problem($"{path}.command {commandProblem}");
+        }
+
+        if (image.WorkingDirectory is { } directory && ImageRules.FindWorkingDirectoryProblem(directory) is { } directoryProblem)
+        {
+            problem($"{path}.workingDirectory {directoryProblem}, got {Show(directory)}");
         }
     }
 

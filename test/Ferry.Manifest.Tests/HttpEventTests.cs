@@ -69,7 +69,7 @@ public sealed class HttpEventTests
         var result = Load(WithEvents("""
                   - sqs: arn:aws:sqs:region:123:queue
                   - schedule: rate(1 minute)
-                  - s3: photos
+                  - sns: alerts
                   - httpApi: GET /
             """));
 
@@ -78,7 +78,7 @@ public sealed class HttpEventTests
         Assert.Equal([new ScheduleEvent("rate(1 minute)")], function.Schedules);
         Assert.Collection(result.Warnings,
             w => { AssertAt(w, 8, 9); Assert.Equal("event type 'sqs' is not supported yet; ignored", w.Message); },
-            w => { AssertAt(w, 10, 9); Assert.Equal("event type 's3' is not supported yet; ignored", w.Message); });
+            w => { AssertAt(w, 10, 9); Assert.Equal("event type 'sns' is not supported yet; ignored", w.Message); });
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace Ferry.Manifest.Loading;
 
 /// <summary>
-/// Reads a function's <c>events</c>: HTTP events become routes, <c>schedule</c> events become schedules, and other
+/// Reads a function's <c>events</c>: HTTP events become routes, <c>schedule</c> events schedules, <c>s3</c> events bucket events, and other
 /// event types are reported as not supported yet. Each result keeps where it was declared.
 /// </summary>
 internal sealed class EventReader(ValueReader reader)
@@ -10,6 +10,7 @@ internal sealed class EventReader(ValueReader reader)
 
     private readonly HttpEventReader http = new(reader);
     private readonly ScheduleEventReader schedules = new(reader);
+    private readonly BucketEventReader buckets = new(reader);
 
     public FunctionEvents Read(ValueNode events, string path)
     {
@@ -46,6 +47,13 @@ internal sealed class EventReader(ValueReader reader)
                 case Schedule:
                     result.Schedules.AddRange(schedules.Read(value, $"{eventPath}.{Schedule}").Select(schedule => (schedule, typeLocation)));
                     break;
+                case "s3":
+                    if (buckets.Read(value, $"{eventPath}.s3") is { } bucketEvent)
+                    {
+                        result.BucketEvents.Add((bucketEvent.Event, bucketEvent.Existing, typeLocation));
+                    }
+
+                    break;
                 default:
                     reader.Warning(typeLocation, $"event type '{type}' is not supported yet; ignored");
                     break;
@@ -56,10 +64,12 @@ internal sealed class EventReader(ValueReader reader)
     }
 }
 
-/// <summary>The routes and schedules of one function, each with where it was declared.</summary>
+/// <summary>The routes, schedules and bucket events of one function, each with where it was declared.</summary>
 internal sealed class FunctionEvents
 {
     public List<(HttpRoute Route, SourceLocation Location)> Routes { get; } = [];
 
     public List<(ScheduleEvent Schedule, SourceLocation Location)> Schedules { get; } = [];
+
+    public List<(BucketEvent Event, bool Existing, SourceLocation Location)> BucketEvents { get; } = [];
 }

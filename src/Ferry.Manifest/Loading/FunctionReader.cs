@@ -6,6 +6,7 @@ namespace Ferry.Manifest.Loading;
 internal sealed class FunctionReader(ValueReader reader, ProviderSettings provider)
 {
     private readonly EventReader events = new(reader);
+    private readonly ImageReader images = new(reader);
 
     /// <summary>The function and where each of its routes was declared; null if it has errors.</summary>
     public (FunctionManifest Function, IReadOnlyList<(HttpRoute Route, SourceLocation Location)> Routes)? Read(MappingEntry declaration)
@@ -38,9 +39,13 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         int? timeout = null;
         var scaling = new FunctionScaling();
         var outboundNetwork = false;
+        var asyncInvocation = new AsyncInvocationSettings();
+        FunctionImage? image = null;
+        var hasImage = false;
         var environment = new Dictionary<string, string>(provider.Environment, StringComparer.Ordinal);
         var routes = new List<(HttpRoute, SourceLocation)>();
         var schedules = new List<(ScheduleEvent Schedule, SourceLocation Location)>();
+        var bucketEvents = new List<(BucketEvent Event, bool Existing, SourceLocation Location)>();
 
         foreach (var entry in mapping.Entries)
         {
@@ -57,6 +62,10 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
                     hasCommand = entry.Value is not ScalarValue { IsNull: true };
                     command = ReadCommand(entry.Value, entryPath);
                     break;
+                case "image":
+                    hasImage = entry.Value is not ScalarValue { IsNull: true };
+                    image = images.Read(entry.Value, entryPath);
+                    break;
                 case "memorySize":
                     memorySize = reader.Integer(entry.Value, entryPath, NamingRules.MemorySizeRule, NamingRules.IsValidMemorySize);
                     break;
@@ -71,6 +80,18 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
                     break;
                 case "concurrency":
                     scaling = scaling with { Concurrency = reader.Integer(entry.Value, entryPath, "a whole number from 1 to 1000 (requests one web instance serves at once)", n => n is >= 1 and <= 1000) };
+                    break;
+                case "maximumRetryAttempts":
+                    asyncInvocation = asyncInvocation with
+                    {
+                        MaximumRetryAttempts = reader.Integer(entry.Value, entryPath, "0, 1 or 2 (retries of a failed asynchronous invocation, like Lambda)", n => n is >= 0 and <= 2),
+                    };
+                    break;
+                case "maximumEventAge":
+                    asyncInvocation = asyncInvocation with
+                    {
+                        MaximumEventAgeSeconds = reader.Integer(entry.Value, entryPath, "a number of seconds from 60 to 21600 (like Lambda)", n => n is >= 60 and <= 21600),
+                    };
                     break;
                 case "keepWarm":
                     scaling = scaling with { KeepWarmSeconds = reader.Integer(entry.Value, entryPath, "a number of seconds from 1 to 86400", n => n is >= 1 and <= 86400) };
@@ -97,6 +118,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
                     var declared = events.Read(entry.Value, entryPath);
                     routes.AddRange(declared.Routes);
                     schedules.AddRange(declared.Schedules);
+                    bucketEvents.AddRange(declared.BucketEvents);
                     break;
                 default:
                     reader.IgnoredKey(entry, entryPath, KnownKeys.Function);
@@ -104,7 +126,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             }
         }
 
-        var effectiveRuntime = ResolveRuntime(path, declaration, runtime, hasCommand);
+        var effectiveRuntime = hasImage ? ResolveImageRuntime(path, declaration, runtime, hasCommand) : ResolveRuntime(path, declaration, runtime, hasCommand);
         if (effectiveRuntime is null)
         {
             return null;
@@ -114,9 +136,9 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         valid &= isWeb ? CheckWebFunction(path, declaration, hasCommand, handler) : CheckEventFunction(path, declaration, effectiveRuntime, handler);
         if (isWeb)
         {
-            foreach (var (_, location) in schedules)
+            foreach (var location in schedules.Select(s => s.Location).Concat(bucketEvents.Select(b => b.Location)))
             {
-                reader.Error(location, $"{path} is a web function, which is only reached over HTTP; schedule events need an event function (with a 'handler')");
+                reader.Error(location, $"{path} is a web function, which is only reached over HTTP; schedule and s3 events need an event function (with a 'handler')");
             }
         }
 
@@ -146,12 +168,19 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             Environment = environment,
             Routes = [.. routes.Select(route => route.Item1)],
             Schedules = [.. schedules.Select(schedule => schedule.Schedule)],
+            BucketEvents = [.. bucketEvents.Select(b => b.Event)],
             Scaling = scaling,
             OutboundNetwork = outboundNetwork,
+            AsyncInvocation = asyncInvocation,
+            Image = image,
             Location = declaration.KeyLocation,
         };
+        BucketEventDeclarations.AddRange(bucketEvents.Select(b => (function.Name, b.Event, b.Existing, b.Location)));
         return (function, routes);
     }
+
+    /// <summary>Every s3 event read so far, with whether its bucket is declared elsewhere and where it was written.</summary>
+    public List<(string Function, BucketEvent Event, bool Existing, SourceLocation Location)> BucketEventDeclarations { get; } = [];
 
     private ScalarValue? ScalarOrNull(MappingEntry entry, string path) =>
         reader.String(entry.Value, path) is not null ? (ScalarValue)entry.Value : null;
@@ -192,6 +221,29 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
 
         // An unknown provider.runtime is reported once, where it is declared.
         return RuntimeCatalog.IsKnown(provider.Runtime) ? provider.Runtime : null;
+    }
+
+    /// <summary>
+    /// An image function runs the image's own runtime loop, so it is a <c>provided</c> event function whatever
+    /// <c>provider.runtime</c> says; only a <c>provided*</c> runtime of its own may be written beside the image.
+    /// </summary>
+    private string? ResolveImageRuntime(string path, MappingEntry declaration, ScalarValue? runtime, bool hasCommand)
+    {
+        if (hasCommand)
+        {
+            reader.Error(declaration.KeyLocation,
+                $"{path} has both 'image' and 'command'; an image function runs the image's entry point (override it with {path}.image.entryPoint and image.command)");
+            return null;
+        }
+
+        if (runtime is not null && !RuntimeCatalog.IsProvided(runtime.Text))
+        {
+            reader.Error(runtime.Location,
+                $"{path}.runtime {NamingRules.Quote(runtime.Text)} can't run an image; an image function brings its own runtime loop (leave runtime out, or write runtime: provided)");
+            return null;
+        }
+
+        return runtime?.Text ?? ImageRules.Runtime;
     }
 
     private bool CheckWebFunction(string path, MappingEntry declaration, bool hasCommand, ScalarValue? handler)

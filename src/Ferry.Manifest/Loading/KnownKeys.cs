@@ -19,7 +19,7 @@ internal sealed class KnownKeys
     public static KnownKeys Root { get; } = new(
         quiet: ["frameworkVersion", "configValidationMode", "useDotenv", "variablesResolutionMode", "deprecationNotificationMode",
             "disabledDeprecations", "unresolvedVariablesNotificationMode", "org", "app", "console", "dashboard", "custom",
-            "resources", "template", "outputs"],
+            "template", "outputs"],
         unused: ["plugins", "layers", "stepFunctions", "build"]);
 
     public static KnownKeys Provider { get; } = new(
@@ -32,7 +32,7 @@ internal sealed class KnownKeys
     public static KnownKeys Function { get; } = new(
         quiet: ["description", "architecture", "runtimeManagement"],
         unused: ["name", "package", "layers", "role", "vpc", "tags",
-            "maximumRetryAttempts", "maximumEventAge", "destinations", "url", "image", "onError", "tracing", "kmsKeyArn",
+            "destinations", "url", "onError", "tracing", "kmsKeyArn",
             "disableLogs", "logRetentionInDays", "ephemeralStorageSize", "snapStart", "fileSystemConfig", "condition",
             "dependsOn", "iamRoleStatements", "iamRoleStatementsName"]);
 
@@ -47,6 +47,15 @@ internal sealed class KnownKeys
     public static KnownKeys ScheduleEvent { get; } = new(
         quiet: ["name", "description"],
         unused: ["inputPath", "inputTransformer", "method", "timezone"]);
+
+    public static KnownKeys BucketEvent { get; } = new(
+        quiet: [],
+        unused: ["filterPolicy"]);
+
+    /// <summary>Keys of <c>resources</c> besides Ferry's <c>buckets</c>/<c>databases</c> and CloudFormation's <c>Resources</c>.</summary>
+    public static KnownKeys Resources { get; } = new(
+        quiet: ["Outputs", "Description"],
+        unused: ["Conditions", "Mappings", "Parameters", "Transform", "extensions"]);
 
     public bool IsQuiet(string key) => quiet.Contains(key);
 

@@ -5,7 +5,7 @@ namespace Ferry.Manifest.Loading;
 
 /// <summary>
 /// Builds a <see cref="ServiceManifest"/> from a parsed <c>serverless.yml</c>. Only the sections Ferry uses are
-/// resolved (service, provider, functions, params, package); other sections are resolved only when referenced.
+/// resolved (service, provider, functions, params, package, resources); other sections are resolved only when referenced.
 /// </summary>
 internal sealed class ManifestReader(VariableResolver resolver, ValueReader reader, ManifestLoadOptions options)
 {
@@ -14,6 +14,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         string? service = null;
         MappingEntry? providerEntry = null;
         MappingEntry? functionsEntry = null;
+        MappingEntry? resourcesEntry = null;
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         var patterns = new List<string>();
 
@@ -43,6 +44,9 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                 case "package":
                     patterns = ReadPackage(Resolved());
                     break;
+                case "resources":
+                    resourcesEntry = Resolved();
+                    break;
                 default:
                     reader.IgnoredKey(key, resolver.LocationOf(keyNode), key, KnownKeys.Root);
                     break;
@@ -55,7 +59,12 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         }
 
         var provider = ReadProvider(providerEntry);
-        var functions = ReadFunctions(functionsEntry, provider);
+        var (functions, bucketEvents) = ReadFunctions(functionsEntry, provider);
+        var (buckets, databases) = ReadResources(resourcesEntry, service, provider, bucketEvents);
+        functions = [.. functions.Select(function => function.BucketEvents.Count == 0 ? function : function with
+        {
+            BucketEvents = [.. function.BucketEvents.Select(e => e with { Bucket = BucketNameOf(e.Bucket, buckets) })],
+        })];
         foreach (var (name, value) in options.ParamOverrides)
         {
             parameters[name] = value;
@@ -63,7 +72,11 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
 
         return service is null || reader.Diagnostics.HasErrors
             ? null
-            : new ServiceManifest { Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns };
+            : new ServiceManifest
+            {
+                Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
+                Buckets = buckets, Databases = databases,
+            };
     }
 
     private string? ReadService(MappingEntry entry)
@@ -184,12 +197,42 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         reader.Diagnostics.Error(location, $"{source} {NamingRules.Quote(value)} is invalid; a {kind} is {NamingRules.StageRule}");
     }
 
-    private List<FunctionManifest> ReadFunctions(MappingEntry? entry, ProviderSettings provider)
+    /// <summary>
+    /// The declared buckets and databases. An s3 event names its bucket; a bucket it names that is not declared is
+    /// created for it (as the Serverless Framework does), unless the event says the bucket is <c>existing</c>.
+    /// </summary>
+    private (List<BucketDeclaration>, List<DatabaseDeclaration>) ReadResources(
+        MappingEntry? entry, string? service, ProviderSettings provider,
+        IReadOnlyList<(string Function, BucketEvent Event, bool Existing, SourceLocation Location)> bucketEvents)
+    {
+        var resources = new ResourcesReader(reader);
+        if (entry is not null)
+        {
+            resources.Read(entry.Value, service, provider.Stage, provider.Region);
+        }
+
+        var buckets = resources.Buckets.Select(b => b.Bucket).ToList();
+        foreach (var (_, bucketEvent, existing, _) in bucketEvents)
+        {
+            if (!existing && !buckets.Any(b => b.Name == bucketEvent.Bucket || b.LogicalName == bucketEvent.Bucket))
+            {
+                buckets.Add(new BucketDeclaration(bucketEvent.Bucket, bucketEvent.Bucket));
+            }
+        }
+
+        return (buckets, resources.Databases.Select(d => d.Database).ToList());
+    }
+
+    /// <summary>An s3 event's bucket may be a bucket's name or the name it is declared under in serverless.yml.</summary>
+    private static string BucketNameOf(string reference, IReadOnlyList<BucketDeclaration> buckets) =>
+        buckets.FirstOrDefault(b => b.Name == reference)?.Name ?? buckets.FirstOrDefault(b => b.LogicalName == reference)?.Name ?? reference;
+
+    private (List<FunctionManifest>, List<(string, BucketEvent, bool, SourceLocation)>) ReadFunctions(MappingEntry? entry, ProviderSettings provider)
     {
         var functions = new List<FunctionManifest>();
         if (entry is null)
         {
-            return functions;
+            return (functions, []);
         }
 
         var functionReader = new FunctionReader(reader, provider);
@@ -217,7 +260,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             }
         }
 
-        return functions;
+        return (functions, functionReader.BucketEventDeclarations);
     }
 
     /// <summary>

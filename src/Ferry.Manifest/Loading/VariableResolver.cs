@@ -149,7 +149,9 @@ internal sealed class VariableResolver
             return new FailedValue(location);
         }
 
-        foreach (var literal in template.NonVariables)
+        // In CloudFormation's `!Sub '${AWS::StackName}-x'` such text is expected; elsewhere it is usually a mistake.
+        var isSubstitution = !scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "!Sub";
+        foreach (var literal in isSubstitution ? [] : template.NonVariables)
         {
             diagnostics.Warning(location, $"'{literal}' in {PathOf(scalar)} is not a variable (expected ${{source:address}}); it is kept as text");
         }
