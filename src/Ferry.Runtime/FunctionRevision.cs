@@ -20,6 +20,9 @@ public sealed record FunctionRevision
     /// <summary>Host folder holding the extracted code of the revision (read-only for instances).</summary>
     public required string CodeDirectory { get; init; }
 
+    /// <summary>The app stage's buckets and databases as this function sees them.</summary>
+    public FunctionResources Resources { get; init; } = FunctionResources.None;
+
     public string Name => Function.Name;
 
     /// <summary>The Lambda-style function name: <c>service-stage-function</c>, like the Serverless Framework names them.</summary>

@@ -9,8 +9,18 @@ public sealed record FerryServerOptions
     /// <summary>Folder for the SQLite store, artifacts and extracted revisions. Created when missing.</summary>
     public required string DataDirectory { get; init; }
 
+    /// <summary>
+    /// Where the control-plane store (and the async-invocation queue) lives: null for the SQLite file in
+    /// <see cref="DataDirectory"/>, else a PostgreSQL database as <c>postgres://user:password@host:port/database</c> or an
+    /// Npgsql connection string. Holds a password: never log it (log <c>StoreLocation</c> instead).
+    /// </summary>
+    public string? Store { get; init; }
+
     /// <summary>Run functions as plain processes when bubblewrap is missing. Loudly unsafe.</summary>
     public bool InsecureNoSandbox { get; init; }
+
+    /// <summary>Stem cells (pre-started runtimes that cold starts take over) kept ready per runtime family; 0 turns them off.</summary>
+    public int StemCellsPerRuntime { get; init; } = 1;
 
     /// <summary>Largest accepted deployment archive, bytes.</summary>
     public long MaxArchiveBytes { get; init; } = 256L * 1024 * 1024;
@@ -26,4 +36,16 @@ public sealed record FerryServerOptions
 
     /// <summary>Requests needed before the error rate of a fresh upgrade can trigger a rollback.</summary>
     public int UpgradeMinimumRequests { get; init; } = 10;
+
+    /// <summary>
+    /// Where the S3-compatible bucket endpoint listens (loopback); port 0 picks a free port. Functions are told the
+    /// address in AWS_ENDPOINT_URL_S3.
+    /// </summary>
+    public string BucketEndpointUrl { get; init; } = "http://127.0.0.1:0";
+
+    /// <summary>
+    /// A PostgreSQL server for apps' databases (a connection string or postgres:// URL of a role with CREATEDB and
+    /// CREATEROLE); null keeps each database in a SQLite file in the data folder.
+    /// </summary>
+    public string? DatabaseServer { get; init; }
 }

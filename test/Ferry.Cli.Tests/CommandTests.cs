@@ -170,21 +170,35 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Remove_with_yes_deletes_and_confirms()
+    public async Task Remove_with_yes_deletes_and_confirms_and_says_what_data_was_kept()
     {
-        _cli.Http.Respond(_ => new HttpResponseMessage(HttpStatusCode.NoContent));
+        _cli.Http.Respond(_ => StubHttpHandler.Json(HttpStatusCode.OK, new RemoveResult([], ["bucket photos", "database main"])));
 
         var exitCode = await _cli.RunAsync("remove", "--service", "hello", "--stage", "prod", "--yes");
 
         Assert.Equal(ExitCodes.Success, exitCode);
         Assert.Equal(HttpMethod.Delete, Assert.Single(_cli.Http.Requests).Method);
-        Assert.Equal("Removed hello (stage prod, region local)", Out.Trim());
+        Assert.Equal(
+            "Removed hello (stage prod, region local)\n  kept bucket photos, database main (remove with --delete-data to delete them)",
+            Out.Trim().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Remove_with_delete_data_reports_what_was_deleted()
+    {
+        _cli.Http.Respond(_ => StubHttpHandler.Json(HttpStatusCode.OK, new RemoveResult(["bucket photos"], [])));
+
+        var exitCode = await _cli.RunAsync("remove", "--service", "hello", "--delete-data", "--yes");
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.EndsWith("deleteData=true", Assert.Single(_cli.Http.Requests).PathAndQuery);
+        Assert.Contains("deleted bucket photos", Out);
     }
 
     [Fact]
     public async Task Remove_without_yes_asks_on_a_terminal_and_refuses_otherwise()
     {
-        _cli.Http.Respond(_ => new HttpResponseMessage(HttpStatusCode.NoContent));
+        _cli.Http.Respond(_ => StubHttpHandler.Json(HttpStatusCode.OK, new RemoveResult([], [])));
 
         var refused = await _cli.RunAsync("remove", "--service", "hello");
         Assert.Equal(ExitCodes.UserError, refused);

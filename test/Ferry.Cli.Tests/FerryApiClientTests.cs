@@ -188,16 +188,17 @@ public sealed class FerryApiClientTests
     }
 
     [Fact]
-    public async Task Remove_sends_a_delete_for_the_app()
+    public async Task Remove_sends_a_delete_for_the_app_and_asks_for_data_deletion_only_when_told()
     {
-        _http.Respond(_ => new HttpResponseMessage(HttpStatusCode.NoContent));
+        _http.Respond(_ => StubHttpHandler.Json(HttpStatusCode.OK, new RemoveResult([], ["bucket photos"])));
         using var client = CreateClient();
 
-        await client.RemoveAppAsync(App, CancellationToken.None);
+        var kept = await client.RemoveAppAsync(App, deleteData: false, CancellationToken.None);
+        await client.RemoveAppAsync(App, deleteData: true, CancellationToken.None);
 
-        var request = Assert.Single(_http.Requests);
-        Assert.Equal(HttpMethod.Delete, request.Method);
-        Assert.Equal("/api/v1/apps/hello/dev?region=local", request.PathAndQuery);
+        Assert.Equal(["bucket photos"], kept.Kept);
+        Assert.All(_http.Requests, request => Assert.Equal(HttpMethod.Delete, request.Method));
+        Assert.Equal(["/api/v1/apps/hello/dev?region=local", "/api/v1/apps/hello/dev?region=local&deleteData=true"], _http.Requests.Select(r => r.PathAndQuery));
     }
 
     private static int ClosedLoopbackPort()

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Ferry.Hub;
 using Ferry.IntegrationTests.Infrastructure;
 using Ferry.Server.Api;
+using Ferry.Store;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ferry.IntegrationTests;
 
@@ -135,6 +137,10 @@ public sealed class TemplateCenterTests : IAsyncLifetime
 
         // The consumer's own server points at the hub and installs from it.
         (await consumer.PostAsJsonAsync("/api/v1/hubs", new AddHubRequest("main", _hub.BaseUrl, installerAtHub), ApiJson.Options)).EnsureSuccessStatusCode();
+        // The hub token is kept encrypted: the store alone does not give it away.
+        var storedHub = Assert.Single(await _consumer.Services.GetRequiredService<IHubStore>().ListHubsAsync("globex", CancellationToken.None));
+        Assert.DoesNotContain(installerAtHub, storedHub.Token);
+        Assert.DoesNotContain("fry_", storedHub.Token);
         var missingParam = await consumer.PostAsJsonAsync("/api/v1/installs", new InstallRequest("greeter", null, "main", null, "prod", null, null), ApiJson.Options);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, missingParam.StatusCode);
         Assert.Contains("apiKey", await missingParam.Content.ReadAsStringAsync());

@@ -115,11 +115,12 @@ internal sealed class FerryApiClient : IDisposable
         return await ReadJsonAsync<AppInfo>(response, cancellationToken);
     }
 
-    /// <summary><c>DELETE /api/v1/apps/{service}/{stage}?region=</c>.</summary>
-    public async Task RemoveAppAsync(AppTarget app, CancellationToken cancellationToken)
+    /// <summary><c>DELETE /api/v1/apps/{service}/{stage}?region=[&amp;deleteData=true]</c>.</summary>
+    public async Task<RemoveResult> RemoveAppAsync(AppTarget app, bool deleteData, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, AppPath(app, ""));
+        using var request = new HttpRequestMessage(HttpMethod.Delete, AppPath(app, "", [("deleteData", deleteData ? "true" : null)]));
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
+        return await ReadJsonAsync<RemoveResult>(response, cancellationToken);
     }
 
     /// <summary><c>POST …/functions/{fn}/invoke</c> with <paramref name="eventJson"/> as the event.</summary>

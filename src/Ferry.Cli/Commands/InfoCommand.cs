@@ -12,7 +12,7 @@ internal static class InfoCommand
     {
         var target = new AppTargetOptions();
         var output = CommonOptions.Output();
-        var command = new Command("info", "Show a deployed app: functions, routes (full URLs) and revisions");
+        var command = new Command("info", "Show a deployed app: functions, routes (full URLs), buckets and databases, and revisions");
         target.AddTo(command);
         command.Options.Add(output);
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
@@ -40,6 +40,18 @@ internal static class InfoCommand
         cli.WriteLine($"Updated:  {AppRendering.FormatTime(info.UpdatedAt)}");
         AppRendering.WriteRoutes(info.Routes, cli);
         AppRendering.WriteFunctions(info.Functions, cli);
+        if (info.Resources is { Count: > 0 } resources)
+        {
+            cli.WriteLine();
+            cli.WriteHeading("Resources");
+            var resourceTable = new TextTable("KIND", "NAME", "DETAIL");
+            foreach (var resource in resources)
+            {
+                resourceTable.AddRow(resource.Kind, resource.Name, resource.Detail);
+            }
+
+            cli.WriteTable(resourceTable);
+        }
 
         cli.WriteLine();
         cli.WriteHeading("Revisions");

@@ -4,7 +4,10 @@ using Ferry.Cli.Output;
 
 namespace Ferry.Cli.Commands;
 
-/// <summary><c>ferry remove</c>: deletes a deployed app with all its revisions and logs.</summary>
+/// <summary>
+/// <c>ferry remove</c>: deletes a deployed app with all its revisions and logs. Its buckets and databases are kept
+/// (deploying again finds them) unless <c>--delete-data</c> says otherwise.
+/// </summary>
 internal static class RemoveCommand
 {
     public static Command Create(CliContext context, GlobalOptions globals)
@@ -14,34 +17,52 @@ internal static class RemoveCommand
         {
             Description = "Do not ask for confirmation (needed when stdin is not a terminal)",
         };
-        var command = new Command("remove", "Remove a deployed app: stops its instances and deletes its revisions");
+        var deleteData = new Option<bool>("--delete-data")
+        {
+            Description = "Also delete the app's buckets (with every object) and databases; without it they are kept for a later deploy",
+        };
+        var command = new Command("remove", "Remove a deployed app: stops its instances and deletes its revisions and logs (its buckets and databases are kept unless --delete-data)");
         target.AddTo(command);
         command.Options.Add(yes);
+        command.Options.Add(deleteData);
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
             var app = target.Resolve(parseResult, context);
-            if (!parseResult.GetValue(yes) && !await ConfirmAsync(app.ToString(), context, cancellationToken))
+            var withData = parseResult.GetValue(deleteData);
+            if (!parseResult.GetValue(yes) && !await ConfirmAsync(app.ToString(), withData, context, cancellationToken))
             {
                 context.Error.WriteLine("Not removed.");
                 return ExitCodes.UserError;
             }
 
             using var client = globals.CreateClient(parseResult, context);
-            await client.RemoveAppAsync(app, cancellationToken);
+            var result = await client.RemoveAppAsync(app, withData, cancellationToken);
             context.Out.WriteLine(Ansi.Paint($"Removed {app}", AnsiStyle.Green, context.ColorOut));
+            foreach (var deleted in result.Deleted)
+            {
+                context.Out.WriteLine($"  deleted {deleted}");
+            }
+
+            if (result.Kept.Count > 0)
+            {
+                context.Out.WriteLine($"  kept {string.Join(", ", result.Kept)} (remove with --delete-data to delete them)");
+            }
+
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static async Task<bool> ConfirmAsync(string app, CliContext context, CancellationToken cancellationToken)
+    private static async Task<bool> ConfirmAsync(string app, bool deleteData, CliContext context, CancellationToken cancellationToken)
     {
         if (!context.InIsTerminal)
         {
             throw new CliUserException($"Refusing to remove {app} without confirmation; pass --yes.");
         }
 
-        context.Error.Write($"Remove {app} and all its revisions? [y/N] ");
+        context.Error.Write(deleteData
+            ? $"Remove {app}, all its revisions AND delete its buckets and databases? [y/N] "
+            : $"Remove {app} and all its revisions? [y/N] ");
         var answer = await context.In.ReadLineAsync(cancellationToken);
         return answer?.Trim().ToLowerInvariant() is "y" or "yes";
     }

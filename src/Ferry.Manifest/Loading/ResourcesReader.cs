@@ -163,9 +163,13 @@ internal sealed class ResourcesReader(ValueReader reader)
             reader.Error(field.KeyLocation, $"{path}.{field.Key} is not a database setting; databases have no settings yet (the server decides between SQLite and PostgreSQL)");
         }
 
-        if (Databases.Any(d => d.Database.Name == entry.Key))
+        // Names become environment variables (FERRY_DATABASE_MY_DB_URL), where '-' and '_' are the same.
+        static string VariablePart(string name) => name.Replace('-', '_');
+        if (Databases.FirstOrDefault(d => VariablePart(d.Database.Name) == VariablePart(entry.Key)) is { Database: { } other })
         {
-            reader.Error(entry.KeyLocation, $"database '{entry.Key}' is declared twice");
+            reader.Error(entry.KeyLocation, other.Name == entry.Key
+                ? $"database '{entry.Key}' is declared twice"
+                : $"databases '{other.Name}' and '{entry.Key}' would share their environment variables; rename one");
             return;
         }
 

@@ -18,7 +18,7 @@ internal static partial class NamingRules
     public const string FunctionNameRule = "1-64 letters, digits, '_' or '-', starting with a letter";
     public const string StageRule = "1-30 lowercase letters, digits or '-', starting with a letter or digit";
     public const string EnvironmentNameRule = "letters, digits and '_', not starting with a digit";
-    public const string BucketNameRule = "3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit, without '..' and not shaped like an IP address (S3's rule)";
+    public const string BucketNameRule = "3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit, without '..', '.-' or '-.' and not shaped like an IP address (S3's rule)";
     public const string DatabaseNameRule = "1-40 lowercase letters, digits, '_' or '-', starting with a letter";
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
@@ -31,7 +31,8 @@ internal static partial class NamingRules
     private static partial Regex DatabaseNamePattern();
 
     public static bool IsValidBucketName(string name) =>
-        BucketNamePattern().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal) && !IpAddressPattern().IsMatch(name);
+        BucketNamePattern().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal)
+        && !name.Contains(".-", StringComparison.Ordinal) && !name.Contains("-.", StringComparison.Ordinal) && !IpAddressPattern().IsMatch(name);
 
     public static bool IsValidDatabaseName(string name) => DatabaseNamePattern().IsMatch(name);
 

@@ -77,7 +77,13 @@ public sealed record AppInfo(
     IReadOnlyList<FunctionInfo> Functions,
     IReadOnlyList<RouteInfo> Routes,
     IReadOnlyList<RevisionInfo> Revisions,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<ResourceInfo>? Resources = null);
+
+/// <summary>A bucket or database of an app stage.</summary>
+/// <param name="Kind">"bucket" or "database".</param>
+/// <param name="Detail">For buckets the S3 endpoint (when running), for databases the engine.</param>
+public sealed record ResourceInfo(string Kind, string Name, string Detail);
 
 public sealed record RevisionInfo(int Number, string ArtifactSha256, DateTimeOffset CreatedAt, bool Active);
 
@@ -101,6 +107,11 @@ public sealed record LogLine(
 public sealed record WhoAmI(string Tenant, IReadOnlyList<string> Roles, string TokenName);
 
 public sealed record TenantInfo(string Name, DateTimeOffset CreatedAt);
+
+/// <summary>What <c>DELETE /apps/{service}/{stage}</c> did with the app's data.</summary>
+/// <param name="Deleted">Buckets and databases deleted (only with <c>deleteData=true</c>).</param>
+/// <param name="Kept">Buckets and databases left in place: deploying the app again finds them as they were.</param>
+public sealed record RemoveResult(IReadOnlyList<string> Deleted, IReadOnlyList<string> Kept);
 
 public sealed record CreateTenantRequest(string Name);
 

@@ -2,6 +2,7 @@ using Ferry.Manifest;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.Pooling;
 using Ferry.Server.Deployments;
+using Ferry.Server.Resources;
 using Ferry.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -44,7 +45,7 @@ internal static class AppEndpoints
         => ApiResults.NotFound($"No app '{service}' is deployed to stage '{stage}' in region '{ApiResults.Region(region)}'");
 
     private static async Task<IResult> GetAsync(HttpContext context, string service, string stage, string? region,
-        IFerryStore store, LiveApps live, CancellationToken cancellationToken)
+        IFerryStore store, LiveApps live, BucketEndpointService bucketEndpoint, AppResources resources, CancellationToken cancellationToken)
     {
         if (FindOwned(context, live, service, stage, region) is not { } app)
         {
@@ -52,11 +53,12 @@ internal static class AppEndpoints
         }
 
         var revisions = await store.ListRevisionsAsync(app.AppStage.Id, cancellationToken);
-        return Results.Json(AppViews.Info(app, revisions, ApiResults.BaseUrl(context.Request)), ApiJson.Options);
+        return Results.Json(AppViews.Info(app, revisions, ApiResults.BaseUrl(context.Request), bucketEndpoint.Address, resources.DatabaseEngine), ApiJson.Options);
     }
 
-    private static async Task<IResult> RemoveAsync(HttpContext context, string service, string stage, string? region,
-        IFerryStore store, LiveApps live, CancellationToken cancellationToken)
+    /// <summary>Stops and deletes the app stage; its buckets and databases are kept unless <paramref name="deleteData"/>.</summary>
+    private static async Task<IResult> RemoveAsync(HttpContext context, string service, string stage, string? region, bool? deleteData,
+        IFerryStore store, LiveApps live, AppResources resources, CancellationToken cancellationToken)
     {
         if (FindOwned(context, live, service, stage, region) is not { } app)
         {
@@ -65,7 +67,11 @@ internal static class AppEndpoints
 
         live.Deactivate(service, stage, app.AppStage.Region);
         await store.DeleteAppStageAsync(app.AppStage.Id, cancellationToken);
-        return Results.NoContent();
+        var deleted = await resources.ReleaseAsync(app.AppStage.Tenant, app.Manifest, deleteData == true, cancellationToken);
+        var kept = deleteData == true
+            ? []
+            : app.Manifest.Buckets.Select(b => $"bucket {b.Name}").Concat(app.Manifest.Databases.Select(d => $"database {d.Name}")).ToList();
+        return Results.Json(new RemoveResult(deleted, kept), ApiJson.Options);
     }
 
     private static async Task<IResult> InvokeAsync(HttpContext context, string service, string stage, string function, string? region,

@@ -19,13 +19,20 @@ internal static class AppViews
         => [.. manifest.Functions.SelectMany(f => f.Routes.Select(r => new RouteInfo(
             r.Method == "*" ? "ANY" : r.Method, r.Path, f.Name, r.Path == "*" ? appBaseUrl + "/" : appBaseUrl + r.Path)))];
 
-    public static AppInfo Info(LiveApp app, IReadOnlyList<Revision> revisions, string serverBaseUrl)
+    /// <param name="bucketEndpoint">The S3-compatible endpoint, when it runs.</param>
+    /// <param name="databaseEngine">"sqlite" or "postgres".</param>
+    public static AppInfo Info(LiveApp app, IReadOnlyList<Revision> revisions, string serverBaseUrl, Uri? bucketEndpoint, string databaseEngine)
     {
         var baseUrl = AppBaseUrl(serverBaseUrl, app.AppStage.Service, app.AppStage.Stage, app.AppStage.Region);
+        IReadOnlyList<ResourceInfo> resources =
+        [
+            .. app.Manifest.Buckets.Select(b => new ResourceInfo("bucket", b.Name, bucketEndpoint is null ? "" : $"S3 endpoint {bucketEndpoint.ToString().TrimEnd('/')}")),
+            .. app.Manifest.Databases.Select(d => new ResourceInfo("database", d.Name, databaseEngine)),
+        ];
         return new AppInfo(app.AppStage.Service, app.AppStage.Stage, app.AppStage.Region, app.Revision.Number, baseUrl,
             Functions(app), Routes(app.Manifest, baseUrl),
             [.. revisions.Select(r => new RevisionInfo(r.Number, r.ArtifactSha256, r.CreatedAt, r.Id == app.Revision.Id))],
-            app.AppStage.UpdatedAt);
+            app.AppStage.UpdatedAt, resources);
     }
 
     public static LogLine Line(LogEntry entry)

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Ferry.Manifest;
 using Ferry.Packaging;
+using Ferry.Runtime.Images;
 using Ferry.Server.Api;
+using Ferry.Server.Resources;
 using Ferry.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -16,7 +18,9 @@ namespace Ferry.Server.Deployments;
 public sealed partial class DeploymentService(
     IFerryStore store,
     CodeStore code,
+    ImageStore images,
     LiveApps liveApps,
+    AppResources resources,
     FerryServerOptions options,
     ILogger<DeploymentService> logger)
 {
@@ -63,8 +67,9 @@ public sealed partial class DeploymentService(
         return await UnderAppLockAsync(tenant, manifest, async () =>
         {
             var provider = manifest.Provider;
+            var functionResources = await resources.ProvisionAsync(tenant, manifest, cancellationToken);
             var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region, codeDirectory.Sha256, manifestJson, cancellationToken);
-            liveApps.Activate(appStage, revision, manifest, codeDirectory.Path);
+            liveApps.Activate(appStage, revision, manifest, codeDirectory.Path, functionResources);
             LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
             return (appStage, revision, manifest);
         });
@@ -84,9 +89,10 @@ public sealed partial class DeploymentService(
         {
             var provider = manifest.Provider;
             var previous = liveApps.Get(manifest.Service, provider.Stage, provider.Region);
+            var functionResources = await resources.ProvisionAsync(tenant, manifest, cancellationToken);
             var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region,
                 codeDirectory.Sha256, manifestJson, activate: false, cancellationToken);
-            var candidate = liveApps.Build(appStage, revision, manifest, codeDirectory.Path);
+            var candidate = liveApps.Build(appStage, revision, manifest, codeDirectory.Path, functionResources);
             var problem = await healthCheck(candidate, cancellationToken);
             if (problem is not null)
             {
@@ -107,8 +113,9 @@ public sealed partial class DeploymentService(
     {
         var manifest = ServiceManifestJson.Deserialize(revision.ManifestJson);
         var directory = await code.EnsureExtractedAsync(revision.ArtifactSha256, Limits, cancellationToken);
+        var functionResources = await resources.ProvisionAsync(appStage.Tenant, manifest, cancellationToken);
         await store.SetActiveRevisionAsync(appStage.Id, revision.Id, cancellationToken);
-        var live = liveApps.Build(appStage, revision, manifest, directory);
+        var live = liveApps.Build(appStage, revision, manifest, directory, functionResources);
         liveApps.Publish(live);
         return live;
     }
@@ -137,6 +144,7 @@ public sealed partial class DeploymentService(
         }
 
         CheckHandlersExist(manifest, codeDirectory);
+        await PrepareImagesAsync(manifest, codeDirectory, cancellationToken);
         return (sha256, codeDirectory);
     }
 
@@ -168,7 +176,7 @@ public sealed partial class DeploymentService(
         var problems = new List<ApiErrorDetail>();
         foreach (var function in manifest.Functions)
         {
-            var candidates = HandlerFiles.Candidates(function.Runtime, function.Handler);
+            var candidates = HandlerFiles.For(function);
             if (candidates.Count == 0)
             {
                 continue;
@@ -193,6 +201,38 @@ public sealed partial class DeploymentService(
         {
             throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "handler_missing",
                 problems.Count == 1 ? problems[0].Message : $"{problems.Count} functions cannot be started", problems);
+        }
+    }
+
+    /// <summary>
+    /// Unpacks every image function's archive (or finds its image in the cache) before the revision can go live, so
+    /// a bad archive is a deploy error naming the function and file rather than a failing cold start.
+    /// </summary>
+    private async Task PrepareImagesAsync(ServiceManifest manifest, string codeDirectory, CancellationToken cancellationToken)
+    {
+        var problems = new List<ApiErrorDetail>();
+        foreach (var function in manifest.Functions)
+        {
+            if (function.Image is not { } image)
+            {
+                continue;
+            }
+
+            try
+            {
+                var unpacked = await images.EnsureUnpackedAsync(ImageStore.ArchivePathIn(codeDirectory, image.Path), cancellationToken);
+                ImageLaunch.For(unpacked, image);
+            }
+            catch (ImageException ex)
+            {
+                problems.Add(new ApiErrorDetail($"functions.{function.Name}: the image '{image.Path}' can't be used: {ex.Message}"));
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "image_invalid",
+                problems.Count == 1 ? problems[0].Message : $"{problems.Count} function images can't be used", problems);
         }
     }
 

@@ -30,14 +30,15 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
         => _apps.TryGetValue(new AppKey(service, stage, region), out var app) ? app : null;
 
     /// <summary>Builds and serves a revision in one step (deploys, restarts).</summary>
-    public void Activate(AppStage appStage, Revision revision, ServiceManifest manifest, string codeDirectory)
-        => Publish(Build(appStage, revision, manifest, codeDirectory));
+    public void Activate(AppStage appStage, Revision revision, ServiceManifest manifest, string codeDirectory, FunctionResources resources)
+        => Publish(Build(appStage, revision, manifest, codeDirectory, resources));
 
     /// <summary>
     /// Routes and pools of a revision, not yet serving public traffic: it can be health-checked through
     /// <see cref="FunctionGateway.HandleAsync"/> and then published, or disposed with <see cref="DiscardAsync"/>.
     /// </summary>
-    public LiveApp Build(AppStage appStage, Revision revision, ServiceManifest manifest, string codeDirectory)
+    /// <param name="resources">What the app stage's buckets and databases give its functions.</param>
+    public LiveApp Build(AppStage appStage, Revision revision, ServiceManifest manifest, string codeDirectory, FunctionResources resources)
     {
         var pools = new Dictionary<string, InstancePool>(StringComparer.Ordinal);
         foreach (var function in manifest.Functions)
@@ -53,6 +54,7 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
                 Region = appStage.Region,
                 Function = function,
                 CodeDirectory = codeDirectory,
+                Resources = resources,
             };
             pools[function.Name] = new InstancePool(functionRevision, services);
         }

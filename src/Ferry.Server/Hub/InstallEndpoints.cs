@@ -20,7 +20,7 @@ internal static class InstallEndpoints
             return Results.Json(list, ApiJson.Options);
         });
 
-        api.MapPost("/hubs", async (AddHubRequest request, HttpContext context, IHubStore hubs, CancellationToken ct) =>
+        api.MapPost("/hubs", async (AddHubRequest request, HttpContext context, IHubStore hubs, HubTokenProtector protector, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(request.Name) || request.Name == InstallService.LocalHub || request.Name.Length > 40
                 || !request.Name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
@@ -38,7 +38,7 @@ internal static class InstallEndpoints
                 return ApiResults.Error(StatusCodes.Status422UnprocessableEntity, "invalid_token", "The hub token must be a Ferry API token (fry_…)");
             }
 
-            await hubs.SaveHubAsync(context.GetCaller().Tenant, request.Name, url.GetLeftPart(UriPartial.Authority), request.Token!, ct);
+            await hubs.SaveHubAsync(context.GetCaller().Tenant, request.Name, url.GetLeftPart(UriPartial.Authority), protector.Protect(request.Token!), ct);
             return Results.Json(new HubInfo(request.Name, url.GetLeftPart(UriPartial.Authority)), ApiJson.Options, statusCode: StatusCodes.Status201Created);
         }).RequireRoles(Role.Admin, Role.Consumer, Role.Provider);
 

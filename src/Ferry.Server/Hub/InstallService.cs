@@ -27,6 +27,7 @@ public sealed partial class InstallService(
     FunctionGateway gateway,
     InvocationRecorder invocations,
     LocalInstallerCredential localInstaller,
+    HubTokenProtector hubTokens,
     FerryServerOptions options,
     ILogger<InstallService> logger)
 {
@@ -254,7 +255,7 @@ public sealed partial class InstallService(
 
         var hub = (await hubs.ListHubsAsync(caller.Tenant, cancellationToken)).FirstOrDefault(h => h.Name == hubName)
                   ?? throw new HubException(StatusCodes.Status404NotFound, "unknown_hub", $"No hub '{hubName}'; add it with `ferry hub add {hubName} URL --token TOKEN`");
-        return new HubClient(hub.Name, new Uri(hub.Url), hub.Token);
+        return new HubClient(hub.Name, new Uri(hub.Url), hubTokens.Unprotect(hub.Name, hub.Token));
     }
 
     private static (string Template, string? Version) SplitTemplate(string template, string? version)

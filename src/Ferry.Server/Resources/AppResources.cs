@@ -1,0 +1,191 @@
+using System.Text;
+using Ferry.Manifest;
+using Ferry.Resources.Buckets;
+using Ferry.Resources.Databases;
+using Ferry.Runtime;
+using Ferry.Runtime.Sandbox;
+using Ferry.Server.Deployments;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Server.Resources;
+
+/// <summary>
+/// Provisions what an app stage declares under <c>resources</c> — buckets behind the S3-compatible endpoint and
+/// databases (SQLite files, or a PostgreSQL database + role) — and tells its functions how to reach them. Provisioning
+/// is idempotent: every deploy and every server start ensures the resources again. Data is only deleted on request
+/// (<c>ferry remove --delete-data</c>).
+/// </summary>
+public sealed partial class AppResources(
+    BucketStorage buckets,
+    BucketEndpointService bucketEndpoint,
+    FunctionBucketCredentials credentials,
+    ResourceSecrets secrets,
+    IDatabaseProvisioner databases,
+    LiveApps live,
+    ILogger<AppResources> logger)
+{
+    /// <summary>Inside a private network the bucket endpoint is at 127.0.0.1:9100, a PostgreSQL server at 127.0.0.1:5432.</summary>
+    public const int BucketPortInSandbox = 9100;
+    public const int PostgresPortInSandbox = 5432;
+    public const string BucketServiceName = "s3";
+
+    /// <summary>What the databases are: "sqlite" (a file per database) or "postgres".</summary>
+    public string DatabaseEngine => databases.Engine;
+
+    /// <exception cref="DeploymentException">A bucket is used by another app stage, an existing bucket is missing, or a database cannot be provisioned.</exception>
+    public async Task<FunctionResources> ProvisionAsync(string tenant, ServiceManifest manifest, CancellationToken cancellationToken)
+    {
+        var provider = manifest.Provider;
+        var identity = Identity(tenant, manifest.Service, provider.Stage, provider.Region);
+        if (manifest.Buckets.Count == 0 && manifest.Databases.Count == 0 && !manifest.Functions.Any(f => f.BucketEvents.Count > 0))
+        {
+            return FunctionResources.None;
+        }
+
+        CheckBucketOwnership(tenant, manifest);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var services = new List<ResourceService>();
+        var mounts = new List<SandboxMount>();
+
+        var usable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var bucket in manifest.Buckets)
+        {
+            await buckets.CreateBucketAsync(new BucketAddress(tenant, bucket.Name), cancellationToken);
+            usable.Add(bucket.Name);
+            environment["FERRY_BUCKET_" + EnvironmentName(bucket.LogicalName)] = bucket.Name;
+        }
+
+        foreach (var existing in manifest.Functions.SelectMany(f => f.BucketEvents).Select(e => e.Bucket).Where(b => !usable.Contains(b)).Distinct())
+        {
+            if (!buckets.Exists(new BucketAddress(tenant, existing)))
+            {
+                throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "bucket_missing",
+                    $"An s3 event uses the existing bucket '{existing}', but this tenant has no such bucket; declare it under resources.buckets (or deploy the app that declares it first)");
+            }
+
+            usable.Add(existing);
+        }
+
+        if (usable.Count > 0)
+        {
+            var endpoint = await bucketEndpoint.GetAsync(cancellationToken);
+            var (keyId, secret) = secrets.FunctionBucketKey(identity);
+            credentials.Grant(keyId, secret, tenant, usable);
+            services.Add(new ResourceService(BucketServiceName, BucketPortInSandbox, endpoint.SocketPath, "127.0.0.1", endpoint.TcpAddress.Port));
+            environment["AWS_ENDPOINT_URL_S3"] = $"http://${{ferry:{BucketServiceName}:host}}:${{ferry:{BucketServiceName}:port}}";
+            environment["AWS_ACCESS_KEY_ID"] = keyId;
+            environment["AWS_SECRET_ACCESS_KEY"] = secret;
+        }
+
+        for (var i = 0; i < manifest.Databases.Count; i++)
+        {
+            var request = new DatabaseRequest(tenant, manifest.Service, provider.Stage, provider.Region, manifest.Databases[i].Name);
+            DatabaseBinding binding;
+            try
+            {
+                binding = await databases.EnsureAsync(request, cancellationToken);
+            }
+            catch (DatabaseProvisioningException ex)
+            {
+                throw new DeploymentException(StatusCodes.Status503ServiceUnavailable, "database_unavailable", ex.Message);
+            }
+
+            binding = i == 0 ? DatabaseBinding.Primary(binding) : binding;
+            foreach (var (name, value) in binding.Environment)
+            {
+                environment[name] = value;
+            }
+
+            if (binding.Mount is { } mount && !mounts.Any(m => m.SandboxPath == mount.SandboxPath))
+            {
+                mounts.Add(new SandboxMount(mount.HostPath, mount.SandboxPath));
+            }
+
+            if (binding.Service is { } service && !services.Any(s => s.Name == service.Name))
+            {
+                services.Add(new ResourceService(service.Name, PostgresPortInSandbox, service.RelaySocketPath, service.HostAddress, service.HostPort));
+            }
+        }
+
+        LogProvisioned(manifest.Service, provider.Stage, provider.Region, usable.Count, manifest.Databases.Count, databases.Engine);
+        return new FunctionResources { Environment = environment, Services = services, Mounts = mounts };
+    }
+
+    /// <summary>
+    /// After an app stage is removed: its functions' bucket key stops working; with <paramref name="deleteData"/> its
+    /// buckets (with their objects) and databases are deleted too. Returns what was deleted, for the caller to report.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReleaseAsync(string tenant, ServiceManifest manifest, bool deleteData, CancellationToken cancellationToken)
+    {
+        var provider = manifest.Provider;
+        credentials.Revoke(secrets.FunctionBucketKey(Identity(tenant, manifest.Service, provider.Stage, provider.Region)).AccessKeyId);
+        var deleted = new List<string>();
+        if (!deleteData)
+        {
+            return deleted;
+        }
+
+        foreach (var bucket in manifest.Buckets)
+        {
+            var address = new BucketAddress(tenant, bucket.Name);
+            if (buckets.Exists(address))
+            {
+                await buckets.DeleteBucketAsync(address, cancellationToken);
+                deleted.Add($"bucket {bucket.Name}");
+            }
+        }
+
+        foreach (var database in manifest.Databases)
+        {
+            var request = new DatabaseRequest(tenant, manifest.Service, provider.Stage, provider.Region, database.Name);
+            if (await databases.DropAsync(request, cancellationToken))
+            {
+                deleted.Add($"database {database.Name}");
+            }
+        }
+
+        LogDeleted(manifest.Service, provider.Stage, provider.Region, string.Join(", ", deleted));
+        return deleted;
+    }
+
+    /// <summary>Bucket names are unique per tenant: two app stages of one tenant cannot both declare the same bucket.</summary>
+    private void CheckBucketOwnership(string tenant, ServiceManifest manifest)
+    {
+        var provider = manifest.Provider;
+        foreach (var other in live.All.Where(a => a.AppStage.Tenant == tenant))
+        {
+            var stage = other.AppStage;
+            if (stage.Service == manifest.Service && stage.Stage == provider.Stage && stage.Region == provider.Region)
+            {
+                continue;
+            }
+
+            if (other.Manifest.Buckets.FirstOrDefault(b => manifest.Buckets.Any(mine => mine.Name == b.Name)) is { } taken)
+            {
+                throw new DeploymentException(StatusCodes.Status409Conflict, "bucket_taken",
+                    $"Bucket '{taken.Name}' is already declared by {stage.Service} (stage {stage.Stage}, region {stage.Region}); bucket names are unique per tenant — name it differently, or use it from an s3 event with 'existing: true'");
+            }
+        }
+    }
+
+    private static string Identity(string tenant, string service, string stage, string region) => $"{tenant}/{service}/{stage}/{region}";
+
+    /// <summary>"photos-Bucket" → "PHOTOS_BUCKET".</summary>
+    private static string EnvironmentName(string name)
+    {
+        var builder = new StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            builder.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
+        }
+
+        return builder.ToString();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resources of {Service}/{Stage}@{Region}: {Buckets} buckets, {Databases} databases ({Engine})")]
+    private partial void LogProvisioned(string service, string stage, string region, int buckets, int databases, string engine);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted the data of {Service}/{Stage}@{Region}: {Deleted}")]
+    private partial void LogDeleted(string service, string stage, string region, string deleted);
+}
