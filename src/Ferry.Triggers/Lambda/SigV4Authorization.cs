@@ -4,8 +4,9 @@ using System.Globalization;
 namespace Ferry.Triggers.Lambda;
 
 /// <summary>
-/// The parts of an <c>Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…</c> header.
-/// Parsing checks the header's shape only; it does not verify the signature.
+/// The parts of an <c>Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…</c> header, or of the
+/// same fields carried in a presigned URL's query (<c>X-Amz-Credential</c>, …). Parsing checks the shape only; it does
+/// not verify the signature.
 /// </summary>
 public sealed record SigV4Authorization(
     string AccessKeyId,
@@ -17,7 +18,22 @@ public sealed record SigV4Authorization(
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
 
+    /// <summary>The longest validity AWS allows a presigned URL (7 days).</summary>
+    public static readonly TimeSpan MaxPresignedExpiry = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Set when the signature came from a presigned URL's query string: how long after its <c>X-Amz-Date</c> the URL
+    /// stays valid. Null for the header form.
+    /// </summary>
+    public TimeSpan? PresignedExpiry { get; init; }
+
+    public bool IsPresigned => PresignedExpiry is not null;
+
     public static bool TryParse(string header, [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
+        => TryParse(header, "lambda", out authorization, out problem);
+
+    /// <param name="service">The service the credential scope must name ("lambda", "s3").</param>
+    public static bool TryParse(string header, string service, [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
     {
         authorization = null;
         if (!header.StartsWith(Algorithm + " ", StringComparison.Ordinal))
@@ -46,29 +62,85 @@ public sealed record SigV4Authorization(
             }
         }
 
+        return TryBuild(parts["Credential"], parts["SignedHeaders"], parts["Signature"], service, out authorization, out problem);
+    }
+
+    /// <summary>
+    /// Reads a presigned URL's <c>X-Amz-Algorithm</c>, <c>X-Amz-Credential</c>, <c>X-Amz-Date</c>, <c>X-Amz-Expires</c>,
+    /// <c>X-Amz-SignedHeaders</c> and <c>X-Amz-Signature</c> query parameters (decoded).
+    /// </summary>
+    public static bool TryParseQuery(IReadOnlyList<KeyValuePair<string, string>> query, string service,
+        [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
+    {
+        authorization = null;
+        var parts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in query)
+        {
+            if (name.StartsWith("X-Amz-", StringComparison.Ordinal) && !parts.TryAdd(name, value))
+            {
+                problem = $"Query parameter '{name}' is repeated";
+                return false;
+            }
+        }
+
+        foreach (var required in new[] { "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature" })
+        {
+            if (!parts.ContainsKey(required))
+            {
+                problem = $"A presigned URL requires the '{required}' query parameter";
+                return false;
+            }
+        }
+
+        if (parts["X-Amz-Algorithm"] != Algorithm)
+        {
+            problem = $"X-Amz-Algorithm must be {Algorithm}, not '{parts["X-Amz-Algorithm"]}'";
+            return false;
+        }
+
+        if (!int.TryParse(parts["X-Amz-Expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            || seconds < 1 || seconds > MaxPresignedExpiry.TotalSeconds)
+        {
+            problem = $"X-Amz-Expires must be a number of seconds from 1 to {MaxPresignedExpiry.TotalSeconds:0}, not '{parts["X-Amz-Expires"]}'";
+            return false;
+        }
+
+        if (!TryBuild(parts["X-Amz-Credential"], parts["X-Amz-SignedHeaders"], parts["X-Amz-Signature"], service, out var parsed, out problem))
+        {
+            return false;
+        }
+
+        authorization = parsed with { PresignedExpiry = TimeSpan.FromSeconds(seconds) };
+        return true;
+    }
+
+    private static bool TryBuild(string credential, string signedHeaderList, string signature, string service,
+        [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
+    {
+        authorization = null;
+
         // Credential=AKID/YYYYMMDD/REGION/SERVICE/aws4_request
-        var scope = parts["Credential"].Split('/');
+        var scope = credential.Split('/');
         if (scope.Length != 5 || scope[0].Length == 0 || scope[2].Length == 0 || scope[4] != "aws4_request"
             || !DateOnly.TryParseExact(scope[1], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
-            problem = $"Credential '{parts["Credential"]}' is malformed; expected ACCESS_KEY/YYYYMMDD/REGION/lambda/aws4_request";
+            problem = $"Credential '{credential}' is malformed; expected ACCESS_KEY/YYYYMMDD/REGION/{service}/aws4_request";
             return false;
         }
 
-        if (scope[3] != "lambda")
+        if (scope[3] != service)
         {
-            problem = $"Credential should be scoped to the service 'lambda', not '{scope[3]}'";
+            problem = $"Credential should be scoped to the service '{service}', not '{scope[3]}'";
             return false;
         }
 
-        var signedHeaders = parts["SignedHeaders"].Split(';');
+        var signedHeaders = signedHeaderList.Split(';');
         if (signedHeaders.Any(h => h.Length == 0 || h != h.ToLowerInvariant()) || !signedHeaders.Contains("host"))
         {
-            problem = $"SignedHeaders '{parts["SignedHeaders"]}' is malformed; expected lower-case header names separated by ';', including 'host'";
+            problem = $"SignedHeaders '{signedHeaderList}' is malformed; expected lower-case header names separated by ';', including 'host'";
             return false;
         }
 
-        var signature = parts["Signature"];
         if (signature.Length != 64 || !signature.All(char.IsAsciiHexDigitLower))
         {
             problem = "Signature must be 64 lower-case hexadecimal digits";
