@@ -11,6 +11,9 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 # Web console end-to-end tests: headless Chromium, and the font the console's screenshots are taken with.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# Functions shipped as OCI image archives: umoci unpacks them; the tests build a small image around busybox.
+command -v umoci >/dev/null 2>&1 || need+=(umoci)
+[ -x /bin/busybox ] || need+=(busybox-static)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

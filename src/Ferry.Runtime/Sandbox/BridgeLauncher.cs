@@ -18,6 +18,8 @@ internal static class BridgeLauncher
     /// <summary>Usage: ferry-bridge SOCAT [host PORT SOCKET]... [publish PORT SOCKET] -- PROGRAM ARG...</summary>
     private const string Script =
         """
+        # $socat and $sleep_program are unquoted on purpose: in a sandbox with its own root they are several words
+        # (the host's loader, its library path, the program), since the image may have neither socat nor sleep.
         socat=$1
         shift
         # listening HEXPORT: whether a socket of this network namespace listens on the port (state 0A in /proc/net/tcp).
@@ -33,7 +35,7 @@ internal static class BridgeLauncher
         while [ "$1" != "--" ]; do
           case "$1" in
             host)
-              "$socat" TCP-LISTEN:"$2",bind=127.0.0.1,fork,reuseaddr,backlog=1024 UNIX-CONNECT:"$3" </dev/null &
+              $socat TCP-LISTEN:"$2",bind=127.0.0.1,fork,reuseaddr,backlog=1024 UNIX-CONNECT:"$3" </dev/null &
               host_ports="$host_ports $2"
               ;;
             publish)
@@ -49,7 +51,7 @@ internal static class BridgeLauncher
         shift
         for port in $host_ports; do
           hex=$(printf '%04X' "$port")
-          until listening "$hex"; do sleep 0.002; done
+          until listening "$hex"; do $sleep_program 0.002; done
         done
         if [ -n "$publish_port" ]; then
           function_pid=$$
@@ -57,9 +59,9 @@ internal static class BridgeLauncher
             hex=$(printf '%04X' "$publish_port")
             until listening "$hex"; do
               kill -0 "$function_pid" 2>/dev/null || exit 0
-              sleep 0.005
+              $sleep_program 0.005
             done
-            exec "$socat" UNIX-LISTEN:"$publish_socket",fork,unlink-early,backlog=1024 TCP:127.0.0.1:"$publish_port" </dev/null
+            exec $socat UNIX-LISTEN:"$publish_socket",fork,unlink-early,backlog=1024 TCP:127.0.0.1:"$publish_port" </dev/null
           ) &
         fi
         exec "$@"
@@ -68,8 +70,18 @@ internal static class BridgeLauncher
     /// <summary>argv (as seen inside the sandbox) that bridges the network, then runs <paramref name="command"/>.</summary>
     /// <param name="socat">Sandbox path of socat.</param>
     public static IReadOnlyList<string> Wrap(SandboxBridges bridges, string socat, IReadOnlyList<string> command)
+        => Wrap(bridges, ["/bin/sh"], "sleep_program=sleep\n", socat, command);
+
+    /// <summary>
+    /// The same for a sandbox with its own root filesystem: the script, socat and sleep run from the host's system
+    /// folders (<paramref name="tools"/>), not from the image.
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(SandboxBridges bridges, HostTools tools, IReadOnlyList<string> command)
+        => Wrap(bridges, tools.Shell, $"sleep_program='{string.Join(' ', tools.Sleep)}'\n", string.Join(' ', tools.Socat), command);
+
+    private static List<string> Wrap(SandboxBridges bridges, IReadOnlyList<string> shell, string prologue, string socat, IReadOnlyList<string> command)
     {
-        var argv = new List<string> { "/bin/sh", "-c", Script, "ferry-bridge", socat };
+        var argv = new List<string>(shell) { "-c", prologue + Script, "ferry-bridge", socat };
         foreach (var service in bridges.HostServices)
         {
             argv.AddRange(["host", Port(service.Port), HostServiceSocket(service)]);

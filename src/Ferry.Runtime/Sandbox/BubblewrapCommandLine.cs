@@ -22,7 +22,7 @@ internal static class BubblewrapCommandLine
     /// <summary>
     /// The bwrap argv (without bwrap itself). <paramref name="command"/> is the argv to run, as resolved inside the sandbox.
     /// The sandbox sees a read-only system (/usr and friends, selected /etc files), the code and runtime folders
-    /// read-only, a private size-limited /tmp, and its own pid, IPC, UTS and cgroup namespaces, and unless the spec
+    /// read-only (or, with <see cref="SandboxSpec.RootFilesystem"/>, that folder read-only as its whole root), a private size-limited /tmp, and its own pid, IPC, UTS and cgroup namespaces, and unless the spec
     /// allows outbound network its own network namespace with the bridges' sockets; it keeps no capabilities, cannot
     /// gain privileges (bwrap sets no_new_privs), and with <paramref name="seccompDescriptor"/> runs under the seccomp
     /// filter bwrap reads from that descriptor.
@@ -45,43 +45,15 @@ internal static class BubblewrapCommandLine
             args.AddRange(["--seccomp", descriptor.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        args.AddRange(["--ro-bind", "/usr", "/usr"]);
-
-        foreach (var entry in hostRoot)
+        if (spec.RootFilesystem is { } root)
         {
-            if (entry.SymlinkTarget is { } target)
-            {
-                args.AddRange(["--symlink", target, entry.Path]);
-            }
-            else
-            {
-                args.AddRange(["--ro-bind", entry.Path, entry.Path]);
-            }
+            AddImageRoot(args, spec, root, hostRoot);
+        }
+        else
+        {
+            AddHostSystem(args, spec, hostRoot);
         }
 
-        foreach (var path in EtcEntries)
-        {
-            args.AddRange(["--ro-bind-try", path, path]);
-        }
-
-        args.AddRange(["--proc", "/proc", "--dev", "/dev"]);
-        var tmpBytes = spec.TmpSizeMb * 1024L * 1024L;
-        args.AddRange(["--size", tmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", SandboxPaths.Tmp]);
-        args.AddRange(["--ro-bind", spec.CodeDirectory, SandboxPaths.Code]);
-        args.AddRange(["--ro-bind", spec.RuntimeDirectory, SandboxPaths.Runtime]);
-        foreach (var service in spec.Bridges.HostServices)
-        {
-            // connect(2) needs no write access to the mount, so a read-only bind keeps the socket file itself safe.
-            args.AddRange(["--ro-bind", service.HostSocketPath, BridgeLauncher.HostServiceSocket(service)]);
-        }
-
-        if (spec.Bridges.PublishedPort is { } published)
-        {
-            args.AddRange(["--bind", Path.GetDirectoryName(published.HostSocketPath)!, BridgeLauncher.PublishedFolder]);
-        }
-
-        // Everything outside /tmp (and /dev) is read-only, including the skeleton bwrap builds the mounts in.
-        args.AddRange(["--remount-ro", "/"]);
         args.AddRange(["--chdir", spec.WorkingDirectory, "--clearenv"]);
         foreach (var (name, value) in spec.Environment.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
@@ -93,9 +65,118 @@ internal static class BubblewrapCommandLine
         return args;
     }
 
+    /// <summary>The usual view: the host's system read-only, with the code and runtime folders.</summary>
+    private static void AddHostSystem(List<string> args, SandboxSpec spec, IReadOnlyList<HostRootEntry> hostRoot)
+    {
+        AddSystemFolders(args, "", hostRoot);
+        foreach (var path in EtcEntries)
+        {
+            args.AddRange(["--ro-bind-try", path, path]);
+        }
+
+        AddPrivateFolders(args, spec);
+        args.AddRange(["--ro-bind", spec.CodeDirectory, SandboxPaths.Code]);
+        args.AddRange(["--ro-bind", spec.RuntimeDirectory, SandboxPaths.Runtime]);
+        AddBridges(args, spec);
+        foreach (var mount in spec.Mounts)
+        {
+            args.AddRange(["--bind", mount.HostPath, mount.SandboxPath]);
+        }
+
+        // Everything outside /tmp, /dev and the mounts is read-only, including the skeleton bwrap builds the mounts in.
+        args.AddRange(["--remount-ro", "/"]);
+    }
+
+    /// <summary>
+    /// A container image's view: its rootfs read-only as /, nothing of the host but the bridges and, under
+    /// /run/ferry/system, the host's system folders the bridge tools run from. The rootfs is read-only from the
+    /// start, so mounts go on folders <see cref="RootFilesystem.Prepare"/> made: /run/ferry and /var/ferry become small
+    /// tmpfs skeletons for the sockets and data mounts, made read-only again once those are in place.
+    /// </summary>
+    private static void AddImageRoot(List<string> args, SandboxSpec spec, string root, IReadOnlyList<HostRootEntry> hostRoot)
+    {
+        args.AddRange(["--ro-bind", root, "/"]);
+        AddPrivateFolders(args, spec);
+        args.AddRange(["--size", SkeletonBytes, "--tmpfs", SandboxPaths.Bridges]);
+        if (!spec.Bridges.IsEmpty)
+        {
+            AddSystemFolders(args, HostRootLayout.SystemMount, hostRoot);
+        }
+
+        AddBridges(args, spec);
+        args.AddRange(["--remount-ro", SandboxPaths.Bridges]);
+        if (spec.Mounts.Count > 0)
+        {
+            args.AddRange(["--size", SkeletonBytes, "--tmpfs", SandboxPaths.Data]);
+            foreach (var mount in spec.Mounts)
+            {
+                args.AddRange(["--bind", mount.HostPath, mount.SandboxPath]);
+            }
+
+            args.AddRange(["--remount-ro", SandboxPaths.Data]);
+        }
+    }
+
+    /// <summary>Size of a tmpfs that only holds mount points.</summary>
+    private const string SkeletonBytes = "65536";
+
+    /// <summary>The host's /usr and top-level system folders, read-only, under <paramref name="prefix"/> ("" for their own places).</summary>
+    private static void AddSystemFolders(List<string> args, string prefix, IReadOnlyList<HostRootEntry> hostRoot)
+    {
+        args.AddRange(["--ro-bind", "/usr", prefix + "/usr"]);
+        foreach (var entry in hostRoot)
+        {
+            if (entry.SymlinkTarget is { } target)
+            {
+                // Merged-/usr links are relative ("usr/lib"), so they resolve under the prefix too.
+                args.AddRange(["--symlink", target, prefix + entry.Path]);
+            }
+            else
+            {
+                args.AddRange(["--ro-bind", entry.Path, prefix + entry.Path]);
+            }
+        }
+    }
+
+    private static void AddPrivateFolders(List<string> args, SandboxSpec spec)
+    {
+        args.AddRange(["--proc", "/proc", "--dev", "/dev"]);
+        var tmpBytes = spec.TmpSizeMb * 1024L * 1024L;
+        args.AddRange(["--size", tmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", SandboxPaths.Tmp]);
+    }
+
+    private static void AddBridges(List<string> args, SandboxSpec spec)
+    {
+        foreach (var service in spec.Bridges.HostServices)
+        {
+            // connect(2) needs no write access to the mount, so a read-only bind keeps the socket file itself safe.
+            args.AddRange(["--ro-bind", service.HostSocketPath, BridgeLauncher.HostServiceSocket(service)]);
+        }
+
+        if (spec.Bridges.PublishedPort is { } published)
+        {
+            args.AddRange(["--bind", Path.GetDirectoryName(published.HostSocketPath)!, BridgeLauncher.PublishedFolder]);
+        }
+    }
+
     /// <summary>The host file behind a path inside the sandbox, or null when the sandbox cannot see it.</summary>
     public static string? ToHostPath(string sandboxPath, SandboxSpec spec, IReadOnlyList<HostRootEntry> hostRoot)
     {
+        foreach (var mount in spec.Mounts)
+        {
+            if (TryRebase(sandboxPath, mount.SandboxPath, mount.HostPath) is { } mounted)
+            {
+                return mounted;
+            }
+        }
+
+        if (spec.RootFilesystem is { } root)
+        {
+            return TryRebase(sandboxPath, SandboxPaths.Bridges, "/") is null && TryRebase(sandboxPath, SandboxPaths.Tmp, "/") is null
+                ? RootFilesystem.Resolve(root, sandboxPath)
+                : null;
+        }
+
         if (TryRebase(sandboxPath, SandboxPaths.Code, spec.CodeDirectory) is { } code)
         {
             return code;

@@ -23,6 +23,9 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
     private readonly ILogger _logger;
     private readonly Lazy<string> _description;
     private readonly Lazy<IReadOnlyList<HostRootEntry>> _hostRoot = new(HostRootLayout.Inspect);
+
+    /// <summary>Only sandboxes with their own root need them; inspected once, and a failure is retried on the next start.</summary>
+    private readonly Lazy<HostTools> _hostTools = new(InspectHostTools, LazyThreadSafetyMode.PublicationOnly);
     private readonly SealedMemoryFile? _seccompFilter;
     private readonly string _seccompDescription;
 
@@ -58,6 +61,8 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
 
     public bool SupportsPrivateNetwork => true;
 
+    public bool SupportsRootFilesystem => true;
+
     /// <summary>The absolute path of bwrap on PATH, or null when it is not installed.</summary>
     public static string? TryFind()
     {
@@ -84,12 +89,18 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
 
         var hostRoot = _hostRoot.Value;
         string? ToHostPath(string path) => BubblewrapCommandLine.ToHostPath(path, spec, hostRoot);
+        if (spec.RootFilesystem is { } root)
+        {
+            ValidateRootFilesystem(root, spec.WorkingDirectory);
+        }
+
         var program = ExecutableResolver.Resolve(spec.Command[0], spec.Environment, ToHostPath);
         IReadOnlyList<string> argv = [program, .. spec.Command.Skip(1)];
         if (!spec.Bridges.IsEmpty)
         {
-            var socat = ResolveSocat(ToHostPath);
-            argv = BridgeLauncher.Wrap(spec.Bridges, socat, argv);
+            argv = spec.RootFilesystem is null
+                ? BridgeLauncher.Wrap(spec.Bridges, ResolveSocat(ToHostPath), argv)
+                : BridgeLauncher.Wrap(spec.Bridges, _hostTools.Value, argv);
         }
 
         var seccomp = _seccompFilter is null ? (int?)null : SandboxProcessStarter.InputFileDescriptor;
@@ -103,6 +114,43 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
     }
 
     public void Dispose() => _seccompFilter?.Dispose();
+
+    private static void ValidateRootFilesystem(string root, string workingDirectory)
+    {
+        if (RootFilesystem.FindProblem(root) is { } problem)
+        {
+            throw new SandboxStartException(problem);
+        }
+
+        if (RootFilesystem.Resolve(root, workingDirectory) is not { } directory || !Directory.Exists(directory))
+        {
+            throw new SandboxStartException($"the working directory '{workingDirectory}' does not exist in the image");
+        }
+    }
+
+    /// <summary>sh, socat and sleep of the host, as a sandbox with its own root runs them.</summary>
+    private static HostTools InspectHostTools()
+    {
+        string Host(string program) => ResolveOnHost(program, program == SocatName
+            ? "socat, which connects a sandbox's private network to Ferry, is not installed; install it with `apt-get install socat`"
+            : $"the host has no {program} on its system PATH, which the bridge of an image sandbox runs");
+        return new HostTools(
+            HostRootLayoutTools.Argv("/bin/sh"),
+            HostRootLayoutTools.Argv(Host(SocatName)),
+            HostRootLayoutTools.Argv(Host("sleep")));
+    }
+
+    private static string ResolveOnHost(string program, string missing)
+    {
+        try
+        {
+            return ExecutableResolver.Resolve(program, new Dictionary<string, string>(), path => path);
+        }
+        catch (SandboxStartException ex)
+        {
+            throw new SandboxStartException(missing, ex);
+        }
+    }
 
     /// <summary>socat, which bridges a private network to the host, as the sandbox sees it.</summary>
     private static string ResolveSocat(Func<string, string?> toHostPath)

@@ -41,7 +41,24 @@ public sealed record SandboxSpec
 
     /// <summary>UNIX-socket links between a private network and the host; only valid with a private network.</summary>
     public SandboxBridges Bridges { get; init; } = SandboxBridges.None;
+
+    /// <summary>
+    /// Host folders the process may write (an app's SQLite databases), each at a path under <see cref="SandboxPaths.Data"/>.
+    /// </summary>
+    public IReadOnlyList<SandboxMount> Mounts { get; init; } = [];
+
+    /// <summary>
+    /// A host folder (an unpacked container image, prepared by <c>RootFilesystem.Prepare</c>) that becomes the whole
+    /// root of the sandbox, read-only, instead of the host's system: the process sees neither the host's /usr nor
+    /// <see cref="CodeDirectory"/> nor <see cref="RuntimeDirectory"/>, only the image plus the private /tmp, /proc,
+    /// /dev, the bridges' sockets and <see cref="Mounts"/>. Null: the usual view of the host's system. Needs
+    /// <see cref="ISandbox.SupportsRootFilesystem"/>.
+    /// </summary>
+    public string? RootFilesystem { get; init; }
 }
+
+/// <summary>The host folder <paramref name="HostPath"/>, mounted read-write at <paramref name="SandboxPath"/>.</summary>
+public sealed record SandboxMount(string HostPath, string SandboxPath);
 
 /// <summary>Fixed paths inside every sandbox.</summary>
 public static class SandboxPaths
@@ -52,6 +69,9 @@ public static class SandboxPaths
 
     /// <summary>Where the UNIX sockets of <see cref="SandboxBridges"/> appear.</summary>
     public const string Bridges = "/run/ferry";
+
+    /// <summary>Where <see cref="SandboxSpec.Mounts"/> go: data an instance keeps beyond its own life.</summary>
+    public const string Data = "/var/ferry";
 }
 
 public readonly record struct OutputLine(bool IsStderr, string Text, DateTimeOffset Time);
@@ -67,6 +87,9 @@ public interface ISandbox
     /// <see cref="SandboxSpec.Bridges"/> to be reached). False: processes share the host's network.
     /// </summary>
     bool SupportsPrivateNetwork => false;
+
+    /// <summary>Whether specs may set <see cref="SandboxSpec.RootFilesystem"/> (run a container image's rootfs).</summary>
+    bool SupportsRootFilesystem => false;
 
     /// <summary>Starts the process. Throws <see cref="SandboxStartException"/> with a clear message when it can't.</summary>
     Task<ISandboxedProcess> StartAsync(SandboxSpec spec, CancellationToken cancellationToken);

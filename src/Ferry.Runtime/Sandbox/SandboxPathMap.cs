@@ -8,14 +8,15 @@ internal sealed class SandboxPathMap
 {
     private readonly IReadOnlyList<(string SandboxPath, string HostPath)> _mappings;
 
-    public SandboxPathMap(string codeDirectory, string runtimeDirectory, string tmpDirectory)
+    public SandboxPathMap(string codeDirectory, string runtimeDirectory, string tmpDirectory, IReadOnlyList<SandboxMount>? mounts = null)
     {
         _mappings = new[]
         {
             (SandboxPaths.Code, codeDirectory),
             (SandboxPaths.Runtime, runtimeDirectory),
             (SandboxPaths.Tmp, tmpDirectory),
-        }.OrderByDescending(m => m.Item1.Length).ToList();
+        }.Concat((mounts ?? []).Select(m => (m.SandboxPath, m.HostPath)))
+            .OrderByDescending(m => m.Item1.Length).ToList();
     }
 
     /// <summary>The host path for <paramref name="value"/> when it is a mapped path or below one; otherwise the value itself.</summary>

@@ -52,6 +52,25 @@ internal static class SandboxSpecValidator
         }
 
         ValidateBridges(spec.Bridges, privateNetwork: supportsPrivateNetwork && !spec.AllowOutboundNetwork);
+        ValidateMounts(spec.Mounts);
+    }
+
+    private static void ValidateMounts(IReadOnlyList<SandboxMount> mounts)
+    {
+        foreach (var mount in mounts)
+        {
+            RequireDirectory(mount.HostPath, "mounted");
+            var normalized = Path.GetFullPath(mount.SandboxPath);
+            if (normalized != mount.SandboxPath || !normalized.StartsWith(SandboxPaths.Data + "/", StringComparison.Ordinal))
+            {
+                throw new SandboxStartException($"the mount point '{mount.SandboxPath}' must be a normalized path below {SandboxPaths.Data}/");
+            }
+        }
+
+        if (mounts.GroupBy(m => m.SandboxPath, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            throw new SandboxStartException($"'{duplicate.Key}' is mounted more than once");
+        }
     }
 
     private static void ValidateBridges(SandboxBridges bridges, bool privateNetwork)

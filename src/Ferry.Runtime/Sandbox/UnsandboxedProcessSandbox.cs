@@ -35,7 +35,7 @@ public sealed class UnsandboxedProcessSandbox(CgroupHost cgroups, ILogger logger
         HostCommand command;
         try
         {
-            command = BuildCommand(spec, new SandboxPathMap(spec.CodeDirectory, spec.RuntimeDirectory, tmp.FullName));
+            command = BuildCommand(spec, new SandboxPathMap(spec.CodeDirectory, spec.RuntimeDirectory, tmp.FullName, spec.Mounts));
         }
         catch
         {
