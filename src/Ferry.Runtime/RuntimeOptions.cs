@@ -23,4 +23,23 @@ public sealed record RuntimeOptions
 
     /// <summary>Largest event or response payload of an event function (Lambda's synchronous limit).</summary>
     public int MaxPayloadBytes { get; init; } = 6 * 1024 * 1024;
+
+    /// <summary>
+    /// Stem cells kept ready per runtime family (Node, Python): sandboxed runtime loops started before any function is
+    /// known, which a cold start of a fitting event function takes over instead of starting a runtime from scratch.
+    /// 0 turns them off.
+    /// </summary>
+    public int StemCellsPerRuntime { get; init; }
+
+    /// <summary>
+    /// Host folder for the stem cells' code folders; null: a private temp folder. On the file system of the extracted
+    /// revisions, a cell's code folder is filled with hard links instead of copies.
+    /// </summary>
+    public string? StemCellDirectory { get; init; }
+
+    /// <summary>
+    /// How long after a stem cell was taken its replacement starts: the replacement's start (a whole runtime) should
+    /// not compete for the CPU with the cold start that just took the cell.
+    /// </summary>
+    public TimeSpan StemCellRefillDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -2,6 +2,7 @@ using Ferry.Gateway.Forwarding;
 using Ferry.Manifest;
 using Ferry.Packaging;
 using Ferry.Runtime;
+using Ferry.Runtime.Images;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
@@ -10,6 +11,8 @@ using Ferry.Server.Access;
 using Ferry.Server.Api;
 using Ferry.Server.Deployments;
 using Ferry.Server.Hub;
+using Ferry.Server.Resources;
+using Ferry.Runtime.StemCells;
 using Ferry.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -44,6 +47,7 @@ public static partial class FerryServerHost
     {
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(dataDirectory);
+        var storeLocation = StoreLocation.Resolve(options.Store, dataDirectory);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -77,16 +81,22 @@ public static partial class FerryServerHost
             LogInsecure(startupLogger);
         }
 
-        var runtimeOptions = new RuntimeOptions { IdleTimeout = options.IdleTimeout };
+        var runtimeOptions = new RuntimeOptions
+        {
+            IdleTimeout = options.IdleTimeout,
+            StemCellsPerRuntime = options.StemCellsPerRuntime,
+            StemCellDirectory = Path.Combine(dataDirectory, "stem-cells"), // beside the revisions: filled by hard links
+        };
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(runtimeOptions);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sandbox);
-        services.AddSingleton(_ => new SqliteFerryStore(Path.Combine(dataDirectory, "ferry.db")));
-        services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
-        services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
-        services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<SqliteFerryStore>());
+        services.AddSingleton(storeLocation);
+        services.AddSingleton(_ => storeLocation.Open(TimeProvider.System));
+        services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+        services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+        services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<InstallService>();
         services.AddSingleton<LocalInstallerCredential>();
         services.AddSingleton<ApiAuthentication>();
@@ -96,7 +106,17 @@ public static partial class FerryServerHost
         services.AddSingleton<InvocationRecorder>();
         services.AddSingleton(sp => new InstanceServices(
             sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), sp.GetRequiredService<LogPipeline>(),
-            sp.GetRequiredService<InvocationRecorder>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System));
+            sp.GetRequiredService<InvocationRecorder>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System)
+        {
+            StemCells = sp.GetRequiredService<StemCellPool>(),
+            Images = sp.GetRequiredService<ImageStore>(),
+        });
+        // Unpacked images of image functions, one folder per digest beside the extracted revisions; umoci runs in
+        // bubblewrap when functions do.
+        services.AddSingleton(sp => new ImageStore(Path.Combine(dataDirectory, "images"), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ImageStore>(),
+            jailPath: sandbox.SupportsRootFilesystem ? BubblewrapSandbox.TryFind() : null));
+        services.AddSingleton(sp => new StemCellPool(
+            sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System));
         services.AddSingleton<LiveApps>();
         services.AddSingleton<IDeployedApps>(sp => sp.GetRequiredService<LiveApps>());
         services.AddSingleton<DeploymentService>();
@@ -104,16 +124,28 @@ public static partial class FerryServerHost
         services.AddHttpForwarder();
         // Feature registrations (one line each): services.AddFerryXxx(...);
         services.AddFerryMetering(options);
-        services.AddFerryLambda(dataDirectory);
+        services.AddFerryLambda(storeLocation);
+        HubTokenProtector.Register(services, dataDirectory);
+        await services.AddFerryResourcesAsync(options, dataDirectory, cancellationToken);
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Server");
-        LogStarting(logger, dataDirectory, sandbox.Description);
+        LogStarting(logger, dataDirectory, storeLocation.ToString(), sandbox.Description);
 
         var store = app.Services.GetRequiredService<IFerryStore>();
-        await store.InitializeAsync(cancellationToken);
+        try
+        {
+            await store.InitializeAsync(cancellationToken);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            LogCannotStart(logger, ex.Message);
+            await app.DisposeAsync();
+            return null;
+        }
         await AdminTokenBootstrap.EnsureAsync(app.Services.GetRequiredService<IAccessStore>(), dataDirectory, logger, cancellationToken);
         await app.Services.GetRequiredService<RuntimeApiHost>().StartAsync(cancellationToken);
+        app.Services.GetRequiredService<StemCellPool>().Start();
         await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
 
         app.Use(app.Services.GetRequiredService<ApiAuthentication>().InvokeAsync);
@@ -172,7 +204,8 @@ public static partial class FerryServerHost
                 var manifest = ServiceManifestJson.Deserialize(revision.ManifestJson);
                 var directory = await code.EnsureExtractedAsync(revision.ArtifactSha256,
                     new ArchiveLimits { MaxTotalBytes = options.MaxArchiveBytes * 8 }, cancellationToken);
-                live.Activate(appStage, revision, manifest, directory);
+                var resources = await services.GetRequiredService<AppResources>().ProvisionAsync(appStage.Tenant, manifest, cancellationToken);
+                live.Activate(appStage, revision, manifest, directory, resources);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -187,8 +220,8 @@ public static partial class FerryServerHost
     [LoggerMessage(Level = LogLevel.Warning, Message = "*** --insecure-no-sandbox: functions run as plain processes with Ferry's own rights. They can read every file this server can, including other apps' code and the data folder. Never use this with code you do not trust. ***")]
     private static partial void LogInsecure(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ferry starting: data in {DataDirectory}, sandbox: {Sandbox}")]
-    private static partial void LogStarting(ILogger logger, string dataDirectory, string sandbox);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ferry starting: data in {DataDirectory}, store: {Store}, sandbox: {Sandbox}")]
+    private static partial void LogStarting(ILogger logger, string dataDirectory, string store, string sandbox);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ferry is ready on {Urls}")]
     private static partial void LogListening(ILogger logger, string urls);

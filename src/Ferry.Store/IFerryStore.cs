@@ -40,7 +40,10 @@ public interface IFerryStore : IAsyncDisposable
     /// <summary>Revisions of an app stage, newest first.</summary>
     Task<IReadOnlyList<Revision>> ListRevisionsAsync(long appStageId, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the app stage with its revisions, logs and invocations. False when it did not exist.</summary>
+    /// <summary>
+    /// Deletes the app stage with its revisions, logs and invocations, in one transaction that first keeps what metering
+    /// needs of those invocations (see <see cref="QueryUsageAsync"/>). False when it did not exist.
+    /// </summary>
     Task<bool> DeleteAppStageAsync(long appStageId, CancellationToken cancellationToken);
 
     /// <summary>Appends a batch of log lines in one transaction; returns them with their ids (ascending).</summary>
@@ -58,6 +61,7 @@ public interface IFerryStore : IAsyncDisposable
     /// <summary>
     /// Usage of a tenant (null: of every tenant) by invocations that started in [<paramref name="from"/>,
     /// <paramref name="to"/>), one row per app stage and function, ordered by service, stage, region, function.
+    /// Invocations of app stages removed since still count: a tenant's usage of a period never shrinks.
     /// </summary>
     Task<IReadOnlyList<FunctionUsage>> QueryUsageAsync(
         string? tenant, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);

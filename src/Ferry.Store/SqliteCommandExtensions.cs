@@ -17,16 +17,4 @@ internal static class SqliteCommandExtensions
         command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command;
     }
-
-    public static long ToUnixMilliseconds(this DateTimeOffset time) => time.ToUnixTimeMilliseconds();
-
-    public static DateTimeOffset GetUnixMilliseconds(this SqliteDataReader reader, int ordinal) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static string? GetNullableString(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static TEnum GetEnum<TEnum>(this SqliteDataReader reader, int ordinal)
-        where TEnum : struct, Enum =>
-        Enum.Parse<TEnum>(reader.GetString(ordinal));
 }

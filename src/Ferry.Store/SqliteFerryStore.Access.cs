@@ -1,10 +1,10 @@
 using Microsoft.Data.Sqlite;
+using static Ferry.Store.StoreRows;
 
 namespace Ferry.Store;
 
 public sealed partial class SqliteFerryStore : IAccessStore
 {
-    private const string TokenColumns = "id, tenant, name, roles, prefix, created_at, revoked_at";
 
     public async Task<bool> CreateTenantAsync(string name, CancellationToken cancellationToken)
     {
@@ -98,16 +98,4 @@ public sealed partial class SqliteFerryStore : IAccessStore
 
         return new AccessKey(reader.GetString(0), reader.GetString(1), ReadToken(reader, first: 2));
     }
-
-    private static ApiToken ReadToken(SqliteDataReader reader) => ReadToken(reader, first: 0);
-
-    /// <summary>A token from <see cref="TokenColumns"/> starting at column <paramref name="first"/>.</summary>
-    private static ApiToken ReadToken(SqliteDataReader reader, int first) => new(
-        Id: reader.GetInt64(first),
-        Tenant: reader.GetString(first + 1),
-        Name: reader.GetString(first + 2),
-        Roles: reader.GetString(first + 3).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Role>).ToHashSet(),
-        Prefix: reader.GetString(first + 4),
-        CreatedAt: reader.GetUnixMilliseconds(first + 5),
-        RevokedAt: reader.IsDBNull(first + 6) ? null : reader.GetUnixMilliseconds(first + 6));
 }

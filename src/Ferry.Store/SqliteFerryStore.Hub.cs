@@ -1,15 +1,10 @@
 using Microsoft.Data.Sqlite;
+using static Ferry.Store.StoreRows;
 
 namespace Ferry.Store;
 
 public sealed partial class SqliteFerryStore : IHubStore
 {
-    private const string VersionColumns =
-        "v.id, t.name, v.version, v.digest, v.package_sha256, v.key_id, v.status, v.definition_json, v.changelog, " +
-        "v.submitted_by, v.submitted_at, v.reviewed_by, v.review_comment, v.reviewed_at";
-
-    private const string VersionFrom = "FROM template_versions v JOIN templates t ON t.id = v.template_id";
-    private const string InstallColumns = "id, tenant, app_stage_id, hub, template, version, parameters_json, created_at, updated_at";
 
     public async Task<TemplateRecord> GetOrCreateTemplateAsync(string name, string providerTenant, CancellationToken cancellationToken)
     {
@@ -185,28 +180,4 @@ public sealed partial class SqliteFerryStore : IHubStore
             .With("$tenant", tenant);
         return await ReadAllAsync(list, r => new HubRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4)), cancellationToken);
     }
-
-    private static TemplateRecord ReadTemplate(SqliteDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetUnixMilliseconds(3));
-
-    private static SigningKeyRecord ReadKey(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetUnixMilliseconds(3));
-
-    private static TemplateVersionRecord ReadVersion(SqliteDataReader r) => new(
-        Id: r.GetInt64(0),
-        Template: r.GetString(1),
-        Version: r.GetString(2),
-        Digest: r.GetString(3),
-        PackageSha256: r.GetString(4),
-        KeyId: r.GetString(5),
-        Status: r.GetEnum<TemplateVersionStatus>(6),
-        DefinitionJson: r.GetString(7),
-        Changelog: r.GetNullableString(8),
-        SubmittedBy: r.GetString(9),
-        SubmittedAt: r.GetUnixMilliseconds(10),
-        ReviewedBy: r.GetNullableString(11),
-        ReviewComment: r.GetNullableString(12),
-        ReviewedAt: r.IsDBNull(13) ? null : r.GetUnixMilliseconds(13));
-
-    private static InstallRecord ReadInstall(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-        r.GetUnixMilliseconds(7), r.GetUnixMilliseconds(8));
 }

@@ -1,12 +1,11 @@
 using Microsoft.Data.Sqlite;
+using static Ferry.Store.StoreRows;
 
 namespace Ferry.Store;
 
 /// <summary>Metering and statistics: aggregate queries over the <c>invocations</c> table, computed by SQLite.</summary>
 public sealed partial class SqliteFerryStore
 {
-    /// <summary>Every invocation that did not succeed counts as an error: handler errors, crashes and timeouts.</summary>
-    private const string Failed = "status <> 'Success'";
 
     public async Task<IReadOnlyList<FunctionUsage>> QueryUsageAsync(
         string? tenant, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -18,13 +17,7 @@ public sealed partial class SqliteFerryStore
 
         await using var connection = await OpenAsync(cancellationToken);
         // Integer sums are exact (SQLite raises an error rather than wrap on overflow).
-        await using var command = connection.Command(
-                "SELECT i.tenant, i.app_stage_id, a.service, a.stage, a.region, i.function, COUNT(*), " +
-                "SUM(i.billed_duration_ms), SUM(i.billed_duration_ms * i.memory_size_mb) " +
-                "FROM invocations i JOIN app_stages a ON a.id = i.app_stage_id " +
-                "WHERE ($tenant IS NULL OR i.tenant = $tenant) AND i.started_at >= $from AND i.started_at < $to " +
-                "GROUP BY i.tenant, i.app_stage_id, i.function " +
-                "ORDER BY a.service, a.stage, a.region, i.function, i.tenant;")
+        await using var command = connection.Command(RemovedAppUsage.UsageSql("$tenant", "$from", "$to", "SUM({0})"))
             .With("$tenant", tenant).With("$from", from.ToUnixMilliseconds()).With("$to", to.ToUnixMilliseconds());
         return await ReadAllAsync(command, ReadFunctionUsage, cancellationToken);
     }
@@ -63,33 +56,4 @@ public sealed partial class SqliteFerryStore
             .With("$appStageId", appStageId).With("$since", since.ToUnixMilliseconds()).With("$limit", ClampLimit(limit));
         return await ReadAllAsync(command, ReadErrorGroup, cancellationToken);
     }
-
-    private static FunctionUsage ReadFunctionUsage(SqliteDataReader reader) => new(
-        Tenant: reader.GetString(0),
-        AppStageId: reader.GetInt64(1),
-        Service: reader.GetString(2),
-        Stage: reader.GetString(3),
-        Region: reader.GetString(4),
-        Function: reader.GetString(5),
-        Invocations: reader.GetInt64(6),
-        BilledDurationMs: reader.GetInt64(7),
-        MemoryMbMilliseconds: reader.GetInt64(8));
-
-    private static FunctionStats ReadFunctionStats(SqliteDataReader reader) => new(
-        Function: reader.GetString(0),
-        Invocations: reader.GetInt64(1),
-        Errors: reader.GetInt64(2),
-        ColdStarts: reader.GetInt64(3),
-        P50DurationMs: reader.GetDouble(4),
-        P95DurationMs: reader.GetDouble(5),
-        MaxDurationMs: reader.GetDouble(6));
-
-    private static ErrorGroup ReadErrorGroup(SqliteDataReader reader) => new(
-        Function: reader.GetString(0),
-        Status: reader.GetEnum<InvocationStatus>(1),
-        Error: reader.GetNullableString(2),
-        Count: reader.GetInt64(3),
-        FirstSeen: reader.GetUnixMilliseconds(4),
-        LastSeen: reader.GetUnixMilliseconds(5),
-        LastRequestId: reader.GetString(6));
 }

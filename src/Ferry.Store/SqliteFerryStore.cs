@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
+using static Ferry.Store.StoreRows;
 
 namespace Ferry.Store;
 
@@ -10,18 +11,9 @@ namespace Ferry.Store;
 /// Times are stored as UTC unix milliseconds; sub-millisecond precision is dropped.
 /// Call <see cref="InitializeAsync"/> once before anything else.
 /// </summary>
-public sealed partial class SqliteFerryStore : IFerryStore
+public sealed partial class SqliteFerryStore : IControlPlaneStore
 {
     private const int BusyTimeoutMilliseconds = 30_000;
-    private const int MaxQueryLimit = 10_000;
-
-    private const string AppStageColumns = "id, tenant, service, stage, region, active_revision_id, created_at, updated_at";
-    private const string RevisionColumns = "id, app_stage_id, number, artifact_sha256, manifest_json, created_at";
-    private const string LogColumns = "id, app_stage_id, revision_id, function, request_id, instance_id, logged_at, stream, message";
-
-    private const string InvocationColumns =
-        "request_id, tenant, app_stage_id, revision_id, function, started_at, duration_ms, billed_duration_ms, " +
-        "memory_size_mb, max_memory_used_mb, status, cold_start, error";
 
     private readonly string _databasePath;
     private readonly string _connectionString;
@@ -183,9 +175,18 @@ public sealed partial class SqliteFerryStore : IFerryStore
     public async Task<bool> DeleteAppStageAsync(long appStageId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        // One statement is one transaction; foreign keys cascade to revisions, logs and invocations.
-        await using var command = connection.Command("DELETE FROM app_stages WHERE id = $id;").With("$id", appStageId);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        // Immediate: no invocation of the app stage can be recorded between keeping its usage and deleting it.
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using (var keepUsage = connection.Command(RemovedAppUsage.CopySql("$id"), transaction).With("$id", appStageId))
+        {
+            await keepUsage.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Foreign keys cascade to revisions, logs and invocations.
+        await using var delete = connection.Command("DELETE FROM app_stages WHERE id = $id;", transaction).With("$id", appStageId);
+        var deleted = await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
     }
 
     public async Task<IReadOnlyList<LogEntry>> AppendLogsAsync(IReadOnlyList<NewLogEntry> entries, CancellationToken cancellationToken)
@@ -367,76 +368,4 @@ public sealed partial class SqliteFerryStore : IFerryStore
     }
 
     private long Now() => _timeProvider.GetUtcNow().ToUnixMilliseconds();
-
-    private static int ClampLimit(int limit) => Math.Clamp(limit, 1, MaxQueryLimit);
-
-    private static string EscapeLike(string needle) =>
-        needle.Replace(@"\", @"\\", StringComparison.Ordinal)
-            .Replace("%", @"\%", StringComparison.Ordinal)
-            .Replace("_", @"\_", StringComparison.Ordinal);
-
-    private static async Task<T?> ReadSingleAsync<T>(
-        SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
-        where T : class
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? read(reader) : null;
-    }
-
-    private static async Task<List<T>> ReadAllAsync<T>(
-        SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
-    {
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
-
-    private static AppStage ReadAppStage(SqliteDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        Tenant: reader.GetString(1),
-        Service: reader.GetString(2),
-        Stage: reader.GetString(3),
-        Region: reader.GetString(4),
-        ActiveRevisionId: reader.IsDBNull(5) ? null : reader.GetInt64(5),
-        CreatedAt: reader.GetUnixMilliseconds(6),
-        UpdatedAt: reader.GetUnixMilliseconds(7));
-
-    private static Revision ReadRevision(SqliteDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        AppStageId: reader.GetInt64(1),
-        Number: reader.GetInt32(2),
-        ArtifactSha256: reader.GetString(3),
-        ManifestJson: reader.GetString(4),
-        CreatedAt: reader.GetUnixMilliseconds(5));
-
-    private static LogEntry ReadLogEntry(SqliteDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        AppStageId: reader.GetInt64(1),
-        RevisionId: reader.GetInt64(2),
-        Function: reader.GetString(3),
-        RequestId: reader.GetNullableString(4),
-        InstanceId: reader.GetString(5),
-        Time: reader.GetUnixMilliseconds(6),
-        Stream: reader.GetEnum<LogStream>(7),
-        Message: reader.GetString(8));
-
-    private static InvocationRecord ReadInvocation(SqliteDataReader reader) => new(
-        RequestId: reader.GetString(0),
-        Tenant: reader.GetString(1),
-        AppStageId: reader.GetInt64(2),
-        RevisionId: reader.GetInt64(3),
-        Function: reader.GetString(4),
-        Start: reader.GetUnixMilliseconds(5),
-        DurationMs: reader.GetDouble(6),
-        BilledDurationMs: reader.GetInt64(7),
-        MemorySizeMb: reader.GetInt32(8),
-        MaxMemoryUsedMb: reader.IsDBNull(9) ? null : reader.GetInt32(9),
-        Status: reader.GetEnum<InvocationStatus>(10),
-        ColdStart: reader.GetBoolean(11),
-        Error: reader.GetNullableString(12));
 }

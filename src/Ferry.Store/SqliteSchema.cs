@@ -166,6 +166,23 @@ internal static class SqliteSchema
             created_at    INTEGER NOT NULL
         );
         """,
+        """
+        -- What metering needs of the invocations of removed app stages, copied when an app stage is deleted (its
+        -- invocations go with it): a tenant's usage of a period must not shrink when it removes an app.
+        CREATE TABLE removed_app_usage (
+            id                 INTEGER PRIMARY KEY,
+            tenant             TEXT    NOT NULL,
+            app_stage_id       INTEGER NOT NULL,
+            service            TEXT    NOT NULL,
+            stage              TEXT    NOT NULL,
+            region             TEXT    NOT NULL,
+            function           TEXT    NOT NULL,
+            started_at         INTEGER NOT NULL,
+            billed_duration_ms INTEGER NOT NULL,
+            memory_size_mb     INTEGER NOT NULL
+        );
+        CREATE INDEX ix_removed_app_usage_tenant_start ON removed_app_usage (tenant, started_at);
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

@@ -54,7 +54,7 @@ public sealed class AsyncAndScheduleTests : IAsyncLifetime
 
     private AsyncEventWorker Worker => _server.Services.GetRequiredService<AsyncEventWorker>();
 
-    private AsyncEventQueue Queue => _server.Services.GetRequiredService<AsyncEventQueue>();
+    private IAsyncEventQueue Queue => _server.Services.GetRequiredService<IAsyncEventQueue>();
 
     private async Task DeployAsync(string yml, string handlerJs)
     {
@@ -163,7 +163,7 @@ public sealed class AsyncAndScheduleTests : IAsyncLifetime
 
         // Leave behind what a server that died mid-invocation leaves: an event it had taken, with its lease running.
         var crashed = Guid.NewGuid().ToString();
-        await using (var queue = new AsyncEventQueue(Path.Combine(_server.DataDirectory, "ferry.db"), TimeProvider.System))
+        await using (var queue = _server.OpenAsyncEventQueue())
         {
             await queue.EnqueueAsync(crashed, target, """{"id":"crashed","failTimes":0}"""u8.ToArray(), CancellationToken.None);
             Assert.Contains(await queue.TakeDueAsync(DateTimeOffset.UtcNow, 10, TimeSpan.FromMinutes(16), CancellationToken.None), e => e.RequestId == crashed);

@@ -1,6 +1,7 @@
 namespace Ferry.Store.Tests;
 
-public sealed class AppStageAndRevisionTests : StoreTestBase
+public abstract class AppStageAndRevisionTests<TBackend> : StoreTestBase<TBackend>
+    where TBackend : StoreBackend, new()
 {
     [Fact]
     public async Task First_deploy_creates_the_app_stage_with_revision_1_active()
@@ -148,3 +149,7 @@ public sealed class AppStageAndRevisionTests : StoreTestBase
         Assert.True(referenced.SetEquals(["shared", "only-dev"]));
     }
 }
+
+public sealed class SqliteAppStageAndRevisionTests : AppStageAndRevisionTests<SqliteBackend>;
+
+public sealed class PostgresAppStageAndRevisionTests : AppStageAndRevisionTests<PostgresBackend>;

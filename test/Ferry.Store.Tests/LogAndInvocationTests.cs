@@ -1,6 +1,7 @@
 namespace Ferry.Store.Tests;
 
-public sealed class LogAndInvocationTests : StoreTestBase
+public abstract class LogAndInvocationTests<TBackend> : StoreTestBase<TBackend>
+    where TBackend : StoreBackend, new()
 {
     [Fact]
     public async Task Appended_logs_get_ascending_ids_and_read_back_unchanged()
@@ -108,3 +109,7 @@ public sealed class LogAndInvocationTests : StoreTestBase
     private async Task<List<string>> MessagesAsync(LogQuery query) =>
         (await Store.QueryLogsAsync(query, CancellationToken.None)).Select(l => l.Message).ToList();
 }
+
+public sealed class SqliteLogAndInvocationTests : LogAndInvocationTests<SqliteBackend>;
+
+public sealed class PostgresLogAndInvocationTests : LogAndInvocationTests<PostgresBackend>;

@@ -1,6 +1,7 @@
 namespace Ferry.Store.Tests;
 
-public sealed class MeteringQueryTests : StoreTestBase
+public abstract class MeteringQueryTests<TBackend> : StoreTestBase<TBackend>
+    where TBackend : StoreBackend, new()
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -29,6 +30,47 @@ public sealed class MeteringQueryTests : StoreTestBase
             new FunctionUsage("acme", app.Id, "orders", "dev", "local", "create", 3, 112, 11 * 128 + 1 * 128 + 100 * 1024),
             new FunctionUsage("acme", app.Id, "orders", "dev", "local", "list", 1, 3000, 3000 * 256),
         ], usage);
+    }
+
+    [Fact]
+    public async Task Usage_of_a_period_is_unchanged_when_an_app_stage_is_removed()
+    {
+        var (removed, removedRevision) = await DeployAsync(service: "orders");
+        var (kept, keptRevision) = await DeployAsync(service: "billing");
+        await Store.RecordInvocationsAsync(
+        [
+            Call(removed, removedRevision, "create", 0, 10.2, 11, 128),
+            Call(removed, removedRevision, "create", 5, 99.9, 100, 1024, InvocationStatus.Error, "boom"),
+            Call(removed, removedRevision, "list", 10, 3000, 3000, 256),
+            Call(kept, keptRevision, "create", 20, 5, 5, 128),
+        ], None);
+        var before = await Store.QueryUsageAsync("acme", T0, T0.AddHours(1), None);
+
+        Assert.True(await Store.DeleteAppStageAsync(removed.Id, None));
+
+        Assert.Equal(before, await Store.QueryUsageAsync("acme", T0, T0.AddHours(1), None));
+        Assert.Equal(before, await Store.QueryUsageAsync(null, T0, T0.AddHours(1), None));
+        Assert.Equal(
+            [("orders", "create", 2L, 111L), ("orders", "list", 1L, 3000L)],
+            (await Store.QueryUsageAsync("acme", T0, T0.AddSeconds(15), None)).Select(u => (u.Service, u.Function, u.Invocations, u.BilledDurationMs)));
+        Assert.Empty(await Store.QueryUsageAsync("other", T0, T0.AddHours(1), None));
+        Assert.Empty(await Store.QueryInvocationsAsync(removed.Id, null, DateTimeOffset.MinValue, 100, None));
+    }
+
+    [Fact]
+    public async Task A_removed_and_redeployed_app_stage_keeps_its_old_usage_and_counts_the_new()
+    {
+        var (first, firstRevision) = await DeployAsync();
+        await Store.RecordInvocationsAsync([Call(first, firstRevision, "create", 0, 5, 5, 128)], None);
+        await Store.DeleteAppStageAsync(first.Id, None);
+        var (second, secondRevision) = await DeployAsync();
+        await Store.RecordInvocationsAsync([Call(second, secondRevision, "create", 1, 7, 7, 128)], None);
+
+        var usage = await Store.QueryUsageAsync("acme", T0, T0.AddHours(1), None);
+
+        Assert.Equal(2, usage.Sum(u => u.Invocations));
+        Assert.Equal(12, usage.Sum(u => u.BilledDurationMs));
+        Assert.All(usage, u => Assert.Equal(("orders", "dev", "local", "create"), (u.Service, u.Stage, u.Region, u.Function)));
     }
 
     [Fact]
@@ -132,3 +174,7 @@ public sealed class MeteringQueryTests : StoreTestBase
         Assert.Empty(await Store.QueryErrorGroupsAsync(app.Id, T0.AddSeconds(7), 10, None));
     }
 }
+
+public sealed class SqliteMeteringQueryTests : MeteringQueryTests<SqliteBackend>;
+
+public sealed class PostgresMeteringQueryTests : MeteringQueryTests<PostgresBackend>;

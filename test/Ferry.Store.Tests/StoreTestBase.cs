@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Ferry.Store.Tests;
 
 /// <summary>A clock the test moves by hand.</summary>
@@ -12,30 +10,32 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
     public void Advance(TimeSpan by) => _now += by;
 }
 
-/// <summary>Gives each test a fresh database file in its own temp directory.</summary>
-public abstract class StoreTestBase : IAsyncLifetime
+/// <summary>
+/// Gives each test a fresh, initialized store on <typeparamref name="TBackend"/>. Every test class is abstract over
+/// the backend and has one concrete subclass per store (Sqlite…, Postgres…), so both run the same tests.
+/// </summary>
+public abstract class StoreTestBase<TBackend> : IAsyncLifetime
+    where TBackend : StoreBackend, new()
 {
     protected static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("ferry-store-tests-").FullName;
-
     internal ManualTimeProvider Clock { get; } = new(T0);
 
-    protected string DatabasePath => Path.Combine(_directory, "state", "ferry.db");
+    protected TBackend Backend { get; } = new();
 
-    protected SqliteFerryStore Store { get; private set; } = null!;
+    protected IControlPlaneStore Store { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Store = new SqliteFerryStore(DatabasePath, Clock);
+        await Backend.CreateAsync();
+        Store = Backend.Open(Clock);
         await Store.InitializeAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
         await Store.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        await Backend.DisposeAsync();
     }
 
     protected Task<(AppStage AppStage, Revision Revision)> DeployAsync(

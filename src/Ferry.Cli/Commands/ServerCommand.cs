@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ferry.Cli.Options;
 using Ferry.Server;
+using Ferry.Store.Postgres;
 
 namespace Ferry.Cli.Commands;
 
@@ -8,6 +9,8 @@ namespace Ferry.Cli.Commands;
 internal static class ServerCommand
 {
     public const string DataVariable = "FERRY_DATA";
+    public const string StoreVariable = "FERRY_STORE";
+    public const string DatabaseServerVariable = "FERRY_DATABASE_SERVER";
     public const string DefaultDataDirectory = ".ferry-data";
 
     public static Command Create(CliContext context)
@@ -33,6 +36,54 @@ internal static class ServerCommand
             Description = $"Folder for the database, artifacts and revisions (default: ${DataVariable}, else ./{DefaultDataDirectory})",
             HelpName = "dir",
         };
+        var store = new Option<string?>("--store")
+        {
+            Description = $"Where the control-plane store lives: postgres://user:password@host:port/database or an Npgsql connection string (default: ${StoreVariable}, else SQLite in the data folder)",
+            HelpName = "url",
+        };
+        store.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && ValidateStore(result.Tokens[^1].Value) is { } error)
+            {
+                result.AddError($"--store: {error}");
+            }
+        });
+        var databaseServer = new Option<string?>("--database-server")
+        {
+            Description = "PostgreSQL server for apps' databases (postgres://user:password@host:port/database or an Npgsql connection string of a role with CREATEDB and CREATEROLE); each app stage gets a database and a role of its own (default: $FERRY_DATABASE_SERVER, else a SQLite file per database in the data folder)",
+            HelpName = "url",
+        };
+        databaseServer.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && ValidateStore(result.Tokens[^1].Value) is { } error)
+            {
+                result.AddError($"--database-server: {error}");
+            }
+        });
+        var bucketEndpoint = new Option<string?>("--bucket-endpoint")
+        {
+            Description = "Loopback URL the S3-compatible bucket endpoint listens on (default: http://127.0.0.1:0, a free port; `ferry info` shows it)",
+            HelpName = "url",
+        };
+        bucketEndpoint.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !(Uri.TryCreate(result.Tokens[^1].Value, UriKind.Absolute, out var uri) && uri.Scheme == "http" && uri.IsLoopback))
+            {
+                result.AddError("--bucket-endpoint must be an http:// URL on a loopback address, e.g. http://127.0.0.1:9000");
+            }
+        });
+        var stemCells = new Option<int?>("--stem-cells")
+        {
+            Description = "Pre-started Node/Python runtimes kept ready per runtime, taken over by cold starts (default 1; 0 turns them off)",
+            HelpName = "count",
+        };
+        stemCells.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 or > 16)
+            {
+                result.AddError("--stem-cells must be between 0 and 16.");
+            }
+        });
         var insecure = new Option<bool>("--insecure-no-sandbox")
         {
             Description = "Run functions as plain processes when bubblewrap is missing (unsafe: functions can read your files)",
@@ -40,7 +91,7 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
-            urls, data, insecure,
+            urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
         {
@@ -48,15 +99,50 @@ internal static class ServerCommand
                 context,
                 parseResult.GetValue(urls) ?? [],
                 parseResult.GetValue(data),
-                parseResult.GetValue(insecure));
+                parseResult.GetValue(insecure),
+                parseResult.GetValue(store));
+            if (parseResult.GetValue(stemCells) is { } cells)
+            {
+                options = options with { StemCellsPerRuntime = cells };
+            }
+
+            var databases = parseResult.GetValue(databaseServer) is { Length: > 0 } fromOption ? fromOption
+                : context.Environment(DatabaseServerVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+                : null;
+            if (databases is not null)
+            {
+                if (ValidateStore(databases) is { } databaseError)
+                {
+                    throw new FormatException($"${DatabaseServerVariable}: {databaseError}");
+                }
+
+                options = options with { DatabaseServer = PostgresAddress.Parse(databases).ConnectionString };
+            }
+
+            if (parseResult.GetValue(bucketEndpoint) is { Length: > 0 } endpoint)
+            {
+                options = options with { BucketEndpointUrl = endpoint };
+            }
+
             return FerryServerHost.RunAsync(options, cancellationToken);
         });
         return command;
     }
 
     /// <summary>Resolves the command's options against the environment and working directory.</summary>
-    public static FerryServerOptions BuildOptions(CliContext context, IReadOnlyList<string> urls, string? dataDirectory, bool insecureNoSandbox)
+    /// <param name="store">The <c>--store</c> value; null: <c>$FERRY_STORE</c>, else SQLite in the data folder.</param>
+    /// <exception cref="FormatException">The store setting is not usable (the message never shows its password).</exception>
+    public static FerryServerOptions BuildOptions(CliContext context, IReadOnlyList<string> urls, string? dataDirectory, bool insecureNoSandbox,
+        string? store = null)
     {
+        var storeSetting = !string.IsNullOrWhiteSpace(store) ? store
+            : context.Environment(StoreVariable) is { Length: > 0 } storeFromEnvironment ? storeFromEnvironment
+            : null;
+        if (storeSetting is not null && ValidateStore(storeSetting) is { } storeError)
+        {
+            throw new FormatException($"{(store is null ? "$" + StoreVariable : "--store")}: {storeError}");
+        }
+
         var listen = SplitUrls(urls).ToList();
         var data = !string.IsNullOrWhiteSpace(dataDirectory) ? dataDirectory
             : context.Environment(DataVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
@@ -66,7 +152,22 @@ internal static class ServerCommand
             Urls = listen.Count > 0 ? listen : [GlobalOptions.DefaultServerUrl],
             DataDirectory = context.ResolvePath(data),
             InsecureNoSandbox = insecureNoSandbox,
+            Store = storeSetting,
         };
+    }
+
+    /// <summary>Why a store setting is unusable, or null when it is fine. Never repeats the setting (it holds a password).</summary>
+    private static string? ValidateStore(string setting)
+    {
+        try
+        {
+            PostgresAddress.Parse(setting);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private static IEnumerable<string> SplitUrls(IEnumerable<string> values)

@@ -4,9 +4,12 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Ferry.Manifest;
+using Ferry.Runtime.Images;
 using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
+using Ferry.Runtime.StemCells;
 using Ferry.Store;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.Instances;
 
@@ -19,11 +22,22 @@ public sealed class EventFunctionInstance : FunctionInstance
     private readonly Channel<PendingInvocation> _next = Channel.CreateBounded<PendingInvocation>(1);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PendingInvocation? _current;
+    private StemCell? _stemCell;
 
     public EventFunctionInstance(FunctionRevision function, InstanceServices services) : base(function, services)
     {
         Token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
     }
+
+    /// <summary>An instance that starts by taking over <paramref name="stemCell"/> (and keeps its id and Runtime API token).</summary>
+    public EventFunctionInstance(FunctionRevision function, InstanceServices services, StemCell stemCell) : base(function, services, stemCell.Id)
+    {
+        Token = stemCell.Token;
+        _stemCell = stemCell;
+    }
+
+    /// <summary>Whether the instance runs in a stem cell it took over (false also when taking it over failed).</summary>
+    public bool FromStemCell { get; private set; }
 
     /// <summary>The loopback port the Runtime API answers on inside a private network.</summary>
     internal const int RuntimeApiPortInSandbox = 9001;
@@ -37,7 +51,7 @@ public sealed class EventFunctionInstance : FunctionInstance
     {
         Services.RuntimeApi.Register(this);
         var (runtimeApiAddress, bridges) = HasPrivateNetwork
-            ? ($"127.0.0.1:{RuntimeApiPortInSandbox}{RuntimeApiHost.PathPrefixFor(this)}",
+            ? ($"127.0.0.1:{RuntimeApiPortInSandbox}",
                new SandboxBridges { HostServices = [new HostServiceBridge(RuntimeApiPortInSandbox, Services.RuntimeApi.SocketPath)] })
             : (Services.RuntimeApi.AddressFor(this), SandboxBridges.None);
         var environment = new Dictionary<string, string>
@@ -47,7 +61,11 @@ public sealed class EventFunctionInstance : FunctionInstance
             ["FERRY_OUTPUT_MARKERS"] = UsesOwnRuntimeLoop ? "1" : "0",
         };
 
-        await LaunchAsync(CommandFor(Function.Function), environment, bridges, cancellationToken);
+        if (!await TryTakeOverStemCellAsync(environment, cancellationToken))
+        {
+            var image = await ImageLaunchAsync(cancellationToken);
+            await LaunchAsync(image?.Command ?? CommandFor(Function.Function), environment, bridges, cancellationToken, image);
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Services.Options.StartTimeout);
@@ -70,12 +88,78 @@ public sealed class EventFunctionInstance : FunctionInstance
             $"the function's runtime did not ask for an event within {Services.Options.StartTimeout.TotalSeconds:0} s of starting"));
     }
 
+    /// <summary>
+    /// Makes the stem cell this instance was given (if any) this function's process. False when there is none or it
+    /// turned out unusable (e.g. it died just now): the caller then starts a process of its own, so a cell's failure
+    /// never fails a request.
+    /// </summary>
+    private async Task<bool> TryTakeOverStemCellAsync(IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stemCell, null) is not { } cell)
+        {
+            return false;
+        }
+
+        try
+        {
+            var process = await cell.BecomeAsync(Function, FunctionEnvironment(extraEnvironment), cancellationToken);
+            await AttachAsync(process, fromStemCell: true);
+            FromStemCell = true;
+            return true;
+        }
+        catch (StemCellUnusableException ex)
+        {
+            Services.LoggerFactory.CreateLogger<EventFunctionInstance>().LogWarning(ex,
+                "Stem cell {CellId} could not become {Function}; starting a new process instead", cell.Id, Function.ToString());
+            await cell.DisposeAsync();
+            return false;
+        }
+        catch
+        {
+            await cell.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Node and Python run Ferry's own runtime loop, which prints output markers; <c>provided</c> runtimes do not.</summary>
     private bool UsesOwnRuntimeLoop => !RuntimeCatalog.IsProvided(Function.Function.Runtime);
 
-    /// <summary>argv that runs this function's runtime loop inside the sandbox.</summary>
+    /// <summary>
+    /// For an image function, its unpacked image (unpacked now when the deploy did not already) and how it starts;
+    /// null for functions that run from the app's files.
+    /// </summary>
+    private async Task<ImageLaunch?> ImageLaunchAsync(CancellationToken cancellationToken)
+    {
+        if (Function.Function.Image is not { } declared)
+        {
+            return null;
+        }
+
+        if (Services.Images is not { } images || !Services.Sandbox.SupportsRootFilesystem)
+        {
+            throw new InstanceStartException(
+                $"the function runs the image {declared.Path}, which needs bubblewrap and umoci on the server; this server runs functions {Services.Sandbox.Description}");
+        }
+
+        try
+        {
+            var unpacked = await images.EnsureUnpackedAsync(ImageStore.ArchivePathIn(Function.CodeDirectory, declared.Path), cancellationToken);
+            return ImageLaunch.For(unpacked, declared);
+        }
+        catch (ImageException ex)
+        {
+            throw new InstanceStartException($"the image {declared.Path} can't be run: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>argv that runs this function's runtime loop inside the sandbox (image functions: see <see cref="ImageLaunch"/>).</summary>
     internal static IReadOnlyList<string> CommandFor(FunctionManifest function)
     {
+        if (function.Image is not null)
+        {
+            throw new InstanceStartException("an image function runs its image's entry point, not a runtime loop of Ferry's");
+        }
+
         if (RuntimeCatalog.IsNode(function.Runtime))
         {
             return ["node", $"{SandboxPaths.Runtime}/node/bootstrap.mjs"];
@@ -170,13 +254,16 @@ public sealed class EventFunctionInstance : FunctionInstance
         _ready.TrySetException(new InstanceStartException($"the function failed to initialize: {summary}"));
     }
 
-    protected override ValueTask OnDisposingAsync()
+    protected override async ValueTask OnDisposingAsync()
     {
         Services.RuntimeApi.Unregister(this);
         _next.Writer.TryComplete();
         _ready.TrySetException(new InstanceStartException("the instance was stopped"));
         _ = _ready.Task.Exception; // observed
-        return ValueTask.CompletedTask;
+        if (Interlocked.Exchange(ref _stemCell, null) is { } cell)
+        {
+            await cell.DisposeAsync(); // stopped before it was started
+        }
     }
 
     internal static byte[] ErrorJson(string message, string type)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Ferry.Manifest;
+using Ferry.Runtime.Images;
 using Ferry.Runtime.Sandbox;
 using Ferry.Store;
 
@@ -17,12 +18,20 @@ public abstract class FunctionInstance : IAsyncDisposable
     private volatile string? _currentRequestId;
     private int _disposed;
 
-    protected FunctionInstance(FunctionRevision function, InstanceServices services)
+    protected FunctionInstance(FunctionRevision function, InstanceServices services) : this(function, services, NewId())
+    {
+    }
+
+    /// <param name="id">The id of a process started before the instance (a stem cell): its cgroup is named after it.</param>
+    protected FunctionInstance(FunctionRevision function, InstanceServices services, string id)
     {
         Function = function;
         Services = services;
-        Id = "i-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        Id = id;
     }
+
+    /// <summary>A fresh instance id: "i-" and 12 hex digits.</summary>
+    internal static string NewId() => "i-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
     public FunctionRevision Function { get; }
 
@@ -53,6 +62,9 @@ public abstract class FunctionInstance : IAsyncDisposable
 
     protected ISandboxedProcess Process => _process ?? throw new InvalidOperationException("The instance has not been started.");
 
+    /// <summary>Host pid of the outermost process of the instance's sandbox, once it runs.</summary>
+    internal int? SandboxPid => _process?.Pid;
+
     /// <summary>
     /// Whether this instance may open outbound connections (and so shares the host's network). Off: nothing in a
     /// function's manifest asks for it yet.
@@ -64,9 +76,52 @@ public abstract class FunctionInstance : IAsyncDisposable
 
     /// <param name="bridges">Links between a private network and the host; <see cref="SandboxBridges.None"/> without <see cref="HasPrivateNetwork"/>.</param>
     protected async Task LaunchAsync(
-        IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnvironment, SandboxBridges bridges, CancellationToken cancellationToken)
+        IReadOnlyList<string> command, IReadOnlyDictionary<string, string> extraEnvironment, SandboxBridges bridges, CancellationToken cancellationToken,
+        ImageLaunch? image = null)
     {
-        var environment = BaseEnvironment();
+        var spec = new SandboxSpec
+        {
+            InstanceId = Id,
+            CodeDirectory = Function.CodeDirectory,
+            RuntimeDirectory = Services.Options.RuntimeDirectory,
+            Command = command,
+            Environment = FunctionEnvironment(extraEnvironment, image),
+            RootFilesystem = image?.RootFilesystem,
+            WorkingDirectory = image?.WorkingDirectory ?? SandboxPaths.Code,
+            MemoryMb = Function.Function.MemorySize,
+            AllowOutboundNetwork = AllowOutboundNetwork,
+            Bridges = HasPrivateNetwork && Function.Resources.Services.Count > 0
+                ? bridges with { HostServices = [.. bridges.HostServices, .. Function.Resources.Bridges()] }
+                : bridges,
+            Mounts = Function.Resources.Mounts,
+        };
+
+        ISandboxedProcess process;
+        try
+        {
+            process = await Services.Sandbox.StartAsync(spec, cancellationToken);
+        }
+        catch (SandboxStartException ex)
+        {
+            throw new InstanceStartException($"could not start the sandbox: {ex.Message}", ex);
+        }
+
+        await AttachAsync(process, fromStemCell: false);
+    }
+
+    /// <summary>
+    /// The whole environment of this function's process: Ferry's base variables, the app stage's resources, the
+    /// function's own variables, then <paramref name="extraEnvironment"/> (each may override the ones before).
+    /// </summary>
+    /// <param name="image">An image function's image, whose Env goes right after Ferry's base variables.</param>
+    protected Dictionary<string, string> FunctionEnvironment(IReadOnlyDictionary<string, string> extraEnvironment, ImageLaunch? image = null)
+    {
+        var environment = image is null ? BaseEnvironment() : image.ApplyEnvironment(BaseEnvironment());
+        foreach (var (key, value) in Function.Resources.ResolveEnvironment(HasPrivateNetwork))
+        {
+            environment[key] = value;
+        }
+
         foreach (var (key, value) in Function.Function.Environment)
         {
             environment[key] = value;
@@ -77,33 +132,26 @@ public abstract class FunctionInstance : IAsyncDisposable
             environment[key] = value;
         }
 
-        var spec = new SandboxSpec
-        {
-            InstanceId = Id,
-            CodeDirectory = Function.CodeDirectory,
-            RuntimeDirectory = Services.Options.RuntimeDirectory,
-            Command = command,
-            Environment = environment,
-            MemoryMb = Function.Function.MemorySize,
-            AllowOutboundNetwork = AllowOutboundNetwork,
-            Bridges = bridges,
-        };
-
-        try
-        {
-            _process = await Services.Sandbox.StartAsync(spec, cancellationToken);
-        }
-        catch (SandboxStartException ex)
-        {
-            throw new InstanceStartException($"could not start the sandbox: {ex.Message}", ex);
-        }
-
-        _outputPump = Task.Run(PumpOutputAsync, CancellationToken.None);
-        await WritePlatformLineAsync(null, $"INIT_START Runtime: {Function.Function.Runtime} Instance: {Id} Revision: {Function.RevisionNumber}");
+        return environment;
     }
 
-    /// <summary>The environment every instance gets before the app's own variables (which may override them).</summary>
-    private Dictionary<string, string> BaseEnvironment() => new(StringComparer.Ordinal)
+    /// <summary>
+    /// Makes <paramref name="process"/> this instance's process (started for it, or a stem cell it took over): from
+    /// now on its output is this function's log.
+    /// </summary>
+    protected async Task AttachAsync(ISandboxedProcess process, bool fromStemCell)
+    {
+        _process = process;
+        // Before the output pump starts, so that INIT_START precedes whatever the handler prints while it loads.
+        await WritePlatformLineAsync(null, $"INIT_START Runtime: {Function.Function.Runtime} Instance: {Id} Revision: {Function.RevisionNumber}"
+            + (fromStemCell ? " StemCell: true" : ""));
+        _outputPump = Task.Run(PumpOutputAsync, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Variables every process gets that do not depend on the function (a stem cell starts with exactly these).
+    /// </summary>
+    internal static Dictionary<string, string> RuntimeEnvironment() => new(StringComparer.Ordinal)
     {
         ["PATH"] = "/usr/local/bin:/usr/bin:/bin",
         ["LANG"] = "C.UTF-8",
@@ -112,6 +160,11 @@ public abstract class FunctionInstance : IAsyncDisposable
         ["TZ"] = "UTC",
         ["LAMBDA_TASK_ROOT"] = SandboxPaths.Code,
         ["LAMBDA_RUNTIME_DIR"] = SandboxPaths.Runtime,
+    };
+
+    /// <summary>The environment every instance gets before the app's own variables (which may override them).</summary>
+    private Dictionary<string, string> BaseEnvironment() => new(RuntimeEnvironment(), StringComparer.Ordinal)
+    {
         ["AWS_REGION"] = Function.Region,
         ["AWS_DEFAULT_REGION"] = Function.Region,
         ["AWS_LAMBDA_FUNCTION_NAME"] = Function.QualifiedName,

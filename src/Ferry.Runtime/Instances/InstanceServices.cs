@@ -1,5 +1,7 @@
+using Ferry.Runtime.Images;
 using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
+using Ferry.Runtime.StemCells;
 using Ferry.Runtime.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -13,4 +15,11 @@ public sealed record InstanceServices(
     InvocationRecorder Invocations,
     RuntimeOptions Options,
     ILoggerFactory LoggerFactory,
-    TimeProvider Time);
+    TimeProvider Time)
+{
+    /// <summary>Pre-started runtimes that cold starts of fitting event functions take over; null: none.</summary>
+    public StemCellPool? StemCells { get; init; }
+
+    /// <summary>Unpacks and caches the images of image functions; null: image functions can't start on this server.</summary>
+    public ImageStore? Images { get; init; }
+}

@@ -16,7 +16,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     private readonly List<FunctionInstance> _instances = [];
     private readonly LinkedList<Waiter> _waiters = new();
     private readonly InstanceServices _services;
-    private readonly Func<FunctionRevision, InstanceServices, FunctionInstance> _createInstance;
+    private readonly Func<FunctionRevision, InstanceServices, FunctionInstance>? _createInstance;
     private readonly ILogger<InstancePool> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _reaper;
@@ -29,7 +29,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     {
         Function = function;
         _services = services;
-        _createInstance = createInstance ?? CreateInstance;
+        _createInstance = createInstance;
         _logger = services.LoggerFactory.CreateLogger<InstancePool>();
         _reaper = Task.Run(ReapIdleLoopAsync);
         lock (_gate)
@@ -61,10 +61,26 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     private TimeSpan IdleTimeout => Scaling.KeepWarmSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Options.IdleTimeout;
 
-    private static FunctionInstance CreateInstance(FunctionRevision function, InstanceServices services)
-        => function.Function.Kind == FunctionKind.Web
-            ? new WebFunctionInstance(function, services)
-            : new EventFunctionInstance(function, services);
+    /// <summary>
+    /// A new instance. One started for a waiting request takes over a stem cell when the function fits one: that is
+    /// the cold start a caller waits for. Warm minimums and test factories start processes of their own.
+    /// </summary>
+    private FunctionInstance CreateInstance(bool forWaitingRequest)
+    {
+        if (_createInstance is not null)
+        {
+            return _createInstance(Function, _services);
+        }
+
+        if (Function.Function.Kind == FunctionKind.Web)
+        {
+            return new WebFunctionInstance(Function, _services);
+        }
+
+        return forWaitingRequest && _services.StemCells?.TryTake(Function) is { } cell
+            ? new EventFunctionInstance(Function, _services, cell)
+            : new EventFunctionInstance(Function, _services);
+    }
 
     /// <summary>
     /// A slot on a ready instance. Throws <see cref="InstanceQueueFullException"/> when too many requests already wait,
@@ -145,20 +161,24 @@ public sealed partial class InstancePool : IAsyncDisposable
     /// </summary>
     private void StartInstancesIfNeeded(bool topUpMinimum = true)
     {
-        while (!_stopping.IsCancellationRequested
-               && (_waiters.Count > _starting * CapacityPerInstance() || (topUpMinimum && _instances.Count + _starting < Scaling.MinInstances))
-               && _instances.Count + _starting < MaxInstances)
+        while (!_stopping.IsCancellationRequested && _instances.Count + _starting < MaxInstances)
         {
+            var forWaitingRequest = _waiters.Count > _starting * CapacityPerInstance();
+            if (!forWaitingRequest && !(topUpMinimum && _instances.Count + _starting < Scaling.MinInstances))
+            {
+                break;
+            }
+
             _starting++;
-            _ = StartInstanceAsync();
+            _ = StartInstanceAsync(forWaitingRequest);
         }
     }
 
     private int CapacityPerInstance() => Function.Function.Kind == FunctionKind.Web ? Scaling.Concurrency ?? Options.WebConcurrencyPerInstance : 1;
 
-    private async Task StartInstanceAsync()
+    private async Task StartInstanceAsync(bool forWaitingRequest)
     {
-        var instance = _createInstance(Function, _services);
+        var instance = CreateInstance(forWaitingRequest);
         try
         {
             await instance.StartAsync(_stopping.Token);

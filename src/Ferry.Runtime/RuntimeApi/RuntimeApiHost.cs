@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using System.Threading.Channels;
 using Ferry.Runtime.Instances;
+using Ferry.Runtime.StemCells;
 using Ferry.Store;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -17,14 +20,19 @@ namespace Ferry.Runtime.RuntimeApi;
 /// <summary>
 /// Serves the AWS Lambda Runtime API to event-function instances, apart from the public gateway: on a loopback TCP
 /// port for instances that share the host's network, and on a UNIX socket (<see cref="SocketPath"/>) that sandboxes
-/// with a private network reach through a bridge. Each instance gets its own path prefix, <c>/i/TOKEN</c>: Lambda
-/// runtime clients build their URLs as <c>"http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/…"</c>, so the prefix
-/// tells instances apart without a port per instance, and an instance can only ever see its own invocations.
+/// with a private network reach through a bridge. Instances behind the bridge use the plain Lambda address
+/// (<c>127.0.0.1:9001</c>, which is all the official clients such as aws-lambda-ric accept): the kernel tells which
+/// process opened each connection, and so which instance's sandbox it comes from. Instances on the host's network
+/// get a path prefix of their own, <c>/i/TOKEN</c> (clients build URLs as
+/// <c>"http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/…"</c>). Either way an instance only ever sees its own invocations.
+/// Stem cells (runtimes started before their function is known) use the same prefix scheme and one Ferry-specific
+/// call, <c>GET …/2018-06-01/ferry/identity</c>, which answers once the cell has been given a function.
 /// </summary>
 public sealed partial class RuntimeApiHost : IAsyncDisposable
 {
     private const string Version = "/2018-06-01/runtime";
     private readonly ConcurrentDictionary<string, EventFunctionInstance> _instances = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StemCell> _stemCells = new(StringComparer.Ordinal);
     private readonly RuntimeOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<RuntimeApiHost> _logger;
@@ -55,7 +63,17 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(System.Net.IPAddress.Loopback, 0);
-            kestrel.ListenUnixSocket(socketPath);
+            // Sandboxes reach this socket through their bridge; who connects is told by the kernel (SO_PEERCRED),
+            // so instances there are known without anything in the URL (aws-lambda-ric accepts only host:port).
+            kestrel.ListenUnixSocket(socketPath, listen => listen.Use(next => connection =>
+            {
+                if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket && SocketPeer.ProcessId(socket) is { } pid)
+                {
+                    connection.Items[PeerPidKey] = pid;
+                }
+
+                return next(connection);
+            }));
             kestrel.Limits.MaxRequestBodySize = _options.MaxPayloadBytes + 64 * 1024;
             kestrel.AddServerHeader = false;
         });
@@ -90,10 +108,26 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     internal string AddressFor(EventFunctionInstance instance) => Authority + PathPrefixFor(instance);
 
     /// <summary>The instance's path prefix, <c>/i/TOKEN</c>, to append to whatever host:port reaches this API.</summary>
-    internal static string PathPrefixFor(EventFunctionInstance instance) => $"/i/{instance.Token}";
+    internal static string PathPrefixFor(EventFunctionInstance instance) => PathPrefixFor(instance.Token);
+
+    internal static string PathPrefixFor(string token) => $"/i/{token}";
+
+    internal void RegisterStemCell(StemCell cell) => _stemCells[cell.Token] = cell;
+
+    /// <summary>Forgets a cell (taken or stopped); a request it has already made keeps waiting for its identity.</summary>
+    internal void UnregisterStemCell(StemCell cell) => _stemCells.TryRemove(new KeyValuePair<string, StemCell>(cell.Token, cell));
 
     private void MapEndpoints(IEndpointRouteBuilder app)
     {
+        // Plain Lambda paths, for instances behind a bridge: the connection tells which instance is calling.
+        var plain = app.MapGroup(Version);
+        plain.MapGet("/invocation/next", (HttpContext context) => WithPeer(context, token => NextAsync(token, context)));
+        plain.MapPost("/invocation/{requestId}/response", (string requestId, HttpContext context)
+            => WithPeer(context, token => AnswerAsync(token, requestId, InvocationStatus.Success, context)));
+        plain.MapPost("/invocation/{requestId}/error", (string requestId, HttpContext context)
+            => WithPeer(context, token => AnswerAsync(token, requestId, InvocationStatus.Error, context)));
+        plain.MapPost("/init/error", (HttpContext context) => WithPeer(context, token => InitErrorAsync(token, context)));
+
         var api = app.MapGroup("/i/{token}" + Version);
         api.MapGet("/invocation/next", NextAsync);
         api.MapPost("/invocation/{requestId}/response", (string token, string requestId, HttpContext context)
@@ -101,7 +135,58 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         api.MapPost("/invocation/{requestId}/error", (string token, string requestId, HttpContext context)
             => AnswerAsync(token, requestId, InvocationStatus.Error, context));
         api.MapPost("/init/error", InitErrorAsync);
+        app.MapGet("/i/{token}/2018-06-01/ferry/identity", StemCellIdentityAsync);
         app.MapFallback((HttpContext context) => Error(context, StatusCodes.Status404NotFound, "InvalidRequestException", "Unknown Runtime API path"));
+    }
+
+    private const string PeerPidKey = "ferry.peer-pid";
+    private const string PeerTokenKey = "ferry.peer-token";
+
+    /// <summary>Runs <paramref name="handler"/> for the instance whose sandbox the connection comes from.</summary>
+    private Task WithPeer(HttpContext context, Func<string, Task> handler)
+    {
+        var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
+        if (items is null || !items.TryGetValue(PeerPidKey, out var pidItem) || pidItem is not int pid)
+        {
+            return Error(context, StatusCodes.Status404NotFound, "InvalidRequestException",
+                "Use the address in AWS_LAMBDA_RUNTIME_API: this connection does not come from a sandboxed instance");
+        }
+
+        if (!items.TryGetValue(PeerTokenKey, out var tokenItem) || tokenItem is not string token)
+        {
+            token = TokenOfProcess(pid) ?? "";
+            if (token.Length > 0)
+            {
+                items[PeerTokenKey] = token;
+            }
+        }
+
+        return token.Length > 0
+            ? handler(token)
+            : Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
+    }
+
+    /// <summary>The token of the instance whose sandbox holds <paramref name="pid"/> (the bridge's forwarder, or the function itself).</summary>
+    private string? TokenOfProcess(int pid)
+    {
+        var bySandbox = new Dictionary<int, string>();
+        foreach (var (token, instance) in _instances)
+        {
+            if (instance.SandboxPid is { } root)
+            {
+                bySandbox[root] = token;
+            }
+        }
+
+        foreach (var ancestor in SocketPeer.SelfAndAncestors(pid))
+        {
+            if (bySandbox.TryGetValue(ancestor, out var token))
+            {
+                return token;
+            }
+        }
+
+        return null;
     }
 
     private async Task NextAsync(string token, HttpContext context)
@@ -178,6 +263,47 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         instance.ReportInitError(body, ErrorTypeHeader(context));
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["status"] = "OK" });
+    }
+
+    /// <summary>A stem cell's long poll for the function it becomes: <c>{"environment": {…}}</c>, or 410 when it is stopped instead.</summary>
+    private async Task StemCellIdentityAsync(string token, HttpContext context)
+    {
+        if (!_stemCells.TryGetValue(token, out var cell))
+        {
+            await Error(context, StatusCodes.Status403Forbidden, "UnknownStemCell", "This stem cell is no longer registered");
+            return;
+        }
+
+        StemCellIdentity identity;
+        try
+        {
+            identity = await cell.WaitForIdentityAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            cell.ReportDelivery(false);
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await Error(context, StatusCodes.Status410Gone, "StemCellStopped", "This stem cell is being stopped");
+            }
+
+            return;
+        }
+
+        try
+        {
+            context.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(context.Response.Body, new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                ["environment"] = identity.Environment,
+            }, cancellationToken: context.RequestAborted);
+            await context.Response.CompleteAsync();
+            cell.ReportDelivery(!context.RequestAborted.IsCancellationRequested);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            cell.ReportDelivery(false);
+        }
     }
 
     private static string? ErrorTypeHeader(HttpContext context)

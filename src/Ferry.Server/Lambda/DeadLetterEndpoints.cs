@@ -19,7 +19,7 @@ internal static class DeadLetterEndpoints
         => api.MapGet("/apps/{service}/{stage}/dead-letters", ListAsync);
 
     private static async Task<IResult> ListAsync(HttpContext context, string service, string stage, string? region, string? function, int? limit,
-        LiveApps live, AsyncEventQueue queue, CancellationToken cancellationToken)
+        LiveApps live, IAsyncEventQueue queue, CancellationToken cancellationToken)
     {
         if (AppEndpoints.FindOwned(context, live, service, stage, region) is not { } app)
         {

@@ -1,4 +1,5 @@
 using Ferry.Server.Lambda;
+using Ferry.Store;
 using Ferry.Triggers;
 using Ferry.Triggers.Async;
 using Ferry.Triggers.Schedules;
@@ -10,13 +11,15 @@ namespace Ferry.Server;
 /// <summary>The Lambda Invoke API, asynchronous invocations with their durable queue, and scheduled functions.</summary>
 internal static class LambdaRegistration
 {
-    /// <summary>The queue lives in the data folder's <c>ferry.db</c>, next to the store's tables.</summary>
-    public static IServiceCollection AddFerryLambda(this IServiceCollection services, string dataDirectory)
+    /// <summary>The queue lives in the store's database (SQLite <c>ferry.db</c> or PostgreSQL), next to the store's tables.</summary>
+    public static IServiceCollection AddFerryLambda(this IServiceCollection services, StoreLocation store)
     {
         services.AddSingleton<LambdaFunctionResolver>();
         services.AddSingleton<IAsyncEventTarget, LiveAppsEventTarget>();
         services.AddSingleton<IScheduleSource, LiveAppsScheduleSource>();
-        return services.AddFerryTriggers(Path.Combine(dataDirectory, "ferry.db"));
+        return services.AddFerryTriggers(sp => store.Postgres is { } postgres
+            ? new PostgresAsyncEventQueue(postgres.ConnectionString, sp.GetRequiredService<TimeProvider>())
+            : new AsyncEventQueue(store.SqlitePath!, sp.GetRequiredService<TimeProvider>()));
     }
 
     /// <param name="app">Where the Lambda API is mapped: at the root, like AWS's endpoint.</param>

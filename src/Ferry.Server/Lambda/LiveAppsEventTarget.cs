@@ -29,21 +29,31 @@ internal sealed class LiveAppsEventTarget(LiveApps live) : IAsyncEventTarget
             return AsyncInvocationOutcome.Undeliverable($"'{target.Function}' is a web function; it cannot take events");
         }
 
+        var settings = pool.Function.Function.AsyncInvocation;
+        var retry = settings.MaximumRetryAttempts is null && settings.MaximumEventAgeSeconds is null
+            ? null
+            : new RetryOverrides(settings.MaximumRetryAttempts, settings.MaximumEventAgeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+        if (retry?.MaximumEventAge is { } maximumAge && DateTimeOffset.UtcNow - queued.EnqueuedAt > maximumAge)
+        {
+            return AsyncInvocationOutcome.Undeliverable(
+                $"The event expired: it was not delivered within the function's maximumEventAge of {maximumAge.TotalSeconds:0} s" + (queued.LastError is null ? "" : $"; last error: {queued.LastError}"));
+        }
+
         try
         {
             var result = await pool.InvokeAsync(queued.RequestId, queued.Payload, cancellationToken);
             return result.Succeeded
                 ? AsyncInvocationOutcome.Succeeded
-                : AsyncInvocationOutcome.Failed(FunctionErrorSummary.Of(result.Payload, result.ErrorType));
+                : AsyncInvocationOutcome.Failed(FunctionErrorSummary.Of(result.Payload, result.ErrorType)) with { Retry = retry };
         }
         catch (InstanceStartException ex)
         {
-            return AsyncInvocationOutcome.Failed($"Runtime.InitError: the function could not start: {ex.Message}");
+            return AsyncInvocationOutcome.Failed($"Runtime.InitError: the function could not start: {ex.Message}") with { Retry = retry };
         }
         catch (Exception ex) when (ex is InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException)
         {
             // Busy, or the revision was replaced while the event waited for an instance: try again later.
-            return AsyncInvocationOutcome.Failed($"No instance available: {ex.Message}");
+            return AsyncInvocationOutcome.Failed($"No instance available: {ex.Message}") with { Retry = retry };
         }
     }
 }

@@ -5,7 +5,7 @@ namespace Ferry.Triggers.Async;
 /// Every attempt uses the same <see cref="RequestId"/>, as Lambda does.
 /// </summary>
 /// <param name="Attempts">Attempts that have failed so far.</param>
-/// <param name="LeaseToken">Set on events handed out by <see cref="AsyncEventQueue.TakeDueAsync"/>: proves the taker still holds the event.</param>
+/// <param name="LeaseToken">Set on events handed out by <see cref="IAsyncEventQueue.TakeDueAsync"/>: proves the taker still holds the event.</param>
 public sealed record AsyncEvent(
     long Id,
     string RequestId,

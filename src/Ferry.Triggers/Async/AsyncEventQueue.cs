@@ -3,12 +3,10 @@ using Microsoft.Data.Sqlite;
 namespace Ferry.Triggers.Async;
 
 /// <summary>
-/// The durable queue of asynchronous invocations and their dead letters: two tables in the server's SQLite file
-/// (WAL mode), created on first use. An event is taken with a lease (time and token): while the lease runs nobody else
-/// takes it, and once it expires (the server that took it died) the event is taken again, so every event runs at
-/// least once. Outcomes are recorded only by the holder of the current lease.
+/// <see cref="IAsyncEventQueue"/> on SQLite: two tables in the server's SQLite file (WAL mode), created on first use.
+/// Taking is one UPDATE statement, and SQLite runs one writer at a time, so concurrent takers never share an event.
 /// </summary>
-public sealed class AsyncEventQueue : IAsyncDisposable
+public sealed class AsyncEventQueue : IAsyncEventQueue
 {
     private const int BusyTimeoutMilliseconds = 30_000;
 
@@ -75,7 +73,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         }.ToString();
     }
 
-    /// <summary>Accepts an event, due now. The request id must be new.</summary>
     public async Task<AsyncEvent> EnqueueAsync(string requestId, FunctionAddress target, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(requestId);
@@ -95,10 +92,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         return new AsyncEvent(id, requestId, target, payload, stored, stored, 0, null, null);
     }
 
-    /// <summary>
-    /// Takes up to <paramref name="limit"/> events that are due at <paramref name="now"/> and not leased (or whose lease
-    /// expired), oldest due first, leasing them until <paramref name="now"/> + <paramref name="lease"/>.
-    /// </summary>
     public async Task<IReadOnlyList<AsyncEvent>> TakeDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
@@ -121,7 +114,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         return [.. taken.OrderBy(e => e.DueAt).ThenBy(e => e.Id)];
     }
 
-    /// <summary>The event ran: removes it. False when the lease was lost (someone else holds the event now).</summary>
     public async Task<bool> CompleteAsync(AsyncEvent taken, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -130,7 +122,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         return await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Records a failed attempt and makes the event due again at <paramref name="dueAt"/>.</summary>
     public async Task<bool> RetryLaterAsync(AsyncEvent taken, int attempts, DateTimeOffset dueAt, string error, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -146,7 +137,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Gives a taken event back without counting an attempt (the server is stopping): it is due again at once.</summary>
     public async Task<bool> ReleaseAsync(AsyncEvent taken, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -156,7 +146,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Moves a taken event to the dead letters, in one transaction.</summary>
     public async Task<bool> DeadLetterAsync(AsyncEvent taken, int attempts, string error, DateTimeOffset failedAt, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -189,7 +178,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         return true;
     }
 
-    /// <summary>The queued event with this request id (taken or not); null once it ran or was dead-lettered.</summary>
     public async Task<AsyncEvent?> FindAsync(string requestId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -198,7 +186,6 @@ public sealed class AsyncEventQueue : IAsyncDisposable
         return (await ReadEventsAsync(select, cancellationToken)).SingleOrDefault();
     }
 
-    /// <summary>Dead letters of an app stage (optionally one function), newest first.</summary>
     public async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(long appStageId, string? function, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

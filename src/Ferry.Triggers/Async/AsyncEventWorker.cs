@@ -15,7 +15,7 @@ public sealed partial class AsyncEventWorker : BackgroundService
 {
     private const int MaxBatch = 16;
 
-    private readonly AsyncEventQueue _queue;
+    private readonly IAsyncEventQueue _queue;
     private readonly IAsyncEventTarget _target;
     private readonly AsyncInvocationOptions _options;
     private readonly RetryPolicy _policy;
@@ -27,7 +27,7 @@ public sealed partial class AsyncEventWorker : BackgroundService
     private readonly CancellationTokenSource _abandon;
     private CancellationToken _stopping = CancellationToken.None;
 
-    public AsyncEventWorker(AsyncEventQueue queue, IAsyncEventTarget target, AsyncInvocationOptions options, TimeProvider time, ILogger<AsyncEventWorker> logger)
+    public AsyncEventWorker(IAsyncEventQueue queue, IAsyncEventTarget target, AsyncInvocationOptions options, TimeProvider time, ILogger<AsyncEventWorker> logger)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxConcurrency);
         _queue = queue;
@@ -193,7 +193,7 @@ public sealed partial class AsyncEventWorker : BackgroundService
                 await _queue.DeadLetterAsync(queued, queued.Attempts + 1, error, finishedAt, CancellationToken.None);
                 break;
             default:
-                var decision = _policy.AfterFailure(queued, finishedAt, error);
+                var decision = _policy.AfterFailure(queued, finishedAt, error, outcome.Retry);
                 if (decision.RetryAt is { } retryAt)
                 {
                     LogRetrying(queued.RequestId, target, decision.Attempts, retryAt, error);

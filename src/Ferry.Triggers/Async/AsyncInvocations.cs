@@ -1,7 +1,7 @@
 namespace Ferry.Triggers.Async;
 
 /// <summary>Accepts events for asynchronous invocation: stores them durably, then wakes the worker.</summary>
-public sealed class AsyncInvocations(AsyncEventQueue queue, AsyncEventWorker worker, AsyncInvocationOptions options)
+public sealed class AsyncInvocations(IAsyncEventQueue queue, AsyncEventWorker worker, AsyncInvocationOptions options)
 {
     /// <summary>Largest payload accepted, bytes.</summary>
     public int MaxPayloadBytes => options.MaxPayloadBytes;

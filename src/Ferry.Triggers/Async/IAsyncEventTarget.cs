@@ -21,7 +21,8 @@ public enum AsyncOutcomeKind
     TargetGone,
 }
 
-public sealed record AsyncInvocationOutcome(AsyncOutcomeKind Kind, string? Error = null)
+/// <param name="Retry">The function's own retry settings (its <c>maximumRetryAttempts</c>/<c>maximumEventAge</c>); null: the server's.</param>
+public sealed record AsyncInvocationOutcome(AsyncOutcomeKind Kind, string? Error = null, RetryOverrides? Retry = null)
 {
     public static AsyncInvocationOutcome Succeeded { get; } = new(AsyncOutcomeKind.Succeeded);
 
@@ -31,3 +32,6 @@ public sealed record AsyncInvocationOutcome(AsyncOutcomeKind Kind, string? Error
 
     public static AsyncInvocationOutcome TargetGone(string reason) => new(AsyncOutcomeKind.TargetGone, reason);
 }
+
+/// <summary>A function's settings that replace <see cref="AsyncInvocationOptions"/> for its events; null members keep the server's.</summary>
+public sealed record RetryOverrides(int? MaximumRetryAttempts, TimeSpan? MaximumEventAge);

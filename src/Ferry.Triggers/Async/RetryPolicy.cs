@@ -15,18 +15,20 @@ public sealed class RetryPolicy(AsyncInvocationOptions options)
         return options.FirstRetryDelay * Math.Pow(2, retry - 1);
     }
 
-    public FailureDecision AfterFailure(AsyncEvent queued, DateTimeOffset failedAt, string error)
+    /// <param name="overrides">The function's own limits, when it declares them.</param>
+    public FailureDecision AfterFailure(AsyncEvent queued, DateTimeOffset failedAt, string error, RetryOverrides? overrides = null)
     {
         var attempts = queued.Attempts + 1;
-        if (attempts > options.MaximumRetryAttempts)
+        if (attempts > (overrides?.MaximumRetryAttempts ?? options.MaximumRetryAttempts))
         {
             return FailureDecision.DeadLetter(attempts, error);
         }
 
         var retryAt = failedAt + DelayBefore(attempts);
-        if (retryAt - queued.EnqueuedAt > options.MaximumEventAge)
+        var maximumAge = overrides?.MaximumEventAge ?? options.MaximumEventAge;
+        if (retryAt - queued.EnqueuedAt > maximumAge)
         {
-            return FailureDecision.DeadLetter(attempts, $"{error} (no retry: it would be later than the maximum event age of {Describe(options.MaximumEventAge)})");
+            return FailureDecision.DeadLetter(attempts, $"{error} (no retry: it would be later than the maximum event age of {Describe(maximumAge)})");
         }
 
         return new FailureDecision(attempts, retryAt, error);

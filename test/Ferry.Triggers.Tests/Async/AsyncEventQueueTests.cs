@@ -4,24 +4,25 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Ferry.Triggers.Tests.Async;
 
-public sealed class AsyncEventQueueTests : IAsyncLifetime
+public abstract class AsyncEventQueueTests<TBackend> : IAsyncLifetime
+    where TBackend : QueueBackend, new()
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(16);
 
-    private readonly TestDatabase _database = new();
+    private readonly TBackend _backend = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 6, 2, 10, 0, 0, TimeSpan.Zero));
-    private AsyncEventQueue _queue = null!;
+    private IAsyncEventQueue _queue = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        _queue = _database.OpenQueue(_time);
-        return Task.CompletedTask;
+        await _backend.CreateAsync();
+        _queue = _backend.Open(_time);
     }
 
     public async Task DisposeAsync()
     {
         await _queue.DisposeAsync();
-        _database.Dispose();
+        await _backend.DisposeAsync();
     }
 
     private Task<AsyncEvent> EnqueueAsync(string requestId, string payload = "{}")
@@ -69,7 +70,7 @@ public sealed class AsyncEventQueueTests : IAsyncLifetime
         Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
         await _queue.DisposeAsync();
 
-        _queue = _database.OpenQueue(_time);
+        _queue = _backend.Open(_time);
         Assert.Empty(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
         _time.Advance(Lease);
         Assert.Equal("a", Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None)).RequestId);
@@ -142,9 +143,56 @@ public sealed class AsyncEventQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_takers_never_get_the_same_event()
+    {
+        const int events = 40;
+        for (var i = 0; i < events; i++)
+        {
+            await EnqueueAsync($"e{i}");
+        }
+
+        // Several workers (each with its own queue object, as separate servers have) drain the queue at once.
+        var queues = Enumerable.Range(0, 6).Select(_ => _backend.Open(_time)).ToList();
+        try
+        {
+            var takers = queues.Select(queue => Task.Run(async () =>
+            {
+                var mine = new List<AsyncEvent>();
+                while (await queue.TakeDueAsync(_time.GetUtcNow(), 3, Lease, CancellationToken.None) is { Count: > 0 } taken)
+                {
+                    mine.AddRange(taken);
+                    foreach (var queued in taken)
+                    {
+                        Assert.True(await queue.CompleteAsync(queued, CancellationToken.None));
+                    }
+                }
+
+                return mine;
+            }));
+
+            var taken = (await Task.WhenAll(takers)).SelectMany(t => t).Select(e => e.RequestId).ToList();
+
+            Assert.Equal(events, taken.Count);
+            Assert.Equal(events, taken.Distinct().Count());
+            Assert.Empty(await _queue.TakeDueAsync(_time.GetUtcNow() + Lease, 10, Lease, CancellationToken.None));
+        }
+        finally
+        {
+            foreach (var queue in queues)
+            {
+                await queue.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Request_ids_are_unique()
     {
         await EnqueueAsync("a");
-        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => EnqueueAsync("a"));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => EnqueueAsync("a"));
     }
 }
+
+public sealed class SqliteAsyncEventQueueTests : AsyncEventQueueTests<SqliteQueueBackend>;
+
+public sealed class PostgresAsyncEventQueueTests : AsyncEventQueueTests<PostgresQueueBackend>;

@@ -5,22 +5,23 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Ferry.Triggers.Tests.Async;
 
-public sealed class AsyncEventWorkerTests : IAsyncLifetime
+public abstract class AsyncEventWorkerTests<TBackend> : IAsyncLifetime
+    where TBackend : QueueBackend, new()
 {
-    private readonly TestDatabase _database = new();
+    private readonly TBackend _backend = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 6, 2, 10, 0, 0, TimeSpan.Zero));
-    private AsyncEventQueue _queue = null!;
+    private IAsyncEventQueue _queue = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        _queue = _database.OpenQueue(_time);
-        return Task.CompletedTask;
+        await _backend.CreateAsync();
+        _queue = _backend.Open(_time);
     }
 
     public async Task DisposeAsync()
     {
         await _queue.DisposeAsync();
-        _database.Dispose();
+        await _backend.DisposeAsync();
     }
 
     private AsyncEventWorker Worker(IAsyncEventTarget target, AsyncInvocationOptions? options = null)
@@ -271,3 +272,7 @@ public sealed class AsyncEventWorkerTests : IAsyncLifetime
         }
     }
 }
+
+public sealed class SqliteAsyncEventWorkerTests : AsyncEventWorkerTests<SqliteQueueBackend>;
+
+public sealed class PostgresAsyncEventWorkerTests : AsyncEventWorkerTests<PostgresQueueBackend>;

@@ -37,6 +37,22 @@ public sealed class RetryPolicyTests
     }
 
     [Fact]
+    public void A_functions_own_settings_replace_the_servers()
+    {
+        var policy = new RetryPolicy(new AsyncInvocationOptions());
+
+        // maximumRetryAttempts: 0 on the function: the first failure is final.
+        Assert.True(policy.AfterFailure(Event(), Start, "boom", new RetryOverrides(0, null)).GivesUp);
+
+        // maximumEventAge: 90 s: the second retry (due at +3 min) would be too late.
+        var shortLived = new RetryOverrides(null, TimeSpan.FromSeconds(90));
+        Assert.False(policy.AfterFailure(Event(attempts: 0), Start, "boom", shortLived).GivesUp);
+        var late = policy.AfterFailure(Event(attempts: 1), Start.AddMinutes(1), "boom", shortLived);
+        Assert.True(late.GivesUp);
+        Assert.Contains("maximum event age of 90 s", late.Error);
+    }
+
+    [Fact]
     public void Zero_retries_gives_up_after_the_first_failure()
     {
         var policy = new RetryPolicy(new AsyncInvocationOptions { MaximumRetryAttempts = 0 });

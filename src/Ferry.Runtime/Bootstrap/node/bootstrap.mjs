@@ -4,6 +4,10 @@
 // $_HANDLER from $LAMBDA_TASK_ROOT once, then fetches events one at a time, calls the handler and posts
 // its result or error. Any failure to talk to the Runtime API is fatal: the process exits with code 1
 // and Ferry replaces the instance.
+//
+// Stem mode (FERRY_STEM_CELL=1): started before any function is known, the loop first asks Ferry which
+// function it becomes (GET .../ferry/identity), takes that function's whole environment, and then goes
+// on exactly as above.
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -58,6 +62,24 @@ class RuntimeApiClient {
       cognitoIdentity: res.headers['lambda-runtime-cognito-identity'],
       body: res.body,
     };
+  }
+
+  /**
+   * Stem mode: waits until Ferry gives this process a function; resolves with that function's environment,
+   * or with null when the stem cell is stopped instead.
+   */
+  async identity() {
+    const res = await this.#request('GET', '/ferry/identity');
+    if (res.status === 410) return null;
+    if (res.status !== 200) {
+      throw new Error(`GET /ferry/identity answered ${res.status}: ${res.body}`);
+    }
+    const environment = JSON.parse(res.body)?.environment;
+    if (typeof environment !== 'object' || environment === null
+        || !Object.values(environment).every((value) => typeof value === 'string')) {
+      throw new Error('GET /ferry/identity answered without an "environment" object of strings');
+    }
+    return environment;
   }
 
   postInvocationResponse(requestId, json) {
@@ -352,6 +374,17 @@ async function onProcessFailure(err, errorType) {
   await fatal(errorType ?? 'uncaught exception', err);
 }
 
+/**
+ * Replaces the whole environment with the function's. Assigning TZ resets Node's time zone cache; variables
+ * only read at process start (NODE_OPTIONS, LANG…) are equal to the cell's, or Ferry would not use a cell.
+ */
+function becomeFunction(environment) {
+  for (const name of Object.keys(process.env)) {
+    if (!Object.hasOwn(environment, name)) delete process.env[name];
+  }
+  for (const [name, value] of Object.entries(environment)) process.env[name] = value;
+}
+
 async function main() {
   const address = process.env.AWS_LAMBDA_RUNTIME_API;
   if (!address) {
@@ -364,6 +397,12 @@ async function main() {
   process.on('unhandledRejection', (reason) => void onProcessFailure(reason, 'Runtime.UnhandledPromiseRejection'));
   // A callback-style handler that never calls back finishes when its work is done, as on Lambda.
   process.on('beforeExit', () => current?.settle?.(null, undefined));
+
+  if (process.env.FERRY_STEM_CELL === '1') {
+    const environment = await api.identity();
+    if (environment === null) process.exit(0);
+    becomeFunction(environment);
+  }
 
   let handler;
   try {

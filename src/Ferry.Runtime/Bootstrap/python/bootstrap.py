@@ -5,6 +5,10 @@ $_HANDLER from $LAMBDA_TASK_ROOT once, then fetches events one at a time, calls 
 its result or error. Any failure to talk to the Runtime API is fatal: the process exits with code 1
 and Ferry replaces the instance.
 
+Stem mode (FERRY_STEM_CELL=1): started before any function is known, the loop first asks Ferry which
+function it becomes (GET .../ferry/identity), takes that function's whole environment, and then goes on
+exactly as above.
+
 Started by Ferry as: python3 -u /opt/ferry/python/bootstrap.py
 """
 
@@ -73,6 +77,23 @@ class RuntimeApiClient:
             cognito_identity=headers.get("lambda-runtime-cognito-identity"),
             body=body,
         )
+
+    def identity(self):
+        """Stem mode: waits until Ferry gives this process a function; its environment, or None when stopped instead."""
+        status, _, body = self._request("GET", "/ferry/identity")
+        if status == 410:
+            return None
+        if status != 200:
+            raise RuntimeApiError(f"GET /ferry/identity answered {status}: {body[:500]!r}")
+        try:
+            environment = json.loads(body).get("environment")
+        except (ValueError, AttributeError) as err:
+            raise RuntimeApiError(f"GET /ferry/identity answered something other than a JSON object: {err}") from err
+        if not isinstance(environment, dict) or not all(
+            isinstance(name, str) and isinstance(value, str) for name, value in environment.items()
+        ):
+            raise RuntimeApiError('GET /ferry/identity answered without an "environment" object of strings')
+        return environment
 
     def post_invocation_response(self, request_id, payload):
         self._post(f"/runtime/invocation/{quote(request_id, safe='')}/response", payload, {})
@@ -319,6 +340,21 @@ def _fatal(message):
     sys.exit(1)
 
 
+def become_function(environment):
+    """Replaces the whole environment with the function's, and what Python derived from it lazily.
+
+    Variables only read at process start (PYTHONPATH, LANG...) are equal to the cell's, or Ferry would not
+    use a cell.
+    """
+    os.environ.clear()
+    os.environ.update(environment)
+    time.tzset()
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile.tempdir = None  # Found again from TMPDIR on next use.
+    importlib.invalidate_caches()
+
+
 def main():
     # Logs must reach the pipe before the response is posted, even without -u.
     for stream in (sys.stdout, sys.stderr):
@@ -332,6 +368,15 @@ def main():
         api = RuntimeApiClient(address)
     except RuntimeApiError as err:
         _fatal(f"cannot start: {err}")
+
+    if os.environ.get("FERRY_STEM_CELL") == "1":
+        try:
+            environment = api.identity()
+        except RuntimeApiError as err:
+            _fatal(f"stem cell: {err}")
+        if environment is None:
+            sys.exit(0)
+        become_function(environment)
 
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     try:

@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.RuntimeApi;
+using Ferry.Runtime.Sandbox;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Runtime.StemCells;
+
+/// <summary>
+/// A sandboxed runtime loop started before any function is known: private network with the Runtime API bridge, an
+/// empty code folder at /var/task, the interpreter and the loop's own modules loaded. It waits on a Ferry-specific
+/// Runtime API call for its identity. A cold start takes it over (<see cref="BecomeAsync"/>): the revision's code
+/// appears in its code folder, its cgroup gets the function's limits, and the answer to that call gives the loop the
+/// function's whole environment, after which it loads the handler like any instance. A cell becomes one function
+/// only, once: nothing of another function can ever have been in it.
+/// </summary>
+public sealed class StemCell : IAsyncDisposable
+{
+    /// <summary>
+    /// Memory size a cell starts with: one full vCPU (see <see cref="CgroupLimits"/>), so that refills start quickly;
+    /// the function's own limits replace it when the cell is taken.
+    /// </summary>
+    internal const int StartMemoryMb = 1769;
+
+    private readonly TaskCompletionSource _asked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<StemCellIdentity> _identity = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<bool> _delivered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RuntimeApiHost _runtimeApi;
+    private StemCellProcess? _process;
+    private int _disposed;
+
+    private StemCell(StemCellFamily family, string codeDirectory, RuntimeApiHost runtimeApi)
+    {
+        Family = family;
+        CodeDirectory = codeDirectory;
+        _runtimeApi = runtimeApi;
+        Id = FunctionInstance.NewId();
+        Token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    }
+
+    /// <summary>The instance id the cell keeps when it becomes a function (its cgroup and log stream are named after it).</summary>
+    public string Id { get; }
+
+    public StemCellFamily Family { get; }
+
+    /// <summary>Secret part of the cell's Runtime API address; the instance that takes the cell over keeps it.</summary>
+    internal string Token { get; }
+
+    /// <summary>Host folder bound read-only at /var/task: empty until the cell becomes a function.</summary>
+    internal string CodeDirectory { get; }
+
+    internal StemCellProcess Process => _process ?? throw new InvalidOperationException("The stem cell has not been started.");
+
+    /// <summary>Whether the process runs and waits for its identity.</summary>
+    public bool IsWaiting => _asked.Task.IsCompleted && _process is { } process && !process.Exited.IsCompleted && !_identity.Task.IsCompleted;
+
+    /// <summary>The environment a cell's process starts with.</summary>
+    internal static Dictionary<string, string> StartEnvironment(string token)
+    {
+        var environment = FunctionInstance.RuntimeEnvironment();
+        environment["AWS_LAMBDA_RUNTIME_API"] = $"127.0.0.1:{EventFunctionInstance.RuntimeApiPortInSandbox}{RuntimeApiHost.PathPrefixFor(token)}";
+        environment["FERRY_OUTPUT_MARKERS"] = "1";
+        environment["FERRY_STEM_CELL"] = "1";
+        return environment;
+    }
+
+    /// <summary>Starts a cell and returns once its loop waits for an identity.</summary>
+    /// <param name="codeDirectory">A folder that does not exist yet; the cell creates it and removes it at its end.</param>
+    /// <exception cref="StemCellStartException">The cell did not start or did not ask for its identity in time.</exception>
+    internal static async Task<StemCell> StartAsync(StemCellFamily family, string codeDirectory, ISandbox sandbox, RuntimeApiHost runtimeApi,
+        RuntimeOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var cell = new StemCell(family, codeDirectory, runtimeApi);
+        try
+        {
+            Directory.CreateDirectory(codeDirectory);
+            runtimeApi.RegisterStemCell(cell);
+            var spec = new SandboxSpec
+            {
+                InstanceId = cell.Id,
+                CodeDirectory = codeDirectory,
+                RuntimeDirectory = options.RuntimeDirectory,
+                Command = family.Command,
+                Environment = StartEnvironment(cell.Token),
+                MemoryMb = StartMemoryMb,
+                AllowOutboundNetwork = false,
+                Bridges = new SandboxBridges
+                {
+                    HostServices = [new HostServiceBridge(EventFunctionInstance.RuntimeApiPortInSandbox, runtimeApi.SocketPath)],
+                },
+            };
+
+            ISandboxedProcess process;
+            try
+            {
+                process = await sandbox.StartAsync(spec, cancellationToken);
+            }
+            catch (SandboxStartException ex)
+            {
+                throw new StemCellStartException($"could not start the sandbox: {ex.Message}", ex);
+            }
+
+            cell._process = new StemCellProcess(process, codeDirectory, logger);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.StartTimeout);
+            var first = await Task.WhenAny(cell._asked.Task, process.Exited, Task.Delay(Timeout.Infinite, timeout.Token));
+            cancellationToken.ThrowIfCancellationRequested();
+            if (first == process.Exited)
+            {
+                var output = string.Join(" | ", await DrainOutputAsync(process));
+                var exitCode = await process.Exited;
+                throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
+                    $"the {family} runtime loop exited with code {exitCode} before asking for its identity: {output}"));
+            }
+
+            if (first != cell._asked.Task)
+            {
+                throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
+                    $"the {family} runtime loop did not ask for its identity within {options.StartTimeout.TotalSeconds:0} s"));
+            }
+
+            return cell;
+        }
+        catch
+        {
+            await cell.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Turns the cell into an instance of <paramref name="function"/> whose process has <paramref name="environment"/>,
+    /// and hands over its process (which then belongs to the caller). The handler's loading is not awaited.
+    /// </summary>
+    /// <exception cref="StemCellUnusableException">The cell cannot become the function (it died, its code folder could not be filled, its cgroup refused the limits); dispose it.</exception>
+    internal async Task<ISandboxedProcess> BecomeAsync(FunctionRevision function, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var process = Process;
+        try
+        {
+            await Task.Run(() => CodeFolderFill.Fill(function.CodeDirectory, CodeDirectory, cancellationToken), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StemCellUnusableException($"could not put the code into the stem cell's code folder: {ex.Message}", ex);
+        }
+
+        if (process.Cgroup is { } cgroup)
+        {
+            var failures = CgroupResize.Apply(cgroup, CgroupLimits.ForMemory(function.Function.MemorySize, Environment.ProcessorCount));
+            if (failures.Count > 0)
+            {
+                throw new StemCellUnusableException($"could not give the stem cell the function's limits: {string.Join("; ", failures)}");
+            }
+        }
+
+        _identity.TrySetResult(new StemCellIdentity(environment));
+        var first = await Task.WhenAny(_delivered.Task, process.Exited).WaitAsync(cancellationToken);
+        if (first != _delivered.Task || !await _delivered.Task)
+        {
+            throw new StemCellUnusableException("the stem cell was gone before it received its identity");
+        }
+
+        return process;
+    }
+
+    // ----- called by the Runtime API host while the cell's loop waits -----
+
+    /// <summary>The identity, once the cell is taken; throws <see cref="OperationCanceledException"/> when it never will be.</summary>
+    internal Task<StemCellIdentity> WaitForIdentityAsync(CancellationToken requestAborted)
+    {
+        _asked.TrySetResult();
+        return _identity.Task.WaitAsync(requestAborted);
+    }
+
+    /// <summary>Whether the identity reached the cell's loop (false: its request was gone).</summary>
+    internal void ReportDelivery(bool delivered) => _delivered.TrySetResult(delivered);
+
+    /// <summary>Stops the cell (unless it became a function, whose instance then owns the process).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _runtimeApi.UnregisterStemCell(this);
+        _identity.TrySetCanceled();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+        else
+        {
+            TryDeleteFolder();
+        }
+    }
+
+    private void TryDeleteFolder()
+    {
+        try
+        {
+            Directory.Delete(CodeDirectory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Never created, or already gone.
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> DrainOutputAsync(ISandboxedProcess process)
+    {
+        var lines = new List<string>();
+        while (lines.Count < 20 && await process.Output.WaitToReadAsync())
+        {
+            while (lines.Count < 20 && process.Output.TryRead(out var line))
+            {
+                lines.Add(line.Text);
+            }
+        }
+
+        return lines;
+    }
+
+    public override string ToString() => $"stem cell {Id} ({Family})";
+}
+
+/// <summary>What a stem cell's loop receives when it is taken: the function's whole environment (handler included).</summary>
+internal sealed record StemCellIdentity(IReadOnlyDictionary<string, string> Environment);
+
+public sealed class StemCellStartException(string message, Exception? inner = null) : Exception(message, inner);
+
+public sealed class StemCellUnusableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,48 @@
+using System.Threading.Channels;
+using Ferry.Runtime.Sandbox;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Runtime.StemCells;
+
+/// <summary>
+/// A stem cell's sandboxed process, which owns the cell's host code folder: whoever ends up disposing it (the
+/// stem cell pool, or the function instance that took the cell over) also removes the folder.
+/// </summary>
+internal sealed class StemCellProcess(ISandboxedProcess inner, string codeDirectory, ILogger logger) : ISandboxedProcess
+{
+    private int _disposed;
+
+    public int Pid => inner.Pid;
+
+    public ChannelReader<OutputLine> Output => inner.Output;
+
+    public Task<int> Exited => inner.Exited;
+
+    /// <summary>The sandbox's cgroup; null without cgroups.</summary>
+    public InstanceCgroup? Cgroup => (inner as SandboxedProcess)?.Cgroup;
+
+    public long? PeakMemoryBytes() => inner.PeakMemoryBytes();
+
+    public Task KillAsync() => inner.KillAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await inner.DisposeAsync();
+        try
+        {
+            Directory.Delete(codeDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Could not delete the stem cell code folder {Folder}", codeDirectory);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using static Ferry.Store.StoreRows;
+
+namespace Ferry.Store.Postgres;
+
+/// <summary>Metering and statistics: aggregate queries over the <c>invocations</c> table, computed by PostgreSQL.</summary>
+public sealed partial class PostgresFerryStore
+{
+    public async Task<IReadOnlyList<FunctionUsage>> QueryUsageAsync(
+        string? tenant, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        if (to < from)
+        {
+            throw new ArgumentException($"The usage period ends ({to:O}) before it starts ({from:O}).", nameof(to));
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        // SUM of bigint is numeric (exact); the cast back to bigint raises an error rather than wrap on overflow.
+        await using var command = connection.Command(RemovedAppUsage.UsageSql("@tenant", "@from", "@to", "SUM({0})::bigint"))
+            .WithText("tenant", tenant).With("from", from.ToUnixMilliseconds()).With("to", to.ToUnixMilliseconds());
+        return await ReadAllAsync(command, ReadFunctionUsage, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<FunctionStats>> QueryFunctionStatsAsync(
+        long appStageId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // Nearest-rank percentiles: the p-th percentile of n values is the value at rank ceil(n * p / 100).
+        await using var command = connection.Command(
+                "WITH ranked AS (" +
+                "  SELECT function, duration_ms, status, cold_start, " +
+                "         ROW_NUMBER() OVER (PARTITION BY function ORDER BY duration_ms) AS position, " +
+                "         COUNT(*) OVER (PARTITION BY function) AS total " +
+                "  FROM invocations WHERE app_stage_id = @appStageId AND started_at >= @since) " +
+                "SELECT function, COUNT(*), " +
+                $"       COUNT(*) FILTER (WHERE {Failed}), COUNT(*) FILTER (WHERE cold_start), " +
+                "       MIN(duration_ms) FILTER (WHERE position >= (total * 50 + 99) / 100), " +
+                "       MIN(duration_ms) FILTER (WHERE position >= (total * 95 + 99) / 100), " +
+                "       MAX(duration_ms) " +
+                "FROM ranked GROUP BY function ORDER BY function;")
+            .With("appStageId", appStageId).With("since", since.ToUnixMilliseconds());
+        return await ReadAllAsync(command, ReadFunctionStats, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ErrorGroup>> QueryErrorGroupsAsync(
+        long appStageId, DateTimeOffset since, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // NULLS FIRST: SQLite's order for groups without error text, so both stores list groups alike.
+        await using var command = connection.Command(
+                "SELECT function, status, error, COUNT(*), MIN(started_at), MAX(started_at), " +
+                "       (array_agg(request_id ORDER BY started_at DESC, id DESC))[1] " +
+                $"FROM invocations WHERE app_stage_id = @appStageId AND started_at >= @since AND {Failed} " +
+                "GROUP BY function, status, error " +
+                "ORDER BY COUNT(*) DESC, MAX(started_at) DESC, function, error NULLS FIRST LIMIT @limit;")
+            .With("appStageId", appStageId).With("since", since.ToUnixMilliseconds()).With("limit", ClampLimit(limit));
+        return await ReadAllAsync(command, ReadErrorGroup, cancellationToken);
+    }
+}

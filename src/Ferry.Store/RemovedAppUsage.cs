@@ -1,0 +1,39 @@
+namespace Ferry.Store;
+
+/// <summary>
+/// Usage survives app removal: deleting an app stage deletes its invocations, so first their metering columns are
+/// copied to <c>removed_app_usage</c> (with the app stage's service, stage and region), and usage queries add those
+/// rows to the live ones. The SQL is the same on every backend.
+/// </summary>
+internal static class RemovedAppUsage
+{
+    /// <summary>Copies the usage of one app stage's invocations; <paramref name="appStageId"/> names the parameter.</summary>
+    public static string CopySql(string appStageId) => $"""
+        INSERT INTO removed_app_usage (tenant, app_stage_id, service, stage, region, function, started_at, billed_duration_ms, memory_size_mb)
+        SELECT i.tenant, i.app_stage_id, a.service, a.stage, a.region, i.function, i.started_at, i.billed_duration_ms, i.memory_size_mb
+        FROM invocations i JOIN app_stages a ON a.id = i.app_stage_id
+        WHERE i.app_stage_id = {appStageId};
+        """;
+
+    /// <summary>
+    /// Usage rows as <see cref="StoreRows.ReadFunctionUsage"/> reads them, over live and removed app stages.
+    /// <paramref name="exactSum"/> is a format with <c>{0}</c> for the summed expression: how the backend sums integers
+    /// without losing or wrapping anything.
+    /// </summary>
+    public static string UsageSql(string tenant, string from, string to, string exactSum) => $"""
+        SELECT tenant, app_stage_id, service, stage, region, function, COUNT(*),
+               {string.Format(System.Globalization.CultureInfo.InvariantCulture, exactSum, "billed_duration_ms")},
+               {string.Format(System.Globalization.CultureInfo.InvariantCulture, exactSum, "billed_duration_ms * memory_size_mb")}
+        FROM (
+            SELECT i.tenant, i.app_stage_id, a.service, a.stage, a.region, i.function, i.billed_duration_ms, i.memory_size_mb
+            FROM invocations i JOIN app_stages a ON a.id = i.app_stage_id
+            WHERE ({tenant} IS NULL OR i.tenant = {tenant}) AND i.started_at >= {from} AND i.started_at < {to}
+            UNION ALL
+            SELECT tenant, app_stage_id, service, stage, region, function, billed_duration_ms, memory_size_mb
+            FROM removed_app_usage
+            WHERE ({tenant} IS NULL OR tenant = {tenant}) AND started_at >= {from} AND started_at < {to}
+        ) usage
+        GROUP BY tenant, app_stage_id, service, stage, region, function
+        ORDER BY service, stage, region, function, tenant, app_stage_id;
+        """;
+}

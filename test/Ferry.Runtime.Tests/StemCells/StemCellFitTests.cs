@@ -1,0 +1,100 @@
+using Ferry.Manifest;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.Sandbox;
+using Ferry.Runtime.StemCells;
+
+namespace Ferry.Runtime.Tests.StemCells;
+
+/// <summary>Which functions a stem cell can become, and which get a normal cold start.</summary>
+public sealed class StemCellFitTests
+{
+    private static readonly IReadOnlyDictionary<string, string> CellEnvironment = FunctionInstance.RuntimeEnvironment();
+
+    private static FunctionRevision Function(string runtime, IReadOnlyDictionary<string, string>? environment = null,
+        bool outboundNetwork = false, FunctionResources? resources = null) => new()
+    {
+        Tenant = "t",
+        AppStageId = 1,
+        RevisionId = 1,
+        RevisionNumber = 1,
+        Service = "s",
+        Stage = "dev",
+        Region = "local",
+        CodeDirectory = "/nonexistent",
+        Resources = resources ?? FunctionResources.None,
+        Function = new FunctionManifest
+        {
+            Name = "f",
+            Handler = "app.handler",
+            Runtime = runtime,
+            MemorySize = 128,
+            Timeout = 3,
+            Environment = environment ?? new Dictionary<string, string>(),
+            OutboundNetwork = outboundNetwork,
+        },
+    };
+
+    [Theory]
+    [InlineData("nodejs18.x", "node")]
+    [InlineData("nodejs22.x", "node")]
+    [InlineData("python3.9", "python")]
+    [InlineData("python3.13", "python")]
+    public void Node_and_python_event_functions_with_ordinary_variables_fit(string runtime, string family)
+    {
+        var function = Function(runtime, new Dictionary<string, string> { ["TABLE"] = "orders", ["TZ"] = "Europe/Berlin", ["PATH"] = "/var/task/bin:/usr/bin:/bin" });
+
+        Assert.Null(StemCellFit.Mismatch(function, CellEnvironment));
+        Assert.Equal(family, StemCellFamily.Of(function.Function)!.Name);
+    }
+
+    [Theory]
+    [InlineData("web")]
+    [InlineData("provided.al2023")]
+    public void Web_functions_and_provided_runtimes_have_no_stem_cells(string runtime)
+    {
+        Assert.Null(StemCellFamily.Of(Function(runtime).Function));
+        Assert.Contains("no stem cells", StemCellFit.Mismatch(Function(runtime), CellEnvironment));
+    }
+
+    [Theory]
+    [InlineData("NODE_OPTIONS", "--enable-source-maps")]
+    [InlineData("NODE_PATH", "/var/task/lib")]
+    [InlineData("PYTHONPATH", "/var/task/vendor")]
+    [InlineData("LD_PRELOAD", "/var/task/lib.so")]
+    [InlineData("LC_ALL", "de_DE.UTF-8")]
+    [InlineData("LANG", "de_DE.UTF-8")]
+    public void A_variable_read_only_at_process_start_rules_out_a_cell(string name, string value)
+    {
+        var mismatch = StemCellFit.Mismatch(Function("python3.11", new Dictionary<string, string> { [name] = value }), CellEnvironment);
+
+        Assert.Contains(name, mismatch);
+    }
+
+    [Fact]
+    public void A_start_variable_equal_to_the_cells_own_value_still_fits()
+    {
+        Assert.Null(StemCellFit.Mismatch(Function("nodejs20.x", new Dictionary<string, string> { ["LANG"] = CellEnvironment["LANG"] }), CellEnvironment));
+    }
+
+    [Fact]
+    public void Outbound_network_resource_services_and_data_mounts_rule_out_a_cell()
+    {
+        Assert.Contains("outbound network", StemCellFit.Mismatch(Function("nodejs20.x", outboundNetwork: true), CellEnvironment));
+        var services = new FunctionResources { Services = [new ResourceService("s3", 9100, "/run/s3.sock", "127.0.0.1", 9100)] };
+        Assert.Contains("resource services", StemCellFit.Mismatch(Function("nodejs20.x", resources: services), CellEnvironment));
+        var mounts = new FunctionResources { Mounts = [new SandboxMount("/srv/db", "/var/ferry/db")] };
+        Assert.Contains("data folders", StemCellFit.Mismatch(Function("nodejs20.x", resources: mounts), CellEnvironment));
+        var startVariable = new FunctionResources { Environment = new Dictionary<string, string> { ["PYTHONHOME"] = "/x" } };
+        Assert.Contains("PYTHONHOME", StemCellFit.Mismatch(Function("python3.12", resources: startVariable), CellEnvironment));
+    }
+
+    [Theory]
+    [InlineData("nodejs20.x")]
+    [InlineData("python3.11")]
+    public void A_cell_runs_the_same_command_as_a_normal_start(string runtime)
+    {
+        var function = Function(runtime).Function;
+
+        Assert.Equal(EventFunctionInstance.CommandFor(function), StemCellFamily.Of(function)!.Command);
+    }
+}
