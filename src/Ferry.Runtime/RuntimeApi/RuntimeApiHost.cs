@@ -38,6 +38,9 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     private readonly ILogger<RuntimeApiHost> _logger;
     private const string SocketName = "runtime-api.sock";
     private WebApplication? _app;
+
+    /// <summary>Ends the long polls (next invocation, stem cell identity) at shutdown, which would otherwise hold it up.</summary>
+    private readonly CancellationTokenSource _stopping = new();
     private DirectoryInfo? _socketDirectory;
 
     public RuntimeApiHost(RuntimeOptions options, ILoggerFactory loggerFactory)
@@ -200,7 +203,8 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         PendingInvocation invocation;
         try
         {
-            invocation = await instance.NextAsync(context.RequestAborted);
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+            invocation = await instance.NextAsync(poll.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
@@ -277,7 +281,8 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         StemCellIdentity identity;
         try
         {
-            identity = await cell.WaitForIdentityAsync(context.RequestAborted);
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+            identity = await cell.WaitForIdentityAsync(poll.Token);
         }
         catch (OperationCanceledException)
         {
@@ -350,9 +355,13 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _app, null) is { } app)
         {
-            await app.StopAsync();
+            await _stopping.CancelAsync();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.StopAsync(grace.Token);
             await app.DisposeAsync();
         }
+
+        _stopping.Dispose();
 
         if (Interlocked.Exchange(ref _socketDirectory, null) is { } directory)
         {
