@@ -215,16 +215,21 @@ public class TemplateDefinitionReaderTests
               name: demo
               version: 1.0.0
               description: demo
-              closedSource: [ocr, api]
+              closedSource: [ocr, api, resize]
             functions:
               ocr:
                 runtime: provided
                 image: images/ocr.oci.tar
               api:
                 command: ./bin/server --port $PORT
+              resize:
+                image:
+                  path: ./images/resize.oci.tar
+                  command: [resize]
             """, "serverless.yml");
         Assert.Equal(["images/ocr.oci.tar"], result.Definition.ClosedSource[0].Files);
         Assert.Equal(["bin/server"], result.Definition.ClosedSource[1].Files);
+        Assert.Equal(["images/resize.oci.tar"], result.Definition.ClosedSource[2].Files);
 
         var exception = Errors("""
             service: demo

@@ -7,7 +7,7 @@ namespace Ferry.Hub.Reading;
 /// Reads <c>template.closedSource</c> (a list of function names) and works out which package files hold each
 /// function's compiled code. A closed-source function must be one of:
 /// <list type="bullet">
-/// <item><c>image: path/to/image.tar</c> — an OCI image archive in the package (declare <c>runtime: provided</c> too);</item>
+/// <item><c>image: path/to/image.tar</c> (or <c>image: { path: … }</c>) — an OCI image archive in the package;</item>
 /// <item><c>runtime: provided</c> (or <c>provided.al2</c>, <c>provided.al2023</c>) — the compiled <c>bootstrap</c>;</item>
 /// <item>a web function whose <c>command</c> starts a program in the package, written as a relative path such as
 /// <c>./bin/server</c>.</item>
@@ -73,7 +73,11 @@ internal sealed class ClosedSourceResolver(string fileName, DiagnosticList diagn
     {
         if (function.Child("image") is { } image)
         {
-            return Literal(image, $"functions.{name}.image") is { } imagePath ? PackagePath(imagePath, image, $"functions.{name}.image") : null;
+            // `image: path` or the object form `image: { path: …, command: … }`.
+            var (pathNode, path) = image is YamlMappingNode imageObject && imageObject.Child("path") is { } objectPath
+                ? (objectPath, $"functions.{name}.image.path")
+                : (image, $"functions.{name}.image");
+            return Literal(pathNode, path) is { } imagePath ? PackagePath(imagePath, pathNode, path) : null;
         }
 
         var runtimeNode = function.Child("runtime") ?? (function.Child("command") is null ? providerRuntime : null);
