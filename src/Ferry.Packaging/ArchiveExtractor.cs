@@ -182,17 +182,27 @@ internal static class ArchiveExtractor
 
     private static string Describe(EntryKind kind) => kind == EntryKind.Symlink ? "symlink" : kind.ToString().ToLowerInvariant();
 
-    /// <summary>Keeps rwx bits only (never setuid, setgid, sticky); directories always stay usable by their owner.</summary>
+    /// <summary>
+    /// Keeps rwx bits only (never setuid, setgid, sticky); directories always stay usable by their owner. Everything is
+    /// readable (and, where the owner may execute it, executable) by every user, as on Lambda: functions run as
+    /// unprivileged users other than the one extracting, and what protects the code from other local users is the
+    /// folder it is extracted into.
+    /// </summary>
     private static int PermissionsOf(int mode, EntryKind kind)
     {
         var permissions = mode & UnixFileKind.PermissionMask;
         return kind switch
         {
-            EntryKind.Directory => (mode == 0 ? UnixFileKind.DefaultDirectoryPermissions : permissions) | OwnerAll,
-            EntryKind.File => mode == 0 ? UnixFileKind.DefaultFilePermissions : permissions,
+            EntryKind.Directory => (mode == 0 ? UnixFileKind.DefaultDirectoryPermissions : permissions) | OwnerAll | ReadAndEnterByAll,
+            EntryKind.File => ReadableByAll(mode == 0 ? UnixFileKind.DefaultFilePermissions : permissions),
             _ => UnixFileKind.SymlinkPermissions,
         };
     }
+
+    private const int ReadAndEnterByAll = 0x16D; // r-xr-xr-x
+
+    private static int ReadableByAll(int permissions) =>
+        permissions | 0x124 /* r--r--r-- */ | ((permissions & 0x40) != 0 ? 0x49 /* --x--x--x */ : 0);
 
     private static void CheckCompressionRatio(ZipArchiveEntry entry, string path, ArchiveLimits limits)
     {

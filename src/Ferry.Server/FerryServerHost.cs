@@ -68,7 +68,9 @@ public static partial class FerryServerHost
         ISandbox sandbox;
         try
         {
-            sandbox = SandboxFactory.Create(options.InsecureNoSandbox, startupLoggers);
+            sandbox = SandboxFactory.Create(options.InsecureNoSandbox, startupLoggers, Path.Combine(dataDirectory, "sandbox-users.json"));
+            // Sandboxes run as unprivileged users and must reach the code folders in here; other local users must not.
+            sandbox.AllowTraversal(dataDirectory);
         }
         catch (SandboxStartException ex)
         {

@@ -82,6 +82,7 @@ public abstract class FunctionInstance : IAsyncDisposable
         var spec = new SandboxSpec
         {
             InstanceId = Id,
+            Owner = Function.Tenant,
             CodeDirectory = Function.CodeDirectory,
             RuntimeDirectory = Services.Options.RuntimeDirectory,
             Command = command,

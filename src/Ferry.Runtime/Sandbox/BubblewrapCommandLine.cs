@@ -20,20 +20,37 @@ internal static class BubblewrapCommandLine
     ];
 
     /// <summary>
-    /// The bwrap argv (without bwrap itself). <paramref name="command"/> is the argv to run, as resolved inside the sandbox.
-    /// The sandbox sees a read-only system (/usr and friends, selected /etc files), the code and runtime folders
-    /// read-only (or, with <see cref="SandboxSpec.RootFilesystem"/>, that folder read-only as its whole root), a private size-limited /tmp, and its own pid, IPC, UTS and cgroup namespaces, and unless the spec
-    /// allows outbound network its own network namespace with the bridges' sockets; it keeps no capabilities, cannot
-    /// gain privileges (bwrap sets no_new_privs), and with <paramref name="seccompDescriptor"/> runs under the seccomp
-    /// filter bwrap reads from that descriptor.
+    /// The bwrap argv (without bwrap itself): <see cref="BuildOptions"/>, then "--" and <paramref name="command"/>, the
+    /// argv to run as resolved inside the sandbox.
     /// </summary>
-    public static IReadOnlyList<string> Build(SandboxSpec spec, IReadOnlyList<string> command, IReadOnlyList<HostRootEntry> hostRoot, int? seccompDescriptor)
+    public static IReadOnlyList<string> Build(SandboxSpec spec, IReadOnlyList<string> command, IReadOnlyList<HostRootEntry> hostRoot, int? seccompDescriptor,
+        SandboxUser? user = null)
+        => [.. BuildOptions(spec, hostRoot, seccompDescriptor, user), "--", .. command];
+
+    /// <summary>
+    /// bwrap's options for <paramref name="spec"/>. The sandbox sees a read-only system (/usr and friends, selected /etc
+    /// files), the code and runtime folders read-only (or, with <see cref="SandboxSpec.RootFilesystem"/>, that folder
+    /// read-only as its whole root), a private size-limited /tmp, /proc with /proc/sys read-only, and its own user,
+    /// pid, IPC, UTS and cgroup namespaces, and unless the spec allows outbound network its own network namespace with
+    /// the bridges' sockets. Its user namespace maps only <paramref name="user"/> (the same id inside and out; host
+    /// root does not exist in it) and forbids creating further user namespaces; it keeps no capabilities, cannot gain
+    /// privileges (bwrap sets no_new_privs; every mount is nosuid and nodev), and with
+    /// <paramref name="seccompDescriptor"/> runs under the seccomp filter bwrap reads from that descriptor.
+    /// </summary>
+    /// <param name="user">The host user bwrap runs as; null: no user namespace (bwrap started by root keeps root).</param>
+    public static IReadOnlyList<string> BuildOptions(SandboxSpec spec, IReadOnlyList<HostRootEntry> hostRoot, int? seccompDescriptor, SandboxUser? user)
     {
         var args = new List<string>
         {
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", Hostname, "--cap-drop", "ALL",
         };
+
+        if (user is { } sandboxUser)
+        {
+            args.AddRange(["--unshare-user", "--disable-userns",
+                "--uid", sandboxUser.Uid.ToString(CultureInfo.InvariantCulture), "--gid", sandboxUser.Gid.ToString(CultureInfo.InvariantCulture)]);
+        }
 
         if (!spec.AllowOutboundNetwork)
         {
@@ -60,8 +77,6 @@ internal static class BubblewrapCommandLine
             args.AddRange(["--setenv", name, value]);
         }
 
-        args.Add("--");
-        args.AddRange(command);
         return args;
     }
 
@@ -140,7 +155,9 @@ internal static class BubblewrapCommandLine
 
     private static void AddPrivateFolders(List<string> args, SandboxSpec spec)
     {
-        args.AddRange(["--proc", "/proc", "--dev", "/dev"]);
+        // sysctls are writable by host root only; with no host root in the namespace they are not writable anyway, and
+        // a read-only mount keeps it so whatever the permission checks of a kernel are.
+        args.AddRange(["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev"]);
         var tmpBytes = spec.TmpSizeMb * 1024L * 1024L;
         args.AddRange(["--size", tmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", SandboxPaths.Tmp]);
     }

@@ -13,6 +13,7 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
 {
     private const string ExecutableName = "bwrap";
     private const string SocatName = "socat";
+    private const string SetprivPath = "/usr/bin/setpriv";
 
     /// <summary>Environment of bwrap itself (the sandbox gets only the spec's environment, via --clearenv).</summary>
     private static readonly IReadOnlyDictionary<string, string> LauncherEnvironment =
@@ -28,14 +29,23 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
     private readonly Lazy<HostTools> _hostTools = new(InspectHostTools, LazyThreadSafetyMode.PublicationOnly);
     private readonly SealedMemoryFile? _seccompFilter;
     private readonly string _seccompDescription;
+    private readonly SandboxUsers _users;
 
-    /// <exception cref="SandboxStartException">The seccomp filter could not be prepared.</exception>
-    public BubblewrapSandbox(string bwrapPath, CgroupHost cgroups, ILogger logger)
+    /// <param name="users">Which host user each sandbox runs as; null: per-tenant users kept in memory only.</param>
+    /// <exception cref="SandboxStartException">The seccomp filter could not be prepared, or the server runs as root and setpriv is missing.</exception>
+    public BubblewrapSandbox(string bwrapPath, CgroupHost cgroups, ILogger logger, SandboxUsers? users = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(bwrapPath);
         _bwrapPath = bwrapPath;
         _cgroups = cgroups;
         _logger = logger;
+        _users = users ?? new SandboxUsers();
+        if (_users.SwitchesUsers && !File.Exists(SetprivPath))
+        {
+            // Fail closed: without it sandboxes would run as root.
+            throw new SandboxStartException($"{SetprivPath} (util-linux), which starts each sandbox as an unprivileged user, is missing; install it with `apt-get install util-linux`");
+        }
+
         if (SeccompFilter.ForCurrentArchitecture(out _seccompDescription) is { } program)
         {
             try
@@ -53,10 +63,13 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
             _logger.LogWarning("Sandboxes run without a seccomp filter: {Reason}", _seccompDescription);
         }
 
-        _description = new Lazy<string>(() => $"{ProbeVersion(bwrapPath)}, {_seccompDescription}, private network, {cgroups.Description}");
+        var identity = _users.SwitchesUsers
+            ? $"user namespaces with a uid per tenant (from {_users.AccessGroupId + 1})"
+            : $"user namespaces as the server's own uid {HostFileOwnership.EffectiveUserId}";
+        _description = new Lazy<string>(() => $"{ProbeVersion(bwrapPath)}, {identity}, {_seccompDescription}, private network, {cgroups.Description}");
     }
 
-    /// <summary>E.g. "bubblewrap 0.8.0, seccomp (52 syscalls restricted, x86_64), private network, cgroup v1 (memory, pids, cpu)".</summary>
+    /// <summary>E.g. "bubblewrap 0.8.0, user namespaces with a uid per tenant (from 1500000001), seccomp (52 syscalls restricted, x86_64), private network, cgroup v1 (memory, pids, cpu)".</summary>
     public string Description => _description.Value;
 
     public bool SupportsPrivateNetwork => true;
@@ -103,9 +116,20 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
                 : BridgeLauncher.Wrap(spec.Bridges, _hostTools.Value, argv);
         }
 
+        var user = spec.Owner is { } owner ? _users.ForTenant(owner) : _users.OneOff();
+        SandboxHostFiles.Prepare(spec, user, _users);
         var seccomp = _seccompFilter is null ? (int?)null : SandboxProcessStarter.InputFileDescriptor;
-        var command = new HostCommand(_bwrapPath, BubblewrapCommandLine.Build(spec, argv, hostRoot, seccomp), LauncherEnvironment, "/",
-            spec.MaxFileSizeMb * 1024L * 1024L, _seccompFilter?.Path);
+
+        // bwrap reads its options from standard input (--args 0), so the sandbox's pid 1 shows no host paths or
+        // environment in its command line; its standard input then is at end-of-file, as before.
+        var options = BubblewrapCommandLine.BuildOptions(spec, hostRoot, seccomp, user);
+        var optionBytes = System.Text.Encoding.UTF8.GetBytes(string.Concat(options.Select(o => o + "\0")));
+        IReadOnlyList<string> bwrapArguments = ["--args", "0", "--", .. argv];
+        var command = _users.SwitchesUsers
+            ? new HostCommand(SetprivPath, [.. SwitchUser(user), _bwrapPath, .. bwrapArguments], LauncherEnvironment, "/",
+                spec.MaxFileSizeMb * 1024L * 1024L, _seccompFilter?.Path, optionBytes)
+            : new HostCommand(_bwrapPath, bwrapArguments, LauncherEnvironment, "/",
+                spec.MaxFileSizeMb * 1024L * 1024L, _seccompFilter?.Path, optionBytes);
 
         var cgroup = await _cgroups.CreateInstanceAsync(spec.InstanceId, CgroupLimits.ForMemory(spec.MemoryMb, Environment.ProcessorCount));
         var process = await SandboxProcessStarter.StartAsync(command, cgroup, _logger, cleanup: null);
@@ -114,6 +138,26 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
     }
 
     public void Dispose() => _seccompFilter?.Dispose();
+
+    public void AllowTraversal(string directory)
+    {
+        if (_users.SwitchesUsers)
+        {
+            SandboxHostFiles.AllowTraversal(directory, _users.AccessGroupId);
+        }
+    }
+
+    /// <summary>
+    /// setpriv's options that make bwrap (and so the sandbox) run as <paramref name="user"/>, with only the access
+    /// group as supplementary group and no capabilities, not even in its bounding set.
+    /// </summary>
+    private string[] SwitchUser(SandboxUser user) =>
+    [
+        "--reuid", user.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--regid", user.Gid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--groups", _users.AccessGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--inh-caps=-all", "--bounding-set=-all", "--",
+    ];
 
     private static void ValidateRootFilesystem(string root, string workingDirectory)
     {

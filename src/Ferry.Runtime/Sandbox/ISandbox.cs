@@ -8,6 +8,13 @@ public sealed record SandboxSpec
     /// <summary>Unique per instance; used to name its cgroup. Letters, digits and '-' only.</summary>
     public required string InstanceId { get; init; }
 
+    /// <summary>
+    /// The tenant whose code runs: each tenant's sandboxes run as a host user of their own (see
+    /// <see cref="SandboxUsers"/>), and the sandbox's <see cref="Mounts"/> are given to that user. Null: a one-off
+    /// user that no tenant has (stem cells, which become a function only later).
+    /// </summary>
+    public string? Owner { get; init; }
+
     /// <summary>Host folder with the function's code, mounted read-only at <see cref="SandboxPaths.Code"/>.</summary>
     public required string CodeDirectory { get; init; }
 
@@ -90,6 +97,14 @@ public interface ISandbox
 
     /// <summary>Whether specs may set <see cref="SandboxSpec.RootFilesystem"/> (run a container image's rootfs).</summary>
     bool SupportsRootFilesystem => false;
+
+    /// <summary>
+    /// Lets sandboxes pass through <paramref name="directory"/> (a folder of Ferry's that holds what they mount, such as
+    /// the data folder) while other local users still cannot: a no-op where sandboxes run as Ferry's own user.
+    /// </summary>
+    void AllowTraversal(string directory)
+    {
+    }
 
     /// <summary>Starts the process. Throws <see cref="SandboxStartException"/> with a clear message when it can't.</summary>
     Task<ISandboxedProcess> StartAsync(SandboxSpec spec, CancellationToken cancellationToken);

@@ -13,7 +13,8 @@ public static class SandboxFactory
     /// bubblewrap with cgroups; or, when <paramref name="insecureNoSandbox"/> is set, plain host processes (still in cgroups).
     /// </summary>
     /// <exception cref="SandboxStartException">bwrap is not installed and running without a sandbox was not asked for.</exception>
-    public static ISandbox Create(bool insecureNoSandbox, ILoggerFactory loggerFactory)
+    /// <param name="sandboxUsersFile">Where each tenant's sandbox uid is recorded (see <see cref="SandboxUsers"/>); null: in memory.</param>
+    public static ISandbox Create(bool insecureNoSandbox, ILoggerFactory loggerFactory, string? sandboxUsersFile = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var cgroups = CgroupHost.Detect(loggerFactory.CreateLogger<CgroupHost>());
@@ -27,7 +28,7 @@ public static class SandboxFactory
         else
         {
             var bwrap = BubblewrapSandbox.TryFind() ?? throw new SandboxStartException(BubblewrapMissingMessage);
-            sandbox = new BubblewrapSandbox(bwrap, cgroups, loggerFactory.CreateLogger<BubblewrapSandbox>());
+            sandbox = new BubblewrapSandbox(bwrap, cgroups, loggerFactory.CreateLogger<BubblewrapSandbox>(), new SandboxUsers(sandboxUsersFile));
         }
 
         loggerFactory.CreateLogger(typeof(SandboxFactory)).LogInformation("Sandbox: {Sandbox}", sandbox.Description);

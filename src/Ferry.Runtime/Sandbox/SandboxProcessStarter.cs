@@ -9,13 +9,15 @@ namespace Ferry.Runtime.Sandbox;
 /// <param name="Environment">The complete environment of <paramref name="Program"/>.</param>
 /// <param name="FileSizeLimitBytes">RLIMIT_FSIZE of the program and everything it starts.</param>
 /// <param name="InputFile">A file opened for reading as descriptor <see cref="SandboxProcessStarter.InputFileDescriptor"/> of the program.</param>
+/// <param name="StandardInput">Bytes the program reads on its standard input before end-of-file (bwrap's --args 0); null: end-of-file at once.</param>
 internal sealed record HostCommand(
     string Program,
     IReadOnlyList<string> Arguments,
     IReadOnlyDictionary<string, string> Environment,
     string WorkingDirectory,
     long FileSizeLimitBytes,
-    string? InputFile = null);
+    string? InputFile = null,
+    ReadOnlyMemory<byte>? StandardInput = null);
 
 /// <summary>Starts a <see cref="HostCommand"/> inside a cgroup, with its resource limits.</summary>
 internal static class SandboxProcessStarter
@@ -109,8 +111,42 @@ internal static class SandboxProcessStarter
             throw new SandboxStartException($"could not start {startInfo.FileName}: {ex.Message}", ex);
         }
 
-        // The sandbox reads no input: give it end-of-file rather than a pipe that never closes.
-        process.StandardInput.Close();
-        return new SandboxedProcess(process, cgroup, logger, cleanup);
+        var sandboxed = new SandboxedProcess(process, cgroup, logger, cleanup);
+        if (command.StandardInput is { } input)
+        {
+            _ = WriteInputAsync(process, input, logger);
+        }
+        else
+        {
+            // The sandbox reads no input: give it end-of-file rather than a pipe that never closes.
+            process.StandardInput.Close();
+        }
+
+        return sandboxed;
+    }
+
+    /// <summary>Writes <paramref name="input"/>, then closes the pipe; a program that died before reading it is not an error here (its exit is).</summary>
+    private static async Task WriteInputAsync(Process process, ReadOnlyMemory<byte> input, ILogger logger)
+    {
+        try
+        {
+            await process.StandardInput.BaseStream.WriteAsync(input);
+            await process.StandardInput.BaseStream.FlushAsync();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            logger.LogDebug(ex, "The sandbox's launcher (pid {Pid}) did not read its input", process.Id);
+        }
+        finally
+        {
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Already gone: nothing to close.
+            }
+        }
     }
 }

@@ -81,6 +81,9 @@ public sealed partial class StemCellPool : IAsyncDisposable
                 Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
+            // Cells run as unprivileged users; bwrap must reach their code folders in here.
+            _sandbox.AllowTraversal(_folder);
+
             foreach (var family in StemCellFamily.All)
             {
                 Fill(family);

@@ -16,6 +16,8 @@ internal sealed class SandboxTestFolders : IDisposable
 
     public SandboxTestFolders()
     {
+        // Sandboxes run as unprivileged users, and bwrap reaches the folders it mounts with that user's rights.
+        File.SetUnixFileMode(Root, (UnixFileMode)0x1ED); // rwxr-xr-x
         Directory.CreateDirectory(CodeDirectory);
         Directory.CreateDirectory(RuntimeDirectory);
         File.WriteAllText(Path.Combine(CodeDirectory, "marker.txt"), CodeMarker);

@@ -64,6 +64,7 @@ internal sealed class StemCellTestHost : IAsyncDisposable
         var runtimeApi = new RuntimeApiHost(options, NullLoggerFactory.Instance);
         await runtimeApi.StartAsync(CancellationToken.None);
         var sandbox = SandboxTestFolders.CreateBubblewrap();
+        sandbox.AllowTraversal(root.FullName); // as the server does with its data folder
         var services = new InstanceServices(sandbox, runtimeApi, new LogPipeline(store, NullLogger<LogPipeline>.Instance),
             new InvocationRecorder(store, NullLogger<InvocationRecorder>.Instance), options, NullLoggerFactory.Instance, TimeProvider.System);
         var host = new StemCellTestHost(root, store, runtimeApi, services, sandbox);
