@@ -103,11 +103,12 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
     {
         var result = await AttackAsync("write", new { paths = new[] { "/var/task/attack.py", "/opt/ferry/x", "/usr/lib/x", "/etc/passwd", "/x", "/tmp/x" } });
 
-        Assert.Equal("EROFS", result.GetProperty("/var/task/attack.py").GetString());
-        Assert.Equal("EROFS", result.GetProperty("/opt/ferry/x").GetString());
-        Assert.Equal("EROFS", result.GetProperty("/usr/lib/x").GetString());
-        Assert.Equal("EROFS", result.GetProperty("/etc/passwd").GetString());
-        Assert.Equal("EROFS", result.GetProperty("/x").GetString());
+        // Read-only mounts; files of host root are also not the sandbox user's to write (EACCES comes first then).
+        foreach (var path in new[] { "/var/task/attack.py", "/opt/ferry/x", "/usr/lib/x", "/etc/passwd", "/x" })
+        {
+            Assert.True(result.GetProperty(path).GetString() is "EROFS" or "EACCES", $"{path}: {result.GetProperty(path)}");
+        }
+
         Assert.Equal("written", result.GetProperty("/tmp/x").GetString());
         await AssertEverythingStillServesAsync();
     }
@@ -149,6 +150,180 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
         await AssertEverythingStillServesAsync();
     }
 
+    [Fact]
+    public async Task Functions_run_as_an_unprivileged_host_user_of_their_own_tenant_with_no_capabilities()
+    {
+        var identity = await AttackAsync("identity", new { });
+        var hostile = await apps.InstanceAsync("hostile", "attack");
+        var victim = await apps.InstanceAsync("vault", "keep");
+
+        var hostileUids = HostUids(hostile.SandboxPid!.Value);
+        var victimUids = HostUids(victim.SandboxPid!.Value);
+        Assert.All(hostileUids, uid => Assert.NotEqual(0, uid));
+        Assert.All(victimUids, uid => Assert.NotEqual(0, uid));
+        Assert.Equal(hostileUids[0], identity.GetProperty("uid").GetInt32()); // the same id inside and on the host
+        Assert.Equal(hostileUids[0], identity.GetProperty("euid").GetInt32());
+        Assert.NotEqual(hostileUids[0], victimUids[0]); // another tenant: another user, so no signals, ptrace or file access
+        Assert.Equal("0000000000000000", identity.GetProperty("capEff").GetString());
+        Assert.Equal("0000000000000000", identity.GetProperty("capBnd").GetString());
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Sysctls_cannot_be_written_and_the_host_keeps_its_values()
+    {
+        string[] names = ["kernel.core_pattern", "kernel.pid_max", "vm.swappiness", "fs.file-max", "kernel.randomize_va_space", "net.ipv4.ip_forward"];
+        var before = names.ToDictionary(n => n, HostSysctl);
+
+        var result = await AttackAsync("sysctls", new { names });
+        var mounts = await AttackAsync("mount-options", new { paths = new[] { "/proc/sys" } });
+
+        foreach (var name in names)
+        {
+            Assert.True(result.GetProperty(name).GetString() is "EACCES" or "EROFS" or "EPERM", $"{name}: {result.GetProperty(name)}");
+            Assert.Equal(before[name], HostSysctl(name));
+        }
+
+        Assert.Contains("ro", mounts.GetProperty("/proc/sys").EnumerateArray().Select(e => e.GetString()));
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Every_mount_is_nosuid_and_nodev_and_only_tmp_and_the_data_folder_are_writable()
+    {
+        string[] paths = ["/", "/usr", "/var/task", "/opt/ferry", "/tmp", "/var/ferry/databases", "/proc", "/proc/sys"];
+
+        var result = await AttackAsync("mount-options", new { paths });
+
+        foreach (var path in paths)
+        {
+            var options = result.GetProperty(path).EnumerateArray().Select(e => e.GetString()).ToList();
+            Assert.True(options.Count > 0, $"{path} is not a mount of the sandbox");
+            Assert.Contains("nosuid", options);
+            Assert.Contains("nodev", options);
+            Assert.Contains(path is "/tmp" or "/var/ferry/databases" or "/proc" ? "rw" : "ro", options);
+        }
+
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Setuid_binaries_run_without_privileges()
+    {
+        var result = await AttackAsync("setuid", new { });
+
+        Assert.NotEmpty(result.GetProperty("setuidFiles").EnumerateArray()); // there are setuid-root programs to try
+        Assert.NotEqual(0, result.GetProperty("mountExit").GetInt32());
+        Assert.NotEqual(0, result.GetProperty("childEuid").GetInt32());
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Devices_other_than_the_harmless_ones_do_not_exist_and_cannot_be_made()
+    {
+        string[] paths = ["/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg", "/dev/vda", "/dev/sda", "/dev/loop0", "/dev/null"];
+
+        var result = await AttackAsync("devices", new { paths });
+
+        foreach (var path in paths.Where(p => p != "/dev/null"))
+        {
+            Assert.Equal("ENOENT", result.GetProperty(path).GetString());
+        }
+
+        Assert.Equal("opened", result.GetProperty("/dev/null").GetString());
+        Assert.Equal("EPERM", result.GetProperty("mknod").GetString());
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Namespace_mount_module_and_tracing_syscalls_are_refused()
+    {
+        var result = await AttackAsync("kernel-syscalls", new { });
+
+        foreach (var outcome in result.EnumerateObject())
+        {
+            Assert.True(outcome.Value.GetString() != "ok", $"{outcome.Name} succeeded inside the sandbox");
+        }
+
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Another_tenants_processes_cannot_be_signalled()
+    {
+        var victim = await apps.InstanceAsync("vault", "keep");
+        var victimPid = victim.SandboxPid!.Value;
+
+        var result = await AttackAsync("signal", new { pid = victimPid });
+
+        Assert.NotEqual("sent", result.GetProperty("result").GetString());
+        Assert.True(victim.IsAlive, "the other tenant's instance was killed");
+        var keep = await Server.Http.GetFromJsonAsync<JsonElement>("/vault/dev/keep");
+        Assert.True(keep.GetProperty("uid").GetInt32() > 0);
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Another_tenants_data_stays_out_of_reach_even_with_its_host_path()
+    {
+        var keep = await Server.Http.GetFromJsonAsync<JsonElement>("/vault/dev/keep");
+        var victimUid = keep.GetProperty("uid").GetInt32();
+        var victimFolder = Path.Combine(Server.DataDirectory, "databases", "victim", "vault", "dev@local");
+        var secret = Path.Combine(victimFolder, "secret.txt");
+
+        var result = await AttackAsync("read-files", new { paths = new[] { victimFolder, secret } });
+
+        Assert.False(result.GetProperty("visible").GetProperty(victimFolder).GetBoolean());
+        Assert.False(result.GetProperty("visible").GetProperty(secret).GetBoolean());
+        // Were it mounted by mistake, the files belong to the victim's user, which the attacker is not.
+        Assert.Equal(victimUid, Ferry.Runtime.Sandbox.HostFileOwnership.GetOwner(victimFolder).Uid);
+        Assert.Equal(victimUid, Ferry.Runtime.Sandbox.HostFileOwnership.GetOwner(secret).Uid);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(victimFolder));
+        var identity = await AttackAsync("identity", new { });
+        Assert.NotEqual(victimUid, identity.GetProperty("uid").GetInt32());
+        // Other local users cannot even enter Ferry's data folder; sandboxes pass through it (group) to their mounts.
+        Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(Server.DataDirectory) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute));
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task No_host_path_of_ferry_shows_in_command_lines_or_environments()
+    {
+        var result = await AttackAsync("host-paths", new { path = Server.DataDirectory });
+
+        Assert.Empty(result.GetProperty("seenIn").EnumerateArray());
+        Assert.False(result.GetProperty("environ").GetBoolean());
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Hard_links_cannot_carry_files_into_or_out_of_var_task()
+    {
+        string[][] links =
+        [
+            ["/var/task/attack.py", "/tmp/attack-link.py"],
+            ["/var/task/attack.py", "/var/ferry/databases/attack-link.py"],
+            ["/etc/passwd", "/var/ferry/databases/passwd"],
+            ["/var/ferry/databases/main.sqlite", "/var/task/main.sqlite"],
+        ];
+
+        var result = await AttackAsync("hard-links", new { links });
+
+        foreach (var link in links)
+        {
+            Assert.True(result.GetProperty(link[1]).GetString() is "EXDEV" or "EROFS" or "EPERM", $"{link[0]} -> {link[1]}: {result.GetProperty(link[1])}");
+        }
+
+        await AssertEverythingStillServesAsync();
+    }
+
+    /// <summary>Real, effective, saved and file-system uid of a host process.</summary>
+    private static int[] HostUids(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal))[4..]
+            .Split('\t', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+
+    private static string HostSysctl(string name) => File.ReadAllText("/proc/sys/" + name.Replace('.', '/'));
+
     private async Task<JsonElement> AttackAsync(string attack, object arguments)
     {
         using var response = await Server.Http.PostAsJsonAsync($"/hostile/dev/attack/{attack}", arguments);
@@ -178,6 +353,9 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
               runtime: python3.11
               memorySize: 512
               timeout: 30
+            resources:
+              databases:
+                main:
             functions:
               attack:
                 handler: attack.handler
@@ -308,14 +486,149 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
                             os.remove(path)
                 return results
 
+            def identity(args):
+                status = dict(line.rstrip("\n").split(":\t", 1) for line in open("/proc/self/status") if ":\t" in line)
+                return {
+                    "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "pid": os.getpid(),
+                    "capEff": status["CapEff"].strip(), "capBnd": status["CapBnd"].strip(),
+                    "hostRootMapped": any(line.split()[1] == "0" and line.split()[0] == "0" for line in open("/proc/self/uid_map")),
+                }
+
+            def sysctls(args):
+                results = {}
+                for name in args["names"]:
+                    path = "/proc/sys/" + name.replace(".", "/")
+                    try:
+                        fd = os.open(path, os.O_WRONLY)
+                        os.close(fd)
+                        results[name] = "writable"
+                    except OSError as err:
+                        results[name] = error_name(err)
+                return results
+
+            def mount_options(args):
+                options = {}
+                for line in open("/proc/self/mountinfo"):
+                    fields = line.split()
+                    options[fields[4]] = fields[5].split(",")
+                return {path: options.get(path, []) for path in args["paths"]}
+
+            def setuid(args):
+                import stat, subprocess
+                setuid_files = [p for p in ("/usr/bin/mount", "/usr/bin/su", "/usr/bin/passwd", "/usr/bin/newgrp")
+                                if os.path.exists(p) and os.stat(p).st_mode & stat.S_ISUID]
+                # mount is setuid root on Debian: if the bit worked, it would run as root and try the mount.
+                run = subprocess.run(["/usr/bin/mount", "-t", "tmpfs", "none", "/tmp"], capture_output=True, text=True)
+                probe = subprocess.run(["/usr/bin/python3", "-c", "import os; print(os.geteuid())"], capture_output=True, text=True)
+                return {"setuidFiles": setuid_files, "mountExit": run.returncode, "mountError": run.stderr.strip(),
+                        "childEuid": int(probe.stdout.strip())}
+
+            def devices(args):
+                results = {}
+                for path in args["paths"]:
+                    try:
+                        fd = os.open(path, os.O_RDWR)
+                        os.close(fd)
+                        results[path] = "opened"
+                    except OSError as err:
+                        results[path] = error_name(err)
+                try:
+                    os.mknod("/tmp/mem", 0o600 | 0o020000, os.makedev(1, 1))
+                    results["mknod"] = "ok"
+                except OSError as err:
+                    results["mknod"] = error_name(err)
+                return results
+
+            # Syscalls that change namespaces, mounts, the kernel, or reach other processes, by architecture.
+            SYSCALLS = {
+                "x86_64": {"setns": 308, "pivot_root": 155, "bpf": 321, "perf_event_open": 298, "keyctl": 250,
+                           "init_module": 175, "kexec_load": 246, "open_tree": 428, "fsopen": 430, "move_mount": 429,
+                           "userfaultfd": 323, "process_vm_readv": 310},
+                "aarch64": {"setns": 268, "pivot_root": 41, "bpf": 280, "perf_event_open": 241, "keyctl": 219,
+                            "init_module": 105, "kexec_load": 104, "open_tree": 428, "fsopen": 430, "move_mount": 429,
+                            "userfaultfd": 282, "process_vm_readv": 270},
+            }[os.uname().machine]
+
+            def kernel_syscalls(args):
+                libc.syscall.restype = ctypes.c_long
+                results = {}
+                for name, number in SYSCALLS.items():
+                    result = libc.syscall(number, 0, 0, 0, 0, 0, 0)
+                    results[name] = "ok" if result != -1 else errno.errorcode[ctypes.get_errno()]
+                for name, flag in (("unshare-user", 0x10000000), ("unshare-mount", 0x00020000), ("unshare-net", 0x40000000)):
+                    results[name] = "ok" if libc.unshare(flag) == 0 else errno.errorcode[ctypes.get_errno()]
+                results["ptrace-attach-1"] = "ok" if libc.ptrace(16, 1, None, None) == 0 else errno.errorcode[ctypes.get_errno()]
+                return results
+
+            def signal_pid(args):
+                try:
+                    os.kill(args["pid"], signal.SIGKILL)
+                    return {"result": "sent"}
+                except OSError as err:
+                    return {"result": error_name(err)}
+
+            def host_paths(args):
+                seen = []
+                for pid in os.listdir("/proc"):
+                    if not pid.isdigit():
+                        continue
+                    for part in ("cmdline", "environ"):
+                        try:
+                            with open(f"/proc/{pid}/{part}", "rb") as f:
+                                if args["path"].encode() in f.read():
+                                    seen.append(f"/proc/{pid}/{part}")
+                        except OSError:
+                            pass
+                return {"seenIn": seen, "environ": args["path"] in json.dumps(dict(os.environ))}
+
+            def hard_links(args):
+                results = {}
+                for source, target in args["links"]:
+                    try:
+                        os.link(source, target)
+                        results[target] = "linked"
+                    except OSError as err:
+                        results[target] = error_name(err)
+                return results
+
             ATTACKS = {
                 "read-files": read_files, "processes": processes, "fork-bomb": fork_bomb, "memory-hog": memory_hog,
                 "connect": connect, "write": write, "kill-parent": kill_parent, "kill-everything": kill_everything,
-                "syscalls": syscalls, "big-file": big_file,
+                "syscalls": syscalls, "big-file": big_file, "identity": identity, "sysctls": sysctls,
+                "mount-options": mount_options, "setuid": setuid, "devices": devices, "kernel-syscalls": kernel_syscalls,
+                "signal": signal_pid, "host-paths": host_paths, "hard-links": hard_links,
             }
 
             def handler(event, context):
                 return ATTACKS[event["pathParameters"]["name"]](json.loads(event.get("body") or "{}"))
+            """;
+
+        /// <summary>Another tenant's app: a function that keeps a secret in its database folder.</summary>
+        private const string VictimManifest =
+            """
+            service: vault
+            provider:
+              name: aws
+              runtime: python3.11
+            resources:
+              databases:
+                main:
+            functions:
+              keep:
+                handler: keep.handler
+                events:
+                  - httpApi: 'GET /keep'
+            """;
+
+        private const string VictimCode =
+            """
+            import os
+
+            def handler(event, context):
+                with open("/var/ferry/databases/secret.txt", "w") as f:
+                    f.write("the victim's secret")
+                os.chmod("/var/ferry/databases/secret.txt", 0o600)
+                return {"uid": os.getuid(), "pid": os.getpid()}
             """;
 
         public FerryTestServer Server { get; private set; } = null!;
@@ -323,6 +636,9 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
         public async Task InitializeAsync()
         {
             Server = await FerryTestServer.StartAsync();
+            var victimToken = await CreateConsumerAsync("victim");
+            var victim = await FerryCli.RunAsAsync(victimToken, Server.BaseUrl, TestApp.Create(VictimManifest, ("keep.py", VictimCode)), "deploy");
+            Assert.True(victim.ExitCode == 0, victim.ToString());
             var neighbour = await FerryCli.RunAsync(Server.BaseUrl, Repo.Sample("web-node"), "deploy");
             Assert.True(neighbour.ExitCode == 0, neighbour.ToString());
             var hostile = await FerryCli.RunAsync(Server.BaseUrl, TestApp.Create(HostileManifest, ("attack.py", HostileCode)), "deploy");
@@ -330,6 +646,23 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
         }
 
         public async Task DisposeAsync() => await Server.DisposeAsync();
+
+        private async Task<string> CreateConsumerAsync(string tenant)
+        {
+            var created = await FerryCli.RunAsync(Server.BaseUrl, Repo.Root, "tenant", "create", tenant);
+            Assert.True(created.ExitCode == 0, created.ToString());
+            var token = await FerryCli.RunAsync(Server.BaseUrl, Repo.Root, "token", "create", "--tenant", tenant, "--name", "victim", "--role", "consumer", "--output", "json");
+            Assert.True(token.ExitCode == 0, token.ToString());
+            return JsonDocument.Parse(token.Stdout).RootElement.GetProperty("token").GetString()!;
+        }
+
+        /// <summary>A running instance of <paramref name="function"/> of <paramref name="service"/> (started when there is none).</summary>
+        public async Task<FunctionInstance> InstanceAsync(string service, string function)
+        {
+            InstancePool pool = Server.Services.GetRequiredService<LiveApps>().Get(service, "dev", "local")!.Deployed.Pools[function];
+            using var lease = await pool.AcquireAsync(CancellationToken.None);
+            return lease.Instance;
+        }
 
         /// <summary>A running instance of the neighbour web app (started by a request when there is none).</summary>
         public async Task<WebFunctionInstance> NeighbourInstanceAsync()
