@@ -83,6 +83,8 @@ public static partial class FerryServerHost
             LogInsecure(startupLogger);
         }
 
+        var noExecData = MountDataFoldersNoExec(sandbox, options, dataDirectory, startupLogger);
+
         var runtimeOptions = new RuntimeOptions
         {
             IdleTimeout = options.IdleTimeout,
@@ -94,6 +96,7 @@ public static partial class FerryServerHost
         services.AddSingleton(runtimeOptions);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sandbox);
+        services.AddSingleton(new DataFolderMounts(noExecData));
         services.AddSingleton(storeLocation);
         services.AddSingleton(_ => storeLocation.Open(TimeProvider.System));
         services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
@@ -216,6 +219,33 @@ public static partial class FerryServerHost
         }
     }
 
+    /// <summary>
+    /// SQLite database folders are the only host folders sandboxes write: their root is mounted noexec (with nosuid
+    /// and nodev), so nothing a function leaves there can be executed. Needs root; without it (or without a sandbox)
+    /// the folders are only as protected as their owner and mode make them.
+    /// </summary>
+    private static NoExecFolder? MountDataFoldersNoExec(ISandbox sandbox, FerryServerOptions options, string dataDirectory, ILogger logger)
+    {
+        if (sandbox is not BubblewrapSandbox || options.DatabaseServer is not null || !Environment.IsPrivilegedProcess)
+        {
+            return null;
+        }
+
+        var folder = Path.Combine(dataDirectory, "databases");
+        try
+        {
+            return NoExecFolder.Mount(folder);
+        }
+        catch (IOException ex)
+        {
+            LogNoExecFailed(logger, folder, ex.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Functions' database folders under {Folder} are not mounted noexec: {Reason}")]
+    private static partial void LogNoExecFailed(ILogger logger, string folder, string reason);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "Ferry cannot start: {Reason}")]
     private static partial void LogCannotStart(ILogger logger, string reason);
 
@@ -253,6 +283,11 @@ internal sealed class FerryServerApp(WebApplication app) : IAsyncDisposable
         await App.Services.GetRequiredService<LogPipeline>().DisposeAsync();
         await App.Services.GetRequiredService<InvocationRecorder>().DisposeAsync();
         await App.Services.GetRequiredService<IFerryStore>().DisposeAsync();
+        var mounts = App.Services.GetRequiredService<DataFolderMounts>();
         await App.DisposeAsync();
+        mounts.NoExec?.Dispose();
     }
 }
+
+/// <summary>Mounts the server made for its data folders, released when it stops.</summary>
+internal sealed record DataFolderMounts(NoExecFolder? NoExec);

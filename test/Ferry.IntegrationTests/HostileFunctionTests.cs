@@ -208,6 +208,19 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
     }
 
     [Fact]
+    public async Task Nothing_written_to_the_data_folder_can_be_executed()
+    {
+        var mounts = await AttackAsync("mount-options", new { paths = new[] { "/var/ferry/databases" } });
+        var result = await AttackAsync("exec-written", new { folders = new[] { "/var/ferry/databases", "/tmp" } });
+
+        Assert.Contains("noexec", mounts.GetProperty("/var/ferry/databases").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("EACCES", result.GetProperty("/var/ferry/databases").GetString());
+        // /tmp stays executable, as on Lambda (tools unpacked at run time); it is private and gone with the instance.
+        Assert.Equal("ran", result.GetProperty("/tmp").GetString());
+        await AssertEverythingStillServesAsync();
+    }
+
+    [Fact]
     public async Task Setuid_binaries_run_without_privileges()
     {
         var result = await AttackAsync("setuid", new { });
@@ -591,12 +604,28 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
                         results[target] = error_name(err)
                 return results
 
+            def exec_written(args):
+                import subprocess
+                results = {}
+                for folder in args["folders"]:
+                    path = folder + "/dropped.sh"
+                    with open(path, "w") as f:
+                        f.write("#!/bin/sh\necho ran\n")
+                    os.chmod(path, 0o755)
+                    try:
+                        results[folder] = subprocess.run([path], capture_output=True, text=True).stdout.strip()
+                    except OSError as err:
+                        results[folder] = error_name(err)
+                    finally:
+                        os.remove(path)
+                return results
+
             ATTACKS = {
                 "read-files": read_files, "processes": processes, "fork-bomb": fork_bomb, "memory-hog": memory_hog,
                 "connect": connect, "write": write, "kill-parent": kill_parent, "kill-everything": kill_everything,
                 "syscalls": syscalls, "big-file": big_file, "identity": identity, "sysctls": sysctls,
                 "mount-options": mount_options, "setuid": setuid, "devices": devices, "kernel-syscalls": kernel_syscalls,
-                "signal": signal_pid, "host-paths": host_paths, "hard-links": hard_links,
+                "signal": signal_pid, "host-paths": host_paths, "hard-links": hard_links, "exec-written": exec_written,
             }
 
             def handler(event, context):
