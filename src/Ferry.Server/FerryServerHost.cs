@@ -119,7 +119,7 @@ public static partial class FerryServerHost
         // Unpacked images of image functions, one folder per digest beside the extracted revisions; umoci runs in
         // bubblewrap when functions do.
         services.AddSingleton(sp => new ImageStore(Path.Combine(dataDirectory, "images"), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ImageStore>(),
-            jailPath: sandbox.SupportsRootFilesystem ? BubblewrapSandbox.TryFind() : null));
+            jailPath: sandbox.SupportsRootFilesystem ? BubblewrapSandbox.TryFind() : null, jailUsers: (sandbox as BubblewrapSandbox)?.Users));
         services.AddSingleton(sp => new StemCellPool(
             sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System));
         services.AddSingleton<LiveApps>();

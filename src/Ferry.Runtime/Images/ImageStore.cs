@@ -25,6 +25,7 @@ public sealed partial class ImageStore
     private readonly ImageLimits _limits;
     private readonly string? _umociPath;
     private readonly string? _jailPath;
+    private readonly SandboxUsers? _jailUsers;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _unpackGate = new(1, 1);
 
@@ -33,7 +34,9 @@ public sealed partial class ImageStore
 
     /// <param name="umociPath">umoci's path; null looks for it on PATH when an image is first unpacked.</param>
     /// <param name="jailPath">bwrap's path, to run umoci with only its work folder writable; null runs umoci directly.</param>
-    public ImageStore(string cacheDirectory, ILogger logger, ImageLimits? limits = null, string? umociPath = null, string? jailPath = null)
+    /// <param name="jailUsers">Where the jail takes a one-off unprivileged user from (when the server can switch users).</param>
+    public ImageStore(string cacheDirectory, ILogger logger, ImageLimits? limits = null, string? umociPath = null, string? jailPath = null,
+        SandboxUsers? jailUsers = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(cacheDirectory);
         CacheDirectory = Path.GetFullPath(cacheDirectory);
@@ -41,6 +44,7 @@ public sealed partial class ImageStore
         _limits = limits ?? new ImageLimits();
         _umociPath = umociPath;
         _jailPath = jailPath;
+        _jailUsers = jailUsers;
     }
 
     public string CacheDirectory { get; }
@@ -162,7 +166,7 @@ public sealed partial class ImageStore
             var layout = Path.Combine(work, "layout");
             var rootfs = Path.Combine(work, RootfsFolder);
             await OciArchive.ExtractLayoutAsync(archivePath, image, layout, Tag, _limits, cancellationToken);
-            await new ImageUnpacker(umoci, _jailPath, _limits).UnpackAsync(image, work, layout, Tag, rootfs, cancellationToken);
+            await new ImageUnpacker(umoci, _jailPath, _limits, _jailUsers).UnpackAsync(image, work, layout, Tag, rootfs, cancellationToken);
             RootFilesystem.Prepare(rootfs);
             Directory.Delete(layout, recursive: true);
             await File.WriteAllBytesAsync(Path.Combine(work, ConfigFile), JsonSerializer.SerializeToUtf8Bytes(image.Config, JsonOptions), cancellationToken);

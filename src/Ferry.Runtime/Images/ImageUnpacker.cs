@@ -1,3 +1,4 @@
+using Ferry.Runtime.Sandbox;
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
@@ -11,22 +12,46 @@ namespace Ferry.Runtime.Images;
 /// before umoci sees it; and when bubblewrap is there umoci runs in it with only the work folder writable, so
 /// nothing it does can land outside that folder whatever the layers hold.
 /// </summary>
-internal sealed class ImageUnpacker(string umociPath, string? jailPath, ImageLimits limits)
+internal sealed class ImageUnpacker(string umociPath, string? jailPath, ImageLimits limits, SandboxUsers? jailUsers = null)
 {
     /// <summary>Scans the layers of <paramref name="image"/> in <paramref name="layout"/>, then unpacks them to <paramref name="rootfs"/> (not existing yet).</summary>
     /// <param name="workDirectory">Folder holding both <paramref name="layout"/> and <paramref name="rootfs"/>: the only place umoci may write.</param>
+    /// <summary>
+    /// umoci in bubblewrap: the host's system folders read-only, its work folder the only writable place, every
+    /// namespace of its own; and, when the server runs as root, as a one-off unprivileged user in a user namespace
+    /// (the work folder is given to that user first), so a layer that exploited umoci would hold no privilege.
+    /// </summary>
+    private (string Program, List<string> Arguments) Jail(string bwrap, string workDirectory, IReadOnlyList<string> umoci)
+    {
+        var arguments = new List<string> { "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--ro-bind", "/usr", "/usr" };
+        foreach (var entry in HostRootLayout.Inspect())
+        {
+            arguments.AddRange(entry.SymlinkTarget is { } target ? ["--symlink", target, entry.Path] : ["--ro-bind", entry.Path, entry.Path]);
+        }
+
+        arguments.AddRange(["--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc", "--bind", workDirectory, workDirectory, "--", .. umoci]);
+        if (jailUsers is not { SwitchesUsers: true } users)
+        {
+            return (bwrap, arguments);
+        }
+
+        var user = users.OneOff();
+        SandboxHostFiles.AllowTraversal(Path.GetDirectoryName(workDirectory)!, users.AccessGroupId);
+        SandboxHostFiles.GiveTree(workDirectory, user);
+        var id = (int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return (BubblewrapSandbox.SetprivPath,
+        [
+            "--reuid", id(user.Uid), "--regid", id(user.Gid), "--groups", id(users.AccessGroupId), "--inh-caps=-all", "--bounding-set=-all", "--",
+            bwrap, "--unshare-user", "--disable-userns", "--uid", id(user.Uid), "--gid", id(user.Gid), .. arguments,
+        ]);
+    }
+
     public async Task UnpackAsync(OciImage image, string workDirectory, string layout, string tag, string rootfs, CancellationToken cancellationToken)
     {
         await ScanLayersAsync(image, layout, cancellationToken);
 
         IReadOnlyList<string> umoci = [umociPath, "raw", "unpack", "--rootless", "--image", $"{layout}:{tag}", rootfs];
-        var (program, arguments) = jailPath is null
-            ? (umociPath, umoci.Skip(1).ToList())
-            : (jailPath, [
-                "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc",
-                "--bind", workDirectory, workDirectory,
-                "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--", .. umoci,
-            ]);
+        var (program, arguments) = jailPath is null ? (umociPath, umoci.Skip(1).ToList()) : Jail(jailPath, workDirectory, umoci);
 
         var start = new ProcessStartInfo(program)
         {
@@ -60,6 +85,12 @@ internal sealed class ImageUnpacker(string umociPath, string? jailPath, ImageLim
         if (process.ExitCode != 0 || !Directory.Exists(rootfs))
         {
             throw new ImageException($"umoci could not unpack the image (exit code {process.ExitCode}): {log}");
+        }
+
+        if (jailUsers is { SwitchesUsers: true })
+        {
+            // The one-off user may be handed out again one day: nothing it could change may stay its own.
+            SandboxHostFiles.GiveTree(workDirectory, new SandboxUser(0, 0));
         }
     }
 

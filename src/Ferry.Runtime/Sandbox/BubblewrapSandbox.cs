@@ -13,7 +13,7 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
 {
     private const string ExecutableName = "bwrap";
     private const string SocatName = "socat";
-    private const string SetprivPath = "/usr/bin/setpriv";
+    internal const string SetprivPath = "/usr/bin/setpriv";
 
     /// <summary>Environment of bwrap itself (the sandbox gets only the spec's environment, via --clearenv).</summary>
     private static readonly IReadOnlyDictionary<string, string> LauncherEnvironment =
@@ -73,6 +73,9 @@ public sealed class BubblewrapSandbox : ISandbox, IDisposable
     public string Description => _description.Value;
 
     public bool SupportsPrivateNetwork => true;
+
+    /// <summary>Which host user each sandbox runs as.</summary>
+    public SandboxUsers Users => _users;
 
     public bool SupportsRootFilesystem => true;
 

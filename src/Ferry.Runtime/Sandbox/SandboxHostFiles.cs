@@ -91,6 +91,13 @@ internal static class SandboxHostFiles
         }
     }
 
+    /// <summary>A folder Ferry made, with everything in it, given to <paramref name="user"/> (links are not followed).</summary>
+    public static void GiveTree(string folder, SandboxUser user)
+    {
+        HostFileOwnership.SetOwner(folder, user.Uid, user.Gid);
+        GiveTree(new DirectoryInfo(folder), user);
+    }
+
     private static void GiveTree(DirectoryInfo directory, SandboxUser user)
     {
         foreach (var entry in directory.EnumerateFileSystemInfos())
