@@ -160,6 +160,10 @@ public sealed partial class ConsoleTests : IAsyncLifetime
         (await reviewerClient.PostAsJsonAsync("/api/v1/templates/notes-api/versions/1.1.0/reject",
             new ReviewDecision("Document how long notes are kept in the README."), ApiJson.Options)).EnsureSuccessStatusCode();
 
+        // An app the consumer deploys with the CLI rather than installs from the catalog.
+        var deployed = await FerryCli.RunAsAsync(consumer, _server.BaseUrl, TestApp.Create(PlainAppManifest, ("handler.js", PlainAppCode)), "deploy");
+        Assert.True(deployed.ExitCode == 0, deployed.ToString());
+
         var screenshots = Environment.GetEnvironmentVariable("FERRY_CONSOLE_SCREENSHOTS") is { Length: > 0 } wanted
             ? Path.GetFullPath(wanted, Repo.Root)
             : TempDirectory.Create("console-screenshots");
@@ -171,11 +175,26 @@ public sealed partial class ConsoleTests : IAsyncLifetime
             ["REVIEWER_TOKEN"] = reviewer,
             ["PROVIDER_TOKEN"] = provider,
             ["SCREENSHOT_DIR"] = screenshots,
+            ["DEPLOYED_APP"] = "plain/dev/local",
             ["CHROMIUM"] = Chromium,
         });
         Assert.True(exitCode == 0, $"console.test.mjs failed (exit {exitCode}):\n{output}");
         Assert.Contains("all console checks passed", output);
     }
+
+    private const string PlainAppManifest = """
+        service: plain
+        provider:
+          name: aws
+          runtime: nodejs20.x
+        functions:
+          hello:
+            handler: handler.hello
+            events:
+              - httpApi: GET /hello
+        """;
+
+    private const string PlainAppCode = "exports.hello = async () => ({ statusCode: 200, body: 'hi' });\n";
 
     /// <summary>
     /// A template with a required secret, an enum (a select in the form) and a README whose HTML must stay text.

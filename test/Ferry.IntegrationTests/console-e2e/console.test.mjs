@@ -2,7 +2,8 @@
 // that ConsoleTests.cs prepared over the REST API (greeter 1.0.0 approved, 1.1.0 pending review).
 //
 // Environment: BASE_URL, CONSUMER_TOKEN, OTHER_TENANT_TOKEN (a consumer of another tenant), REVIEWER_TOKEN,
-// PROVIDER_TOKEN, SCREENSHOT_DIR (where the PNGs go), CHROMIUM (default /usr/bin/chromium).
+// PROVIDER_TOKEN, SCREENSHOT_DIR (where the PNGs go), DEPLOYED_APP (SERVICE/STAGE/REGION of an app the consumer
+// deployed with the CLI), CHROMIUM (default /usr/bin/chromium).
 // Prints one line per step; exits 1 with the failing step, the page's console output and a screenshot.
 
 import assert from 'node:assert/strict';
@@ -24,6 +25,7 @@ const TOKENS = {
   provider: env('PROVIDER_TOKEN'),
 };
 const SCREENSHOTS = env('SCREENSHOT_DIR');
+const DEPLOYED_APP = env('DEPLOYED_APP'); // SERVICE/STAGE/REGION of an app the consumer deployed with the CLI
 const CONSOLE = `${BASE_URL}/console/`;
 
 const browser = await chromium.launch({
@@ -252,6 +254,13 @@ try {
     await page.locator('.notice', { hasText: 'Rolled back to greeter@1.0.0' }).waitFor();
     await page.locator('#installed-version', { hasText: '1.0.0' }).waitFor();
     assert.equal((await callApp(appUrl)).body.version, '1.0.0');
+  });
+
+  await step('an app deployed with the CLI (not installed) has an app page without install actions or stray text', async () => {
+    await page.goto(`${CONSOLE}#/apps/${DEPLOYED_APP}`);
+    await page.locator('table.functions', { hasText: 'hello' }).waitFor();
+    assert.equal(await page.locator('#installed-version, #upgrade, #rollback').count(), 0);
+    assert.doesNotMatch(await page.locator('.screen').first().textContent(), /undefined|null|\[object /);
   });
 
   await step('a consumer of another tenant gets "Not found" for the app page and sees no apps', async () => {

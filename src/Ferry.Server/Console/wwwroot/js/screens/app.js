@@ -31,7 +31,8 @@ export async function render(root, { api, params, signal }) {
     const install = installs.find((i) => i.service === service && i.stage === stage && i.region === region);
     overview.replaceChildren(
       header(current, install),
-      install && installActions({ api, install, messages, signal, onChanged: redraw }),
+      // Apps deployed with the CLI have no install: no actions, and nothing in their place.
+      ...(install ? [installActions({ api, install, messages, signal, onChanged: redraw })] : []),
       messages,
       h('div', { class: 'columns' },
         section('Functions', table(['Name', 'Kind', 'Runtime', 'Memory', 'Timeout', 'Instances'],
