@@ -106,6 +106,37 @@ public sealed class PythonBootstrapTests : BootstrapContractTests
     }
 
     [Fact]
+    public async Task Logging_records_reach_the_log_with_the_request_id_as_on_lambda()
+    {
+        var process = Start(App("""
+            import logging
+
+            logging.basicConfig(level=logging.DEBUG)  # a no-op on Lambda: the root logger already has a handler
+            logger = logging.getLogger()
+            logger.setLevel(logging.INFO)
+
+            def handler(event, context):
+                logger.info("info %s", event["marker"])
+                logging.getLogger("app.db").warning("warning from a child logger")
+                logger.debug("debug is below the level")
+                return "logged"
+            """));
+        Api.OnResponseRecorded = _ => process.Kill();
+        var invocation = Api.Enqueue("""{"marker":"m-42"}""");
+
+        var response = (await AwaitAsync(invocation.Report, process)).AsResponse();
+        await process.Exited.WaitAsync(Patience);
+
+        Assert.Equal("logged", response.GetString());
+        var lines = process.StdoutLines;
+        Assert.Equal(2, lines.Count);
+        Assert.Matches(@"^\[INFO\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[^\t]+\tinfo m-42$", lines[0]);
+        Assert.StartsWith("[WARNING]\t", lines[1]);
+        Assert.EndsWith("\twarning from a child logger", lines[1]);
+        Assert.Equal(lines[0].Split('\t')[2], lines[1].Split('\t')[2]);
+    }
+
+    [Fact]
     public async Task Result_that_is_not_json_is_a_marshal_error_and_the_loop_goes_on()
     {
         var process = Start(App("""

@@ -15,6 +15,7 @@ Started by Ferry as: python3 -u /opt/ferry/python/bootstrap.py
 import http.client
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -265,6 +266,28 @@ def _error_payload(err, stack_trace):
     return {"errorMessage": str(err), "errorType": type(err).__name__, "stackTrace": stack_trace}
 
 
+class _RequestIdFilter(logging.Filter):
+    """Gives every log record the id of the request being handled, as Lambda's log format shows it."""
+
+    request_id = ""
+
+    def filter(self, record):
+        record.aws_request_id = _RequestIdFilter.request_id
+        return True
+
+
+def configure_logging():
+    """Like Lambda's Python runtime: a handler on the root logger, so records of loggers the handler makes reach the
+    function's log (the root logger keeps Python's default level, WARNING; `logger.setLevel(logging.INFO)` lets INFO
+    records through, as on Lambda), and a module's own `logging.basicConfig()` changes nothing."""
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+
+
 def _mark_output_end(request_id):
     """With FERRY_OUTPUT_MARKERS=1, tells Ferry that the handler's output for this request is complete."""
     if os.environ.get("FERRY_OUTPUT_MARKERS") == "1":
@@ -302,6 +325,7 @@ def invoke(api, handler, invocation):
             "stackTrace": [],
         })
 
+    _RequestIdFilter.request_id = invocation.request_id
     try:
         result = handler(event, LambdaContext(invocation))
     except Exception as err:  # The handler's failure is the invocation's result.
@@ -378,6 +402,7 @@ def main():
             sys.exit(0)
         become_function(environment)
 
+    configure_logging()
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     try:
         handler = load_handler(task_root, os.environ.get("_HANDLER", ""))
