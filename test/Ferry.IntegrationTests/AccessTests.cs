@@ -239,6 +239,17 @@ public sealed class AccessTests : IAsyncLifetime
         }
 
         await ExpectAsync(asConsumer, "with a consumer token", "/api/v1/no-such-endpoint", HttpStatusCode.NotFound, "not_found");
+
+        // Other methods on known paths are still the API: a token first.
+        foreach (var (method, path) in new[] { (HttpMethod.Delete, "/API/V1/TENANTS"), (HttpMethod.Head, "/api/v1/apps"), (HttpMethod.Put, "/api/v1/whoami") })
+        {
+            var response = await anonymous.SendAsync(new HttpRequestMessage(method, new Uri(_server.BaseUrl + path)));
+            if (response.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                wrong.Add($"{method} {path} without a token: expected 401, got {(int)response.StatusCode}");
+            }
+        }
+
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
