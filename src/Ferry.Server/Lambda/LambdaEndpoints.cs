@@ -6,7 +6,6 @@ using Ferry.Runtime.Instances;
 using Ferry.Runtime.Pooling;
 using Ferry.Runtime.Telemetry;
 using Ferry.Server.Access;
-using Ferry.Store;
 using Ferry.Triggers.Async;
 using Ferry.Triggers.Lambda;
 using Microsoft.AspNetCore.Builder;
