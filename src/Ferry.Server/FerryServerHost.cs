@@ -103,8 +103,7 @@ public static partial class FerryServerHost
         services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<InstallService>();
-        services.AddSingleton<LocalInstallerCredential>();
-        services.AddSingleton<ApiAuthentication>();
+        services.AddFerryAccess();
         services.AddSingleton(new CodeStore(dataDirectory));
         services.AddSingleton<RuntimeApiHost>();
         services.AddSingleton<LogPipeline>();
@@ -153,11 +152,14 @@ public static partial class FerryServerHost
         app.Services.GetRequiredService<StemCellPool>().Start();
         await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
 
-        app.Use(app.Services.GetRequiredService<ApiAuthentication>().InvokeAsync);
+        // Routing (added first by WebApplication) picks the endpoint; its policy decides who may call it. Endpoints
+        // without one (function URLs, /healthz, the console's files) are public.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGet("/healthz", () => Results.Text("ok"));
-        var api = app.MapGroup("/api/v1");
+        var api = app.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Authenticated);
         api.MapAccessEndpoints();
-        var apps = api.MapGroup("").RequireRoles(Role.Admin, Role.Provider, Role.Consumer);
+        var apps = api.MapGroup("").RequireAuthorization(AccessPolicies.Apps);
         apps.MapDeploymentEndpoints();
         apps.MapAppEndpoints();
         apps.MapLogEndpoints();
@@ -168,6 +170,9 @@ public static partial class FerryServerHost
         app.MapFerryLambda(apps);
         app.MapFerryConsole(apps);
         api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
+        // Everything else under /api (other versions, empty segments, file-like names) is still the API: a token first.
+        app.MapFallback("/api/{**path}", (HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}; the API is under /api/v1"))
+            .RequireAuthorization(AccessPolicies.Authenticated);
 
         var gateway = app.Services.GetRequiredService<FunctionGateway>();
         // Everything that is not the API is the gateway (lowest precedence, any method, any path).

@@ -198,6 +198,33 @@ public sealed class LambdaApiTests : IAsyncLifetime
         Assert.Equal("ResourceNotFoundException", foreign.Error);
     }
 
+    [Fact]
+    public async Task Bearer_tokens_are_checked_by_the_same_pipeline_and_answered_in_the_lambda_shape()
+    {
+        const string path = "/2015-03-31/functions/lambdas-dev-echo/invocations";
+        using var forged = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
+        forged.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "fry_" + new string('x', 43));
+        await AssertLambdaErrorAsync(await forged.PostAsync(path, new StringContent("{}")),
+            HttpStatusCode.Forbidden, "UnrecognizedClientException", "The security token included in the request is invalid");
+
+        var reviewer = await (await _server.Http.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("default", "the reviewer", ["reviewer"]), ApiJson.Options))
+            .Content.ReadFromJsonAsync<CreatedToken>(ApiJson.Options);
+        using var asReviewer = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
+        asReviewer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", reviewer!.Token);
+        var refused = await asReviewer.PostAsync(path, new StringContent("{}"));
+        await AssertLambdaErrorAsync(refused, HttpStatusCode.Forbidden, "AccessDeniedException", "The token 'the reviewer' may not invoke functions");
+        Assert.NotEmpty(refused.Headers.GetValues("x-amzn-RequestId").Single());
+
+        // Routing matches the path whatever its case, and the endpoint's policy comes with it.
+        const string shouted = "/2015-03-31/FUNCTIONS/lambdas-dev-echo/INVOCATIONS";
+        using var anonymous = new HttpClient { BaseAddress = new Uri(_server.BaseUrl) };
+        await AssertLambdaErrorAsync(await anonymous.PostAsync(shouted, new StringContent("{}")),
+            HttpStatusCode.Forbidden, "UnrecognizedClientException", "Requests must be signed");
+        var invoked = await _server.Http.PostAsync(shouted, new StringContent("""{"loud":true}"""));
+        Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
+        Assert.Contains("\"loud\":true", await invoked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static async Task AssertLambdaErrorAsync(HttpResponseMessage response, HttpStatusCode status, string errorType, string messageStart)
     {
         Assert.Equal(status, response.StatusCode);

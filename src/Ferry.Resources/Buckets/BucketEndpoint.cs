@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Ferry.Triggers.Lambda;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -67,10 +68,19 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
             kestrel.ResponseHeaderEncodingSelector = _ => Encoding.UTF8;
         });
 
+        // Requests are authenticated by the SigV4 scheme (see S3Authenticator), against this endpoint's keys.
+        builder.Services.AddSingleton<ISigV4Credentials>(new BucketSigV4Credentials(credentials));
+        builder.Services.AddAuthentication()
+            .AddScheme<SigV4AuthenticationOptions, SigV4AuthenticationHandler>(SigV4AuthenticationDefaults.AuthenticationScheme, sigV4 =>
+            {
+                sigV4.Service = "s3";
+                sigV4.TimeProvider = options.Clock;
+            });
+
         var app = builder.Build();
         var logger = loggerFactory.CreateLogger<BucketEndpoint>();
         var handlers = new S3Handlers(storage, options, events, logger);
-        var authenticator = new S3Authenticator(credentials, options.Clock);
+        var authenticator = new S3Authenticator();
         app.Run(context => HandleAsync(context, options, authenticator, handlers, logger));
         try
         {
@@ -112,7 +122,7 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
         try
         {
             request = S3Request.Parse(context, options.VirtualHostSuffixes);
-            var caller = await authenticator.AuthenticateAsync(context, request, cancellationToken);
+            var caller = await authenticator.AuthenticateAsync(context, request);
             await handlers.HandleAsync(context, request, caller, cancellationToken);
         }
         catch (S3Exception e)

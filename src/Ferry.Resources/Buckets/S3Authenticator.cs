@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Ferry.Triggers.Lambda;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 
 namespace Ferry.Resources.Buckets;
@@ -8,77 +10,78 @@ namespace Ferry.Resources.Buckets;
 /// <param name="Signing">For streaming signed bodies: what chunk signatures chain from.</param>
 internal sealed record S3Caller(BucketPrincipal Principal, string AccessKeyId, string ContentSha256, ChunkSigning? Signing);
 
-/// <summary>
-/// Authenticates every request with SigV4, in the header form or as a presigned URL; there is no anonymous access.
-/// Failures become the S3 errors SDKs expect (InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed…).
-/// </summary>
-internal sealed class S3Authenticator(IBucketCredentials credentials, TimeProvider clock)
-{
-    public async Task<S3Caller> AuthenticateAsync(HttpContext context, S3Request request, CancellationToken cancellationToken)
-    {
-        var header = context.Request.Headers.Authorization.ToString();
-        SigV4Authorization? authorization;
-        if (header.Length > 0)
-        {
-            if (header.StartsWith("AWS ", StringComparison.Ordinal))
-            {
-                throw S3Exception.InvalidRequest("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
-            }
+/// <summary>A bucket access key as the SigV4 scheme sees it: its secret, and the buckets it reaches.</summary>
+internal sealed record BucketSigV4Credential(BucketPrincipal Bucket, ClaimsPrincipal Principal) : SigV4Credential(Bucket.SecretAccessKey, Principal);
 
-            if (!SigV4Authorization.TryParse(header, "s3", out authorization, out var problem))
-            {
-                throw new S3Exception("AuthorizationHeaderMalformed", 400, $"The authorization header is malformed: {problem}");
-            }
-        }
-        else if (request.Has("X-Amz-Signature") || request.Has("X-Amz-Credential") || request.Has("X-Amz-Algorithm"))
+/// <summary>The bucket endpoint's keys (<see cref="IBucketCredentials"/>) for the SigV4 authentication scheme.</summary>
+internal sealed class BucketSigV4Credentials(IBucketCredentials credentials) : ISigV4Credentials
+{
+    public async ValueTask<SigV4Credential?> FindAsync(string accessKeyId, CancellationToken cancellationToken)
+    {
+        if (await credentials.FindAsync(accessKeyId, cancellationToken) is not { } bucket)
         {
-            if (!SigV4Authorization.TryParseQuery(request.Query, "s3", out authorization, out var problem))
-            {
-                throw new S3Exception("AuthorizationQueryParametersError", 400, problem);
-            }
+            return null;
         }
-        else
+
+        var identity = new ClaimsIdentity([new Claim("ferry:tenant", bucket.Tenant)], SigV4AuthenticationDefaults.AuthenticationScheme);
+        return new BucketSigV4Credential(bucket, new ClaimsPrincipal(identity));
+    }
+}
+
+/// <summary>
+/// Authenticates every request through the SigV4 authentication scheme (header form or presigned URL; the scheme
+/// verifies the request head, the payload is checked against the signed hash or chunk signatures while it is read);
+/// there is no anonymous access. Refusals become the S3 errors SDKs expect (InvalidAccessKeyId, SignatureDoesNotMatch,
+/// RequestTimeTooSkewed…).
+/// </summary>
+internal sealed class S3Authenticator
+{
+    public async Task<S3Caller> AuthenticateAsync(HttpContext context, S3Request request)
+    {
+        var result = await context.AuthenticateAsync(SigV4AuthenticationDefaults.AuthenticationScheme);
+        if (result.None)
         {
             throw S3Exception.AccessDenied("Anonymous access is not allowed: sign requests with AWS Signature Version 4 using a Ferry access key");
         }
 
-        var principal = await credentials.FindAsync(authorization.AccessKeyId, cancellationToken)
-            ?? throw new S3Exception("InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.")
-            {
-                Details = [new("AWSAccessKeyId", authorization.AccessKeyId)],
-            };
-
-        var signed = new SignedRequest(request.Method, request.RawPath, request.Query,
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
-            ReadOnlyMemory<byte>.Empty);
-        if (SigV4Verifier.Check(authorization, signed, principal.SecretAccessKey, clock.GetUtcNow()) is { } failure)
+        if (!result.Succeeded || context.Features.Get<SigV4SignatureFeature>() is not { Credential: BucketSigV4Credential credential } signature)
         {
-            throw failure.Kind switch
-            {
-                SigV4FailureKind.SignatureDoesNotMatch => new S3Exception("SignatureDoesNotMatch", 403,
-                    "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-                {
-                    Details =
-                    [
-                        new("AWSAccessKeyId", authorization.AccessKeyId),
-                        new("StringToSign", failure.StringToSign ?? ""),
-                        new("CanonicalRequest", failure.CanonicalRequest ?? ""),
-                    ],
-                },
-                SigV4FailureKind.RequestTimeTooSkewed => new S3Exception("RequestTimeTooSkewed", 403,
-                    $"The difference between the request time and the current time is too large: {failure.Message}"),
-                SigV4FailureKind.Expired => S3Exception.AccessDenied($"Request has expired: {failure.Message}"),
-                _ => S3Exception.AccessDenied($"The request is not signed correctly: {failure.Message}"),
-            };
+            throw Refusal((result.Failure as SigV4AuthenticationException)?.Rejection);
         }
 
+        var authorization = signature.Authorization;
         var contentSha256 = authorization.IsPresigned
             ? request.Get("X-Amz-Content-Sha256") ?? SigV4Verifier.UnsignedPayload
             : context.Request.Headers["x-amz-content-sha256"].ToString();
         var signing = authorization.IsPresigned
             ? null
-            : new ChunkSigning(SigV4Verifier.SigningKey(principal.SecretAccessKey, authorization), SigV4Verifier.AmzDate(authorization, signed)!,
-                SigV4Verifier.Scope(authorization), authorization.Signature);
-        return new S3Caller(principal, authorization.AccessKeyId, contentSha256, signing);
+            : new ChunkSigning(signature.SigningKey, signature.AmzDate, signature.Scope, authorization.Signature);
+        return new S3Caller(credential.Bucket, authorization.AccessKeyId, contentSha256, signing);
     }
+
+    private static S3Exception Refusal(SigV4Rejection? rejection) => rejection switch
+    {
+        null => S3Exception.AccessDenied("The request could not be authenticated"),
+        { Kind: SigV4RejectionKind.UnsupportedAlgorithm } => S3Exception.InvalidRequest(rejection.Message),
+        { Kind: SigV4RejectionKind.MalformedHeader } => new S3Exception("AuthorizationHeaderMalformed", 400, $"The authorization header is malformed: {rejection.Message}"),
+        { Kind: SigV4RejectionKind.MalformedQuery } => new S3Exception("AuthorizationQueryParametersError", 400, rejection.Message),
+        { Kind: SigV4RejectionKind.UnknownAccessKey } => new S3Exception("InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.")
+        {
+            Details = [new("AWSAccessKeyId", rejection.AccessKeyId ?? "")],
+        },
+        { Failure: { Kind: SigV4FailureKind.SignatureDoesNotMatch } failure } => new S3Exception("SignatureDoesNotMatch", 403,
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+        {
+            Details =
+            [
+                new("AWSAccessKeyId", rejection.AccessKeyId ?? ""),
+                new("StringToSign", failure.StringToSign ?? ""),
+                new("CanonicalRequest", failure.CanonicalRequest ?? ""),
+            ],
+        },
+        { Failure.Kind: SigV4FailureKind.RequestTimeTooSkewed } => new S3Exception("RequestTimeTooSkewed", 403,
+            $"The difference between the request time and the current time is too large: {rejection.Message}"),
+        { Failure.Kind: SigV4FailureKind.Expired } => S3Exception.AccessDenied($"Request has expired: {rejection.Message}"),
+        _ => S3Exception.AccessDenied($"The request is not signed correctly: {rejection.Message}"),
+    };
 }

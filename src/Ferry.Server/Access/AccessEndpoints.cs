@@ -31,7 +31,7 @@ internal static partial class AccessEndpoints
 
         api.MapGet("/tenants", async (IAccessStore store, CancellationToken ct) =>
             Results.Json((await store.ListTenantsAsync(ct)).Select(t => new TenantInfo(t.Name, t.CreatedAt)).ToList(), ApiJson.Options))
-            .RequireRoles(Role.Admin);
+            .RequireAuthorization(AccessPolicies.Admin);
 
         api.MapPost("/tenants", async (CreateTenantRequest request, IAccessStore store, CancellationToken ct) =>
         {
@@ -47,7 +47,7 @@ internal static partial class AccessEndpoints
             }
 
             return Results.Json(new TenantInfo(request.Name, DateTimeOffset.UtcNow), ApiJson.Options, statusCode: StatusCodes.Status201Created);
-        }).RequireRoles(Role.Admin);
+        }).RequireAuthorization(AccessPolicies.Admin);
 
         api.MapGet("/tokens", async (HttpContext context, IAccessStore store, CancellationToken ct) =>
         {
@@ -84,18 +84,18 @@ internal static partial class AccessEndpoints
             var (token, hash, prefix) = TokenSecret.Generate();
             var stored = await store.CreateTokenAsync(request.Tenant, request.Name.Trim(), roles, hash, prefix, ct);
             return Results.Json(new CreatedToken(token, Info(stored)), ApiJson.Options, statusCode: StatusCodes.Status201Created);
-        }).RequireRoles(Role.Admin);
+        }).RequireAuthorization(AccessPolicies.Admin);
 
-        api.MapDelete("/tokens/{id:long}", async (long id, IAccessStore store, ApiAuthentication authentication, CancellationToken ct) =>
+        api.MapDelete("/tokens/{id:long}", async (long id, IAccessStore store, BearerTokenResolver tokens, CancellationToken ct) =>
         {
             if (!await store.RevokeTokenAsync(id, null, ct))
             {
                 return ApiResults.NotFound($"No active token with id {id}");
             }
 
-            authentication.Invalidate();
+            tokens.Invalidate();
             return Results.NoContent();
-        }).RequireRoles(Role.Admin);
+        }).RequireAuthorization(AccessPolicies.Admin);
     }
 
     private static string Name(Role role) => role.ToString().ToLowerInvariant();

@@ -20,26 +20,26 @@ internal static class HubEndpoints
 
     public static void MapHubEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/signing-keys", RegisterKeyAsync).RequireRoles(Role.Provider);
+        api.MapPost("/signing-keys", RegisterKeyAsync).RequireAuthorization(AccessPolicies.Provider);
         api.MapGet("/signing-keys/{keyId}", async (string keyId, IHubStore hub, CancellationToken ct) =>
             await hub.FindSigningKeyAsync(keyId, ct) is { } key
                 ? Results.Json(new SigningKeyInfo(key.KeyId, key.Tenant, key.PublicKey, key.CreatedAt), ApiJson.Options)
                 : ApiResults.NotFound($"No signing key {keyId}"));
 
-        api.MapPost("/templates", PublishAsync).RequireRoles(Role.Provider);
+        api.MapPost("/templates", PublishAsync).RequireAuthorization(AccessPolicies.Provider);
         api.MapGet("/templates", ListAsync);
         api.MapGet("/templates/{name}", ShowAsync);
-        api.MapGet("/templates/{name}/versions/{version}/package", DownloadAsync).RequireRoles(Role.Installer);
+        api.MapGet("/templates/{name}/versions/{version}/package", DownloadAsync).RequireAuthorization(AccessPolicies.Installer);
         api.MapGet("/reviews", async (IHubStore hub, CancellationToken ct) =>
             Results.Json((await hub.ListVersionsByStatusAsync(TemplateVersionStatus.Pending, ct)).Select(HubViews.Version).ToList(), ApiJson.Options))
-            .RequireRoles(Role.Reviewer);
+            .RequireAuthorization(AccessPolicies.Reviewer);
         api.MapGet("/templates/{name}/versions/{version}/review", ReviewAsync);
         api.MapPost("/templates/{name}/versions/{version}/approve", (string name, string version, ReviewDecision? decision, HttpContext context, IHubStore hub, CancellationToken ct)
-            => DecideAsync(name, version, TemplateVersionStatus.Approved, decision, context, hub, ct)).RequireRoles(Role.Reviewer);
+            => DecideAsync(name, version, TemplateVersionStatus.Approved, decision, context, hub, ct)).RequireAuthorization(AccessPolicies.Reviewer);
         api.MapPost("/templates/{name}/versions/{version}/reject", (string name, string version, ReviewDecision? decision, HttpContext context, IHubStore hub, CancellationToken ct)
-            => DecideAsync(name, version, TemplateVersionStatus.Rejected, decision, context, hub, ct)).RequireRoles(Role.Reviewer);
+            => DecideAsync(name, version, TemplateVersionStatus.Rejected, decision, context, hub, ct)).RequireAuthorization(AccessPolicies.Reviewer);
         api.MapPost("/templates/{name}/versions/{version}/deprecate", (string name, string version, ReviewDecision? decision, HttpContext context, IHubStore hub, CancellationToken ct)
-            => DecideAsync(name, version, TemplateVersionStatus.Deprecated, decision, context, hub, ct)).RequireRoles(Role.Reviewer);
+            => DecideAsync(name, version, TemplateVersionStatus.Deprecated, decision, context, hub, ct)).RequireAuthorization(AccessPolicies.Reviewer);
     }
 
     private static async Task<IResult> RegisterKeyAsync(RegisterKeyRequest request, HttpContext context, IHubStore hub, CancellationToken ct)

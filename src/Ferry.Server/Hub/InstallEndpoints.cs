@@ -40,7 +40,7 @@ internal static class InstallEndpoints
 
             await hubs.SaveHubAsync(context.GetCaller().Tenant, request.Name, url.GetLeftPart(UriPartial.Authority), protector.Protect(request.Token!), ct);
             return Results.Json(new HubInfo(request.Name, url.GetLeftPart(UriPartial.Authority)), ApiJson.Options, statusCode: StatusCodes.Status201Created);
-        }).RequireRoles(Role.Admin, Role.Consumer, Role.Provider);
+        }).RequireAuthorization(AccessPolicies.Apps);
 
         api.MapGet("/installs", (HttpContext context, InstallService installs, CancellationToken ct)
             => Run(context, async (caller, self, baseUrl) => Results.Json(await installs.ListAsync(caller, self, baseUrl, ct), ApiJson.Options)));

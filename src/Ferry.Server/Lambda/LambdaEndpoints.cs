@@ -6,7 +6,6 @@ using Ferry.Runtime.Instances;
 using Ferry.Runtime.Pooling;
 using Ferry.Runtime.Telemetry;
 using Ferry.Server.Access;
-using Ferry.Store;
 using Ferry.Triggers.Async;
 using Ferry.Triggers.Lambda;
 using Microsoft.AspNetCore.Builder;
@@ -18,79 +17,30 @@ namespace Ferry.Server.Lambda;
 /// <summary>
 /// The AWS Lambda <c>Invoke</c> operation, so AWS SDKs and the AWS CLI work against Ferry with only the endpoint changed:
 /// <c>POST /2015-03-31/functions/{FunctionName}/invocations</c>. Requests may be SigV4-signed; the signature's shape
-/// is verified against the Ferry access key named in it (see <see cref="SigV4Verifier"/>), or a Ferry bearer token is used;
-/// either way the caller only reaches its own tenant's functions.
+/// is verified against the Ferry access key named in it by the SigV4 authentication scheme, or a Ferry bearer token is
+/// used (<see cref="AccessPolicies.SigV4OrBearerScheme"/>); either way the caller only reaches its own tenant's functions.
 /// </summary>
 internal static class LambdaEndpoints
 {
     private const string InvocationTypeHeader = "X-Amz-Invocation-Type";
     private const string LogTypeHeader = "X-Amz-Log-Type";
 
+    /// <summary>Maps Invoke behind the <see cref="AccessPolicies.InvokeFunctions"/> policy; refusals answer in the Lambda error shape.</summary>
     public static void MapLambdaInvoke(this IEndpointRouteBuilder app)
-        => app.MapPost("/2015-03-31/functions/{functionName}/invocations", InvokeAsync);
+        => app.MapPost("/2015-03-31/functions/{functionName}/invocations", InvokeAsync)
+            .RequireAuthorization(AccessPolicies.InvokeFunctions)
+            .WithMetadata(LambdaAccessErrors.Instance);
 
     private static async Task<IResult> InvokeAsync(HttpContext context, string functionName, LambdaFunctionResolver resolver,
-        RuntimeOptions runtimeOptions, AsyncInvocations asyncInvocations, LogPipeline logs, ApiAuthentication authentication,
-        IAccessStore accessKeys, CancellationToken cancellationToken)
+        RuntimeOptions runtimeOptions, AsyncInvocations asyncInvocations, LogPipeline logs, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var requestId = Guid.NewGuid().ToString();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
 
-        var callerRegion = ManifestDefaults.Region;
-        var authorization = request.Headers.Authorization.ToString();
-        SigV4Authorization? signature = null;
-        Caller? caller;
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            caller = await authentication.ResolveAsync(authorization["Bearer ".Length..].Trim(), cancellationToken);
-        }
-        else if (authorization.Length > 0)
-        {
-            if (!SigV4Authorization.TryParse(authorization, out signature, out var signatureProblem))
-            {
-                return LambdaError.InvalidSignature(signatureProblem);
-            }
-
-            callerRegion = signature.Region;
-            var key = await accessKeys.FindAccessKeyAsync(signature.AccessKeyId, cancellationToken);
-            caller = key is null ? null : new Caller(key.Token.Tenant, key.Token.Roles, key.Token.Id, key.Token.Name);
-            if (key is not null)
-            {
-                // The body is part of what is signed: read it (bounded) before verifying.
-                request.EnableBuffering(runtimeOptions.MaxPayloadBytes);
-                var signedBody = await ReadPayloadAsync(request, runtimeOptions.MaxPayloadBytes, cancellationToken, emptyAsJsonObject: false);
-                request.Body.Position = 0;
-                if (signedBody is null)
-                {
-                    return LambdaError.TooLarge($"Request must be smaller than {runtimeOptions.MaxPayloadBytes} bytes");
-                }
-
-                var signed = new SignedRequest(request.Method,
-                    (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "/").Split('?')[0],
-                    [.. request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")))],
-                    request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal),
-                    signedBody);
-                if (SigV4Verifier.Verify(signature, signed, key.SecretAccessKey, DateTimeOffset.UtcNow) is { } invalid)
-                {
-                    return LambdaError.InvalidSignature($"The request signature we calculated does not match the signature you provided: {invalid}");
-                }
-            }
-        }
-        else
-        {
-            return LambdaError.Unauthorized("Requests must be signed (AWS SigV4 with a Ferry access key from `ferry token access-key`) or carry 'Authorization: Bearer TOKEN'");
-        }
-
-        if (caller is null)
-        {
-            return LambdaError.Unauthorized("The security token included in the request is invalid");
-        }
-
-        if (!caller.HasAny([Role.Admin, Role.Provider, Role.Consumer]))
-        {
-            return LambdaError.AccessDenied($"The token '{caller.TokenName}' may not invoke functions");
-        }
+        // A signed request names its region in the credential scope; bearer requests use the default region.
+        var callerRegion = context.Features.Get<SigV4SignatureFeature>()?.Authorization.Region ?? ManifestDefaults.Region;
+        var caller = context.GetCaller();
 
         if (!LambdaFunctionName.TryParse(functionName, request.Query["Qualifier"].ToString(), out var name, out var nameProblem))
         {
@@ -195,7 +145,7 @@ internal static class LambdaEndpoints
     }
 
     /// <summary>The body, "{}" when empty, or null when it is larger than <paramref name="limit"/> bytes.</summary>
-    private static async Task<byte[]?> ReadPayloadAsync(HttpRequest request, int limit, CancellationToken cancellationToken, bool emptyAsJsonObject = true)
+    private static async Task<byte[]?> ReadPayloadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
         {
@@ -215,7 +165,7 @@ internal static class LambdaEndpoints
             body.Write(buffer, 0, read);
         }
 
-        return body.Length == 0 && emptyAsJsonObject ? "{}"u8.ToArray() : body.ToArray();
+        return body.Length == 0 ? "{}"u8.ToArray() : body.ToArray();
     }
 
     private static string? FindJsonProblem(byte[] payload)

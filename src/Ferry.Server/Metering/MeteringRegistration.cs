@@ -1,3 +1,4 @@
+using Ferry.Server.Access;
 using Ferry.Server.Metering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -39,6 +40,8 @@ internal static class MeteringRegistration
         api.MapMeteringEndpoints();
         // Routing runs first (WebApplication adds it), so requests are labelled by endpoint pattern, not by raw path.
         app.UseHttpMetrics(http => http.SetMetricFactory(Metrics.WithCustomRegistry(registry)));
-        app.MapMetrics(MetricsPath, registry);
+        // An endpoint (routing matches /metrics however it is spelled), not a path check: only operators may scrape,
+        // the series name every tenant's services.
+        app.MapMetrics(MetricsPath, registry).RequireAuthorization(AccessPolicies.Admin);
     }
 }
