@@ -20,11 +20,17 @@ public sealed class TenantLogBudget(ITenantLimitSource limits)
             var count = _days.GetValueOrDefault(tenant);
             if (count.Day != day)
             {
-                count = new DayCount(day, 0, MarkerWritten: false);
+                count = new DayCount(day, 0, MarkerWritten: false, LimitAtMarker: 0);
+            }
+            else if (count.MarkerWritten && limit > count.LimitAtMarker)
+            {
+                // An admin raised the quota: lines are stored again (a later overflow writes a new marker).
+                count = count with { MarkerWritten = false };
             }
 
             LogAdmission admission;
-            if (count.Bytes + bytes <= limit)
+            // Once a line did not fit, the day is over for the tenant: smaller lines after it are dropped too.
+            if (!count.MarkerWritten && count.Bytes + bytes <= limit)
             {
                 count = count with { Bytes = count.Bytes + bytes };
                 admission = LogAdmission.Store;
@@ -32,7 +38,7 @@ public sealed class TenantLogBudget(ITenantLimitSource limits)
             else
             {
                 admission = count.MarkerWritten ? LogAdmission.Drop : LogAdmission.DropWithMarker;
-                count = count with { MarkerWritten = true };
+                count = count with { MarkerWritten = true, LimitAtMarker = limit };
             }
 
             _days[tenant] = count;
@@ -57,7 +63,7 @@ public sealed class TenantLogBudget(ITenantLimitSource limits)
         }
     }
 
-    private readonly record struct DayCount(DateOnly Day, long Bytes, bool MarkerWritten);
+    private readonly record struct DayCount(DateOnly Day, long Bytes, bool MarkerWritten, long LimitAtMarker);
 }
 
 public enum LogAdmission
