@@ -114,6 +114,7 @@ public static partial class FerryServerHost
         {
             StemCells = sp.GetRequiredService<StemCellPool>(),
             Images = sp.GetRequiredService<ImageStore>(),
+            Admission = sp.GetRequiredService<Ferry.Runtime.Quotas.TenantAdmission>(),
         });
         // Unpacked images of image functions, one folder per digest beside the extracted revisions; umoci runs in
         // bubblewrap when functions do.
@@ -129,6 +130,7 @@ public static partial class FerryServerHost
         // Feature registrations (one line each): services.AddFerryXxx(...);
         services.AddFerryMetering(options);
         services.AddFerryLambda(storeLocation);
+        services.AddFerryQuotas();
         HubTokenProtector.Register(services, dataDirectory);
         await services.AddFerryResourcesAsync(options, dataDirectory, cancellationToken);
 
@@ -147,6 +149,7 @@ public static partial class FerryServerHost
             await app.DisposeAsync();
             return null;
         }
+        await app.Services.GetRequiredService<Quotas.TenantQuotas>().RefreshAsync(cancellationToken);
         await AdminTokenBootstrap.EnsureAsync(app.Services.GetRequiredService<IAccessStore>(), dataDirectory, logger, cancellationToken);
         await app.Services.GetRequiredService<RuntimeApiHost>().StartAsync(cancellationToken);
         app.Services.GetRequiredService<StemCellPool>().Start();
@@ -159,6 +162,7 @@ public static partial class FerryServerHost
         app.MapGet("/healthz", () => Results.Text("ok"));
         var api = app.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Authenticated);
         api.MapAccessEndpoints();
+        api.MapFerryQuotas();
         var apps = api.MapGroup("").RequireAuthorization(AccessPolicies.Apps);
         apps.MapDeploymentEndpoints();
         apps.MapAppEndpoints();

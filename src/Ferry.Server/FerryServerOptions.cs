@@ -48,4 +48,16 @@ public sealed record FerryServerOptions
     /// CREATEROLE); null keeps each database in a SQLite file in the data folder.
     /// </summary>
     public string? DatabaseServer { get; init; }
+
+    /// <summary>The quotas of tenants an admin gave no values of their own (<c>--default-quota-…</c>).</summary>
+    public Quotas.TenantQuotaDefaults DefaultQuota { get; init; } = new();
+
+    /// <summary>Log lines and invocation records older than this are deleted (usage is kept in hourly rollups).</summary>
+    public TimeSpan LogRetention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often retention runs.</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often tenants' storage (bucket and database folders) is measured against their quotas.</summary>
+    public TimeSpan StorageScanInterval { get; init; } = TimeSpan.FromMinutes(1);
 }

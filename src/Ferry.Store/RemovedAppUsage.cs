@@ -16,24 +16,32 @@ internal static class RemovedAppUsage
         """;
 
     /// <summary>
-    /// Usage rows as <see cref="StoreRows.ReadFunctionUsage"/> reads them, over live and removed app stages.
+    /// Usage rows as <see cref="StoreRows.ReadFunctionUsage"/> reads them, over live and removed app stages and the
+    /// hourly rollups retention made of records it deleted (a rollup counts when its hour starts in the period).
     /// <paramref name="exactSum"/> is a format with <c>{0}</c> for the summed expression: how the backend sums integers
     /// without losing or wrapping anything.
     /// </summary>
     public static string UsageSql(string tenant, string from, string to, string exactSum) => $"""
-        SELECT tenant, app_stage_id, service, stage, region, function, COUNT(*),
-               {string.Format(System.Globalization.CultureInfo.InvariantCulture, exactSum, "billed_duration_ms")},
-               {string.Format(System.Globalization.CultureInfo.InvariantCulture, exactSum, "billed_duration_ms * memory_size_mb")}
+        SELECT tenant, app_stage_id, service, stage, region, function,
+               {Sum(exactSum, "invocations")}, {Sum(exactSum, "billed_duration_ms")}, {Sum(exactSum, "memory_mb_ms")}
         FROM (
-            SELECT i.tenant, i.app_stage_id, a.service, a.stage, a.region, i.function, i.billed_duration_ms, i.memory_size_mb
+            SELECT i.tenant, i.app_stage_id, a.service, a.stage, a.region, i.function, 1 AS invocations,
+                   i.billed_duration_ms, i.billed_duration_ms * i.memory_size_mb AS memory_mb_ms
             FROM invocations i JOIN app_stages a ON a.id = i.app_stage_id
             WHERE ({tenant} IS NULL OR i.tenant = {tenant}) AND i.started_at >= {from} AND i.started_at < {to}
             UNION ALL
-            SELECT tenant, app_stage_id, service, stage, region, function, billed_duration_ms, memory_size_mb
+            SELECT tenant, app_stage_id, service, stage, region, function, 1, billed_duration_ms, billed_duration_ms * memory_size_mb
             FROM removed_app_usage
             WHERE ({tenant} IS NULL OR tenant = {tenant}) AND started_at >= {from} AND started_at < {to}
+            UNION ALL
+            SELECT tenant, app_stage_id, service, stage, region, function, invocations, billed_duration_ms, memory_mb_ms
+            FROM usage_rollups
+            WHERE ({tenant} IS NULL OR tenant = {tenant}) AND hour_start >= {from} AND hour_start < {to}
         ) usage
         GROUP BY tenant, app_stage_id, service, stage, region, function
         ORDER BY service, stage, region, function, tenant, app_stage_id;
         """;
+
+    private static string Sum(string exactSum, string column)
+        => string.Format(System.Globalization.CultureInfo.InvariantCulture, exactSum, column);
 }

@@ -183,6 +183,39 @@ internal static class SqliteSchema
         );
         CREATE INDEX ix_removed_app_usage_tenant_start ON removed_app_usage (tenant, started_at);
         """,
+        """
+        -- Quotas an admin set for a tenant; NULL: the server's default.
+        CREATE TABLE tenant_quotas (
+            tenant                 TEXT    PRIMARY KEY,
+            max_instances          INTEGER NULL,
+            max_memory_mb          INTEGER NULL,
+            max_storage_mb         INTEGER NULL,
+            max_log_mb_per_day     INTEGER NULL,
+            allow_outbound_network INTEGER NULL,
+            updated_at             INTEGER NOT NULL
+        );
+
+        -- Retention: invocation records (and removed apps' usage rows) past --log-retention are summed per tenant, app
+        -- stage, function and UTC hour before they are deleted, so usage totals never change.
+        CREATE TABLE usage_rollups (
+            id                 INTEGER PRIMARY KEY,
+            tenant             TEXT    NOT NULL,
+            app_stage_id       INTEGER NOT NULL,
+            service            TEXT    NOT NULL,
+            stage              TEXT    NOT NULL,
+            region             TEXT    NOT NULL,
+            function           TEXT    NOT NULL,
+            hour_start         INTEGER NOT NULL, -- unix milliseconds, UTC, a whole hour
+            invocations        INTEGER NOT NULL,
+            billed_duration_ms INTEGER NOT NULL,
+            memory_mb_ms       INTEGER NOT NULL,
+            UNIQUE (tenant, app_stage_id, service, stage, region, function, hour_start)
+        );
+        CREATE INDEX ix_usage_rollups_tenant_hour ON usage_rollups (tenant, hour_start);
+        CREATE INDEX ix_invocations_start ON invocations (started_at);
+        CREATE INDEX ix_removed_app_usage_start ON removed_app_usage (started_at);
+        CREATE INDEX ix_logs_logged_at ON logs (logged_at);
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

@@ -134,6 +134,14 @@ internal static class StoreRows
 
     public static Tenant ReadTenant(DbDataReader reader) => new(reader.GetString(0), reader.GetUnixMilliseconds(1));
 
+    /// <summary>The quota columns (max_instances, max_memory_mb, max_storage_mb, max_log_mb_per_day, allow_outbound_network) from <paramref name="first"/>.</summary>
+    public static TenantQuota ReadTenantQuota(DbDataReader reader, int first) => new(
+        MaxInstances: reader.IsDBNull(first) ? null : reader.GetInt32(first),
+        MaxMemoryMb: reader.IsDBNull(first + 1) ? null : reader.GetInt32(first + 1),
+        MaxStorageMb: reader.IsDBNull(first + 2) ? null : reader.GetInt64(first + 2),
+        MaxLogMbPerDay: reader.IsDBNull(first + 3) ? null : reader.GetInt64(first + 3),
+        AllowOutboundNetwork: reader.IsDBNull(first + 4) ? null : reader.GetBoolean(first + 4));
+
     public static ApiToken ReadToken(DbDataReader reader) => ReadToken(reader, first: 0);
 
     /// <summary>A token from <see cref="TokenColumns"/> starting at column <paramref name="first"/>.</summary>

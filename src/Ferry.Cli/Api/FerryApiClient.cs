@@ -200,6 +200,17 @@ internal sealed class FerryApiClient : IDisposable
         return await ReadJsonAsync<TResponse>(response, cancellationToken);
     }
 
+    /// <summary>PUT a JSON body to an API path (relative to /api/v1/) and read the JSON answer.</summary>
+    public async Task<TResponse> PutJsonAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, ApiPrefix + path)
+        {
+            Content = JsonContent.Create(body, options: ApiJson.Options),
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
+        return await ReadJsonAsync<TResponse>(response, cancellationToken);
+    }
+
     /// <summary>DELETE an API path (relative to /api/v1/).</summary>
     public async Task DeleteAsync(string path, CancellationToken cancellationToken)
     {

@@ -67,7 +67,7 @@ internal static class AccessCommands
             return ExitCodes.Success;
         });
 
-        return new Command("tenant", "Manage tenants (workspaces that own apps, logs and usage)") { create, list };
+        return new Command("tenant", "Manage tenants (workspaces that own apps, logs and usage)") { create, list, QuotaCommands.Quota(context, globals) };
     }
 
     public static Command Token(CliContext context, GlobalOptions globals)

@@ -84,6 +84,22 @@ internal static class ServerCommand
                 result.AddError("--stem-cells must be between 0 and 16.");
             }
         });
+        var logRetention = new Option<string?>("--log-retention")
+        {
+            Description = "Delete log lines and invocation records older than this, e.g. 7d or 36h (default 7d); usage totals are kept",
+            HelpName = "duration",
+        };
+        logRetention.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !(DurationParser.TryParseDuration(result.Tokens[^1].Value, out var retention) && retention >= TimeSpan.FromHours(1)))
+            {
+                result.AddError("--log-retention must be a duration of at least 1h, like 7d, 36h or 2w.");
+            }
+        });
+        var defaultInstances = QuotaDefault<int>("--default-quota-instances", "count", "Instances a tenant may run at once, warm minimums included (default 20)");
+        var defaultMemory = QuotaDefault<int>("--default-quota-memory-mb", "MB", "Σ memorySize of a tenant's running instances, MB (default 20480)");
+        var defaultStorage = QuotaDefault<long>("--default-quota-storage-mb", "MB", "A tenant's buckets and database folders, MB (default 10240)");
+        var defaultLogs = QuotaDefault<long>("--default-quota-log-mb", "MB", "Log volume a tenant may store per UTC day, MB (default 200)");
         var insecure = new Option<bool>("--insecure-no-sandbox")
         {
             Description = "Run functions as plain processes when bubblewrap is missing (unsafe: functions can read your files)",
@@ -91,7 +107,8 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
-            urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells,
+            urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, logRetention,
+            defaultInstances, defaultMemory, defaultStorage, defaultLogs,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
         {
@@ -124,9 +141,35 @@ internal static class ServerCommand
                 options = options with { BucketEndpointUrl = endpoint };
             }
 
+            if (parseResult.GetValue(logRetention) is { Length: > 0 } retention && DurationParser.TryParseDuration(retention, out var retentionSpan))
+            {
+                options = options with { LogRetention = retentionSpan };
+            }
+
+            var quota = options.DefaultQuota;
+            quota = parseResult.GetValue(defaultInstances) is { } maxInstances ? quota with { MaxInstances = maxInstances } : quota;
+            quota = parseResult.GetValue(defaultMemory) is { } maxMemory ? quota with { MaxMemoryMb = maxMemory } : quota;
+            quota = parseResult.GetValue(defaultStorage) is { } maxStorage ? quota with { MaxStorageMb = maxStorage } : quota;
+            quota = parseResult.GetValue(defaultLogs) is { } maxLogs ? quota with { MaxLogMbPerDay = maxLogs } : quota;
+            options = options with { DefaultQuota = quota };
+
             return FerryServerHost.RunAsync(options, cancellationToken);
         });
         return command;
+    }
+
+    private static Option<T?> QuotaDefault<T>(string name, string helpName, string description)
+        where T : struct, System.Numerics.INumber<T>
+    {
+        var option = new Option<T?>(name) { Description = description + "; per tenant: ferry tenant quota set", HelpName = helpName };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T?>() is { } value && T.IsNegative(value))
+            {
+                result.AddError($"{name} must be 0 or more.");
+            }
+        });
+        return option;
     }
 
     /// <summary>Resolves the command's options against the environment and working directory.</summary>

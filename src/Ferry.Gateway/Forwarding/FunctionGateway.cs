@@ -88,6 +88,10 @@ public sealed partial class FunctionGateway
         {
             await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "queue_full", ex.Message, requestId);
         }
+        catch (Ferry.Runtime.Quotas.TenantQuotaExceededException ex)
+        {
+            await GatewayResponses.WriteQuotaExceededAsync(context, ex, requestId);
+        }
         catch (InstanceUnavailableException ex)
         {
             await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_instance", ex.Message, requestId);

@@ -24,6 +24,12 @@ public sealed record BucketEndpointOptions
     /// </summary>
     public IReadOnlyList<string> VirtualHostSuffixes { get; init; } = ["localhost"];
 
+    /// <summary>
+    /// Asked before every write (PUT, POST other than multi-object delete) with the caller's tenant: an error refuses
+    /// the write (the tenant is over its storage quota); null lets it through. Null: no check.
+    /// </summary>
+    public Func<string, S3Exception?>? WriteAdmission { get; init; }
+
     /// <summary>The clock signatures are checked against (tests move it).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -38,6 +38,9 @@ public sealed class S3Exception(string code, int status, string message) : Excep
     public static S3Exception EntityTooLarge(long limit) => new("EntityTooLarge", 400,
         $"Your proposed upload exceeds the maximum allowed size of {limit} bytes");
 
+    /// <summary>The tenant's storage is over its quota: writes are refused until it deletes data or the quota is raised (507).</summary>
+    public static S3Exception QuotaExceeded(string message) => new("QuotaExceeded", 507, message);
+
     public static S3Exception KeyTooLong(int bytes) => new("KeyTooLongError", 400,
         $"Your key is too long: {bytes} UTF-8 bytes, the limit is {ObjectKeys.MaxKeyBytes}");
 

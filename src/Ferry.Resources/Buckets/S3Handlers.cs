@@ -33,6 +33,12 @@ internal sealed partial class S3Handlers(BucketStorage storage, BucketEndpointOp
                 : throw MethodNotAllowed(request.Method, "the service");
         }
 
+        if ((request.Method == HttpMethods.Put || (request.Method == HttpMethods.Post && !request.Has("delete")))
+            && options.WriteAdmission?.Invoke(caller.Principal.Tenant) is { } refused)
+        {
+            throw refused;
+        }
+
         if (UnsupportedSubresources.FirstOrDefault(request.Has) is { } unsupported)
         {
             throw new S3Exception("NotImplemented", 501, $"A header or query you provided requested a function that is not implemented: ?{unsupported}");

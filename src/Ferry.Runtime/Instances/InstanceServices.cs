@@ -22,4 +22,7 @@ public sealed record InstanceServices(
 
     /// <summary>Unpacks and caches the images of image functions; null: image functions can't start on this server.</summary>
     public ImageStore? Images { get; init; }
+
+    /// <summary>Per-tenant instance and memory quotas, shared by all pools; null: no quotas.</summary>
+    public Quotas.TenantAdmission? Admission { get; init; }
 }

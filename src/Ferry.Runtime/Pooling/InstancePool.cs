@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ferry.Manifest;
 using Ferry.Runtime.Instances;
+using Ferry.Runtime.Quotas;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.Pooling;
@@ -23,6 +24,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     private int _starting;
     private int _consecutiveStartFailures;
     private int _youngExits;
+    private bool _minimumRefusalLogged;
 
     public InstancePool(FunctionRevision function, InstanceServices services,
         Func<FunctionRevision, InstanceServices, FunctionInstance>? createInstance = null)
@@ -169,10 +171,49 @@ public sealed partial class InstancePool : IAsyncDisposable
                 break;
             }
 
+            if (!TryAdmitInstance(forWaitingRequest))
+            {
+                break;
+            }
+
             _starting++;
             _ = StartInstanceAsync(forWaitingRequest);
         }
     }
+
+    /// <summary>
+    /// Asks the tenant's quotas for one more instance. When refused and this pool has no instance running or starting,
+    /// the waiting requests have nothing to wait for: they fail with the quota error (429/507). With instances running
+    /// they keep waiting for a free slot. Caller holds the lock.
+    /// </summary>
+    private bool TryAdmitInstance(bool forWaitingRequest)
+    {
+        if (_services.Admission is not { } admission
+            || admission.TryAdmit(Function.Tenant, Function.Function.MemorySize, Function.ToString(), out var refusal))
+        {
+            return true;
+        }
+
+        if (forWaitingRequest && _instances.Count + _starting == 0)
+        {
+            while (_waiters.First is { } waiting)
+            {
+                _waiters.RemoveFirst();
+                waiting.Value.Node = null;
+                waiting.Value.TrySetException(refusal!);
+            }
+        }
+        else if (!forWaitingRequest && !_minimumRefusalLogged)
+        {
+            _minimumRefusalLogged = true;
+            LogMinimumRefused(Function.ToString(), refusal!.Message);
+        }
+
+        return false;
+    }
+
+    /// <summary>Gives the tenant's quota back the place of one instance that is gone (or never started).</summary>
+    private void ReleaseAdmission() => _services.Admission?.Release(Function.Tenant, Function.Function.MemorySize);
 
     private int CapacityPerInstance() => Function.Function.Kind == FunctionKind.Web ? Scaling.Concurrency ?? Options.WebConcurrencyPerInstance : 1;
 
@@ -191,6 +232,7 @@ public sealed partial class InstancePool : IAsyncDisposable
             lock (_gate)
             {
                 _starting--;
+                ReleaseAdmission();
                 // One failed start fails one waiting request (the oldest); the others keep their place and get a fresh attempt.
                 if (_waiters.First is { } oldest)
                 {
@@ -218,6 +260,7 @@ public sealed partial class InstancePool : IAsyncDisposable
             _consecutiveStartFailures = 0;
             if (_stopping.IsCancellationRequested)
             {
+                ReleaseAdmission();
                 _ = instance.DisposeAsync().AsTask();
                 return;
             }
@@ -269,7 +312,11 @@ public sealed partial class InstancePool : IAsyncDisposable
         await instance.Exited;
         lock (_gate)
         {
-            _instances.Remove(instance);
+            if (_instances.Remove(instance))
+            {
+                ReleaseAdmission();
+            }
+
             // Waiting requests get a replacement at once. The warm minimum is refilled at once too, unless instances
             // keep dying young (a crash loop): then with the same back-off as failed starts.
             var diedYoung = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt) < TimeSpan.FromSeconds(30);
@@ -320,10 +367,24 @@ public sealed partial class InstancePool : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
                 await ReapIdleAsync();
+                RetryMinimumRefusedByQuota();
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>A warm minimum the tenant's quota refused is started once other instances of the tenant are gone.</summary>
+    private void RetryMinimumRefusedByQuota()
+    {
+        lock (_gate)
+        {
+            if (_services.Admission is not null && _consecutiveStartFailures == 0 && _youngExits < 2
+                && _instances.Count + _starting < Math.Min(Scaling.MinInstances, MaxInstances))
+            {
+                StartInstancesIfNeeded();
+            }
         }
     }
 
@@ -345,6 +406,7 @@ public sealed partial class InstancePool : IAsyncDisposable
             foreach (var instance in idle)
             {
                 _instances.Remove(instance);
+                ReleaseAdmission();
             }
         }
 
@@ -393,6 +455,11 @@ public sealed partial class InstancePool : IAsyncDisposable
 
             _stopping.Cancel();
             instances = [.. _instances];
+            foreach (var _ in instances)
+            {
+                ReleaseAdmission();
+            }
+
             _instances.Clear();
             foreach (var waiter in _waiters)
             {
@@ -421,6 +488,9 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId} of {Function} failed to start")]
     private partial void LogStartFailed(Exception exception, string function, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warm instances of {Function} are not all started: {Reason}")]
+    private partial void LogMinimumRefused(string function, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping idle instance {InstanceId} of {Function}")]
     private partial void LogInstanceIdleStop(string function, string instanceId);

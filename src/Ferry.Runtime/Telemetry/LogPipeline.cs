@@ -1,4 +1,6 @@
+using System.Text;
 using System.Threading.Channels;
+using Ferry.Runtime.Quotas;
 using Ferry.Store;
 using Microsoft.Extensions.Logging;
 
@@ -16,25 +18,41 @@ public sealed partial class LogPipeline : IAsyncDisposable
 
     private readonly IFerryStore _store;
     private readonly ILogger<LogPipeline> _logger;
+    private readonly TenantLogBudget? _budget;
     private readonly Channel<NewLogEntry> _pending = Channel.CreateBounded<NewLogEntry>(
         new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Task _writer;
     private readonly Lock _subscribersGate = new();
     private readonly List<LogSubscription> _subscribers = [];
 
-    public LogPipeline(IFerryStore store, ILogger<LogPipeline> logger)
+    /// <param name="budget">Per-tenant daily log volume; null: every line is stored.</param>
+    public LogPipeline(IFerryStore store, ILogger<LogPipeline> logger, TenantLogBudget? budget = null)
     {
         _store = store;
         _logger = logger;
+        _budget = budget;
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Queues a line; waits only when 100k lines are already waiting (back-pressure on the instance's output pump).</summary>
+    /// <summary>Queues a line (unless the tenant is over its daily log quota); waits only when 100k lines are already waiting (back-pressure on the instance's output pump).</summary>
     public ValueTask WriteAsync(FunctionRevision function, string? requestId, string instanceId, LogStream stream, string message, DateTimeOffset time)
     {
         if (message.Length > MaxMessageChars)
         {
             message = string.Concat(message.AsSpan(0, MaxMessageChars), " …[truncated]");
+        }
+
+        if (_budget is not null)
+        {
+            switch (_budget.Admit(function.Tenant, Encoding.UTF8.GetByteCount(message), time))
+            {
+                case LogAdmission.Drop:
+                    return ValueTask.CompletedTask;
+                case LogAdmission.DropWithMarker:
+                    stream = LogStream.Platform;
+                    message = _budget.MarkerLine(function.Tenant);
+                    break;
+            }
         }
 
         var entry = new NewLogEntry(function.AppStageId, function.RevisionId, function.Name, requestId, instanceId, time, stream, message);

@@ -122,5 +122,9 @@ internal static class AppEndpoints
         {
             return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "no_instance", ex.Message);
         }
+        catch (Ferry.Runtime.Quotas.TenantQuotaExceededException ex)
+        {
+            return ApiResults.Error(ex.StatusCode, "quota_exceeded", ex.Message);
+        }
     }
 }

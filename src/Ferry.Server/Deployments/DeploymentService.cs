@@ -21,6 +21,7 @@ public sealed partial class DeploymentService(
     ImageStore images,
     LiveApps liveApps,
     AppResources resources,
+    Quotas.DeploymentQuotaCheck quotaCheck,
     FerryServerOptions options,
     ILogger<DeploymentService> logger)
 {
@@ -63,6 +64,7 @@ public sealed partial class DeploymentService(
     public async Task<(AppStage AppStage, Revision Revision, ServiceManifest Manifest)> DeployAsync(
         string tenant, ServiceManifest manifest, string manifestJson, Stream archive, CancellationToken cancellationToken)
     {
+        quotaCheck.Check(tenant, manifest);
         var codeDirectory = await PrepareAsync(manifest, archive, cancellationToken);
         return await UnderAppLockAsync(tenant, manifest, async () =>
         {
@@ -84,6 +86,7 @@ public sealed partial class DeploymentService(
         string tenant, ServiceManifest manifest, string manifestJson, Stream archive,
         Func<LiveApp, CancellationToken, Task<string?>> healthCheck, CancellationToken cancellationToken)
     {
+        quotaCheck.Check(tenant, manifest);
         var codeDirectory = await PrepareAsync(manifest, archive, cancellationToken);
         return await UnderAppLockAsync(tenant, manifest, async () =>
         {

@@ -15,7 +15,8 @@ namespace Ferry.Server.Deployments;
 /// pools first and then swaps them in with one reference write, so a request sees either the old revision or the
 /// new one, never a mix; the old revision's pools drain in the background.
 /// </summary>
-public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps> logger) : IDeployedApps, IAsyncDisposable
+public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps> logger, Quotas.TenantQuotas? quotas = null)
+    : IDeployedApps, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<AppKey, LiveApp> _apps = new();
     private readonly ConcurrentDictionary<Task, byte> _draining = new();
@@ -52,7 +53,7 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
                 Service = appStage.Service,
                 Stage = appStage.Stage,
                 Region = appStage.Region,
-                Function = function,
+                Function = WithAllowedNetwork(appStage, function),
                 CodeDirectory = codeDirectory,
                 Resources = resources,
             };
@@ -62,6 +63,21 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
         var routes = RouteTable.Build(manifest.Functions.SelectMany(f => f.Routes.Select(r => (f.Name, r))));
         var deployed = new DeployedApp(appStage.Tenant, appStage.Service, appStage.Stage, appStage.Region, revision.Number, routes, pools);
         return new LiveApp(appStage, revision, manifest, deployed);
+    }
+
+    /// <summary>
+    /// Deploys refuse <c>outboundNetwork: true</c> for tenants that may not use it; a revision deployed before (or before
+    /// an admin withdrew the permission) that comes back through a restart or rollback runs on a private network instead.
+    /// </summary>
+    private FunctionManifest WithAllowedNetwork(AppStage appStage, FunctionManifest function)
+    {
+        if (!function.OutboundNetwork || quotas is null || quotas.Effective(appStage.Tenant).AllowOutboundNetwork)
+        {
+            return function;
+        }
+
+        LogOutboundNetworkWithdrawn(appStage.Service, appStage.Stage, function.Name, appStage.Tenant);
+        return function with { OutboundNetwork = false };
     }
 
     /// <summary>Switches public traffic to <paramref name="live"/> atomically; the previous revision drains in the background.</summary>
@@ -113,6 +129,9 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
     }
 
     private readonly record struct AppKey(string Service, string Stage, string Region);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}/{Stage}/{Function} declares outboundNetwork: true but tenant {Tenant} is not allowed it (ferry tenant quota set {Tenant} --allow-outbound-network true); it runs without outbound network")]
+    private partial void LogOutboundNetworkWithdrawn(string service, string stage, string function, string tenant);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Service}/{Stage}@{Region} at revision {Revision}")]
     private partial void LogActivated(string service, string stage, string region, int revision);

@@ -138,6 +138,10 @@ internal static class LambdaEndpoints
         {
             return (null, LambdaError.TooManyRequests(ex.Message));
         }
+        catch (Ferry.Runtime.Quotas.TenantQuotaExceededException ex)
+        {
+            return (null, LambdaError.TooManyRequests(ex.Message));
+        }
         catch (Exception ex) when (ex is InstanceUnavailableException or ObjectDisposedException)
         {
             return (null, LambdaError.Unavailable($"No instance of the function is available: {ex.Message}"));

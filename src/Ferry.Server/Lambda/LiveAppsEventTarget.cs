@@ -50,9 +50,10 @@ internal sealed class LiveAppsEventTarget(LiveApps live) : IAsyncEventTarget
         {
             return AsyncInvocationOutcome.Failed($"Runtime.InitError: the function could not start: {ex.Message}") with { Retry = retry };
         }
-        catch (Exception ex) when (ex is InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException)
+        catch (Exception ex) when (ex is InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException
+                                       or Ferry.Runtime.Quotas.TenantQuotaExceededException)
         {
-            // Busy, or the revision was replaced while the event waited for an instance: try again later.
+            // Busy, at the tenant's instance quota, or the revision was replaced while the event waited: try again later.
             return AsyncInvocationOutcome.Failed($"No instance available: {ex.Message}") with { Retry = retry };
         }
     }

@@ -13,7 +13,8 @@ public sealed class BucketEndpointService(
     FunctionBucketCredentials credentials,
     BucketEventDispatcher events,
     FerryServerOptions options,
-    ILoggerFactory loggers) : IAsyncDisposable
+    ILoggerFactory loggers,
+    Quotas.TenantQuotas? quotas = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private BucketEndpoint? _endpoint;
@@ -40,6 +41,7 @@ public sealed class BucketEndpointService(
                 {
                     TcpUrl = options.BucketEndpointUrl,
                     UnixSocketPath = Path.Combine(_socketDirectory.FullName, "s3.sock"),
+                    WriteAdmission = quotas is null ? null : quotas.RefuseBucketWrite,
                 };
                 _endpoint = await BucketEndpoint.StartAsync(endpointOptions, storage, credentials, events, loggers, cancellationToken);
             }

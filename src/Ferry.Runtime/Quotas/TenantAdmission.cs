@@ -1,0 +1,78 @@
+namespace Ferry.Runtime.Quotas;
+
+/// <summary>
+/// Counts the running (and starting) instances of every tenant and the memory they were given, over all instance
+/// pools of the tenant; a pool asks here before it starts an instance and gives the place back when the instance is
+/// gone. An instance that would take the tenant past its instance or memory quota, or any new instance while the
+/// tenant's storage is over quota, is refused with <see cref="TenantQuotaExceededException"/>.
+/// </summary>
+public sealed class TenantAdmission(ITenantLimitSource limits)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, TenantInstanceUsage> _usage = new(StringComparer.Ordinal);
+
+    /// <summary>Takes a place for one instance of <paramref name="memoryMb"/>, or says which quota refuses it.</summary>
+    public bool TryAdmit(string tenant, int memoryMb, string function, out TenantQuotaExceededException? refusal)
+    {
+        var limit = limits.For(tenant);
+        lock (_gate)
+        {
+            var usage = _usage.GetValueOrDefault(tenant);
+            refusal = limit switch
+            {
+                { StorageOverQuota: { } storage } => new TenantQuotaExceededException(tenant, TenantQuotaNames.Storage,
+                    ToMb(storage.LimitBytes), ToMb(storage.UsedBytes), "MB",
+                    $"Tenant '{tenant}' is over its storage quota ({ToMb(storage.UsedBytes)} MB used of {ToMb(storage.LimitBytes)} MB in buckets and databases), " +
+                    $"so no new instance of {function} is started. Delete data, or ask an admin: ferry tenant quota set {tenant} --storage-mb N"),
+                _ when usage.Instances + 1 > limit.MaxInstances => new TenantQuotaExceededException(tenant, TenantQuotaNames.Instances,
+                    limit.MaxInstances, usage.Instances, "instances",
+                    $"Tenant '{tenant}' is at its instances quota ({usage.Instances} of {limit.MaxInstances} instances running), " +
+                    $"so no new instance of {function} is started. Retry when instances go idle, or ask an admin: ferry tenant quota set {tenant} --instances N"),
+                _ when usage.MemoryMb + memoryMb > limit.MaxMemoryMb => new TenantQuotaExceededException(tenant, TenantQuotaNames.Memory,
+                    limit.MaxMemoryMb, usage.MemoryMb, "MB",
+                    $"Tenant '{tenant}' is at its memory quota ({usage.MemoryMb} MB of {limit.MaxMemoryMb} MB given to running instances; " +
+                    $"{function} needs {memoryMb} MB more), so no new instance is started. Retry when instances go idle, or ask an admin: ferry tenant quota set {tenant} --memory-mb N"),
+                _ => null,
+            };
+            if (refusal is not null)
+            {
+                return false;
+            }
+
+            _usage[tenant] = new TenantInstanceUsage(usage.Instances + 1, usage.MemoryMb + memoryMb);
+            return true;
+        }
+    }
+
+    /// <summary>Gives back the place of one instance taken by <see cref="TryAdmit"/>.</summary>
+    public void Release(string tenant, int memoryMb)
+    {
+        lock (_gate)
+        {
+            var usage = _usage.GetValueOrDefault(tenant);
+            var left = new TenantInstanceUsage(Math.Max(0, usage.Instances - 1), Math.Max(0, usage.MemoryMb - memoryMb));
+            if (left.Instances == 0)
+            {
+                _usage.Remove(tenant);
+            }
+            else
+            {
+                _usage[tenant] = left;
+            }
+        }
+    }
+
+    /// <summary>The tenant's running and starting instances now.</summary>
+    public TenantInstanceUsage UsageOf(string tenant)
+    {
+        lock (_gate)
+        {
+            return _usage.GetValueOrDefault(tenant);
+        }
+    }
+
+    private static long ToMb(long bytes) => (bytes + 1024 * 1024 - 1) / (1024 * 1024);
+}
+
+/// <summary>Instances a tenant runs (or is starting) and Σ their memorySize.</summary>
+public readonly record struct TenantInstanceUsage(int Instances, long MemoryMb);

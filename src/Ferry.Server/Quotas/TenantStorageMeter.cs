@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Server.Quotas;
+
+/// <summary>
+/// Measures each tenant's storage by walking its folders: <c>buckets/TENANT</c> (objects, unfinished uploads) and
+/// <c>databases/TENANT</c> (SQLite database folders), every <see cref="FerryServerOptions.StorageScanInterval"/> and at
+/// start. Between scans a tenant can write past its quota; the next scan notices and from then on bucket writes and
+/// new instance starts are refused. Databases on a PostgreSQL server (<c>--database-server</c>) are not counted.
+/// The same tick re-reads the quotas from the store.
+/// </summary>
+public sealed partial class TenantStorageMeter(
+    TenantQuotas quotas, FerryServerOptions options, TimeProvider time, ILogger<TenantStorageMeter> logger) : BackgroundService
+{
+    private static readonly EnumerationOptions AllFiles = new()
+    {
+        RecurseSubdirectories = true,
+        IgnoreInaccessible = true,
+        // Symbolic links are not followed: a link to a large file elsewhere is not the tenant's data.
+        AttributesToSkip = FileAttributes.ReparsePoint,
+    };
+
+    private string[] Roots => [Path.Combine(Path.GetFullPath(options.DataDirectory), "buckets"), Path.Combine(Path.GetFullPath(options.DataDirectory), "databases")];
+
+    /// <summary>Measures every tenant now and records the result; returns bytes per tenant.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ScanAsync(CancellationToken cancellationToken)
+    {
+        var measured = await Task.Run(() => Measure(cancellationToken), cancellationToken);
+        quotas.RecordStorage(measured, time.GetUtcNow());
+        return measured;
+    }
+
+    private Dictionary<string, long> Measure(CancellationToken cancellationToken)
+    {
+        var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var root in Roots.Where(Directory.Exists))
+        {
+            foreach (var tenantDirectory in new DirectoryInfo(root).EnumerateDirectories())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                long sum = 0;
+                foreach (var file in tenantDirectory.EnumerateFiles("*", AllFiles))
+                {
+                    sum += file.Length;
+                }
+
+                bytes[tenantDirectory.Name] = bytes.GetValueOrDefault(tenantDirectory.Name) + sum;
+            }
+        }
+
+        return bytes;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.StorageScanInterval, time);
+        do
+        {
+            try
+            {
+                await quotas.RefreshAsync(stoppingToken);
+                await ScanAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogScanFailed(ex);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Measuring tenants' storage failed; quotas keep the last measurement")]
+    private partial void LogScanFailed(Exception exception);
+}
