@@ -5,8 +5,11 @@ python3 gateway.py --duration 5s --rounds 3 --connections 1,32 --out FILE --raw 
 
 PROXY and APP say whose CPU is charged to the target: "none", "self:PID" (that process), "tree:PID" (it and all its
 descendants) or "descendants:PID" (only its descendants). CPU is utime+stime from /proc/PID/stat, read before and
-after each wrk run; a process that starts during the run counts in full, one that exits during it is lost (counted
-in "vanished"). Every round runs every target once per connection count, the order rotated by one each round.
+after each wrk run; a process that starts during the run counts in full. In "tree" and "descendants" selections the
+CPU of children reaped during the run (cutime+cstime of their parent, e.g. socat's per-connection children) counts
+too, less what they had spent before the run; a process whose parent is outside the selection and exits during the
+run is lost (counted in "vanished"). Every round runs every target once per connection count, the order rotated by
+one each round.
 """
 import argparse
 import json
@@ -22,7 +25,7 @@ LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk-summary.lua"
 
 
 def read_processes():
-    """pid -> (ppid, comm, starttime, cpu ticks) for every process visible now."""
+    """pid -> (ppid, comm, starttime, own cpu ticks, reaped children's cpu ticks) for every process visible now."""
     processes = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -34,13 +37,16 @@ def read_processes():
             continue  # exited while scanning
         comm = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
-        # fields[0] is field 3 (state) of proc(5): ppid = 4, utime = 14, stime = 15, starttime = 22.
-        processes[int(entry)] = (int(fields[1]), comm, int(fields[19]), int(fields[11]) + int(fields[12]))
+        # fields[0] is field 3 (state) of proc(5): ppid = 4, utime = 14, stime = 15, cutime = 16, cstime = 17,
+        # starttime = 22.
+        processes[int(entry)] = (int(fields[1]), comm, int(fields[19]), int(fields[11]) + int(fields[12]),
+                                 int(fields[13]) + int(fields[14]))
     return processes
 
 
 def select(processes, spec):
-    """The processes a spec names: {(pid, starttime): (comm, ticks)}."""
+    """The processes a spec names: {(pid, starttime): (comm, ticks, parent key or None)}; ticks include reaped
+    children's except for "self"."""
     if spec == "none":
         return {}
     scope, pid = spec.split(":")
@@ -55,16 +61,28 @@ def select(processes, spec):
             current = stack.pop()
             chosen.append(current)
             stack.extend(children.get(current, []))
-    return {(p, processes[p][2]): (processes[p][1], processes[p][3]) for p in chosen if p in processes}
+    keys = {p: (p, processes[p][2]) for p in chosen if p in processes}
+    return {
+        keys[p]: (processes[p][1], processes[p][3] + (0 if scope == "self" else processes[p][4]), keys.get(processes[p][0]))
+        for p in keys
+    }
 
 
 def cpu_delta(before, after):
     """CPU µs spent between two selections, by process name, and how many processes vanished in between."""
     by_name = {}
-    for key, (comm, ticks) in after.items():
-        spent = (ticks - before.get(key, (comm, 0))[1]) * TICK_US
+    for key, (comm, ticks, _parent) in after.items():
+        spent = (ticks - before[key][1] if key in before else ticks) * TICK_US
         by_name[comm] = by_name.get(comm, 0) + spent
-    vanished = sum(1 for key in before if key not in after)
+    vanished = 0
+    for key, (comm, ticks, parent) in before.items():
+        if key in after:
+            continue
+        if parent in after:
+            # Reaped by a parent in the selection: its whole CPU is now in the parent's cutime+cstime.
+            by_name[comm] = by_name.get(comm, 0) - ticks * TICK_US
+        else:
+            vanished += 1
     return by_name, vanished
 
 
