@@ -11,12 +11,16 @@ mkdir -p "$results"
 server_pids=()
 data_dirs=()
 
-# Installs the benchmark tools (Debian packages) and Ferry's own prerequisites when missing.
+# ensure_tools [PACKAGE…]: installs the benchmark tools (Debian packages) and Ferry's own prerequisites when missing;
+# each extra PACKAGE is installed when no command of the same name is on PATH or in /usr/sbin (e.g. nginx).
 ensure_tools() {
   bash "$repo/scripts/setup.sh"
-  local need=()
+  local need=() package
   command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  for package in "$@"; do
+    command -v "$package" >/dev/null 2>&1 || [ -x "/usr/sbin/$package" ] || need+=("$package")
+  done
   if [ "${#need[@]}" -gt 0 ]; then
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
