@@ -29,6 +29,7 @@ public sealed partial class InstallService(
     LocalInstallerCredential localInstaller,
     HubTokenProtector hubTokens,
     FerryServerOptions options,
+    CodeStore code,
     ILogger<InstallService> logger)
 {
     public const string LocalHub = "local";
@@ -288,7 +289,8 @@ public sealed partial class InstallService(
         IReadOnlyDictionary<string, string> supplied, IReadOnlyDictionary<string, string>? previousValues,
         string stage, string region, string? serviceName, CancellationToken cancellationToken)
     {
-        var work = Directory.CreateTempSubdirectory("ferry-install-");
+        // In the data folder (owner-only, emptied at start-up), not /tmp: a crash mid-install leaves nothing behind.
+        var work = code.CreateScratchDirectory("install-");
         var prepared = new PreparedInstall(work);
         try
         {
