@@ -27,6 +27,7 @@ public sealed class ArtifactStore(string rootDirectory)
         ArgumentNullException.ThrowIfNull(content);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
 
+        Directory.CreateDirectory(_root, OwnerOnlyDirectory);
         var incoming = Directory.CreateDirectory(Path.Combine(_root, IncomingFolder), OwnerOnlyDirectory).FullName;
         var temporary = Path.Combine(incoming, $"{Guid.NewGuid():N}{PartialExtension}");
         try

@@ -36,8 +36,22 @@ internal static class ObjectFile
             UnixCreateMode = FileMode,
         });
 
-    /// <summary>Creates a folder (and missing parents) owner-only.</summary>
-    public static void CreateDirectory(string path) => Directory.CreateDirectory(path, DirectoryMode);
+    /// <summary>Creates a folder and its missing parents, each owner-only (existing ones are left as they are).</summary>
+    public static void CreateDirectory(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            return;
+        }
+
+        if (Path.GetDirectoryName(full) is { } parent)
+        {
+            CreateDirectory(parent);
+        }
+
+        Directory.CreateDirectory(full, DirectoryMode);
+    }
 
     /// <summary>Writes a small owner-only file (bucket or upload metadata).</summary>
     public static async Task WriteSmallFileAsync(string path, byte[] content, CancellationToken cancellationToken)
