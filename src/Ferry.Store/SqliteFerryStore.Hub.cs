@@ -162,23 +162,24 @@ public sealed partial class SqliteFerryStore : IHubStore
         return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), _secrets.Open(reader.GetString(1))) : null;
     }
 
-    public async Task SaveHubAsync(string tenant, string name, string url, string token, CancellationToken cancellationToken)
+    public async Task SaveHubAsync(string tenant, string name, string url, string token, bool privateAddressesAllowed, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var upsert = connection.Command("""
-                INSERT INTO hubs (tenant, name, url, token, created_at) VALUES ($tenant, $name, $url, $token, $now)
-                ON CONFLICT (tenant, name) DO UPDATE SET url = excluded.url, token = excluded.token;
+                INSERT INTO hubs (tenant, name, url, token, created_at, private_allowed) VALUES ($tenant, $name, $url, $token, $now, $private)
+                ON CONFLICT (tenant, name) DO UPDATE SET url = excluded.url, token = excluded.token, private_allowed = excluded.private_allowed;
                 """)
-            .With("$tenant", tenant).With("$name", name).With("$url", url).With("$token", token).With("$now", Now());
+            .With("$tenant", tenant).With("$name", name).With("$url", url).With("$token", token).With("$now", Now())
+            .With("$private", privateAddressesAllowed);
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<HubRecord>> ListHubsAsync(string tenant, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var list = connection.Command("SELECT tenant, name, url, token, created_at FROM hubs WHERE tenant = $tenant ORDER BY name;")
+        await using var list = connection.Command("SELECT tenant, name, url, token, created_at, private_allowed FROM hubs WHERE tenant = $tenant ORDER BY name;")
             .With("$tenant", tenant);
-        return await ReadAllAsync(list, r => new HubRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4)), cancellationToken);
+        return await ReadAllAsync(list, r => new HubRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4)) { PrivateAddressesAllowed = r.GetInt64(5) != 0 }, cancellationToken);
     }
 
     /// <summary>An install row with its parameter values decrypted.</summary>

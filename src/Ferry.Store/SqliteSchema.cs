@@ -183,6 +183,11 @@ internal static class SqliteSchema
         );
         CREATE INDEX ix_removed_app_usage_tenant_start ON removed_app_usage (tenant, started_at);
         """,
+        """
+        -- Hubs an admin added may be on loopback/private addresses; hubs consumers add may not (no probing of the
+        -- server's own network through `ferry hub add`).
+        ALTER TABLE hubs ADD COLUMN private_allowed INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

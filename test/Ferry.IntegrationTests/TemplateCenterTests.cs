@@ -23,7 +23,8 @@ public sealed class TemplateCenterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _hub = await FerryTestServer.StartAsync();
-        _consumer = await FerryTestServer.StartAsync();
+        // The hub runs on loopback: the consumer server must be told that is fine (consumers add the hub here).
+        _consumer = await FerryTestServer.StartAsync(options => options with { AllowPrivateHubs = true });
     }
 
     public async Task DisposeAsync()

@@ -251,12 +251,13 @@ public sealed partial class InstallService(
         {
             // Catalog reads and package downloads go through the same REST API as for a remote hub, with this
             // server's in-memory installer credential (people cannot download packages).
-            return new HubClient(LocalHub, selfUrl, localInstaller.Token);
+            return new HubClient(LocalHub, selfUrl, localInstaller.Token, publicAddressesOnly: false);
         }
 
         var hub = (await hubs.ListHubsAsync(caller.Tenant, cancellationToken)).FirstOrDefault(h => h.Name == hubName)
                   ?? throw new HubException(StatusCodes.Status404NotFound, "unknown_hub", $"No hub '{hubName}'; add it with `ferry hub add {hubName} URL --token TOKEN`");
-        return new HubClient(hub.Name, new Uri(hub.Url), hubTokens.Unprotect(hub.Name, hub.Token));
+        return new HubClient(hub.Name, new Uri(hub.Url), hubTokens.Unprotect(hub.Name, hub.Token),
+            publicAddressesOnly: !hub.PrivateAddressesAllowed && !options.AllowPrivateHubs);
     }
 
     private static (string Template, string? Version) SplitTemplate(string template, string? version)

@@ -179,6 +179,10 @@ internal static class PostgresSchema
             PRIMARY KEY (tenant, name)
         );
         """,
+        """
+        -- Hubs an admin added may be on loopback/private addresses; hubs consumers add may not.
+        ALTER TABLE hubs ADD COLUMN private_allowed boolean NOT NULL DEFAULT false;
+        """,
     ];
 
     /// <summary>Applies pending migrations; returns the resulting schema version.</summary>
