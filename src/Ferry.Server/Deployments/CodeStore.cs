@@ -30,8 +30,9 @@ public sealed class CodeStore(string dataDirectory)
     /// <summary>A new owner-only scratch folder under <see cref="ScratchRoot"/>; the caller deletes it.</summary>
     public DirectoryInfo CreateScratchDirectory(string prefix)
     {
-        Directory.CreateDirectory(ScratchRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return Directory.CreateTempSubdirectory(Path.Combine(ScratchRoot, prefix));
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(ScratchRoot, ownerOnly);
+        return Directory.CreateDirectory(Path.Combine(ScratchRoot, $"{prefix}{Guid.NewGuid():N}"), ownerOnly);
     }
 
     /// <summary>
