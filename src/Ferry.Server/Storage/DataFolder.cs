@@ -12,10 +12,16 @@ public static class DataFolder
 
     /// <summary>Top-level files that hold secrets (the SQLite store with its companions, the first admin token).</summary>
     private static readonly string[] PrivateFiles =
-        ["ferry.db", "ferry.db-wal", "ferry.db-shm", "ferry.db-journal", "admin-token"];
+        ["ferry.db", "ferry.db-wal", "ferry.db-shm", "ferry.db-journal", "admin-token", "resource-secret.key"];
 
     /// <summary>Folders whose every file is private: the Data Protection key ring and the uploaded archives.</summary>
     private static readonly string[] PrivateTrees = ["keys", "artifacts"];
+
+    /// <summary>
+    /// Folders closed at their top only (what is below can be large; new files in them are created owner-only):
+    /// buckets, and the scratch folder of installs in progress.
+    /// </summary>
+    private static readonly string[] PrivateRoots = ["buckets", "scratch"];
 
     /// <summary>
     /// Creates the data folder 0700, or tightens an existing one (and the files in it that an older Ferry created
@@ -37,6 +43,15 @@ public static class DataFolder
         foreach (var name in PrivateTrees)
         {
             TightenTree(Path.Combine(dataDirectory, name));
+        }
+
+        foreach (var name in PrivateRoots)
+        {
+            var root = Path.Combine(dataDirectory, name);
+            if (Directory.Exists(root))
+            {
+                File.SetUnixFileMode(root, OwnerOnlyDirectory);
+            }
         }
     }
 
