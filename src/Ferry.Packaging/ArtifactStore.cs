@@ -12,6 +12,8 @@ public sealed class ArtifactStore(string rootDirectory)
 {
     private const string Extension = ".zip";
     private const string IncomingFolder = ".incoming";
+    private const string PartialExtension = ".partial";
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private readonly string _root = Path.GetFullPath(rootDirectory);
 
@@ -25,13 +27,21 @@ public sealed class ArtifactStore(string rootDirectory)
         ArgumentNullException.ThrowIfNull(content);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
 
-        var incoming = Directory.CreateDirectory(Path.Combine(_root, IncomingFolder)).FullName;
-        var temporary = Path.Combine(incoming, $"{Guid.NewGuid():N}.partial");
+        Directory.CreateDirectory(_root, OwnerOnlyDirectory);
+        var incoming = Directory.CreateDirectory(Path.Combine(_root, IncomingFolder), OwnerOnlyDirectory).FullName;
+        var temporary = Path.Combine(incoming, $"{Guid.NewGuid():N}{PartialExtension}");
         try
         {
             string sha256;
-            await using (var file = new FileStream(
-                temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous))
+            await using (var file = new FileStream(temporary, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 1,
+                Options = FileOptions.Asynchronous,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, // uploads are the server's alone
+            }))
             {
                 sha256 = await CopyHashingAsync(content, file, maxBytes, cancellationToken);
                 await file.FlushAsync(cancellationToken);
@@ -45,7 +55,7 @@ public sealed class ArtifactStore(string rootDirectory)
             }
             else
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!, OwnerOnlyDirectory);
                 File.Move(temporary, destination, overwrite: true); // same content if another upload won the race
             }
 
@@ -77,6 +87,28 @@ public sealed class ArtifactStore(string rootDirectory)
 
     /// <summary>Removes a stored artifact; does nothing when it is not stored.</summary>
     public void Delete(string sha256) => File.Delete(PathOf(sha256));
+
+    /// <summary>
+    /// Removes uploads that never completed (the server stopped while receiving them). Call only when no upload is in
+    /// progress (at start-up); returns how many were removed.
+    /// </summary>
+    public int DeleteIncomplete()
+    {
+        var incoming = Path.Combine(_root, IncomingFolder);
+        if (!Directory.Exists(incoming))
+        {
+            return 0;
+        }
+
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(incoming, "*" + PartialExtension))
+        {
+            File.Delete(file);
+            removed++;
+        }
+
+        return removed;
+    }
 
     /// <summary>Hashes of all stored artifacts.</summary>
     public IEnumerable<string> List()

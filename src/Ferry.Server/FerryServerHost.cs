@@ -12,6 +12,7 @@ using Ferry.Server.Api;
 using Ferry.Server.Deployments;
 using Ferry.Server.Hub;
 using Ferry.Server.Resources;
+using Ferry.Server.Storage;
 using Ferry.Runtime.StemCells;
 using Ferry.Store;
 using Microsoft.AspNetCore.Builder;
@@ -46,7 +47,7 @@ public static partial class FerryServerHost
     internal static async Task<FerryServerApp?> BuildAsync(FerryServerOptions options, CancellationToken cancellationToken)
     {
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(dataDirectory);
+        DataFolder.Secure(dataDirectory);
         var storeLocation = StoreLocation.Resolve(options.Store, dataDirectory);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -98,7 +99,8 @@ public static partial class FerryServerHost
         services.AddSingleton(sandbox);
         services.AddSingleton(new DataFolderMounts(noExecData));
         services.AddSingleton(storeLocation);
-        services.AddSingleton(_ => storeLocation.Open(TimeProvider.System));
+        services.AddSingleton(sp => storeLocation.Open(TimeProvider.System, sp.GetRequiredService<StoreSecretProtector>()));
+        services.AddSingleton<StoreSecretProtector>();
         services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());

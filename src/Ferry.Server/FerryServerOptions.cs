@@ -16,6 +16,12 @@ public sealed record FerryServerOptions
     /// </summary>
     public string? Store { get; init; }
 
+    /// <summary>
+    /// Hubs consumers add may be on loopback, link-local or private addresses too (<c>--allow-private-hubs</c>: for a
+    /// hub inside your own network). Without it only hubs an admin adds may be.
+    /// </summary>
+    public bool AllowPrivateHubs { get; init; }
+
     /// <summary>Run functions as plain processes when bubblewrap is missing. Loudly unsafe.</summary>
     public bool InsecureNoSandbox { get; init; }
 

@@ -50,7 +50,13 @@ public sealed record InstallRecord(
     DateTimeOffset UpdatedAt);
 
 /// <summary>A remote template center a tenant installs from. The token is kept to call it (stored as given).</summary>
-public sealed record HubRecord(string Tenant, string Name, string Url, string Token, DateTimeOffset CreatedAt);
+public sealed record HubRecord(string Tenant, string Name, string Url, string Token, DateTimeOffset CreatedAt)
+{
+    /// <summary>
+    /// An admin added it, so it may be on a loopback, link-local or private address (hubs consumers add may not).
+    /// </summary>
+    public bool PrivateAddressesAllowed { get; init; }
+}
 
 /// <summary>Templates, versions, reviews, signing keys and installs.</summary>
 public interface IHubStore
@@ -96,8 +102,13 @@ public interface IHubStore
     /// <summary>(version, parameters JSON) of a revision deployed from a template, or null.</summary>
     Task<(string Version, string ParametersJson)?> FindInstallRevisionAsync(long revisionId, CancellationToken cancellationToken);
 
+    /// <summary>Adds or replaces a hub of a tenant (on public addresses only).</summary>
+    Task SaveHubAsync(string tenant, string name, string url, string token, CancellationToken cancellationToken)
+        => SaveHubAsync(tenant, name, url, token, privateAddressesAllowed: false, cancellationToken);
+
     /// <summary>Adds or replaces a hub of a tenant.</summary>
-    Task SaveHubAsync(string tenant, string name, string url, string token, CancellationToken cancellationToken);
+    /// <param name="privateAddressesAllowed">It may be on loopback, link-local or private addresses (an admin added it).</param>
+    Task SaveHubAsync(string tenant, string name, string url, string token, bool privateAddressesAllowed, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<HubRecord>> ListHubsAsync(string tenant, CancellationToken cancellationToken);
 }

@@ -127,22 +127,22 @@ public sealed partial class SqliteFerryStore : IHubStore
                 RETURNING {InstallColumns};
                 """)
             .With("$tenant", tenant).With("$appStage", appStageId).With("$hub", hub).With("$template", template)
-            .With("$version", version).With("$parameters", parametersJson).With("$now", Now());
-        return (await ReadSingleAsync(upsert, ReadInstall, cancellationToken))!;
+            .With("$version", version).With("$parameters", _secrets.Seal(parametersJson)).With("$now", Now());
+        return (await ReadSingleAsync(upsert, ReadInstallRevealed, cancellationToken))!;
     }
 
     public async Task<InstallRecord?> FindInstallAsync(long appStageId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var find = connection.Command($"SELECT {InstallColumns} FROM installs WHERE app_stage_id = $id;").With("$id", appStageId);
-        return await ReadSingleAsync(find, ReadInstall, cancellationToken);
+        return await ReadSingleAsync(find, ReadInstallRevealed, cancellationToken);
     }
 
     public async Task<IReadOnlyList<InstallRecord>> ListInstallsAsync(string tenant, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var list = connection.Command($"SELECT {InstallColumns} FROM installs WHERE tenant = $tenant ORDER BY id;").With("$tenant", tenant);
-        return await ReadAllAsync(list, ReadInstall, cancellationToken);
+        return await ReadAllAsync(list, ReadInstallRevealed, cancellationToken);
     }
 
     public async Task RecordInstallRevisionAsync(long revisionId, string version, string parametersJson, CancellationToken cancellationToken)
@@ -150,7 +150,7 @@ public sealed partial class SqliteFerryStore : IHubStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var upsert = connection.Command(
                 "INSERT OR REPLACE INTO install_revisions (revision_id, version, parameters_json) VALUES ($id, $version, $parameters);")
-            .With("$id", revisionId).With("$version", version).With("$parameters", parametersJson);
+            .With("$id", revisionId).With("$version", version).With("$parameters", _secrets.Seal(parametersJson));
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -159,25 +159,33 @@ public sealed partial class SqliteFerryStore : IHubStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var find = connection.Command("SELECT version, parameters_json FROM install_revisions WHERE revision_id = $id;").With("$id", revisionId);
         await using var reader = await find.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetString(1)) : null;
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), _secrets.Open(reader.GetString(1))) : null;
     }
 
-    public async Task SaveHubAsync(string tenant, string name, string url, string token, CancellationToken cancellationToken)
+    public async Task SaveHubAsync(string tenant, string name, string url, string token, bool privateAddressesAllowed, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var upsert = connection.Command("""
-                INSERT INTO hubs (tenant, name, url, token, created_at) VALUES ($tenant, $name, $url, $token, $now)
-                ON CONFLICT (tenant, name) DO UPDATE SET url = excluded.url, token = excluded.token;
+                INSERT INTO hubs (tenant, name, url, token, created_at, private_allowed) VALUES ($tenant, $name, $url, $token, $now, $private)
+                ON CONFLICT (tenant, name) DO UPDATE SET url = excluded.url, token = excluded.token, private_allowed = excluded.private_allowed;
                 """)
-            .With("$tenant", tenant).With("$name", name).With("$url", url).With("$token", token).With("$now", Now());
+            .With("$tenant", tenant).With("$name", name).With("$url", url).With("$token", token).With("$now", Now())
+            .With("$private", privateAddressesAllowed);
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<HubRecord>> ListHubsAsync(string tenant, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var list = connection.Command("SELECT tenant, name, url, token, created_at FROM hubs WHERE tenant = $tenant ORDER BY name;")
+        await using var list = connection.Command("SELECT tenant, name, url, token, created_at, private_allowed FROM hubs WHERE tenant = $tenant ORDER BY name;")
             .With("$tenant", tenant);
-        return await ReadAllAsync(list, r => new HubRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4)), cancellationToken);
+        return await ReadAllAsync(list, r => new HubRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4)) { PrivateAddressesAllowed = r.GetInt64(5) != 0 }, cancellationToken);
+    }
+
+    /// <summary>An install row with its parameter values decrypted.</summary>
+    private InstallRecord ReadInstallRevealed(System.Data.Common.DbDataReader reader)
+    {
+        var install = ReadInstall(reader);
+        return install with { ParametersJson = _secrets.Open(install.ParametersJson) };
     }
 }

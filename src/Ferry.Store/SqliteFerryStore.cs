@@ -18,6 +18,7 @@ public sealed partial class SqliteFerryStore : IControlPlaneStore
     private readonly string _databasePath;
     private readonly string _connectionString;
     private readonly TimeProvider _timeProvider;
+    private readonly StoredSecrets _secrets;
 
     public SqliteFerryStore(string databasePath)
         : this(databasePath, TimeProvider.System)
@@ -27,12 +28,22 @@ public sealed partial class SqliteFerryStore : IControlPlaneStore
     /// <param name="databasePath">The database file; it and its folder are created when missing.</param>
     /// <param name="timeProvider">Clock for created/updated timestamps.</param>
     public SqliteFerryStore(string databasePath, TimeProvider timeProvider)
+        : this(databasePath, timeProvider, secrets: null)
+    {
+    }
+
+    /// <param name="databasePath">The database file; it and its folder are created when missing (owner-only, 0600).</param>
+    /// <param name="timeProvider">Clock for created/updated timestamps.</param>
+    /// <param name="secrets">Encrypts access-key secrets and template parameter values; null keeps them plain (tests only).</param>
+    public SqliteFerryStore(string databasePath, TimeProvider timeProvider, IStoredSecretProtector? secrets)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _databasePath = Path.GetFullPath(databasePath);
         _timeProvider = timeProvider;
+        _secrets = new StoredSecrets(secrets);
         Directory.CreateDirectory(Path.GetDirectoryName(_databasePath)!);
+        PrivateFiles.CreateOwnerOnly(_databasePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = _databasePath,
@@ -48,6 +59,7 @@ public sealed partial class SqliteFerryStore : IControlPlaneStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await SqliteSchema.MigrateAsync(connection, _databasePath, cancellationToken);
+        await EncryptPlainSecretsAsync(connection, cancellationToken);
     }
 
     public async Task<AppStage?> FindAppStageAsync(

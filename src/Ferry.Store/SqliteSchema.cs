@@ -216,6 +216,11 @@ internal static class SqliteSchema
         CREATE INDEX ix_removed_app_usage_start ON removed_app_usage (started_at);
         CREATE INDEX ix_logs_logged_at ON logs (logged_at);
         """,
+        """
+        -- Hubs an admin added may be on loopback/private addresses; hubs consumers add may not (no probing of the
+        -- server's own network through `ferry hub add`).
+        ALTER TABLE hubs ADD COLUMN private_allowed INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

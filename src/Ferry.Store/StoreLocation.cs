@@ -36,9 +36,10 @@ public sealed class StoreLocation
     }
 
     /// <summary>A new store at this location; call <see cref="IFerryStore.InitializeAsync"/> before using it.</summary>
-    public IControlPlaneStore Open(TimeProvider timeProvider) => Postgres is { } postgres
-        ? new PostgresFerryStore(postgres, timeProvider)
-        : new SqliteFerryStore(SqlitePath!, timeProvider);
+    /// <param name="secrets">Encrypts the secret columns (access-key secrets, template parameter values).</param>
+    public IControlPlaneStore Open(TimeProvider timeProvider, IStoredSecretProtector? secrets = null) => Postgres is { } postgres
+        ? new PostgresFerryStore(postgres, timeProvider, secrets)
+        : new SqliteFerryStore(SqlitePath!, timeProvider, secrets);
 
     public override string ToString() => Postgres is { } postgres ? $"PostgreSQL at {postgres}" : $"SQLite file {SqlitePath}";
 }

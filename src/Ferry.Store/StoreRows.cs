@@ -158,7 +158,11 @@ internal static class StoreRows
 
     public static SigningKeyRecord ReadKey(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetUnixMilliseconds(3));
 
-    public static HubRecord ReadHub(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4));
+    /// <summary>tenant, name, url, token, created_at[, private_allowed] (0/1 in SQLite, boolean in PostgreSQL).</summary>
+    public static HubRecord ReadHub(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4))
+    {
+        PrivateAddressesAllowed = r.FieldCount > 5 && Convert.ToBoolean(r.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public static TemplateVersionRecord ReadVersion(DbDataReader r) => new(
         Id: r.GetInt64(0),

@@ -23,7 +23,8 @@ public sealed class TemplateCenterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _hub = await FerryTestServer.StartAsync();
-        _consumer = await FerryTestServer.StartAsync();
+        // The hub runs on loopback: the consumer server must be told that is fine (consumers add the hub here).
+        _consumer = await FerryTestServer.StartAsync(options => options with { AllowPrivateHubs = true });
     }
 
     public async Task DisposeAsync()
@@ -123,9 +124,11 @@ public sealed class TemplateCenterTests : IAsyncLifetime
             Assert.Empty((await consumerOnHub.GetFromJsonAsync<TemplateSummary[]>("/api/v1/templates", ApiJson.Options))!);
         }
 
-        // Same version with other content is refused; identical content is accepted idempotently.
+        // Same version with other content is refused (and its upload removed at once); identical content is accepted idempotently.
+        var storedPackages = Directory.GetFiles(Path.Combine(_hub.DataDirectory, "artifacts"), "*", SearchOption.AllDirectories).Order().ToList();
         var conflicting = await PublishAsync(provider, TemplateApp("1.0.0", Handler("1.0.0-changed")), key, "x");
         Assert.Equal(HttpStatusCode.Conflict, conflicting.StatusCode);
+        Assert.Equal(storedPackages, Directory.GetFiles(Path.Combine(_hub.DataDirectory, "artifacts"), "*", SearchOption.AllDirectories).Order().ToList());
 
         // Reviewer sees the queue and the review, approves.
         var queue = await reviewer.GetFromJsonAsync<TemplateVersionInfo[]>("/api/v1/reviews", ApiJson.Options);

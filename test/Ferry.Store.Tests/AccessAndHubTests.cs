@@ -146,6 +146,17 @@ public abstract class AccessAndHubTests<TBackend> : StoreTestBase<TBackend>
             [new HubRecord("acme", "another", "https://a.example", "t3", T0), new HubRecord("acme", "corp", "https://new.example", "t2", T0)],
             await Store.ListHubsAsync("acme", None));
     }
+
+    [Fact]
+    public async Task A_hub_remembers_whether_it_may_be_on_a_private_address()
+    {
+        await Store.SaveHubAsync("acme", "public", "https://hub.example", "t1", None);
+        await Store.SaveHubAsync("acme", "internal", "http://10.0.0.5", "t2", privateAddressesAllowed: true, None);
+
+        var hubs = await Store.ListHubsAsync("acme", None);
+
+        Assert.Equal([("internal", true), ("public", false)], hubs.Select(h => (h.Name, h.PrivateAddressesAllowed)));
+    }
 }
 
 public sealed class SqliteAccessAndHubTests : AccessAndHubTests<SqliteBackend>;

@@ -12,6 +12,12 @@ public abstract class StoreBackend : IAsyncDisposable
     /// <summary>A new store object on this test's database (a restart opens a second one on the same data).</summary>
     public abstract IControlPlaneStore Open(TimeProvider clock);
 
+    /// <summary>A new store object that encrypts its secret columns with <paramref name="secrets"/>.</summary>
+    public abstract IControlPlaneStore Open(TimeProvider clock, IStoredSecretProtector secrets);
+
+    /// <summary>The first column of the first row of <paramref name="sql"/>, read past the store (what a copy of the database shows).</summary>
+    public abstract Task<string> ReadRawAsync(string sql);
+
     public abstract ValueTask DisposeAsync();
 }
 
@@ -25,6 +31,17 @@ public sealed class SqliteBackend : StoreBackend
     public override Task CreateAsync() => Task.CompletedTask;
 
     public override IControlPlaneStore Open(TimeProvider clock) => new SqliteFerryStore(DatabasePath, clock);
+
+    public override IControlPlaneStore Open(TimeProvider clock, IStoredSecretProtector secrets) => new SqliteFerryStore(DatabasePath, clock, secrets);
+
+    public override async Task<string> ReadRawAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
 
     public override ValueTask DisposeAsync()
     {
@@ -46,6 +63,16 @@ public sealed class PostgresBackend : StoreBackend
     public override async Task CreateAsync() => _database = await ScratchPostgresDatabase.CreateAsync();
 
     public override IControlPlaneStore Open(TimeProvider clock) => new PostgresFerryStore(Address, clock);
+
+    public override IControlPlaneStore Open(TimeProvider clock, IStoredSecretProtector secrets) => new PostgresFerryStore(Address, clock, secrets);
+
+    public override async Task<string> ReadRawAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
 
     public override async ValueTask DisposeAsync()
     {

@@ -105,10 +105,15 @@ internal static class ServerCommand
             Description = "Run functions as plain processes when bubblewrap is missing (unsafe: functions can read your files)",
         };
 
+        var allowPrivateHubs = new Option<bool>("--allow-private-hubs")
+        {
+            Description = "Let consumers add hubs on loopback, link-local or private addresses (by default only admins may)",
+        };
+
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
             urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, logRetention,
-            defaultInstances, defaultMemory, defaultStorage, defaultLogs,
+            defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
         {
@@ -118,6 +123,11 @@ internal static class ServerCommand
                 parseResult.GetValue(data),
                 parseResult.GetValue(insecure),
                 parseResult.GetValue(store));
+            if (parseResult.GetValue(allowPrivateHubs))
+            {
+                options = options with { AllowPrivateHubs = true };
+            }
+
             if (parseResult.GetValue(stemCells) is { } cells)
             {
                 options = options with { StemCellsPerRuntime = cells };

@@ -17,8 +17,8 @@ public sealed partial class BucketStorage
         var directory = ExistingBucketDirectory(bucket);
         var upload = new MultipartUpload(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), key, DateTimeOffset.UtcNow, properties);
         var uploadDirectory = Path.Combine(directory, "uploads", upload.UploadId);
-        Directory.CreateDirectory(Path.Combine(uploadDirectory, "parts"));
-        await File.WriteAllBytesAsync(Path.Combine(uploadDirectory, "upload.json"),
+        ObjectFile.CreateDirectory(Path.Combine(uploadDirectory, "parts"));
+        await ObjectFile.WriteSmallFileAsync(Path.Combine(uploadDirectory, "upload.json"),
             JsonSerializer.SerializeToUtf8Bytes(upload, StorageJson.Default.MultipartUpload), cancellationToken);
         return upload;
     }

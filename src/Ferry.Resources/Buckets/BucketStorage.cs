@@ -34,11 +34,11 @@ public sealed partial class BucketStorage(string rootDirectory)
             return;
         }
 
-        Directory.CreateDirectory(Path.Combine(directory, "objects"));
-        Directory.CreateDirectory(Path.Combine(directory, "uploads"));
-        Directory.CreateDirectory(Path.Combine(directory, "tmp"));
+        ObjectFile.CreateDirectory(Path.Combine(directory, "objects"));
+        ObjectFile.CreateDirectory(Path.Combine(directory, "uploads"));
+        ObjectFile.CreateDirectory(Path.Combine(directory, "tmp"));
         var temporary = Path.Combine(directory, "tmp", $"bucket-{Guid.NewGuid():N}");
-        await File.WriteAllBytesAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(new BucketRecord(DateTimeOffset.UtcNow), StorageJson.Default.BucketRecord), cancellationToken);
+        await ObjectFile.WriteSmallFileAsync(temporary, JsonSerializer.SerializeToUtf8Bytes(new BucketRecord(DateTimeOffset.UtcNow), StorageJson.Default.BucketRecord), cancellationToken);
         try
         {
             // Concurrent creators race harmlessly: whichever record lands is as good as the other.
@@ -280,7 +280,7 @@ public sealed partial class BucketStorage(string rootDirectory)
                 }
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            ObjectFile.CreateDirectory(Path.GetDirectoryName(path)!);
             File.Move(temporary, path, overwrite: true);
             index.Set(info.Summary);
             return info;
@@ -350,7 +350,7 @@ public sealed partial class BucketStorage(string rootDirectory)
     private static string TemporaryPath(string bucketDirectory)
     {
         var directory = Path.Combine(bucketDirectory, "tmp");
-        Directory.CreateDirectory(directory);
+        ObjectFile.CreateDirectory(directory);
         return Path.Combine(directory, Guid.NewGuid().ToString("N"));
     }
 

@@ -20,19 +20,56 @@ internal static class ObjectFile
 
     private const int BufferBytes = 256 * 1024;
 
+    /// <summary>Bucket folders: the server's user only (other local users and sandboxes go through the S3 endpoint).</summary>
+    public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Object files and bucket metadata: 0600.</summary>
+    public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     public static FileStream CreateTemporary(string path)
         => new(path, new FileStreamOptions
         {
-            Mode = FileMode.CreateNew,
+            Mode = System.IO.FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
             Share = FileShare.None,
             Options = FileOptions.Asynchronous,
+            UnixCreateMode = FileMode,
         });
+
+    /// <summary>Creates a folder and its missing parents, each owner-only (existing ones are left as they are).</summary>
+    public static void CreateDirectory(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            return;
+        }
+
+        if (Path.GetDirectoryName(full) is { } parent)
+        {
+            CreateDirectory(parent);
+        }
+
+        Directory.CreateDirectory(full, DirectoryMode);
+    }
+
+    /// <summary>Writes a small owner-only file (bucket or upload metadata).</summary>
+    public static async Task WriteSmallFileAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = System.IO.FileMode.Create,
+            Access = FileAccess.Write,
+            Options = FileOptions.Asynchronous,
+            UnixCreateMode = FileMode,
+        });
+        await file.WriteAsync(content, cancellationToken);
+    }
 
     public static FileStream OpenRead(string path)
         => new(path, new FileStreamOptions
         {
-            Mode = FileMode.Open,
+            Mode = System.IO.FileMode.Open,
             Access = FileAccess.Read,
             Share = FileShare.ReadWrite | FileShare.Delete,
             Options = FileOptions.Asynchronous,

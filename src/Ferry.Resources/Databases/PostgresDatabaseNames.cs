@@ -5,24 +5,36 @@ using System.Text;
 namespace Ferry.Resources.Databases;
 
 /// <summary>
-/// The role and database of one request. Both are the same identifier (roles and databases are separate namespaces):
-/// <c>ferry_</c> + a readable, truncated prefix + <c>_</c> + 16 hex digits of SHA-256 over the exact identity, so
-/// names that read alike ("a-b" and "a_b", or long ones cut short) still differ. Always at most 63 bytes, only
-/// <c>[a-z0-9_]</c>.
+/// The role and database of one request. Both are the same identifier (roles and databases are separate namespaces).
+/// pg_database and pg_roles are readable by every role on the server, so the name says nothing about whose it is:
+/// <c>ferry_</c> + 32 hex digits of HMAC-SHA256(server key, identity) (<see cref="Derive"/>). Without the server key
+/// the names cannot be linked to a tenant or app, not even by guessing identities. Databases made before names were
+/// opaque keep their readable name (<see cref="DeriveReadable"/>): <c>ferry_</c> + a readable, truncated prefix +
+/// <c>_</c> + 16 hex digits of SHA-256 over the identity. Always at most 63 bytes, only <c>[a-z0-9_]</c>.
 /// </summary>
 internal sealed record PostgresDatabaseNames(string Identity, string Database, string Role)
 {
     public const int MaxIdentifierBytes = 63;
     private const string Prefix = "ferry_";
     private const int HashHexDigits = 16;
+    private const int OpaqueHexDigits = 32;
     private const int ReadableLength = MaxIdentifierBytes - 6 - 1 - HashHexDigits;
 
-    public static PostgresDatabaseNames Derive(DatabaseRequest request)
+    /// <summary>The opaque names new databases get.</summary>
+    public static PostgresDatabaseNames Derive(DatabaseRequest request, ReadOnlySpan<byte> key)
     {
         request.Validate();
+        var identity = IdentityOf(request);
+        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("ferry-database-name\n" + identity));
+        var identifier = Prefix + Convert.ToHexStringLower(mac)[..OpaqueHexDigits];
+        return new PostgresDatabaseNames(identity, identifier, identifier);
+    }
 
-        // '/' occurs in no field, so the identity is unambiguous.
-        var identity = $"{request.Tenant}/{request.Service}/{request.Stage}/{request.Region}/{request.Name}";
+    /// <summary>The readable names databases made before opaque names got (still used for those).</summary>
+    public static PostgresDatabaseNames DeriveReadable(DatabaseRequest request)
+    {
+        request.Validate();
+        var identity = IdentityOf(request);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..HashHexDigits];
         var readable = new StringBuilder();
         foreach (var character in $"{request.Tenant}_{request.Service}_{request.Stage}_{request.Region}_{request.Name}")
@@ -38,6 +50,10 @@ internal sealed record PostgresDatabaseNames(string Identity, string Database, s
         var identifier = Prefix + readable + "_" + hash;
         return new PostgresDatabaseNames(identity, identifier, identifier);
     }
+
+    // '/' occurs in no field, so the identity is unambiguous.
+    private static string IdentityOf(DatabaseRequest request) =>
+        $"{request.Tenant}/{request.Service}/{request.Stage}/{request.Region}/{request.Name}";
 
     /// <summary>Key for pg_advisory_lock: the hash's 64 bits.</summary>
     public long AdvisoryLockKey => unchecked((long)Convert.ToUInt64(Database[^HashHexDigits..], 16));

@@ -99,19 +99,25 @@ public sealed partial class PostgresDatabaseProvisioner : IDatabaseProvisioner, 
 
     public async Task<DatabaseBinding> EnsureAsync(DatabaseRequest request, CancellationToken cancellationToken)
     {
-        var names = PostgresDatabaseNames.Derive(request);
-        var password = PostgresRolePassword.Derive(_options.PasswordKey, names);
-        var verifier = PostgresRolePassword.ScramVerifier(_options.PasswordKey, names, password);
+        var opaque = NamesFor(request);
         StartRelay();
 
-        var identityLock = _identityLocks[names.LockStripe(LockStripes)];
+        PostgresDatabaseNames names;
+        string password;
+        var identityLock = _identityLocks[opaque.LockStripe(LockStripes)];
         await identityLock.WaitAsync(cancellationToken);
         try
         {
             var step = new Step(this, request, "create");
             await using var connection = await step.OpenAsync(cancellationToken);
-            await using var serverLock = await step.LockAsync(connection, names, cancellationToken);
-            var state = await step.InspectAsync(connection, names, cancellationToken);
+            await using var serverLock = await step.LockAsync(connection, opaque, cancellationToken);
+            // A database made before names were opaque keeps its readable name (and its data).
+            var readable = PostgresDatabaseNames.DeriveReadable(request);
+            var readableState = await step.InspectAsync(connection, readable, cancellationToken);
+            names = readableState.DatabaseExists ? readable : opaque;
+            var state = names == readable ? readableState : await step.InspectAsync(connection, opaque, cancellationToken);
+            password = PostgresRolePassword.Derive(_options.PasswordKey, names);
+            var verifier = PostgresRolePassword.ScramVerifier(_options.PasswordKey, names, password);
             if (!state.Admin.IsSuperuser && !state.Admin.CanCreateDatabases)
             {
                 throw step.Fail($"the admin role '{state.Admin.Name}' lacks CREATEDB (ALTER ROLE {state.Admin.Name} CREATEDB)");
@@ -149,6 +155,7 @@ public sealed partial class PostgresDatabaseProvisioner : IDatabaseProvisioner, 
                     PostgresErrorCodes.DuplicateDatabase, PostgresErrorCodes.UniqueViolation);
             }
 
+            // REVOKE ALL includes CONNECT: no other role (another tenant's) may connect to it.
             await step.ExecuteAsync(connection, "restrict the database to its role",
                 $"ALTER DATABASE {database} OWNER TO {role}; REVOKE ALL ON DATABASE {database} FROM PUBLIC; GRANT ALL ON DATABASE {database} TO {role}",
                 cancellationToken);
@@ -168,45 +175,53 @@ public sealed partial class PostgresDatabaseProvisioner : IDatabaseProvisioner, 
 
     public async Task<bool> DropAsync(DatabaseRequest request, CancellationToken cancellationToken)
     {
-        var names = PostgresDatabaseNames.Derive(request);
-        var identityLock = _identityLocks[names.LockStripe(LockStripes)];
+        var opaque = NamesFor(request);
+        var identityLock = _identityLocks[opaque.LockStripe(LockStripes)];
         await identityLock.WaitAsync(cancellationToken);
         try
         {
             var step = new Step(this, request, "drop");
             await using var connection = await step.OpenAsync(cancellationToken);
-            await using var serverLock = await step.LockAsync(connection, names, cancellationToken);
-            var state = await step.InspectAsync(connection, names, cancellationToken);
-            var role = PostgresSql.Identifier(names.Role);
-            var database = PostgresSql.Identifier(names.Database);
-            if (state.DatabaseExists)
+            await using var serverLock = await step.LockAsync(connection, opaque, cancellationToken);
+            var readable = PostgresDatabaseNames.DeriveReadable(request);
+            var dropped = await DropNamesAsync(step, connection, readable, cancellationToken);
+            dropped |= await DropNamesAsync(step, connection, opaque, cancellationToken);
+            if (dropped)
             {
-                if (!state.Admin.IsSuperuser && state.RoleExists)
-                {
-                    await step.ExecuteAsync(connection, "grant the admin membership in the role", $"GRANT {role} TO CURRENT_USER", cancellationToken);
-                }
-
-                // FORCE terminates the app's open connections first (PostgreSQL 13+).
-                await step.ExecuteAsync(connection, "drop the database", $"DROP DATABASE IF EXISTS {database} WITH (FORCE)", cancellationToken);
+                LogDropped(_logger, opaque.Database, request.Tenant, request.Service, request.Stage, request.Region, request.Name);
             }
 
-            if (state.RoleExists)
-            {
-                await step.ExecuteAsync(connection, "drop the role", $"DROP ROLE IF EXISTS {role}", cancellationToken);
-            }
-
-            if (state.DatabaseExists || state.RoleExists)
-            {
-                LogDropped(_logger, names.Database, request.Tenant, request.Service, request.Stage, request.Region, request.Name);
-                return true;
-            }
-
-            return false;
+            return dropped;
         }
         finally
         {
             identityLock.Release();
         }
+    }
+
+    /// <summary>Drops the database and role of one naming scheme; false when neither existed.</summary>
+    private static async Task<bool> DropNamesAsync(Step step, NpgsqlConnection connection, PostgresDatabaseNames names, CancellationToken cancellationToken)
+    {
+        var state = await step.InspectAsync(connection, names, cancellationToken);
+        var role = PostgresSql.Identifier(names.Role);
+        var database = PostgresSql.Identifier(names.Database);
+        if (state.DatabaseExists)
+        {
+            if (!state.Admin.IsSuperuser && state.RoleExists)
+            {
+                await step.ExecuteAsync(connection, "grant the admin membership in the role", $"GRANT {role} TO CURRENT_USER", cancellationToken);
+            }
+
+            // FORCE terminates the app's open connections first (PostgreSQL 13+).
+            await step.ExecuteAsync(connection, "drop the database", $"DROP DATABASE IF EXISTS {database} WITH (FORCE)", cancellationToken);
+        }
+
+        if (state.RoleExists)
+        {
+            await step.ExecuteAsync(connection, "drop the role", $"DROP ROLE IF EXISTS {role}", cancellationToken);
+        }
+
+        return state.DatabaseExists || state.RoleExists;
     }
 
     public async ValueTask DisposeAsync()
@@ -232,7 +247,8 @@ public sealed partial class PostgresDatabaseProvisioner : IDatabaseProvisioner, 
         await _admin.DisposeAsync();
     }
 
-    internal static PostgresDatabaseNames NamesFor(DatabaseRequest request) => PostgresDatabaseNames.Derive(request);
+    /// <summary>The (opaque) names a new database of <paramref name="request"/> gets.</summary>
+    internal PostgresDatabaseNames NamesFor(DatabaseRequest request) => PostgresDatabaseNames.Derive(request, _options.PasswordKey);
 
     private DatabaseBinding Binding(DatabaseRequest request, PostgresDatabaseNames names, string password)
     {

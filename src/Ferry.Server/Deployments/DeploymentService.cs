@@ -65,8 +65,7 @@ public sealed partial class DeploymentService(
         string tenant, ServiceManifest manifest, string manifestJson, Stream archive, CancellationToken cancellationToken)
     {
         quotaCheck.Check(tenant, manifest);
-        var codeDirectory = await PrepareAsync(manifest, archive, cancellationToken);
-        return await UnderAppLockAsync(tenant, manifest, async () =>
+        return await WithUploadAsync(manifest, archive, codeDirectory => UnderAppLockAsync(tenant, manifest, async () =>
         {
             var provider = manifest.Provider;
             var functionResources = await resources.ProvisionAsync(tenant, manifest, cancellationToken);
@@ -74,7 +73,7 @@ public sealed partial class DeploymentService(
             liveApps.Activate(appStage, revision, manifest, codeDirectory.Path, functionResources);
             LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
             return (appStage, revision, manifest);
-        });
+        }), cancellationToken);
     }
 
     /// <summary>
@@ -87,8 +86,7 @@ public sealed partial class DeploymentService(
         Func<LiveApp, CancellationToken, Task<string?>> healthCheck, CancellationToken cancellationToken)
     {
         quotaCheck.Check(tenant, manifest);
-        var codeDirectory = await PrepareAsync(manifest, archive, cancellationToken);
-        return await UnderAppLockAsync(tenant, manifest, async () =>
+        return await WithUploadAsync(manifest, archive, codeDirectory => UnderAppLockAsync(tenant, manifest, async () =>
         {
             var provider = manifest.Provider;
             var previous = liveApps.Get(manifest.Service, provider.Stage, provider.Region);
@@ -108,7 +106,7 @@ public sealed partial class DeploymentService(
             liveApps.Publish(candidate);
             LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
             return new GuardedDeployment(candidate, previous, null);
-        });
+        }), cancellationToken);
     }
 
     /// <summary>Serves an earlier revision of an app stage again (rollback).</summary>
@@ -123,19 +121,65 @@ public sealed partial class DeploymentService(
         return live;
     }
 
-    /// <summary>Stores and extracts the archive and checks the handlers; nothing is recorded or served yet.</summary>
-    private async Task<(string Sha256, string Path)> PrepareAsync(ServiceManifest manifest, Stream archive, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores and extracts the archive and checks the handlers, then runs <paramref name="deploy"/> (which records the
+    /// revision). When anything fails before the revision is recorded, the archive and its extraction are removed at
+    /// once (unless a revision or another deploy uses the same bytes): refused uploads leave nothing on disk.
+    /// </summary>
+    private async Task<T> WithUploadAsync<T>(ServiceManifest manifest, Stream archive,
+        Func<(string Sha256, string Path), Task<T>> deploy, CancellationToken cancellationToken)
     {
-        string sha256;
+        CodeStore.ArtifactHold hold;
         try
         {
-            sha256 = await code.Artifacts.SaveAsync(archive, options.MaxArchiveBytes, cancellationToken);
+            hold = await code.SaveAsync(archive, options.MaxArchiveBytes, cancellationToken);
         }
         catch (ArtifactTooLargeException ex)
         {
             throw new DeploymentException(StatusCodes.Status413PayloadTooLarge, "payload_too_large", ex.Message);
         }
+        catch (ArtifactRemovedException ex)
+        {
+            throw new DeploymentException(StatusCodes.Status409Conflict, "upload_conflict", ex.Message);
+        }
 
+        var recorded = false;
+        try
+        {
+            var codeDirectory = await ExtractAndCheckAsync(manifest, hold.Sha256, cancellationToken);
+            var result = await deploy((hold.Sha256, codeDirectory));
+            recorded = true;
+            return result;
+        }
+        finally
+        {
+            hold.Dispose();
+            if (!recorded)
+            {
+                await DiscardAsync(hold.Sha256);
+            }
+        }
+    }
+
+    /// <summary>Removes a refused upload's files; never throws (the refusal is what the caller must see).</summary>
+    private async Task DiscardAsync(string sha256)
+    {
+        try
+        {
+            if (await code.DiscardIfUnusedAsync(sha256, store, CancellationToken.None))
+            {
+                LogDiscarded(sha256[..12]);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StoreUnavailableException)
+        {
+            LogDiscardFailed(ex, sha256[..12]);
+        }
+    }
+
+    /// <summary>Extracts the stored archive and checks the handlers and images; nothing is recorded or served yet.</summary>
+    private async Task<string> ExtractAndCheckAsync(ServiceManifest manifest, string sha256, CancellationToken cancellationToken)
+    {
         string codeDirectory;
         try
         {
@@ -148,7 +192,7 @@ public sealed partial class DeploymentService(
 
         CheckHandlersExist(manifest, codeDirectory);
         await PrepareImagesAsync(manifest, codeDirectory, cancellationToken);
-        return (sha256, codeDirectory);
+        return codeDirectory;
     }
 
     private async Task<T> UnderAppLockAsync<T>(string tenant, ServiceManifest manifest, Func<Task<T>> action)
@@ -246,6 +290,12 @@ public sealed partial class DeploymentService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Revision {Revision} of {Service}/{Stage}@{Region} failed its health check and was not activated: {Problem}")]
     private partial void LogHealthCheckFailed(string service, string stage, string region, int revision, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed the archive {Artifact} of a refused upload and its extracted files")]
+    private partial void LogDiscarded(string artifact);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the archive {Artifact} of a refused upload; it goes at the next start")]
+    private partial void LogDiscardFailed(Exception exception, string artifact);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deployed {Service}/{Stage}@{Region} revision {Revision} (artifact {Artifact})")]
     private partial void LogDeployed(string service, string stage, string region, int revision, string artifact);

@@ -10,17 +10,28 @@ namespace Ferry.Server.Hub;
 /// Talks to a template center over its REST API: a remote Ferry registered with <c>ferry hub add</c>, or this very
 /// server ("local", called over loopback with the caller's own token, so the same rules apply either way).
 /// </summary>
-internal sealed class HubClient(string name, Uri baseUrl, string token) : IDisposable
+/// <param name="publicAddressesOnly">
+/// A hub a consumer added: every connection (redirects included) goes to public addresses only
+/// (<see cref="HubAddressRules"/>), checked on the resolved addresses at connect time.
+/// </param>
+internal sealed class HubClient(string name, Uri baseUrl, string token, bool publicAddressesOnly) : IDisposable
 {
     private static readonly SocketsHttpHandler Handler = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5), UseProxy = false };
 
-    private readonly HttpClient _http = CreateClient(baseUrl, token);
+    private static readonly SocketsHttpHandler PublicOnlyHandler = new()
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        UseProxy = false,
+        ConnectCallback = HubAddressRules.ConnectAsync,
+    };
+
+    private readonly HttpClient _http = CreateClient(baseUrl, token, publicAddressesOnly);
 
     public string Name { get; } = name;
 
-    private static HttpClient CreateClient(Uri baseUrl, string token)
+    private static HttpClient CreateClient(Uri baseUrl, string token, bool publicAddressesOnly)
     {
-        var http = new HttpClient(Handler, disposeHandler: false) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(5) };
+        var http = new HttpClient(publicAddressesOnly ? PublicOnlyHandler : Handler, disposeHandler: false) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
@@ -66,6 +77,11 @@ internal sealed class HubClient(string name, Uri baseUrl, string token) : IDispo
         try
         {
             return await _http.SendAsync(new HttpRequestMessage(method, path), completion, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is HubAddressRefusedException refused)
+        {
+            // One fixed answer, given before any packet is sent: it says nothing about what listens at the address.
+            throw new HubException(StatusCodes.Status403Forbidden, "hub_address_refused", $"The hub '{Name}' cannot be used: {refused.Message}");
         }
         catch (HttpRequestException ex)
         {

@@ -68,7 +68,26 @@ internal static class HubEndpoints
         return Results.Json(new SigningKeyInfo(stored.KeyId, stored.Tenant, stored.PublicKey, stored.CreatedAt), ApiJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> PublishAsync(HttpContext context, IHubStore hub, CodeStore code, FerryServerOptions options, CancellationToken ct)
+    /// <summary>A refused publish takes its uploaded package with it (unless a published version has the same bytes).</summary>
+    private static async Task<IResult> PublishAsync(HttpContext context, IHubStore hub, IFerryStore store, CodeStore code, FerryServerOptions options, CancellationToken ct)
+    {
+        var uploads = new List<CodeStore.ArtifactHold>();
+        try
+        {
+            return await PublishUploadAsync(context, hub, code, options, uploads, ct);
+        }
+        finally
+        {
+            foreach (var upload in uploads)
+            {
+                upload.Dispose();
+                await code.DiscardIfUnusedAsync(upload.Sha256, store, CancellationToken.None);
+            }
+        }
+    }
+
+    private static async Task<IResult> PublishUploadAsync(HttpContext context, IHubStore hub, CodeStore code, FerryServerOptions options,
+        List<CodeStore.ArtifactHold> uploads, CancellationToken ct)
     {
         var caller = context.GetCaller();
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -93,7 +112,9 @@ internal static class HubEndpoints
                     ? HeaderUtilities.RemoveQuotes(disposition.Name).Value : null;
                 if (name == "package")
                 {
-                    packageSha = await code.Artifacts.SaveAsync(section.Body, options.MaxArchiveBytes, ct);
+                    var upload = await code.SaveAsync(section.Body, options.MaxArchiveBytes, ct);
+                    uploads.Add(upload);
+                    packageSha = upload.Sha256;
                 }
                 else if (name == "changelog")
                 {
@@ -112,6 +133,10 @@ internal static class HubEndpoints
         catch (Packaging.ArtifactTooLargeException ex)
         {
             return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "payload_too_large", ex.Message);
+        }
+        catch (ArtifactRemovedException ex)
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, "upload_conflict", ex.Message);
         }
 
         if (packageSha is null)

@@ -20,7 +20,7 @@ internal static class InstallEndpoints
             return Results.Json(list, ApiJson.Options);
         });
 
-        api.MapPost("/hubs", async (AddHubRequest request, HttpContext context, IHubStore hubs, HubTokenProtector protector, CancellationToken ct) =>
+        api.MapPost("/hubs", async (AddHubRequest request, HttpContext context, IHubStore hubs, HubTokenProtector protector, FerryServerOptions options, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(request.Name) || request.Name == InstallService.LocalHub || request.Name.Length > 40
                 || !request.Name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
@@ -38,7 +38,14 @@ internal static class InstallEndpoints
                 return ApiResults.Error(StatusCodes.Status422UnprocessableEntity, "invalid_token", "The hub token must be a Ferry API token (fry_…)");
             }
 
-            await hubs.SaveHubAsync(context.GetCaller().Tenant, request.Name, url.GetLeftPart(UriPartial.Authority), protector.Protect(request.Token!), ct);
+            var caller = context.GetCaller();
+            var privateAllowed = caller.IsAdmin; // an admin vouches for the address
+            if (!privateAllowed && !options.AllowPrivateHubs && !HubAddressRules.MayBePublic(url))
+            {
+                return ApiResults.Error(StatusCodes.Status403Forbidden, "hub_address_refused", $"The hub URL is refused: {HubAddressRules.RefusedMessage}");
+            }
+
+            await hubs.SaveHubAsync(caller.Tenant, request.Name, url.GetLeftPart(UriPartial.Authority), protector.Protect(request.Token!), privateAllowed, ct);
             return Results.Json(new HubInfo(request.Name, url.GetLeftPart(UriPartial.Authority)), ApiJson.Options, statusCode: StatusCodes.Status201Created);
         }).RequireAuthorization(AccessPolicies.Apps);
 

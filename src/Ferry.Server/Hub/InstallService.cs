@@ -29,6 +29,7 @@ public sealed partial class InstallService(
     LocalInstallerCredential localInstaller,
     HubTokenProtector hubTokens,
     FerryServerOptions options,
+    CodeStore code,
     ILogger<InstallService> logger)
 {
     public const string LocalHub = "local";
@@ -250,12 +251,13 @@ public sealed partial class InstallService(
         {
             // Catalog reads and package downloads go through the same REST API as for a remote hub, with this
             // server's in-memory installer credential (people cannot download packages).
-            return new HubClient(LocalHub, selfUrl, localInstaller.Token);
+            return new HubClient(LocalHub, selfUrl, localInstaller.Token, publicAddressesOnly: false);
         }
 
         var hub = (await hubs.ListHubsAsync(caller.Tenant, cancellationToken)).FirstOrDefault(h => h.Name == hubName)
                   ?? throw new HubException(StatusCodes.Status404NotFound, "unknown_hub", $"No hub '{hubName}'; add it with `ferry hub add {hubName} URL --token TOKEN`");
-        return new HubClient(hub.Name, new Uri(hub.Url), hubTokens.Unprotect(hub.Name, hub.Token));
+        return new HubClient(hub.Name, new Uri(hub.Url), hubTokens.Unprotect(hub.Name, hub.Token),
+            publicAddressesOnly: !hub.PrivateAddressesAllowed && !options.AllowPrivateHubs);
     }
 
     private static (string Template, string? Version) SplitTemplate(string template, string? version)
@@ -288,7 +290,8 @@ public sealed partial class InstallService(
         IReadOnlyDictionary<string, string> supplied, IReadOnlyDictionary<string, string>? previousValues,
         string stage, string region, string? serviceName, CancellationToken cancellationToken)
     {
-        var work = Directory.CreateTempSubdirectory("ferry-install-");
+        // In the data folder (owner-only, emptied at start-up), not /tmp: a crash mid-install leaves nothing behind.
+        var work = code.CreateScratchDirectory("install-");
         var prepared = new PreparedInstall(work);
         try
         {

@@ -77,7 +77,7 @@ public sealed partial class PostgresFerryStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var insert = connection.Command(
                 "INSERT INTO access_keys (access_key_id, secret, token_id, created_at) VALUES (@id, @secret, @token, @now);")
-            .With("id", accessKeyId).With("secret", secretAccessKey).With("token", tokenId).With("now", Now());
+            .With("id", accessKeyId).With("secret", _secrets.Seal(secretAccessKey)).With("token", tokenId).With("now", Now());
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -95,6 +95,6 @@ public sealed partial class PostgresFerryStore
             return null;
         }
 
-        return new AccessKey(reader.GetString(0), reader.GetString(1), ReadToken(reader, first: 2));
+        return new AccessKey(reader.GetString(0), _secrets.Open(reader.GetString(1)), ReadToken(reader, first: 2));
     }
 }

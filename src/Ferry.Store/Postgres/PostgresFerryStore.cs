@@ -17,6 +17,7 @@ public sealed partial class PostgresFerryStore : IControlPlaneStore
     private readonly PostgresAddress _address;
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _timeProvider;
+    private readonly StoredSecrets _secrets;
 
     public PostgresFerryStore(PostgresAddress address)
         : this(address, TimeProvider.System)
@@ -26,11 +27,20 @@ public sealed partial class PostgresFerryStore : IControlPlaneStore
     /// <param name="address">The database; it must exist (Ferry creates its tables, not the database).</param>
     /// <param name="timeProvider">Clock for created/updated timestamps.</param>
     public PostgresFerryStore(PostgresAddress address, TimeProvider timeProvider)
+        : this(address, timeProvider, secrets: null)
+    {
+    }
+
+    /// <param name="address">The database; it must exist (Ferry creates its tables, not the database).</param>
+    /// <param name="timeProvider">Clock for created/updated timestamps.</param>
+    /// <param name="secrets">Encrypts access-key secrets and template parameter values; null keeps them plain (tests only).</param>
+    public PostgresFerryStore(PostgresAddress address, TimeProvider timeProvider, IStoredSecretProtector? secrets)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _address = address;
         _timeProvider = timeProvider;
+        _secrets = new StoredSecrets(secrets);
         _dataSource = NpgsqlDataSource.Create(address.ConnectionString);
     }
 
@@ -38,6 +48,7 @@ public sealed partial class PostgresFerryStore : IControlPlaneStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await PostgresSchema.MigrateAsync(connection, _address, cancellationToken);
+        await EncryptPlainSecretsAsync(connection, cancellationToken);
     }
 
     public async Task<AppStage?> FindAppStageAsync(

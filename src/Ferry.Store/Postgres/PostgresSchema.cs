@@ -211,6 +211,10 @@ internal static class PostgresSchema
         CREATE INDEX ix_removed_app_usage_start ON removed_app_usage (started_at);
         CREATE INDEX ix_logs_logged_at ON logs (logged_at);
         """,
+        """
+        -- Hubs an admin added may be on loopback/private addresses; hubs consumers add may not.
+        ALTER TABLE hubs ADD COLUMN private_allowed boolean NOT NULL DEFAULT false;
+        """,
     ];
 
     /// <summary>Applies pending migrations; returns the resulting schema version.</summary>

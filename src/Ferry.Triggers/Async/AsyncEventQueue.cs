@@ -5,6 +5,8 @@ namespace Ferry.Triggers.Async;
 /// <summary>
 /// <see cref="IAsyncEventQueue"/> on SQLite: two tables in the server's SQLite file (WAL mode), created on first use.
 /// Taking is one UPDATE statement, and SQLite runs one writer at a time, so concurrent takers never share an event.
+/// Leases name the queue object that took them (<see cref="OwnerId"/>, new for every server start). The SQLite file
+/// belongs to one server process, so at start-up every lease of another owner is from a server that died.
 /// </summary>
 public sealed class AsyncEventQueue : IAsyncEventQueue
 {
@@ -50,6 +52,9 @@ public sealed class AsyncEventQueue : IAsyncEventQueue
         CREATE INDEX IF NOT EXISTS async_dead_letters_app_stage ON async_dead_letters (app_stage_id, id);
         """;
 
+    /// <summary>Adds the lease owner to tables made before leases had one; runs when the column is missing.</summary>
+    private const string AddLeaseOwner = "ALTER TABLE async_events ADD COLUMN lease_owner TEXT;";
+
     private readonly string _databasePath;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
@@ -71,6 +76,20 @@ public sealed class AsyncEventQueue : IAsyncEventQueue
             Pooling = true,
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
         }.ToString();
+    }
+
+    /// <summary>This queue object's (this server start's) name on the leases it takes.</summary>
+    public string OwnerId { get; } = Guid.NewGuid().ToString("N");
+
+    public async Task<int> ReleaseLeasesOfDeadOwnersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var release = Command(connection, """
+            UPDATE async_events SET lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE lease_token IS NOT NULL AND (lease_owner IS NULL OR lease_owner <> @owner);
+            """);
+        release.Parameters.AddWithValue("@owner", OwnerId);
+        return await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<AsyncEvent> EnqueueAsync(string requestId, FunctionAddress target, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
@@ -98,7 +117,7 @@ public sealed class AsyncEventQueue : IAsyncEventQueue
         await using var connection = await OpenAsync(cancellationToken);
         // One statement: atomic, so two takers never get the same event.
         await using var take = Command(connection, $"""
-            UPDATE async_events SET lease_until = @lease_until, lease_token = @token
+            UPDATE async_events SET lease_until = @lease_until, lease_token = @token, lease_owner = @owner
             WHERE id IN (
                 SELECT id FROM async_events
                 WHERE due_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
@@ -110,6 +129,7 @@ public sealed class AsyncEventQueue : IAsyncEventQueue
         take.Parameters.AddWithValue("@lease_until", (now + lease).ToUnixTimeMilliseconds());
         take.Parameters.AddWithValue("@token", Guid.NewGuid().ToString("N"));
         take.Parameters.AddWithValue("@limit", limit);
+        take.Parameters.AddWithValue("@owner", OwnerId);
         var taken = await ReadEventsAsync(take, cancellationToken);
         return [.. taken.OrderBy(e => e.DueAt).ThenBy(e => e.Id)];
     }
@@ -266,6 +286,22 @@ public sealed class AsyncEventQueue : IAsyncEventQueue
             await using (var create = Command(connection, Schema))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var columns = Command(connection, "SELECT COUNT(*) FROM pragma_table_info('async_events') WHERE name = 'lease_owner';"))
+            {
+                if (Convert.ToInt32(await columns.ExecuteScalarAsync(cancellationToken)) == 0)
+                {
+                    await using var add = Command(connection, AddLeaseOwner);
+                    try
+                    {
+                        await add.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                    catch (SqliteException ex) when (ex.Message.Contains("duplicate column", StringComparison.OrdinalIgnoreCase))
+                    {
+                        // Another queue object on the same file added it first.
+                    }
+                }
             }
 
             _initialized = true;

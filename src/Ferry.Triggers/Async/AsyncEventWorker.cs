@@ -67,6 +67,7 @@ public sealed partial class AsyncEventWorker : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
+        await ReleaseLeasesOfDeadServersAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -91,6 +92,26 @@ public sealed partial class AsyncEventWorker : BackgroundService
         // Stopping: running events get a grace period, then they are handed back to the queue.
         _abandon.CancelAfter(_options.ShutdownGrace);
         await Task.WhenAll(_running.Keys);
+    }
+
+    /// <summary>
+    /// At start-up: events a killed server had taken are due again now, not when their lease (longer than the longest
+    /// function timeout) runs out.
+    /// </summary>
+    public async Task ReleaseLeasesOfDeadServersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var released = await _queue.ReleaseLeasesOfDeadOwnersAsync(cancellationToken);
+            if (released > 0)
+            {
+                LogLeasesReleased(released);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogQueueFailed(ex);
+        }
     }
 
     /// <summary>Takes as many due events as there are free slots (waiting for one slot at least) and starts them.</summary>
@@ -214,6 +235,9 @@ public sealed partial class AsyncEventWorker : BackgroundService
         base.Dispose();
         _abandon.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} async events taken by a server that is gone are due again")]
+    private partial void LogLeasesReleased(int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading the async event queue failed; trying again shortly")]
     private partial void LogQueueFailed(Exception exception);

@@ -8,6 +8,13 @@ namespace Ferry.Triggers.Async;
 /// </summary>
 public interface IAsyncEventQueue : IAsyncDisposable
 {
+    /// <summary>
+    /// Gives back, due at once, the events whose lease belongs to a server process that is gone (killed, crashed)
+    /// instead of waiting for the lease to run out. Leases name their owner: each queue object is one owner (a new one
+    /// per server start). Returns how many events were released.
+    /// </summary>
+    Task<int> ReleaseLeasesOfDeadOwnersAsync(CancellationToken cancellationToken);
+
     /// <summary>Accepts an event, due now. The request id must be new (a duplicate is a database error).</summary>
     Task<AsyncEvent> EnqueueAsync(string requestId, FunctionAddress target, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 

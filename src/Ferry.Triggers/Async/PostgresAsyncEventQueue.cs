@@ -9,11 +9,21 @@ namespace Ferry.Triggers.Async;
 /// Takers lock the rows they lease with <c>FOR UPDATE SKIP LOCKED</c>: concurrent workers never wait for one another
 /// and never take the same event. Times are unix milliseconds, as in the SQLite queue. One
 /// <see cref="NpgsqlDataSource"/> pools the connections and is disposed with the queue.
+/// <para>
+/// Leases name their owner: each queue object (one per server start) picks a number and holds the session-level
+/// advisory lock (<see cref="OwnerLockClass"/>, number) on a connection of its own for as long as it lives. PostgreSQL
+/// drops that lock the moment the connection goes, so when a server is killed its owner number disappears from
+/// <c>pg_locks</c> at once: <see cref="ReleaseLeasesOfDeadOwnersAsync"/> releases leases whose owner holds no lock,
+/// without any clock or heartbeat. (Leases written before owners existed have none and still wait for expiry.)
+/// </para>
 /// </summary>
 public sealed class PostgresAsyncEventQueue : IAsyncEventQueue
 {
     /// <summary>Key of the advisory lock held while creating the tables (any constant unique to Ferry's queue).</summary>
     private const long SchemaLock = 0x4665727279_41L;
+
+    /// <summary>First key of the advisory locks that mark live queue owners ("Fery"); the second key is the owner number.</summary>
+    private const int OwnerLockClass = 0x46657279;
 
     private const string EventColumns =
         "id, request_id, tenant, app_stage_id, service, stage, region, function, payload, enqueued_at, due_at, attempts, last_error, lease_token";
@@ -53,9 +63,12 @@ public sealed class PostgresAsyncEventQueue : IAsyncEventQueue
             failed_at    bigint  NOT NULL
         );
         CREATE INDEX IF NOT EXISTS async_dead_letters_app_stage ON async_dead_letters (app_stage_id, id);
+        ALTER TABLE async_events ADD COLUMN IF NOT EXISTS lease_owner text COLLATE "C";
         """;
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _connectionString;
+    private NpgsqlConnection? _ownerConnection;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _initializeGate = new(1, 1);
     private volatile bool _initialized;
@@ -66,7 +79,27 @@ public sealed class PostgresAsyncEventQueue : IAsyncEventQueue
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
+        _connectionString = connectionString;
         _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    /// <summary>This queue object's owner number (held as an advisory lock while it lives); 0 until first used.</summary>
+    public int OwnerId { get; private set; }
+
+    public async Task<int> ReleaseLeasesOfDeadOwnersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var release = new NpgsqlCommand("""
+            UPDATE async_events SET lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE lease_token IS NOT NULL AND lease_owner IS NOT NULL AND lease_owner <> @owner
+              AND lease_owner NOT IN (
+                  SELECT l.objid::text FROM pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid::bigint = @class
+                    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()));
+            """, connection);
+        release.Parameters.Add(new NpgsqlParameter<string>("owner", OwnerId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        release.Parameters.Add(new NpgsqlParameter<long>("class", OwnerLockClass));
+        return await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<AsyncEvent> EnqueueAsync(string requestId, FunctionAddress target, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
@@ -101,7 +134,7 @@ public sealed class PostgresAsyncEventQueue : IAsyncEventQueue
                 ORDER BY due_at, id
                 LIMIT @limit
                 FOR UPDATE SKIP LOCKED)
-            UPDATE async_events e SET lease_until = @lease_until, lease_token = @token
+            UPDATE async_events e SET lease_until = @lease_until, lease_token = @token, lease_owner = @owner
             FROM due WHERE e.id = due.id
             RETURNING {string.Join(", ", EventColumns.Split(", ").Select(column => "e." + column))};
             """, connection);
@@ -109,6 +142,7 @@ public sealed class PostgresAsyncEventQueue : IAsyncEventQueue
         take.Parameters.Add(new NpgsqlParameter<long>("lease_until", (now + lease).ToUnixTimeMilliseconds()));
         take.Parameters.Add(new NpgsqlParameter<string>("token", Guid.NewGuid().ToString("N")));
         take.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        take.Parameters.Add(new NpgsqlParameter<string>("owner", OwnerId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var taken = await ReadEventsAsync(take, cancellationToken);
         return [.. taken.OrderBy(e => e.DueAt).ThenBy(e => e.Id)];
     }
@@ -210,8 +244,26 @@ public sealed class PostgresAsyncEventQueue : IAsyncEventQueue
         return letters;
     }
 
+    /// <summary>Closes the connections; closing the owner connection releases its lock, as a killed server's would be.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_ownerConnection is { } owner)
+        {
+            try
+            {
+                // Closing alone releases the lock too, but only once the server process behind the connection has
+                // exited (as after a kill); unlocking first makes it take effect before this returns.
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all();", owner);
+                await unlock.ExecuteNonQueryAsync();
+            }
+            catch (NpgsqlException)
+            {
+                // The connection is already gone, and with it the lock.
+            }
+
+            await owner.DisposeAsync();
+        }
+
         await _dataSource.DisposeAsync();
         _initializeGate.Dispose();
     }
@@ -253,11 +305,48 @@ public sealed class PostgresAsyncEventQueue : IAsyncEventQueue
             }
 
             await transaction.CommitAsync(cancellationToken);
+            await ClaimOwnerAsync(cancellationToken);
             _initialized = true;
         }
         finally
         {
             _initializeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Picks an owner number no live queue uses and holds its advisory lock on a connection of its own (not pooled:
+    /// closing it is what tells the other servers this one is gone).
+    /// </summary>
+    private async Task ClaimOwnerAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString)
+        {
+            Pooling = false,
+            ApplicationName = "ferry-async-queue-owner",
+            KeepAlive = 10,
+        }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            while (true)
+            {
+                var candidate = Random.Shared.Next(1, int.MaxValue);
+                await using var claim = new NpgsqlCommand("SELECT pg_try_advisory_lock(@class, @owner);", connection);
+                claim.Parameters.Add(new NpgsqlParameter<int>("class", OwnerLockClass));
+                claim.Parameters.Add(new NpgsqlParameter<int>("owner", candidate));
+                if ((bool)(await claim.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    OwnerId = candidate;
+                    _ownerConnection = connection;
+                    return;
+                }
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
     }
 

@@ -33,6 +33,30 @@ public sealed class BucketStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Bucket_folders_are_0700_and_objects_and_uploads_0600()
+    {
+        const UnixFileMode folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var storage = await StorageWithBucketAsync();
+        await using (var content = new MemoryStream("secret bytes"u8.ToArray()))
+        {
+            await storage.PutObjectAsync(Photos, "notes/today.txt", content, Plain, 1 << 20, WriteConditions.None, CancellationToken.None);
+        }
+
+        var upload = await storage.CreateMultipartUploadAsync(Photos, "big.bin", new ObjectProperties(), CancellationToken.None);
+        await using (var part = new MemoryStream(new byte[1024]))
+        {
+            await storage.UploadPartAsync(Photos, "big.bin", upload.UploadId, 1, part, 1 << 20, CancellationToken.None);
+        }
+
+        Assert.Equal(folder, File.GetUnixFileMode(Path.Combine(Root, "acme")));
+        var entries = new DirectoryInfo(Path.Combine(Root, "acme")).EnumerateFileSystemInfos("*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(entries, e => e is FileInfo { Directory.Name: "parts" });
+        Assert.All(entries, entry => Assert.True(
+            (entry is DirectoryInfo ? folder : file) == entry.UnixFileMode, $"{entry.FullName} is {entry.UnixFileMode}"));
+    }
+
+    [Fact]
     public async Task Traversal_looking_keys_are_stored_and_read_back_through_the_sdk_without_leaving_the_root()
     {
         await using var server = await BucketTestServer.StartAsync();

@@ -74,10 +74,12 @@ public sealed class DatabaseBindingTests
     }
 
     [Fact]
-    public void Derived_names_depend_on_every_field_and_passwords_on_the_key()
+    public void Derived_names_depend_on_every_field_and_the_key_and_passwords_on_the_key()
     {
+        var key = new byte[32];
+        var otherKey = Enumerable.Repeat((byte)1, 32).ToArray();
         var request = new DatabaseRequest("acme", "shop", "dev", "local", "main");
-        var names = PostgresDatabaseNames.Derive(request);
+        var names = PostgresDatabaseNames.Derive(request, key);
         var variants = new[]
         {
             request with { Tenant = "acme2" },
@@ -85,15 +87,18 @@ public sealed class DatabaseBindingTests
             request with { Stage = "prod" },
             request with { Region = "eu" },
             request with { Name = "other" },
-        }.Select(variant => PostgresDatabaseNames.Derive(variant).Database);
+        }.Select(variant => PostgresDatabaseNames.Derive(variant, key).Database);
 
         Assert.All(variants, database => Assert.NotEqual(names.Database, database));
-        Assert.Equal(names, PostgresDatabaseNames.Derive(request));
-        var key = new byte[32];
-        var otherKey = Enumerable.Repeat((byte)1, 32).ToArray();
+        Assert.Equal(names, PostgresDatabaseNames.Derive(request, key));
+        Assert.NotEqual(names.Database, PostgresDatabaseNames.Derive(request, otherKey).Database);
+        Assert.Matches("^ferry_[0-9a-f]{32}$", names.Database);
+        Assert.DoesNotContain("acme", names.Database);
         Assert.Equal(43, PostgresRolePassword.Derive(key, names).Length);
         Assert.Equal(PostgresRolePassword.Derive(key, names), PostgresRolePassword.Derive(key, names));
         Assert.NotEqual(PostgresRolePassword.Derive(key, names), PostgresRolePassword.Derive(otherKey, names));
+        // Databases that kept their readable name get the same password as they always did.
+        Assert.Equal(PostgresRolePassword.Derive(key, names), PostgresRolePassword.Derive(key, PostgresDatabaseNames.DeriveReadable(request)));
     }
 
     [Fact]

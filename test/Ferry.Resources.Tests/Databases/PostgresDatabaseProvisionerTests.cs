@@ -19,7 +19,7 @@ public sealed class PostgresDatabaseProvisionerTests
         Assert.Equal("postgres", first.Engine);
         Assert.Null(first.Mount);
         Assert.Equal(new DatabaseServiceEndpoint("postgres", Path.Combine(scope.SocketDirectory, ".s.PGSQL.5432"), "127.0.0.1", 5432), first.Service);
-        var names = PostgresDatabaseProvisioner.NamesFor(request);
+        var names = scope.Provisioner.NamesFor(request);
         Assert.Equal(names.Database, first.Environment["FERRY_DATABASE_MAIN_NAME"]);
         Assert.Equal(names.Role, first.Environment["FERRY_DATABASE_MAIN_USER"]);
         Assert.Equal("${ferry:postgres:host}", first.Environment["FERRY_DATABASE_MAIN_HOST"]);
@@ -82,7 +82,7 @@ public sealed class PostgresDatabaseProvisionerTests
         await using var scope = new PostgresTestScope();
         var request = scope.Request();
         var binding = await scope.EnsureAsync(request);
-        var names = PostgresDatabaseProvisioner.NamesFor(request);
+        var names = scope.Provisioner.NamesFor(request);
         await using var open = new NpgsqlConnection(PostgresTestServer.AppConnectionString(binding));
         await open.OpenAsync();
 
@@ -102,7 +102,7 @@ public sealed class PostgresDatabaseProvisionerTests
         try
         {
             // Same key as a second server process would read from the shared secret file.
-            var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            var key = scope.Key;
             await using var first = PostgresTestServer.CreateProvisioner(scope.SocketDirectory + "/a", key: key);
             await using var second = PostgresTestServer.CreateProvisioner(otherSockets, key: key);
 
@@ -113,7 +113,7 @@ public sealed class PostgresDatabaseProvisionerTests
             await using var connection = new NpgsqlConnection(PostgresTestServer.AppConnectionString(bindings[0]));
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand("SELECT current_database()", connection);
-            Assert.Equal(PostgresDatabaseProvisioner.NamesFor(request).Database, await command.ExecuteScalarAsync());
+            Assert.Equal(first.NamesFor(request).Database, await command.ExecuteScalarAsync());
         }
         finally
         {
@@ -143,9 +143,8 @@ public sealed class PostgresDatabaseProvisionerTests
 
         var databases = bindings.Select(b => b.Environment[DatabaseEnvironment.DatabaseName(b.Name)]).ToList();
         Assert.Equal(databases.Count, databases.Distinct().Count());
-        Assert.All(databases, database => Assert.Matches("^ferry_[a-z0-9_]+_[0-9a-f]{16}$", database));
+        Assert.All(databases, database => Assert.Matches("^ferry_[0-9a-f]{32}$", database));
         Assert.All(databases, database => Assert.InRange(database.Length, 1, 63));
-        Assert.StartsWith($"ferry_{scope.Tenant}_a_b_dev_local_db_1_", databases[0]);
         foreach (var binding in bindings)
         {
             await using var connection = new NpgsqlConnection(PostgresTestServer.AppConnectionString(binding));
@@ -156,12 +155,82 @@ public sealed class PostgresDatabaseProvisionerTests
     }
 
     [Fact]
+    public async Task The_catalog_shows_other_tenants_nothing_but_opaque_names()
+    {
+        await using var scope = new PostgresTestScope();
+        var own = await scope.EnsureAsync(scope.Request(service: "payroll", name: "salaries"));
+        var other = await scope.EnsureAsync(scope.Request(tenant: "u" + PostgresTestServer.RandomSuffix(), service: "chat", name: "messages"));
+
+        // pg_database and pg_roles are readable by every role: what another tenant's role sees there.
+        await using var connection = new NpgsqlConnection(PostgresTestServer.AppConnectionString(other));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT datname::text FROM pg_database UNION ALL SELECT rolname::text FROM pg_roles", connection);
+        var visible = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                visible.Add(reader.GetString(0));
+            }
+        }
+
+        var ownName = own.Environment[DatabaseEnvironment.DatabaseName(own.Name)];
+        Assert.Contains(ownName, visible); // listed, as PostgreSQL lists every database…
+        Assert.Matches("^ferry_[0-9a-f]{32}$", ownName); // …but the name says nothing about whose it is
+        Assert.DoesNotContain(visible, name => name.Contains(scope.Tenant, StringComparison.Ordinal)
+                                               || name.Contains("payroll", StringComparison.Ordinal)
+                                               || name.Contains("salaries", StringComparison.Ordinal));
+
+        // And CONNECT is revoked from PUBLIC: the other tenant's role cannot get in.
+        var intruder = new NpgsqlConnectionStringBuilder(PostgresTestServer.AppConnectionString(other)) { Database = ownName };
+        await using var denied = new NpgsqlConnection(intruder.ConnectionString);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => denied.OpenAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    [Fact]
+    public async Task A_database_made_with_a_readable_name_keeps_it_and_its_data()
+    {
+        await using var scope = new PostgresTestScope();
+        var request = scope.Request(name: "legacy");
+        var readable = PostgresDatabaseNames.DeriveReadable(request);
+
+        // What an earlier Ferry made: database and role with the readable name, holding data.
+        await PostgresTestServer.AdminScalarAsync($"CREATE ROLE \"{readable.Role}\" LOGIN");
+        await PostgresTestServer.AdminScalarAsync($"CREATE DATABASE \"{readable.Database}\" OWNER \"{readable.Role}\"");
+        var admin = new NpgsqlConnectionStringBuilder(PostgresTestServer.AdminConnectionString) { Database = readable.Database, Pooling = false };
+        await using (var seed = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await seed.OpenAsync();
+            await using var create = new NpgsqlCommand("CREATE TABLE kept (id int); INSERT INTO kept VALUES (42);", seed);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var binding = await scope.EnsureAsync(request);
+
+        Assert.Equal(readable.Database, binding.Environment[DatabaseEnvironment.DatabaseName(binding.Name)]);
+        Assert.Equal(readable.Role, binding.Environment[DatabaseEnvironment.User(binding.Name)]);
+        Assert.False(await PostgresTestServer.DatabaseExistsAsync(scope.Provisioner.NamesFor(request).Database));
+        await using (var app = new NpgsqlConnection(PostgresTestServer.AppConnectionString(binding)))
+        {
+            await app.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'kept'", app);
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
+        }
+
+        Assert.True(await scope.Provisioner.DropAsync(request, CancellationToken.None));
+        Assert.False(await PostgresTestServer.DatabaseExistsAsync(readable.Database));
+        Assert.False(await PostgresTestServer.RoleExistsAsync(readable.Role));
+    }
+
+    [Fact]
     public async Task Ensure_resets_a_password_that_was_changed_behind_its_back()
     {
         await using var scope = new PostgresTestScope();
         var request = scope.Request();
         var binding = await scope.EnsureAsync(request);
-        var role = PostgresDatabaseProvisioner.NamesFor(request).Role;
+        var role = scope.Provisioner.NamesFor(request).Role;
         await PostgresTestServer.AdminScalarAsync($"ALTER ROLE \"{role}\" PASSWORD 'changed-elsewhere'");
         await using (var stale = new NpgsqlConnection(PostgresTestServer.AppConnectionString(binding)))
         {
@@ -254,7 +323,7 @@ public sealed class PostgresDatabaseProvisionerTests
         }
 
         Assert.True(await scope.Provisioner.DropAsync(request, CancellationToken.None));
-        Assert.False(await PostgresTestServer.DatabaseExistsAsync(PostgresDatabaseProvisioner.NamesFor(request).Database));
+        Assert.False(await PostgresTestServer.DatabaseExistsAsync(scope.Provisioner.NamesFor(request).Database));
     }
 
     [Fact]
@@ -269,7 +338,7 @@ public sealed class PostgresDatabaseProvisionerTests
         Assert.Contains("database 'ledger'", failure.Message);
         Assert.Contains(scope.Tenant, failure.Message);
         Assert.Contains("lacks CREATEDB", failure.Message);
-        Assert.False(await PostgresTestServer.RoleExistsAsync(PostgresDatabaseProvisioner.NamesFor(request).Role));
+        Assert.False(await PostgresTestServer.RoleExistsAsync(scope.Provisioner.NamesFor(request).Role));
     }
 
     [Fact]

@@ -72,8 +72,11 @@ internal sealed class PostgresTestScope : IAsyncDisposable
     {
         SocketDirectory = Directory.CreateTempSubdirectory("ferry-pg-").FullName;
         Tenant = "t" + PostgresTestServer.RandomSuffix();
-        Provisioner = PostgresTestServer.CreateProvisioner(SocketDirectory, adminConnectionString);
+        Provisioner = PostgresTestServer.CreateProvisioner(SocketDirectory, adminConnectionString, Key);
     }
+
+    /// <summary>The server key the scope's provisioners derive names and passwords from.</summary>
+    public byte[] Key { get; } = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
     public string SocketDirectory { get; }
 
@@ -98,7 +101,7 @@ internal sealed class PostgresTestScope : IAsyncDisposable
     {
         try
         {
-            await using var cleaner = PostgresTestServer.CreateProvisioner(SocketDirectory);
+            await using var cleaner = PostgresTestServer.CreateProvisioner(SocketDirectory, key: Key);
             foreach (var request in _ensured.Distinct())
             {
                 await cleaner.DropAsync(request, CancellationToken.None);

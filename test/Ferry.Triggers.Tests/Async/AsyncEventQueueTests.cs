@@ -191,8 +191,57 @@ public abstract class AsyncEventQueueTests<TBackend> : IAsyncLifetime
         await EnqueueAsync("a");
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => EnqueueAsync("a"));
     }
+
+    [Fact]
+    public async Task After_a_kill_the_next_server_start_releases_the_dead_servers_lease_at_once()
+    {
+        // Owner A (a server) takes an event with the usual 16-minute lease, then is killed: it never records an outcome.
+        await EnqueueAsync("running");
+        var killed = _backend.Open(_time);
+        Assert.Single(await killed.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        await killed.DisposeAsync(); // the process is gone, and with it its connections
+
+        // Owner B: the restarted server. No time passes.
+        await using var restarted = _backend.Open(_time);
+        Assert.Empty(await restarted.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        Assert.Equal(1, await restarted.ReleaseLeasesOfDeadOwnersAsync(CancellationToken.None));
+
+        var retaken = Assert.Single(await restarted.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        Assert.Equal(("running", 0), (retaken.RequestId, retaken.Attempts));
+        Assert.True(await restarted.CompleteAsync(retaken, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Releasing_dead_owners_leaves_the_own_leases_alone()
+    {
+        await EnqueueAsync("mine");
+        var taken = Assert.Single(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+
+        Assert.Equal(0, await _queue.ReleaseLeasesOfDeadOwnersAsync(CancellationToken.None));
+
+        Assert.Empty(await _queue.TakeDueAsync(_time.GetUtcNow(), 10, Lease, CancellationToken.None));
+        Assert.True(await _queue.CompleteAsync(taken, CancellationToken.None));
+    }
 }
 
 public sealed class SqliteAsyncEventQueueTests : AsyncEventQueueTests<SqliteQueueBackend>;
 
-public sealed class PostgresAsyncEventQueueTests : AsyncEventQueueTests<PostgresQueueBackend>;
+public sealed class PostgresAsyncEventQueueTests : AsyncEventQueueTests<PostgresQueueBackend>
+{
+    [Fact]
+    public async Task A_lease_of_a_server_that_is_still_running_is_not_released()
+    {
+        // Several servers share a PostgreSQL queue: one starting must not take events another is running.
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 6, 2, 10, 0, 0, TimeSpan.Zero));
+        await using var backend = new PostgresQueueBackend();
+        await backend.CreateAsync();
+        await using var running = backend.Open(time);
+        await running.EnqueueAsync("busy", Targets.Function(), "{}"u8.ToArray(), CancellationToken.None);
+        var taken = Assert.Single(await running.TakeDueAsync(time.GetUtcNow(), 10, TimeSpan.FromMinutes(16), CancellationToken.None));
+
+        await using var starting = backend.Open(time);
+        Assert.Equal(0, await starting.ReleaseLeasesOfDeadOwnersAsync(CancellationToken.None));
+        Assert.Empty(await starting.TakeDueAsync(time.GetUtcNow(), 10, TimeSpan.FromMinutes(16), CancellationToken.None));
+        Assert.True(await running.CompleteAsync(taken, CancellationToken.None));
+    }
+}

@@ -216,6 +216,48 @@ public abstract class AsyncEventWorkerTests<TBackend> : IAsyncLifetime
         Assert.Null(await _queue.FindAsync("big", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_restarted_worker_delivers_the_events_a_killed_server_was_running_without_waiting_for_the_lease()
+    {
+        await EnqueueAsync("was-running");
+        var killed = _backend.Open(_time);
+        Assert.Single(await killed.TakeDueAsync(_time.GetUtcNow(), 10, new AsyncInvocationOptions().LeaseDuration, CancellationToken.None));
+        await killed.DisposeAsync();
+
+        var target = new ScriptedTarget(AsyncInvocationOutcome.Succeeded);
+        using var worker = Worker(target);
+        Assert.Equal(0, await RunDueAsync(worker)); // still leased: this is the 16-minute wait
+
+        await worker.ReleaseLeasesOfDeadServersAsync(CancellationToken.None); // what the worker does when it starts
+        Assert.Equal(1, await RunDueAsync(worker)); // same clock time
+
+        Assert.Equal(["was-running"], target.Calls.Select(c => c.RequestId));
+        Assert.Null(await _queue.FindAsync("was-running", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_started_worker_releases_dead_leases_before_taking_events()
+    {
+        await EnqueueAsync("was-running");
+        var killed = _backend.Open(_time);
+        Assert.Single(await killed.TakeDueAsync(_time.GetUtcNow(), 10, new AsyncInvocationOptions().LeaseDuration, CancellationToken.None));
+        await killed.DisposeAsync();
+
+        var delivered = new TaskCompletionSource<AsyncEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var target = new ScriptedTarget(_ => Task.FromResult(AsyncInvocationOutcome.Succeeded), e => delivered.TrySetResult(e));
+        using var worker = Worker(target);
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            // The fake clock never moves: only the release at start-up can make the event deliverable.
+            Assert.Equal("was-running", (await delivered.Task).RequestId);
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>Answers with the given outcomes in turn (the last one repeats), or runs a function.</summary>
     private sealed class ScriptedTarget : IAsyncEventTarget
     {
