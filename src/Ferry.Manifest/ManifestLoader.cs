@@ -38,12 +38,19 @@ public static class ManifestLoader
             throw Failure($"cannot read {path}: {reason}");
         }
 
-        return Parse(yaml, fileName, options);
+        return Parse(yaml, fileName, Path.GetDirectoryName(Path.GetFullPath(path)), options);
     }
 
-    /// <summary>Loads manifest text; <paramref name="fileName"/> is only used in locations of messages.</summary>
+    /// <summary>
+    /// Loads manifest text; <paramref name="fileName"/> is only used in locations of messages. The text has no folder,
+    /// so <c>${file()}</c> variables in it are errors.
+    /// </summary>
     /// <exception cref="ManifestException">The text has errors.</exception>
-    public static ManifestLoadResult Parse(string yaml, string fileName, ManifestLoadOptions options)
+    public static ManifestLoadResult Parse(string yaml, string fileName, ManifestLoadOptions options) => Parse(yaml, fileName, null, options);
+
+    /// <summary>Loads manifest text whose <c>${file()}</c> paths are relative to <paramref name="directory"/> (and must stay in it).</summary>
+    /// <exception cref="ManifestException">The text has errors.</exception>
+    public static ManifestLoadResult Parse(string yaml, string fileName, string? directory, ManifestLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(fileName);
@@ -58,7 +65,7 @@ public static class ManifestLoader
         var root = YamlDocumentReader.ReadRootMapping(yaml, fileName, diagnostics);
         diagnostics.ThrowIfErrors();
 
-        var resolver = new VariableResolver(root!, fileName, options, diagnostics);
+        var resolver = new VariableResolver(root!, fileName, directory, options, diagnostics);
         var manifest = new ManifestReader(resolver, new ValueReader(diagnostics), options).Read(root!);
         diagnostics.ThrowIfErrors();
 

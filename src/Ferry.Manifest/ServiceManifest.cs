@@ -173,6 +173,9 @@ public static class ManifestDefaults
     public const int TimeoutSeconds = 6;
     public const string Stage = "dev";
     public const string Region = "local";
+
+    /// <summary>The account id in every ARN Ferry makes (<c>${aws:accountId}</c>, <c>AWS::AccountId</c>).</summary>
+    public const string AccountId = "000000000000";
 }
 
 public sealed record SourceLocation(string File, int Line, int Column)
