@@ -76,11 +76,11 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
             case MappingValue { Entries: [var only] } when IsIntrinsic(node):
                 return only.Key switch
                 {
-                    "Ref" => Ref(only.Value, path, only.KeyLocation),
-                    "Fn::GetAtt" => GetAtt(only.Value, path, only.KeyLocation),
-                    "Fn::Join" => Join(only.Value, path, only.KeyLocation, depth),
-                    "Fn::Sub" => Sub(only.Value, path, only.KeyLocation, depth),
-                    _ => Fail(only.KeyLocation, $"{path}: {only.Key} is not supported by Ferry; it evaluates {Supported}"),
+                    "Ref" => Ref(only.Value, path, node.Location),
+                    "Fn::GetAtt" => GetAtt(only.Value, path, node.Location),
+                    "Fn::Join" => Join(only.Value, path, node.Location, depth),
+                    "Fn::Sub" => Sub(only.Value, path, node.Location, depth),
+                    _ => Fail(node.Location, $"{path}: {only.Key} is not supported by Ferry; it evaluates {Supported}"),
                 };
             default:
                 return Fail(node.Location, $"{path} must be a string, number, boolean or one of {Supported}, got {node.Describe()}");
