@@ -12,7 +12,10 @@ public static class ManifestLoader
     /// <summary>Larger files are refused before parsing; real manifests are a few kilobytes.</summary>
     public const int MaxFileBytes = 1024 * 1024;
 
-    /// <summary>Reads and loads <paramref name="path"/>; locations in messages use the file's name.</summary>
+    /// <summary>
+    /// Reads and loads <paramref name="path"/> (YAML, or JSON for a <c>.json</c> file); locations in messages use the
+    /// file's name, and <c>${file()}</c> paths are relative to its folder.
+    /// </summary>
     /// <exception cref="ManifestException">The file can't be read, is too large, or has errors.</exception>
     public static ManifestLoadResult LoadFile(string path, ManifestLoadOptions options)
     {
@@ -36,6 +39,12 @@ public static class ManifestLoader
         {
             var reason = exception is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : exception.Message;
             throw Failure($"cannot read {path}: {reason}");
+        }
+
+        if (string.Equals(Path.GetExtension(path), ".json", StringComparison.OrdinalIgnoreCase))
+        {
+            // serverless.json: JSON is read as YAML, which allows no tabs between tokens; a raw tab in a JSON string is invalid anyway.
+            yaml = yaml.Replace('\t', ' ');
         }
 
         return Parse(yaml, fileName, Path.GetDirectoryName(Path.GetFullPath(path)), options);

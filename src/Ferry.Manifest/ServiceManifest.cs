@@ -99,6 +99,10 @@ public sealed record FunctionManifest
     /// <summary>Where the function is declared in serverless.yml (for error messages); null after a JSON round trip.</summary>
     [JsonIgnore]
     public SourceLocation? Location { get; init; }
+
+    /// <summary>Where the <c>handler</c> value is written (else <see cref="Location"/>); null after a JSON round trip.</summary>
+    [JsonIgnore]
+    public SourceLocation? HandlerLocation { get; init; }
 }
 
 /// <summary>
