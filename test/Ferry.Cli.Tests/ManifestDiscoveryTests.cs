@@ -110,6 +110,18 @@ public sealed class ManifestDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_handler_written_in_typescript_is_named_as_needing_a_build()
+    {
+        _cli.WriteFile("serverless.yml", Yaml.Replace("handler.hello", "src/app.hello", StringComparison.Ordinal));
+        _cli.WriteFile("src/app.ts", "export const hello = async () => ({ statusCode: 200 });");
+
+        var exitCode = await _cli.RunAsync("deploy");
+
+        Assert.Equal(ExitCodes.UserError, exitCode);
+        Assert.Contains("but there is none (there is src/app.ts: TypeScript has to be built to JavaScript first)", _cli.Error.ToString());
+    }
+
+    [Fact]
     public async Task A_handler_file_left_out_by_package_patterns_is_reported()
     {
         _cli.WriteFile("serverless.yml", Yaml + "\npackage:\n  patterns: ['!*.js']\n");

@@ -150,6 +150,23 @@ public sealed class FileVariableTests : IDisposable
         Assert.Equal("cannot resolve '${file(./secrets.yml):KEY}': the file secrets.yml does not exist and no fallback is given", error.Message);
     }
 
+    [Fact]
+    public void A_missing_file_with_an_example_next_to_it_says_to_copy_the_example()
+    {
+        Write("config/secrets.example.json", "{}");
+
+        var error = Assert.Single(Errors($$"""
+            service: app
+            provider:
+              runtime: nodejs20.x
+            {{Function}}
+                  KEY: ${file(./config/secrets.json):KEY}
+            """));
+
+        Assert.Equal("cannot resolve '${file(./config/secrets.json):KEY}': the file config/secrets.json does not exist "
+            + "(there is secrets.example.json: copy it to secrets.json and fill it in) and no fallback is given", error.Message);
+    }
+
     [Theory]
     [InlineData("../outside.yml")]
     [InlineData("/etc/hostname")]

@@ -12,11 +12,15 @@ internal sealed class ReferencedFiles(string? manifestDirectory, DiagnosticBag d
     /// <summary>The most distinct files one manifest may refer to.</summary>
     public const int MaxFiles = 100;
 
+    /// <summary>The most bytes all referenced files of one manifest may have together.</summary>
+    public const long MaxTotalBytes = 8L * 1024 * 1024;
+
     private static readonly string[] DataExtensions = [".yml", ".yaml", ".json"];
     private static readonly string[] ScriptExtensions = [".js", ".cjs", ".mjs", ".ts"];
 
     private readonly Dictionary<string, ReferencedFile> files = new(StringComparer.Ordinal);
     private string? realRoot;
+    private long totalBytes;
 
     /// <summary>
     /// The file <paramref name="path"/> names: its contents (<see cref="ReferencedFile.Exists"/> false if there is no such file),
@@ -83,12 +87,19 @@ internal sealed class ReferencedFiles(string? manifestDirectory, DiagnosticBag d
                 return null;
             }
 
+            totalBytes += stream.Length;
+            if (totalBytes > MaxTotalBytes)
+            {
+                diagnostics.Error(location, $"{written}: the files a manifest refers to may have at most {MaxTotalBytes:N0} bytes (8 MiB) together");
+                return null;
+            }
+
             using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
             text = reader.ReadToEnd();
         }
         catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
         {
-            return files[fullPath] = new ReferencedFile(display, null, null, Exists: false);
+            return files[fullPath] = new ReferencedFile(display, null, null, Exists: false) { Example = ExampleFor(fullPath) };
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -109,6 +120,28 @@ internal sealed class ReferencedFiles(string? manifestDirectory, DiagnosticBag d
         }
 
         return files[fullPath] = new ReferencedFile(display, root, null, Exists: true);
+    }
+
+    /// <summary>
+    /// A file next to a missing one that looks like its template (<c>secrets.example.json</c> for <c>secrets.json</c>,
+    /// <c>public_key-example</c> for <c>public_key</c>), as example apps ship them; null if there is none.
+    /// </summary>
+    private static string? ExampleFor(string missingPath)
+    {
+        var folder = Path.GetDirectoryName(missingPath);
+        var stem = Path.GetFileNameWithoutExtension(missingPath);
+        if (folder is null || stem.Length == 0 || !Directory.Exists(folder))
+        {
+            return null;
+        }
+
+        return Directory.EnumerateFiles(folder)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(name => name.StartsWith(stem, StringComparison.Ordinal)
+                && (name.Contains("example", StringComparison.OrdinalIgnoreCase) || name.Contains("sample", StringComparison.OrdinalIgnoreCase)))
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
     }
 
     private static bool IsInside(string root, string path) =>
@@ -147,5 +180,8 @@ internal sealed class ReferencedFiles(string? manifestDirectory, DiagnosticBag d
 /// <param name="DisplayName">The path relative to the manifest's folder, as used in messages.</param>
 internal sealed record ReferencedFile(string DisplayName, YamlNode? Root, string? Text, bool Exists)
 {
+    /// <summary>For a missing file: the name of a template of it next to it (<c>secrets.example.json</c>), if any.</summary>
+    public string? Example { get; init; }
+
     public bool IsText => Text is not null;
 }

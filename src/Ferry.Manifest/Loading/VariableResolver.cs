@@ -403,7 +403,8 @@ internal sealed class VariableResolver
 
         if (!file.Exists)
         {
-            return NotAvailable(reference, $"the file {file.DisplayName} does not exist");
+            var hint = file.Example is null ? "" : $" (there is {file.Example}: copy it to {Path.GetFileName(file.DisplayName)} and fill it in)";
+            return NotAvailable(reference, $"the file {file.DisplayName} does not exist{hint}");
         }
 
         if (file.IsText)
