@@ -6,8 +6,9 @@ namespace Ferry.Manifest.Loading;
 
 /// <summary>
 /// Resolves Serverless-style variables (<c>${self:…}</c>, <c>${opt:…}</c>, <c>${sls:stage}</c>, <c>${env:…}</c>,
-/// <c>${param:…}</c>, <c>${file(…):…}</c>, <c>${aws:region}</c>, <c>${aws:accountId}</c>, with fallbacks) on demand, node by node, so only the parts of the file Ferry reads (and what
-/// they reference) are resolved. Results are cached per node; a node met again while it is being resolved is a cycle.
+/// <c>${param:…}</c>, <c>${file(…):…}</c>, <c>${aws:region}</c>, <c>${aws:accountId}</c>, with fallbacks) on demand,
+/// node by node, so only the parts of the file Ferry reads (and what they reference) are resolved. Nodes read from
+/// referenced files keep their place in those files, so errors inside them point there. Results are cached per node; a node met again while it is being resolved is a cycle.
 /// </summary>
 internal sealed class VariableResolver
 {
