@@ -17,15 +17,10 @@ public sealed class ManifestDiscoveryTests : IDisposable
             handler: handler.hello
         """;
 
-    private const string Json = """
-        {
-        	"service": "hello-json",
-        	"provider": { "runtime": "nodejs20.x" },
-        	"functions": {
-        		"hello": { "handler": "handler.hello" }
-        	}
-        }
-        """;
+    /// <summary>Indented with tabs, as JSON often is (YAML allows none between tokens).</summary>
+    private const string Json =
+        "{\n\t\"service\": \"hello-json\",\n\t\"provider\": { \"runtime\": \"nodejs20.x\" },\n"
+        + "\t\"functions\": {\n\t\t\"hello\": { \"handler\": \"handler.hello\" }\n\t}\n}\n";
 
     private readonly TestCli _cli = new();
 

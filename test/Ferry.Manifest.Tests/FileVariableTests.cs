@@ -219,6 +219,61 @@ public sealed class FileVariableTests : IDisposable
     }
 
     [Fact]
+    public void A_file_name_may_be_built_from_options_with_an_old_style_fallback()
+    {
+        Write("secrets.dev.yml", "TOKEN: dev-token\n");
+        Write("secrets.prod.yml", "TOKEN: prod-token\n");
+        var manifest = $$"""
+            service: app
+            provider:
+              runtime: nodejs20.x
+              stage: dev
+            custom:
+              secrets: ${file(secrets.${opt:stage, self:provider.stage}.yml)}
+            {{Function}}
+                  TOKEN: ${self:custom.secrets.TOKEN}
+            """;
+
+        Assert.Equal("dev-token", Load(manifest).Manifest.Functions[0].Environment["TOKEN"]);
+        Assert.Equal("prod-token", Load(manifest, Manifests.Options(stage: "prod")).Manifest.Functions[0].Environment["TOKEN"]);
+    }
+
+    [Fact]
+    public void Files_that_refer_to_each_other_in_a_circle_are_an_error_naming_the_files()
+    {
+        Write("a.yml", "value: ${file(./b.yml):value}\n");
+        Write("b.yml", "value: ${file(./a.yml):value}\n");
+
+        var error = Assert.Single(Errors($$"""
+            service: app
+            provider:
+              runtime: nodejs20.x
+            {{Function}}
+                  VALUE: ${file(./a.yml):value}
+            """));
+
+        Assert.Equal(new SourceLocation("a.yml", 1, 8), error.Location);
+        Assert.Equal("circular variable reference: a.yml:value → b.yml:value → a.yml:value", error.Message);
+    }
+
+    [Fact]
+    public void File_without_parentheses_and_other_sources_with_them_are_errors()
+    {
+        var errors = Errors($$"""
+            service: app
+            provider:
+              runtime: nodejs20.x
+            {{Function}}
+                  A: ${file:config.yml}
+                  B: ${env(x):HOME}
+            """);
+
+        Assert.Collection(errors,
+            e => Assert.Equal("'${file:config.yml}' must name the file in parentheses, for example ${file(./config.yml):config.yml}", e.Message),
+            e => Assert.Equal("'env(x)' takes no parameter in parentheses; write ${env:HOME}", e.Message));
+    }
+
+    [Fact]
     public void Manifest_text_without_a_folder_cannot_refer_to_files()
     {
         var error = Manifests.SingleError($$"""
