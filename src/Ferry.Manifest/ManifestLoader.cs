@@ -70,7 +70,7 @@ public static class ManifestLoader
             throw Failure($"{fileName} has {yaml.Length:N0} characters; a manifest may be at most {MaxFileBytes:N0} (1 MiB)");
         }
 
-        var diagnostics = new DiagnosticBag();
+        var diagnostics = new DiagnosticBag(fileName);
         var root = YamlDocumentReader.ReadRootMapping(yaml, fileName, diagnostics);
         diagnostics.ThrowIfErrors();
 

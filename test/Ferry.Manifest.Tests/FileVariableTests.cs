@@ -130,9 +130,13 @@ public sealed class FileVariableTests : IDisposable
                   BROKEN: ${file(./broken.yml):a}
             """);
 
-        Assert.Contains(errors, e => e.Location == new SourceLocation("config.yml", 2, 8)
-            && e.Message == "cannot resolve '${env:TOKEN}': environment variable 'TOKEN' is not set and no fallback is given");
-        Assert.Contains(errors, e => e.Location?.File == "broken.yml" && e.Message.StartsWith("invalid YAML", StringComparison.Ordinal));
+        Assert.Collection(errors,
+            e => Assert.True(e.Location?.File == "broken.yml" && e.Message.StartsWith("invalid YAML", StringComparison.Ordinal), e.ToString()),
+            e =>
+            {
+                Assert.Equal(new SourceLocation("config.yml", 2, 8), e.Location);
+                Assert.Equal("cannot resolve '${env:TOKEN}': environment variable 'TOKEN' is not set and no fallback is given", e.Message);
+            });
     }
 
     [Fact]
