@@ -88,7 +88,8 @@ internal static class ErrorReporter
         error.WriteLine(api.IsClientError
             ? $"{label} {api.Error.Message}"
             : $"{label} Ferry server error ({status} {api.Error.Code}): {api.Error.Message}");
-        foreach (var detail in api.Error.Details ?? [])
+        // A server that has one problem may also list it as the only detail; it is printed once.
+        foreach (var detail in (api.Error.Details ?? []).Where(d => d.File is not null || d.Message != api.Error.Message))
         {
             error.WriteLine("  " + FormatDetail(detail));
         }

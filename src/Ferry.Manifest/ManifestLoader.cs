@@ -12,7 +12,10 @@ public static class ManifestLoader
     /// <summary>Larger files are refused before parsing; real manifests are a few kilobytes.</summary>
     public const int MaxFileBytes = 1024 * 1024;
 
-    /// <summary>Reads and loads <paramref name="path"/>; locations in messages use the file's name.</summary>
+    /// <summary>
+    /// Reads and loads <paramref name="path"/> (YAML, or JSON for a <c>.json</c> file); locations in messages use the
+    /// file's name, and <c>${file()}</c> paths are relative to its folder.
+    /// </summary>
     /// <exception cref="ManifestException">The file can't be read, is too large, or has errors.</exception>
     public static ManifestLoadResult LoadFile(string path, ManifestLoadOptions options)
     {
@@ -38,12 +41,25 @@ public static class ManifestLoader
             throw Failure($"cannot read {path}: {reason}");
         }
 
-        return Parse(yaml, fileName, options);
+        if (string.Equals(Path.GetExtension(path), ".json", StringComparison.OrdinalIgnoreCase))
+        {
+            // serverless.json: JSON is read as YAML, which allows no tabs between tokens; a raw tab in a JSON string is invalid anyway.
+            yaml = yaml.Replace('\t', ' ');
+        }
+
+        return Parse(yaml, fileName, Path.GetDirectoryName(Path.GetFullPath(path)), options);
     }
 
-    /// <summary>Loads manifest text; <paramref name="fileName"/> is only used in locations of messages.</summary>
+    /// <summary>
+    /// Loads manifest text; <paramref name="fileName"/> is only used in locations of messages. The text has no folder,
+    /// so <c>${file()}</c> variables in it are errors.
+    /// </summary>
     /// <exception cref="ManifestException">The text has errors.</exception>
-    public static ManifestLoadResult Parse(string yaml, string fileName, ManifestLoadOptions options)
+    public static ManifestLoadResult Parse(string yaml, string fileName, ManifestLoadOptions options) => Parse(yaml, fileName, null, options);
+
+    /// <summary>Loads manifest text whose <c>${file()}</c> paths are relative to <paramref name="directory"/> (and must stay in it).</summary>
+    /// <exception cref="ManifestException">The text has errors.</exception>
+    public static ManifestLoadResult Parse(string yaml, string fileName, string? directory, ManifestLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(fileName);
@@ -54,11 +70,11 @@ public static class ManifestLoader
             throw Failure($"{fileName} has {yaml.Length:N0} characters; a manifest may be at most {MaxFileBytes:N0} (1 MiB)");
         }
 
-        var diagnostics = new DiagnosticBag();
+        var diagnostics = new DiagnosticBag(fileName);
         var root = YamlDocumentReader.ReadRootMapping(yaml, fileName, diagnostics);
         diagnostics.ThrowIfErrors();
 
-        var resolver = new VariableResolver(root!, fileName, options, diagnostics);
+        var resolver = new VariableResolver(root!, fileName, directory, options, diagnostics);
         var manifest = new ManifestReader(resolver, new ValueReader(diagnostics), options).Read(root!);
         diagnostics.ThrowIfErrors();
 

@@ -99,6 +99,10 @@ public sealed record FunctionManifest
     /// <summary>Where the function is declared in serverless.yml (for error messages); null after a JSON round trip.</summary>
     [JsonIgnore]
     public SourceLocation? Location { get; init; }
+
+    /// <summary>Where the <c>handler</c> value is written (else <see cref="Location"/>); null after a JSON round trip.</summary>
+    [JsonIgnore]
+    public SourceLocation? HandlerLocation { get; init; }
 }
 
 /// <summary>
@@ -173,6 +177,9 @@ public static class ManifestDefaults
     public const int TimeoutSeconds = 6;
     public const string Stage = "dev";
     public const string Region = "local";
+
+    /// <summary>The account id in every ARN Ferry makes (<c>${aws:accountId}</c>, <c>AWS::AccountId</c>).</summary>
+    public const string AccountId = "000000000000";
 }
 
 public sealed record SourceLocation(string File, int Line, int Column)

@@ -104,7 +104,7 @@ public sealed class DeployCommandTests : IDisposable
         var exitCode = await _cli.RunAsync("deploy", "--dir", "secrets");
 
         Assert.Equal(ExitCodes.UserError, exitCode);
-        Assert.Contains("No service manifest at", _cli.Error.ToString());
+        Assert.Contains("No service manifest (serverless.yml, serverless.yaml or serverless.json) in ", _cli.Error.ToString());
     }
 
     [Fact]

@@ -294,7 +294,7 @@ public sealed class ManifestErrorTests
 
         Assert.Collection(errors,
             e => { AssertAt(e, 5, 5); Assert.Contains("environment variable names must be", e.Message); },
-            e => { AssertAt(e, 7, 7); Assert.Equal("provider.environment.NESTED must be a string, number or boolean, got a mapping", e.Message); });
+            e => { AssertAt(e, 7, 7); Assert.Equal("provider.environment.NESTED must be a string, number, boolean or a CloudFormation Ref, Fn::GetAtt, Fn::Join or Fn::Sub, got a mapping", e.Message); });
     }
 
     [Fact]

@@ -273,16 +273,14 @@ public sealed class VariableTests
 
     [Theory]
     [InlineData("${ssm:/app/key}", "ssm")]
-    [InlineData("${cf:stack.Output}", "cf")]
-    [InlineData("${file(./config.yml):key}", "file")]
-    [InlineData("${aws:accountId}", "aws")]
+    [InlineData("${s3:bucket/key}", "s3")]
     [InlineData("${env:MISSING, ssm:/fallback}", "ssm")]
     public void Unsupported_sources_are_errors(string variable, string source)
     {
         var error = SingleError(WithEnvironment($"      KEY: {variable}"));
 
         AssertAt(error, 8, 12);
-        Assert.Equal($"variable source '{source}' is not supported (supported: self, opt, sls, env, param)", error.Message);
+        Assert.Equal($"variable source '{source}' is not supported (supported: self, opt, sls, env, param, file, aws)", error.Message);
     }
 
     [Fact]

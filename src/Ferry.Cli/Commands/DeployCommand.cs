@@ -60,6 +60,7 @@ internal static class DeployCommand
         }
 
         var manifest = loaded.Manifest;
+        HandlerFileCheck.Run(manifest, request.AppDirectory);
         var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");
         await using var archive = new FileStream(
             archivePath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 81920,

@@ -77,6 +77,7 @@ internal sealed class DevSession(DevTarget target, FerryApiClient client, CliCon
             }
 
             var manifest = loaded.Manifest;
+            HandlerFileCheck.Run(manifest, target.AppDirectory);
             filter.UsePatterns(manifest.PackagePatterns);
             var manifestJson = ServiceManifestJson.Serialize(manifest);
             await using var archive = CreateTemporaryArchive();

@@ -34,12 +34,9 @@ internal sealed class AppTargetOptions
         }
 
         var explicitConfig = parseResult.GetValue(Config);
-        var configPath = context.ResolvePath(explicitConfig ?? CommonOptions.DefaultConfigFile);
-        if (explicitConfig is null && !File.Exists(configPath))
-        {
-            throw new CliUserException(
-                $"No --service given and no {CommonOptions.DefaultConfigFile} in {context.WorkingDirectory}; pass --service NAME or run in the app's folder.");
-        }
+        var configPath = explicitConfig is not null ? context.ResolvePath(explicitConfig) : CommonOptions.FindManifest(context.WorkingDirectory)
+            ?? throw new CliUserException(
+                $"No --service given and no {ManifestFiles.Described} in {context.WorkingDirectory}; pass --service NAME or run in the app's folder.");
 
         var manifest = ManifestReader.Load(context, configPath, stage, region, new Dictionary<string, string>()).Manifest;
         return new AppTarget(manifest.Service, manifest.Provider.Stage, manifest.Provider.Region);

@@ -9,7 +9,10 @@ internal static class CommonOptions
 {
     public const string DefaultConfigFile = "serverless.yml";
 
-    /// <summary>The app folder (--dir, default the working directory; must exist) and its manifest (--config, default serverless.yml in it).</summary>
+    /// <summary>
+    /// The app folder (--dir, default the working directory; must exist) and its manifest (--config, default the
+    /// serverless.yml, serverless.yaml or serverless.json in it).
+    /// </summary>
     public static (string AppDirectory, string ConfigPath) ResolveApp(
         ParseResult parseResult, CliContext context, Option<string?> directory, Option<string?> config)
     {
@@ -21,8 +24,22 @@ internal static class CommonOptions
 
         var configPath = parseResult.GetValue(config) is { } explicitConfig
             ? context.ResolvePath(explicitConfig)
-            : Path.Combine(appDirectory, DefaultConfigFile);
+            : FindManifest(appDirectory) ?? Path.Combine(appDirectory, DefaultConfigFile);
         return (appDirectory, configPath);
+    }
+
+    /// <summary>The one manifest in <paramref name="appDirectory"/>, or null if there is none.</summary>
+    /// <exception cref="CliUserException">There are several, and the CLI can't know which one is meant.</exception>
+    public static string? FindManifest(string appDirectory)
+    {
+        var found = ManifestFiles.FindIn(appDirectory);
+        if (found.Count > 1)
+        {
+            throw new CliUserException(
+                $"{appDirectory} has {string.Join(" and ", found.Select(Path.GetFileName))}; keep one service manifest, or choose one with --config.");
+        }
+
+        return found.Count == 1 ? found[0] : null;
     }
 
     public static Option<string?> Stage() => new("--stage", "-s")
@@ -37,7 +54,7 @@ internal static class CommonOptions
 
     public static Option<string?> Config() => new("--config", "-c")
     {
-        Description = $"Path of the service manifest (default: {DefaultConfigFile} in the app folder)",
+        Description = $"Path of the service manifest (default: {ManifestFiles.Described} in the app folder)",
         HelpName = "file",
     };
 

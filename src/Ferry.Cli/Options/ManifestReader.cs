@@ -12,7 +12,9 @@ internal static class ManifestReader
     {
         if (!File.Exists(configPath))
         {
-            throw new CliUserException($"No service manifest at {configPath}; run in the app's folder or pass --config.");
+            throw new CliUserException(Path.GetFileName(configPath) == CommonOptions.DefaultConfigFile
+                ? $"No service manifest ({ManifestFiles.Described}) in {Path.GetDirectoryName(configPath)}; run in the app's folder or pass --config."
+                : $"No service manifest at {configPath}; run in the app's folder or pass --config.");
         }
 
         var options = new Dictionary<string, string>(parameters, StringComparer.Ordinal);

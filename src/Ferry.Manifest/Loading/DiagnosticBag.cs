@@ -1,7 +1,8 @@
 namespace Ferry.Manifest.Loading;
 
 /// <summary>Collects every error and warning found while loading, so the user sees all problems at once.</summary>
-internal sealed class DiagnosticBag
+/// <param name="manifestFile">The manifest's name: its problems come first, then those in files it refers to.</param>
+internal sealed class DiagnosticBag(string? manifestFile = null)
 {
     private readonly List<ManifestDiagnostic> errors = [];
     private readonly List<ManifestDiagnostic> warnings = [];
@@ -25,10 +26,11 @@ internal sealed class DiagnosticBag
         }
     }
 
-    private static ManifestDiagnostic[] InFileOrder(List<ManifestDiagnostic> diagnostics) =>
+    private ManifestDiagnostic[] InFileOrder(List<ManifestDiagnostic> diagnostics) =>
         [.. diagnostics
             .Distinct()
-            .OrderBy(d => d.Location is null ? 0 : 1)
+            .OrderBy(d => d.Location is null ? 0 : d.Location.File == manifestFile ? 1 : 2)
+            .ThenBy(d => d.Location?.File, StringComparer.Ordinal)
             .ThenBy(d => d.Location?.Line ?? 0)
             .ThenBy(d => d.Location?.Column ?? 0)];
 }

@@ -19,6 +19,13 @@ internal sealed class EventReader(ValueReader reader)
         for (var i = 0; i < items.Count; i++)
         {
             var eventPath = $"{path}[{i}]";
+            if (items[i] is ScalarValue { IsNull: false, Text: var bare } && bare is not (HttpEventReader.HttpApi or HttpEventReader.Http or Schedule or "s3"))
+            {
+                // `- alexaSkill` (an event with no settings) is an event type Ferry doesn't have, like any other.
+                reader.Warning(items[i].Location, $"event type '{bare}' is not supported yet; ignored");
+                continue;
+            }
+
             var entries = reader.Entries(items[i], eventPath, "a mapping with one event type such as 'httpApi'");
             if (entries.Count == 0)
             {

@@ -174,6 +174,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             AsyncInvocation = asyncInvocation,
             Image = image,
             Location = declaration.KeyLocation,
+            HandlerLocation = handler?.Location ?? declaration.KeyLocation,
         };
         BucketEventDeclarations.AddRange(bucketEvents.Select(b => (function.Name, b.Event, b.Existing, b.Location)));
         return (function, routes);

@@ -58,9 +58,26 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             reader.Error(resolver.LocationOf(root), "'service' is required: the name of the app, for example 'service: my-app'");
         }
 
-        var provider = ReadProvider(providerEntry);
-        var (functions, bucketEvents) = ReadFunctions(functionsEntry, provider);
-        var (buckets, databases) = ReadResources(resourcesEntry, service, provider, bucketEvents);
+        // CloudFormation references in `environment` may name any bucket, including those only an s3 event implies,
+        // so the functions' events are read once (quietly) before the values that may refer to them.
+        var resources = new ResourcesReader(reader);
+        if (resourcesEntry is not null)
+        {
+            resources.Read(resourcesEntry.Value, service, resolver.SelectedStage, resolver.SelectedRegion);
+        }
+
+        var preview = new ValueReader(new DiagnosticBag());
+        var (_, previewEvents) = ReadFunctions(functionsEntry, ReadProvider(providerEntry, preview), preview);
+        var (previewBuckets, _) = CollectResources(resources, previewEvents);
+        reader.Intrinsics = new IntrinsicFunctions(reader, new IntrinsicScope(
+            service ?? "service", resolver.SelectedStage, resolver.SelectedRegion, previewBuckets,
+            previewBuckets.Where(b => !resources.Buckets.Any(declared => declared.Bucket == b)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal),
+            functionsEntry?.Value is MappingValue declaredFunctions ? [.. declaredFunctions.Entries.Select(f => f.Key)] : [],
+            resources.CloudFormationTypes));
+
+        var provider = ReadProvider(providerEntry, reader);
+        var (functions, bucketEvents) = ReadFunctions(functionsEntry, provider, reader);
+        var (buckets, databases) = CollectResources(resources, bucketEvents);
         functions = [.. functions.Select(function => function.BucketEvents.Count == 0 ? function : function with
         {
             BucketEvents = [.. function.BucketEvents.Select(e => e with { Bucket = BucketNameOf(e.Bucket, buckets) })],
@@ -126,7 +143,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         return name;
     }
 
-    private ProviderSettings ReadProvider(MappingEntry? entry)
+    private ProviderSettings ReadProvider(MappingEntry? entry, ValueReader reader)
     {
         var settings = new ProviderSettings { Stage = resolver.SelectedStage, Region = resolver.SelectedRegion };
         SourceLocation? stageLocation = null;
@@ -181,12 +198,12 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             }
         }
 
-        CheckStage(settings.Stage, options.Stage is null ? stageLocation : null, "stage");
-        CheckStage(settings.Region, options.Region is null ? regionLocation : null, "region");
+        CheckStage(reader, settings.Stage, options.Stage is null ? stageLocation : null, "stage");
+        CheckStage(reader, settings.Region, options.Region is null ? regionLocation : null, "region");
         return settings;
     }
 
-    private void CheckStage(string value, SourceLocation? location, string kind)
+    private static void CheckStage(ValueReader reader, string value, SourceLocation? location, string kind)
     {
         if (NamingRules.IsValidStage(value))
         {
@@ -201,16 +218,9 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
     /// The declared buckets and databases. An s3 event names its bucket; a bucket it names that is not declared is
     /// created for it (as the Serverless Framework does), unless the event says the bucket is <c>existing</c>.
     /// </summary>
-    private (List<BucketDeclaration>, List<DatabaseDeclaration>) ReadResources(
-        MappingEntry? entry, string? service, ProviderSettings provider,
-        IReadOnlyList<(string Function, BucketEvent Event, bool Existing, SourceLocation Location)> bucketEvents)
+    private static (List<BucketDeclaration>, List<DatabaseDeclaration>) CollectResources(
+        ResourcesReader resources, IReadOnlyList<(string Function, BucketEvent Event, bool Existing, SourceLocation Location)> bucketEvents)
     {
-        var resources = new ResourcesReader(reader);
-        if (entry is not null)
-        {
-            resources.Read(entry.Value, service, provider.Stage, provider.Region);
-        }
-
         var buckets = resources.Buckets.Select(b => b.Bucket).ToList();
         foreach (var (_, bucketEvent, existing, _) in bucketEvents)
         {
@@ -227,7 +237,8 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
     private static string BucketNameOf(string reference, IReadOnlyList<BucketDeclaration> buckets) =>
         buckets.FirstOrDefault(b => b.Name == reference)?.Name ?? buckets.FirstOrDefault(b => b.LogicalName == reference)?.Name ?? reference;
 
-    private (List<FunctionManifest>, List<(string, BucketEvent, bool, SourceLocation)>) ReadFunctions(MappingEntry? entry, ProviderSettings provider)
+    private static (List<FunctionManifest>, List<(string, BucketEvent, bool, SourceLocation)>) ReadFunctions(
+        MappingEntry? entry, ProviderSettings provider, ValueReader reader)
     {
         var functions = new List<FunctionManifest>();
         if (entry is null)

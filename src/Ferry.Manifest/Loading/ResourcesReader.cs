@@ -15,6 +15,9 @@ internal sealed class ResourcesReader(ValueReader reader)
 
     public List<(DatabaseDeclaration Database, SourceLocation Location)> Databases { get; } = [];
 
+    /// <summary>Every resource under <c>resources.Resources</c> with a <c>Type</c>, by logical id.</summary>
+    public Dictionary<string, string> CloudFormationTypes { get; } = new(StringComparer.Ordinal);
+
     /// <param name="service">The app's name (null after errors), for default bucket names.</param>
     public void Read(ValueNode value, string? service, string stage, string region)
     {
@@ -96,7 +99,9 @@ internal sealed class ResourcesReader(ValueReader reader)
                     {
                         if (property.Key == "BucketName")
                         {
-                            bucketName = reader.String(property.Value, $"{path}.Properties.BucketName");
+                            // `!Sub 'x'` (or `Fn::Sub: x`) arrives as { Fn::Sub: x }.
+                            var nameValue = property.Value is MappingValue { Entries: [{ Key: "Fn::Sub", Value: ScalarValue substituted }] } ? substituted : property.Value;
+                            bucketName = reader.String(nameValue, $"{path}.Properties.BucketName");
 
                             // `!Sub '${AWS::StackName}-bucket'`: the Serverless Framework names its stack service-stage.
                             bucketName = bucketName?
@@ -115,6 +120,7 @@ internal sealed class ResourcesReader(ValueReader reader)
             return;
         }
 
+        CloudFormationTypes[resource.Key] = type;
         if (type != BucketType)
         {
             reader.Warning(resource.KeyLocation, $"{path}: resource type {NamingRules.Quote(type)} is not provisioned by Ferry (it provisions {BucketType} and resources.databases); ignored");

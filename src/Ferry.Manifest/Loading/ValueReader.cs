@@ -11,6 +11,9 @@ internal sealed class ValueReader(DiagnosticBag diagnostics)
 {
     public DiagnosticBag Diagnostics => diagnostics;
 
+    /// <summary>Evaluates CloudFormation intrinsics in <c>environment</c> values; null while the resources are not known yet.</summary>
+    public IntrinsicFunctions? Intrinsics { get; set; }
+
     public void Error(SourceLocation location, string message) => diagnostics.Error(location, message);
 
     public void Warning(SourceLocation location, string message) => diagnostics.Warning(location, message);
@@ -79,8 +82,15 @@ internal sealed class ValueReader(DiagnosticBag diagnostics)
                     break;
                 case FailedValue:
                     break;
+                case var intrinsic when IntrinsicFunctions.IsIntrinsic(intrinsic):
+                    if (Intrinsics?.Evaluate(intrinsic, entryPath) is { } evaluated)
+                    {
+                        environment[entry.Key] = evaluated;
+                    }
+
+                    break;
                 default:
-                    Error(entry.Value.Location, $"{entryPath} must be a string, number or boolean, got {entry.Value.Describe()}");
+                    Error(entry.Value.Location, $"{entryPath} must be a string, number, boolean or a CloudFormation Ref, Fn::GetAtt, Fn::Join or Fn::Sub, got {entry.Value.Describe()}");
                     break;
             }
         }

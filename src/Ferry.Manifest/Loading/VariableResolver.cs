@@ -6,13 +6,14 @@ namespace Ferry.Manifest.Loading;
 
 /// <summary>
 /// Resolves Serverless-style variables (<c>${self:…}</c>, <c>${opt:…}</c>, <c>${sls:stage}</c>, <c>${env:…}</c>,
-/// <c>${param:…}</c>, with fallbacks) on demand, node by node, so only the parts of the file Ferry reads (and what
-/// they reference) are resolved. Results are cached per node; a node met again while it is being resolved is a cycle.
+/// <c>${param:…}</c>, <c>${file(…):…}</c>, <c>${aws:region}</c>, <c>${aws:accountId}</c>, with fallbacks) on demand,
+/// node by node, so only the parts of the file Ferry reads (and what they reference) are resolved. Nodes read from
+/// referenced files keep their place in those files, so errors inside them point there. Results are cached per node; a node met again while it is being resolved is a cycle.
 /// </summary>
 internal sealed class VariableResolver
 {
     private const int MaxReferenceDepth = 64;
-    private const string SupportedSources = "self, opt, sls, env, param";
+    private const string SupportedSources = "self, opt, sls, env, param, file, aws";
 
     private readonly YamlMappingNode root;
     private readonly string fileName;
@@ -21,18 +22,30 @@ internal sealed class VariableResolver
     private readonly Dictionary<YamlNode, ValueNode> resolved = new(ReferenceEqualityComparer.Instance);
     private readonly List<YamlNode> inProgress = [];
     private readonly Dictionary<YamlNode, string> paths = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Nodes read from files that <c>${file()}</c> refers to, and the file each is in (others are in the manifest).</summary>
+    private readonly Dictionary<YamlNode, string> nodeFiles = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Why a reference had no value, for the error when no fallback has one either.</summary>
+    private readonly Dictionary<ReferenceTerm, string> missingReasons = new(ReferenceEqualityComparer.Instance);
+    private readonly ReferencedFiles referencedFiles;
+
+    /// <summary>The text of each <c>Fn::Sub</c>, where <c>${Name}</c> is CloudFormation's syntax, not a mistake.</summary>
+    private readonly HashSet<YamlNode> substitutionTexts = new(ReferenceEqualityComparer.Instance);
     private readonly YamlNode? providerStage;
     private readonly YamlNode? providerRegion;
     private string? selectedStage;
     private string? selectedRegion;
 
-    public VariableResolver(YamlMappingNode root, string fileName, ManifestLoadOptions options, DiagnosticBag diagnostics)
+    /// <param name="manifestDirectory">The manifest's folder, which <c>${file()}</c> paths are relative to; null if it has none.</param>
+    public VariableResolver(YamlMappingNode root, string fileName, string? manifestDirectory, ManifestLoadOptions options, DiagnosticBag diagnostics)
     {
         this.root = root;
         this.fileName = fileName;
         this.options = options;
         this.diagnostics = diagnostics;
-        RecordPaths(root, "");
+        referencedFiles = new ReferencedFiles(manifestDirectory, diagnostics);
+        RecordPaths(root, "", file: null);
         var provider = FindChild(root, "provider") as YamlMappingNode;
         providerStage = provider is null ? null : FindChild(provider, "stage");
         providerRegion = provider is null ? null : FindChild(provider, "region");
@@ -60,7 +73,7 @@ internal sealed class VariableResolver
         return ResolveNode(node);
     }
 
-    public SourceLocation LocationOf(YamlNode node) => Locations.Of(node, fileName);
+    public SourceLocation LocationOf(YamlNode node) => Locations.Of(node, nodeFiles.TryGetValue(node, out var file) ? file : fileName);
 
     private string Select(string? fromOptions, YamlNode? fromFile, string fallback)
     {
@@ -119,8 +132,25 @@ internal sealed class VariableResolver
             inProgress.RemoveAt(inProgress.Count - 1);
         }
 
+        if (CloudFormationTag(node) is { } intrinsic)
+        {
+            // `!Ref X` is short for `{ Ref: X }`, `!GetAtt A.B` for `{ Fn::GetAtt: A.B }`, …
+            value = new MappingValue([new MappingEntry(intrinsic, LocationOf(node), value)], LocationOf(node));
+        }
+
         resolved[node] = value;
         return value;
+    }
+
+    /// <summary>The long form of a CloudFormation short-form tag on <paramref name="node"/> (<c>!Ref</c> → <c>Ref</c>, <c>!Sub</c> → <c>Fn::Sub</c>), or null.</summary>
+    private static string? CloudFormationTag(YamlNode node)
+    {
+        if (node.Tag.IsEmpty || node.Tag.IsNonSpecific || node.Tag.Value is not ['!', .. var name] || name.Length == 0 || !char.IsUpper(name[0]))
+        {
+            return null;
+        }
+
+        return name is "Ref" or "Condition" ? name : $"Fn::{name}";
     }
 
     private FailedValue Unsupported(YamlNode node)
@@ -150,7 +180,7 @@ internal sealed class VariableResolver
         }
 
         // In CloudFormation's `!Sub '${AWS::StackName}-x'` such text is expected; elsewhere it is usually a mistake.
-        var isSubstitution = !scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "!Sub";
+        var isSubstitution = (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "!Sub") || substitutionTexts.Contains(scalar);
         foreach (var literal in isSubstitution ? [] : template.NonVariables)
         {
             diagnostics.Warning(location, $"'{literal}' in {PathOf(scalar)} is not a variable (expected ${{source:address}}); it is kept as text");
@@ -284,7 +314,7 @@ internal sealed class VariableResolver
     /// <summary>The referenced value, null if there is none, or <see cref="FailedValue"/> after reporting an error.</summary>
     private ValueNode? ResolveReference(ReferenceTerm reference, SourceLocation location)
     {
-        if (reference.Source is not ("self" or "opt" or "sls" or "env" or "param"))
+        if (reference.Source is not ("self" or "opt" or "sls" or "env" or "param" or "file" or "aws" or "cf"))
         {
             diagnostics.Error(location, $"variable source '{reference.Source}' is not supported (supported: {SupportedSources})");
             return new FailedValue(location);
@@ -296,9 +326,35 @@ internal sealed class VariableResolver
             return addressValue as FailedValue ?? new FailedValue(location);
         }
 
+        string? parameter = null;
+        if (reference.Parameter is { } parameterTemplate)
+        {
+            if (Evaluate(parameterTemplate, location) is not ScalarValue { Text: var parameterText })
+            {
+                return new FailedValue(location);
+            }
+
+            parameter = parameterText;
+        }
+
+        if (reference.Source == "file" && parameter is null)
+        {
+            diagnostics.Error(location, $"'${{file:{address}}}' must name the file in parentheses, for example ${{file(./config.yml):{(address.Length > 0 ? address : "key")}}}");
+            return new FailedValue(location);
+        }
+
+        if (reference.Source is not ("file" or "cf") && parameter is not null)
+        {
+            diagnostics.Error(location, $"'{reference.Source}({parameter})' takes no parameter in parentheses; write ${{{reference.Source}:{address}}}");
+            return new FailedValue(location);
+        }
+
         var value = reference.Source switch
         {
             "self" => LookUpSelf(address, location),
+            "file" => LookUpFile(reference, parameter!, address, location),
+            "aws" => LookUpAws(address, location),
+            "cf" => NotAvailable(reference, "CloudFormation stack outputs are not available on Ferry, which deploys no CloudFormation stacks; give a fallback or use ${param:…}"),
             "opt" => LookUpOption(address) is { } option ? new ScalarValue(option, IsNull: false, location) : null,
             "sls" => LookUpSls(address, location),
             "env" => options.EnvironmentVariable(address) is { } variable ? new ScalarValue(variable, IsNull: false, location) : null,
@@ -312,6 +368,69 @@ internal sealed class VariableResolver
             ScalarValue scalar => scalar with { Location = location },
             _ => value,
         };
+    }
+
+    private ValueNode? NotAvailable(ReferenceTerm reference, string reason)
+    {
+        missingReasons[reference] = reason;
+        return null;
+    }
+
+    /// <summary><c>${aws:region}</c> is the deploy's region; <c>${aws:accountId}</c> the account id Ferry uses in ARNs.</summary>
+    private ValueNode LookUpAws(string address, SourceLocation location)
+    {
+        switch (address)
+        {
+            case "region":
+                return new ScalarValue(SelectedRegion, IsNull: false, location);
+            case "accountId":
+                return new ScalarValue(ManifestDefaults.AccountId, IsNull: false, location);
+            default:
+                diagnostics.Error(location, $"'${{aws:{address}}}' is not supported; Ferry knows ${{aws:region}} and ${{aws:accountId}}");
+                return new FailedValue(location);
+        }
+    }
+
+    /// <summary>
+    /// <c>${file(path)}</c>: the whole file (a YAML/JSON value, or the text of any other file);
+    /// <c>${file(path):a.b}</c>: the value at that dotted path in it. No file, or no value there, is "no value".
+    /// </summary>
+    private ValueNode? LookUpFile(ReferenceTerm reference, string path, string address, SourceLocation location)
+    {
+        if (referencedFiles.Read(path, location) is not { } file)
+        {
+            return new FailedValue(location);
+        }
+
+        if (!file.Exists)
+        {
+            var hint = file.Example is null ? "" : $" (there is {file.Example}: copy it to {Path.GetFileName(file.DisplayName)} and fill it in)";
+            return NotAvailable(reference, $"the file {file.DisplayName} does not exist{hint}");
+        }
+
+        if (file.IsText)
+        {
+            if (address.Length == 0)
+            {
+                return new ScalarValue(file.Text!, IsNull: false, location);
+            }
+
+            diagnostics.Error(location, $"{file.DisplayName} is not a YAML or JSON file (.yml, .yaml, .json), so it has no key '{address}'; use ${{file({path})}} for its whole text");
+            return new FailedValue(location);
+        }
+
+        if (file.Root is null)
+        {
+            return NotAvailable(reference, $"{file.DisplayName} is empty");
+        }
+
+        if (!paths.ContainsKey(file.Root))
+        {
+            RecordPaths(file.Root, "", file.DisplayName);
+        }
+
+        var value = address.Length == 0 ? Resolve(file.Root) : LookUpPath(file.Root, address);
+        return value ?? NotAvailable(reference, $"there is no value at '{address}' in {file.DisplayName}");
     }
 
     private string? LookUpOption(string name) =>
@@ -371,7 +490,13 @@ internal sealed class VariableResolver
                 return new ScalarValue(SelectedRegion, IsNull: false, location);
         }
 
-        YamlNode? raw = root;
+        return LookUpPath(root, address);
+    }
+
+    /// <summary>The value at <paramref name="address"/> (dotted keys, or indexes into lists) under <paramref name="start"/>.</summary>
+    private ValueNode? LookUpPath(YamlNode start, string address)
+    {
+        YamlNode? raw = start;
         ValueNode? value = null;
         foreach (var segment in address.Split('.'))
         {
@@ -417,6 +542,11 @@ internal sealed class VariableResolver
 
     private string DescribeMissing(ReferenceTerm reference)
     {
+        if (missingReasons.TryGetValue(reference, out var reason))
+        {
+            return reason;
+        }
+
         var address = reference.Address.HasVariables ? "a computed address" : string.Concat(reference.Address.Parts.OfType<LiteralPart>().Select(p => p.Text));
         return reference.Source switch
         {
@@ -441,11 +571,17 @@ internal sealed class VariableResolver
         return null;
     }
 
-    private void RecordPaths(YamlNode node, string path)
+    /// <param name="file">The referenced file <paramref name="node"/> is in; null for the manifest.</param>
+    private void RecordPaths(YamlNode node, string path, string? file)
     {
-        if (!paths.TryAdd(node, path))
+        if (!paths.TryAdd(node, file is null ? path : $"{file}:{path}"))
         {
             return;
+        }
+
+        if (file is not null)
+        {
+            nodeFiles[node] = file;
         }
 
         switch (node)
@@ -453,15 +589,30 @@ internal sealed class VariableResolver
             case YamlMappingNode mapping:
                 foreach (var (key, value) in mapping.Children)
                 {
+                    if (file is not null)
+                    {
+                        nodeFiles[key] = file;
+                    }
+
                     var name = key is YamlScalarNode { Value: { } text } ? text : "?";
-                    RecordPaths(value, path.Length == 0 ? name : $"{path}.{name}");
+                    if (name == "Fn::Sub")
+                    {
+                        substitutionTexts.Add(value is YamlSequenceNode { Children: [var first, ..] } ? first : value);
+                    }
+
+                    RecordPaths(value, path.Length == 0 ? name : $"{path}.{name}", file);
                 }
 
                 break;
             case YamlSequenceNode sequence:
+                if (!sequence.Tag.IsEmpty && !sequence.Tag.IsNonSpecific && sequence.Tag.Value == "!Sub" && sequence.Children.Count > 0)
+                {
+                    substitutionTexts.Add(sequence.Children[0]);
+                }
+
                 for (var i = 0; i < sequence.Children.Count; i++)
                 {
-                    RecordPaths(sequence.Children[i], $"{path}.{i}");
+                    RecordPaths(sequence.Children[i], $"{path}.{i}", file);
                 }
 
                 break;

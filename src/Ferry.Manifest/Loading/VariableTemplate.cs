@@ -15,8 +15,16 @@ internal sealed partial record VariableTemplate(IReadOnlyList<TemplatePart> Part
 
     public bool HasVariables => Parts.Any(part => part is VariablePart);
 
-    [GeneratedRegex(@"^([A-Za-z][A-Za-z0-9]*)(\([^)]*\))?:(?!:)(.*)$", RegexOptions.Singleline)]
+    /// <summary>
+    /// <c>source:address</c>, <c>source(parameter):address</c> or <c>source(parameter)</c> (as in <c>${file(./x.yml)}</c>);
+    /// <c>AWS::Region</c> is CloudFormation, not a variable.
+    /// </summary>
+    [GeneratedRegex(@"^([A-Za-z][A-Za-z0-9]*)(?:\(([^)]*)\))?(?:(:)(?!:)(.*)|())$", RegexOptions.Singleline)]
     private static partial Regex ReferencePattern();
+
+    /// <summary>A match of <see cref="ReferencePattern"/> that really is a reference: it has a colon or a parameter.</summary>
+    private static Match? MatchReference(string text) =>
+        ReferencePattern().Match(text) is { Success: true } match && (match.Groups[3].Success || match.Groups[2].Success) ? match : null;
 
     /// <exception cref="VariableSyntaxException">A variable is malformed.</exception>
     public static VariableTemplate Parse(string text) => Parse(text, depth: 0);
@@ -42,7 +50,7 @@ internal sealed partial record VariableTemplate(IReadOnlyList<TemplatePart> Part
 
             var content = text[(start + 2)..end];
             searchFrom = end + 1;
-            if (!ReferencePattern().IsMatch(content.TrimStart()))
+            if (MatchReference(SplitTopLevel(content)[0].Trim()) is null)
             {
                 nonVariables.Add(text[start..searchFrom]);
                 continue;
@@ -96,14 +104,14 @@ internal sealed partial record VariableTemplate(IReadOnlyList<TemplatePart> Part
             return nested.WholeValue is { } expression ? new NestedTerm(expression) : new LiteralTerm(term);
         }
 
-        var reference = ReferencePattern().Match(term);
-        if (!reference.Success)
+        if (MatchReference(term) is not { } reference)
         {
             return new LiteralTerm(term);
         }
 
-        var address = Parse(reference.Groups[3].Value.Trim(), depth + 1);
-        return new ReferenceTerm(reference.Groups[1].Value, address);
+        var address = Parse(reference.Groups[4].Value.Trim(), depth + 1);
+        var parameter = reference.Groups[2].Success ? Parse(reference.Groups[2].Value.Trim(), depth + 1) : null;
+        return new ReferenceTerm(reference.Groups[1].Value, address, parameter);
     }
 
     /// <summary>Splits on commas that are not inside quotes or nested <c>${…}</c>.</summary>
@@ -172,8 +180,11 @@ internal sealed record VariableExpression(string Text, ReferenceTerm Primary, IR
 
 internal abstract record VariableTerm;
 
-/// <summary><c>source:address</c>; the address may itself contain variables (<c>${self:custom.${sls:stage}}</c>).</summary>
-internal sealed record ReferenceTerm(string Source, VariableTemplate Address) : VariableTerm;
+/// <summary>
+/// <c>source:address</c> or <c>source(parameter):address</c>; both may contain variables
+/// (<c>${self:custom.${sls:stage}}</c>, <c>${file(./config/${sls:stage}.yml):key}</c>).
+/// </summary>
+internal sealed record ReferenceTerm(string Source, VariableTemplate Address, VariableTemplate? Parameter = null) : VariableTerm;
 
 /// <summary>A quoted or bare fallback value.</summary>
 internal sealed record LiteralTerm(string Value) : VariableTerm;

@@ -13,6 +13,33 @@ internal static class YamlDocumentReader
     /// <summary>The root mapping, or null (with an error reported) if the text is not a single YAML mapping.</summary>
     public static YamlMappingNode? ReadRootMapping(string yaml, string fileName, DiagnosticBag diagnostics)
     {
+        if (!TryReadDocument(yaml, fileName, diagnostics, out var root))
+        {
+            return null;
+        }
+
+        if (root is null)
+        {
+            diagnostics.Error(new SourceLocation(fileName, 1, 1), "the file is empty; expected a mapping with at least 'service'");
+            return null;
+        }
+
+        if (root is not YamlMappingNode mapping)
+        {
+            diagnostics.Error(Locations.Of(root, fileName), "the top level must be a mapping with keys such as 'service', 'provider' and 'functions'");
+            return null;
+        }
+
+        return mapping;
+    }
+
+    /// <summary>
+    /// The root node of a single YAML (or JSON) document: false (with an error reported) if the text can't be parsed
+    /// or holds several documents; true with a null root if the text is empty.
+    /// </summary>
+    public static bool TryReadDocument(string yaml, string fileName, DiagnosticBag diagnostics, out YamlNode? root)
+    {
+        root = null;
         var stream = new YamlStream();
         var parser = new DepthLimitingParser(new Parser(new StringReader(yaml)));
         try
@@ -22,7 +49,7 @@ internal static class YamlDocumentReader
         catch (YamlException exception)
         {
             diagnostics.Error(At(exception.Start, fileName), $"invalid YAML: {Describe(exception)}");
-            return null;
+            return false;
         }
         catch (InvalidOperationException)
         {
@@ -30,30 +57,18 @@ internal static class YamlDocumentReader
             // lines); the best position we have is the last thing that parsed.
             diagnostics.Error(At(parser.LastGoodPosition, fileName),
                 "invalid YAML: the text after this point can't be parsed; is a '[', '{' or quote left unclosed?");
-            return null;
-        }
-
-        if (stream.Documents.Count == 0)
-        {
-            diagnostics.Error(new SourceLocation(fileName, 1, 1), "the file is empty; expected a mapping with at least 'service'");
-            return null;
+            return false;
         }
 
         if (stream.Documents.Count > 1)
         {
             var second = stream.Documents[1].RootNode;
             diagnostics.Error(Locations.Of(second, fileName), "expected a single YAML document, found more than one ('---')");
-            return null;
+            return false;
         }
 
-        var root = stream.Documents[0].RootNode;
-        if (root is not YamlMappingNode mapping)
-        {
-            diagnostics.Error(Locations.Of(root, fileName), "the top level must be a mapping with keys such as 'service', 'provider' and 'functions'");
-            return null;
-        }
-
-        return mapping;
+        root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        return true;
     }
 
     private static SourceLocation At(Mark mark, string fileName) => new(fileName, (int)mark.Line, (int)mark.Column);
