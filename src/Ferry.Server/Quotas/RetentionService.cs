@@ -43,34 +43,8 @@ public sealed partial class RetentionService(
         return total;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.RetentionInterval, time);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(ex);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(options.RetentionInterval, time, RunOnceAsync, LogFailed, stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Logs} log lines and {Invocations} invocation records (+{RemovedUsage} usage rows of removed apps) older than {Days} days; usage totals are kept in rollups")]
     private partial void LogRemoved(long logs, long invocations, long removedUsage, double days);

@@ -52,35 +52,12 @@ public sealed partial class TenantStorageMeter(
         return bytes;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.StorageScanInterval, time);
-        do
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(options.StorageScanInterval, time, async cancellationToken =>
         {
-            try
-            {
-                await quotas.RefreshAsync(stoppingToken);
-                await ScanAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogScanFailed(ex);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+            await quotas.RefreshAsync(cancellationToken);
+            await ScanAsync(cancellationToken);
+        }, LogScanFailed, stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Measuring tenants' storage failed; quotas keep the last measurement")]
     private partial void LogScanFailed(Exception exception);
