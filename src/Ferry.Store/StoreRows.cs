@@ -132,6 +132,8 @@ internal static class StoreRows
         LastSeen: reader.GetUnixMilliseconds(5),
         LastRequestId: reader.GetString(6));
 
+    public static ApiKeyRecord ReadApiKey(DbDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4));
+
     public static Tenant ReadTenant(DbDataReader reader) => new(reader.GetString(0), reader.GetUnixMilliseconds(1));
 
     public static ApiToken ReadToken(DbDataReader reader) => ReadToken(reader, first: 0);
