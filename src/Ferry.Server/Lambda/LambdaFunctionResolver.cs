@@ -9,7 +9,8 @@ namespace Ferry.Server.Lambda;
 /// Finds the function a Lambda API call names among the app stages being served: by its Lambda-style name
 /// <c>service-stage-function</c> in the region of the ARN (else the caller's). SDKs sign for a region of their own
 /// (boto3 and the JavaScript SDK usually <c>us-east-1</c>), so when no function of that name is deployed in that region
-/// but exactly one is deployed in another (typically the default region <c>local</c>), that one is found.
+/// but exactly one is deployed in another (typically the default region <c>local</c>), that one is found. A region
+/// written in an ARN is taken at its word.
 /// Only the active revision is served: <c>$LATEST</c>, no qualifier, or that revision's number.
 /// </summary>
 internal sealed class LambdaFunctionResolver(LiveApps live)
@@ -27,7 +28,7 @@ internal sealed class LambdaFunctionResolver(LiveApps live)
             where pool.Function.QualifiedName == name.Name
             select new ResolvedFunction(app, pool)).ToList();
         var matches = named.Where(match => match.App.AppStage.Region == region).ToList();
-        if (matches.Count == 0 && named.Count == 1)
+        if (matches.Count == 0 && named.Count == 1 && name.Region is null)
         {
             matches = named;
         }
