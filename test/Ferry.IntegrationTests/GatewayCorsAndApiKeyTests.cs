@@ -122,6 +122,43 @@ public sealed class GatewayCorsAndApiKeyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_web_function_behind_an_http_api_with_cors_gets_the_same_preflight_and_headers()
+    {
+        var app = TestApp.Create("""
+            service: webcors
+            provider:
+              name: ferry
+              httpApi:
+                cors: true
+            functions:
+              site:
+                runtime: web
+                command: node server.js
+                events:
+                  - httpApi: '*'
+            """, ("server.js", """
+            require('http').createServer((req, res) => {
+              res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': 'https://stale.test' });
+              res.end(JSON.stringify({ method: req.method }));
+            }).listen(process.env.PORT);
+            """));
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        using var preflight = await _server.Http.SendAsync(Preflight("/webcors/dev/anything", "DELETE"));
+        Assert.Equal(HttpStatusCode.NoContent, preflight.StatusCode);
+        Assert.Equal("*", Header(preflight, "Access-Control-Allow-Origin"));
+        Assert.Equal("*", Header(preflight, "Access-Control-Allow-Methods"));
+
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/webcors/dev/anything");
+        request.Headers.Add("Origin", Origin);
+        using var response = await _server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("*", Header(response, "Access-Control-Allow-Origin"));
+        Assert.Contains("\"method\":\"DELETE\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rest_api_cors_answers_the_preflight_like_the_options_mock_and_keeps_the_functions_headers()
     {
         using var preflight = await _server.Http.SendAsync(Preflight("/browserapp/dev/legacy", "GET"));
