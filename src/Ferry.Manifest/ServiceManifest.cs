@@ -48,6 +48,9 @@ public sealed record ProviderSettings
     public int MemorySize { get; init; } = ManifestDefaults.MemorySizeMb;
     public int Timeout { get; init; } = ManifestDefaults.TimeoutSeconds;
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><c>provider.apiGateway.apiKeys</c>: the API keys deploying creates for <c>private: true</c> routes.</summary>
+    public IReadOnlyList<ApiKeyDeclaration> ApiKeys { get; init; } = [];
 }
 
 public sealed record FunctionManifest
@@ -132,6 +135,12 @@ public sealed record HttpRoute(string Method, string Path, string PayloadFormat 
 {
     public const string PayloadV2 = "2.0";
     public const string PayloadV1 = "1.0";
+
+    /// <summary>The route's CORS settings (see <see cref="CorsSettings"/>); null when browsers of other origins are not served.</summary>
+    public CorsSettings? Cors { get; init; }
+
+    /// <summary><c>private: true</c> (<c>http</c> events): requests need an <c>x-api-key</c> header with one of the app stage's API keys.</summary>
+    public bool Private { get; init; }
 }
 
 /// <summary>A <c>schedule</c> event: fire the function on a <see cref="ScheduleExpression"/>.</summary>

@@ -107,6 +107,18 @@ public static class ServiceManifestValidator
 
         CheckSizes(provider.MemorySize, provider.Timeout, "provider", problem);
         CheckEnvironment(provider.Environment, "provider.environment", problem);
+        var keys = provider.ApiKeys ?? [];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (keys[i]?.Name is not { } name || !ApiKeyRules.IsValidName(name))
+            {
+                problem($"provider.apiKeys[{i}].name {Show(keys[i]?.Name)} is invalid; API key names are {ApiKeyRules.NameRule}");
+            }
+            else if (keys[i].Value is { } value && ApiKeyRules.FindValueProblem(value) is { } valueProblem)
+            {
+                problem($"provider.apiKeys[{i}].value {valueProblem}");
+            }
+        }
     }
 
     private static void CheckFunction(FunctionManifest function, string path, Action<string> problem)

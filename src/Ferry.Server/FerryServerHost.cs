@@ -9,6 +9,7 @@ using Ferry.Runtime.Sandbox;
 using Ferry.Runtime.Telemetry;
 using Ferry.Server.Access;
 using Ferry.Server.Api;
+using Ferry.Server.ApiKeys;
 using Ferry.Server.Deployments;
 using Ferry.Server.Hub;
 using Ferry.Server.Resources;
@@ -104,6 +105,7 @@ public static partial class FerryServerHost
         services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<InstallService>();
         services.AddFerryAccess();
         services.AddSingleton(new CodeStore(dataDirectory));
@@ -133,6 +135,7 @@ public static partial class FerryServerHost
         services.AddFerryMetering(options);
         services.AddFerryLambda(storeLocation);
         services.AddFerryQuotas();
+        services.AddFerryApiKeys();
         HubTokenProtector.Register(services, dataDirectory);
         await services.AddFerryResourcesAsync(options, dataDirectory, cancellationToken);
 
@@ -174,6 +177,7 @@ public static partial class FerryServerHost
         // Feature endpoints (one line each): api.MapXxxEndpoints(); or app.MapXxx();
         app.MapFerryMetering(apps);
         app.MapFerryLambda(apps);
+        apps.MapFerryApiKeys();
         app.MapFerryConsole(apps);
         api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
         // Everything else under /api (other versions, empty segments, file-like names) is still the API: a token first.

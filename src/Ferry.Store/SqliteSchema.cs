@@ -221,6 +221,19 @@ internal static class SqliteSchema
         -- server's own network through `ferry hub add`).
         ALTER TABLE hubs ADD COLUMN private_allowed INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        -- API keys of app stages for private routes (x-api-key); only a SHA-256 of each key is stored.
+        CREATE TABLE api_keys (
+            id           INTEGER PRIMARY KEY,
+            app_stage_id INTEGER NOT NULL REFERENCES app_stages (id) ON DELETE CASCADE,
+            name         TEXT    NOT NULL,
+            key_hash     TEXT    NOT NULL,
+            prefix       TEXT    NOT NULL,
+            created_at   INTEGER NOT NULL,
+            UNIQUE (app_stage_id, name),
+            UNIQUE (app_stage_id, key_hash)
+        );
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

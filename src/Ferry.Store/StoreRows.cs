@@ -132,6 +132,8 @@ internal static class StoreRows
         LastSeen: reader.GetUnixMilliseconds(5),
         LastRequestId: reader.GetString(6));
 
+    public static ApiKeyRecord ReadApiKey(DbDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4));
+
     public static Tenant ReadTenant(DbDataReader reader) => new(reader.GetString(0), reader.GetUnixMilliseconds(1));
 
     /// <summary>The quota columns (max_instances, max_memory_mb, max_storage_mb, max_log_mb_per_day, allow_outbound_network) from <paramref name="first"/>.</summary>

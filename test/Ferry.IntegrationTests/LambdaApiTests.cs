@@ -117,6 +117,23 @@ public sealed class LambdaApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sdks_signing_for_their_usual_region_find_a_function_deployed_to_the_default_region()
+    {
+        var boto3 = await LambdaSdk.InvokeWithBoto3Async(Request("lambdas-dev-echo") with { Region = "us-east-1", Payload = new { from = "boto3" } });
+        Assert.True(boto3.Error is null, boto3.ToString());
+        Assert.Equal(200, boto3.StatusCode);
+        Assert.Contains("""{"from":"boto3"}""", boto3.Payload, StringComparison.Ordinal);
+
+        var node = await LambdaSdk.InvokeWithNodeAsync(Request("lambdas-dev-echo") with { Region = "eu-central-1", Payload = new { from = "node" } });
+        Assert.True(node.Error is null, node.ToString());
+        Assert.Contains("""{"from":"node"}""", node.Payload, StringComparison.Ordinal);
+
+        var missing = await LambdaSdk.InvokeWithBoto3Async(Request("lambdas-dev-nope") with { Region = "us-east-1" });
+        Assert.Equal(("ResourceNotFoundException", 404), (missing.Error, missing.StatusCode));
+        Assert.Equal("Function not found: arn:aws:lambda:us-east-1:000000000000:function:lambdas-dev-nope", missing.Message);
+    }
+
+    [Fact]
     public async Task Dry_runs_answer_204_and_event_invocations_answer_202_and_run_later()
     {
         var dryRun = await LambdaSdk.InvokeWithNodeAsync(Request("lambdas-dev-echo") with { InvocationType = "DryRun" });
@@ -246,6 +263,9 @@ public sealed record SdkRequest
     public string? InvocationType { get; init; }
     public string? LogType { get; init; }
     public string? Qualifier { get; init; }
+
+    /// <summary>The region the SDK signs for; <c>local</c> (Ferry's default region) unless set.</summary>
+    public string? Region { get; init; }
 }
 
 /// <summary>What the SDK returned (or the error it threw), as invoke.mjs / invoke.py print it.</summary>

@@ -88,10 +88,10 @@ public sealed class HttpEventTests
                   - http:
                       path: /x
                       method: get
-                      cors: true
+                      authorizer: aws_iam
             """));
 
-        Assert.Equal("'functions.api.events[0].http.cors' is not used by Ferry; ignored", Assert.Single(result.Warnings).Message);
+        Assert.Equal("'functions.api.events[0].http.authorizer' is not used by Ferry; ignored", Assert.Single(result.Warnings).Message);
     }
 
     [Fact]

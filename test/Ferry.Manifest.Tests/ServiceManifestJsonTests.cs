@@ -37,7 +37,8 @@ public sealed class ServiceManifestJsonTests
         Assert.Equal(json, ServiceManifestJson.Serialize(copy));
         Assert.Equal(original.Service, copy.Service);
         Assert.Equal(original.Provider.Environment, copy.Provider.Environment);
-        Assert.Equal(original.Provider with { Environment = copy.Provider.Environment }, copy.Provider);
+        Assert.Equal(original.Provider.ApiKeys, copy.Provider.ApiKeys);
+        Assert.Equal(original.Provider with { Environment = copy.Provider.Environment, ApiKeys = copy.Provider.ApiKeys }, copy.Provider);
         Assert.Equal(original.Params, copy.Params);
         Assert.Equal(original.PackagePatterns, copy.PackagePatterns);
         Assert.Equal(original.Functions.Select(f => f.Name), copy.Functions.Select(f => f.Name));

@@ -17,7 +17,7 @@ internal sealed class FerryApiClient : IDisposable
     /// <summary>Longest wait for quick calls (list, info, logs, remove). Deploy, invoke and streams are not limited.</summary>
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
 
-    private const string ApiPrefix = "api/v1/";
+    internal const string ApiPrefix = "api/v1/";
     private const int MaxErrorTextChars = 500;
 
     private readonly HttpClient _http;

@@ -130,5 +130,13 @@ internal static class DeployCommand
         cli.WriteLine($"Base URL: {result.BaseUrl}");
         AppRendering.WriteRoutes(result.Routes, cli);
         AppRendering.WriteFunctions(result.Functions, cli);
+        if (result.ApiKeys is { Count: > 0 } keys)
+        {
+            cli.WriteLine("API keys created (send one as the x-api-key header; generated keys are not shown again):");
+            foreach (var key in keys)
+            {
+                cli.WriteLine($"  {key.Name}: {key.Value ?? "(the value in serverless.yml)"}");
+            }
+        }
     }
 }

@@ -60,6 +60,12 @@ public static class RestApiEventV1
             writer.WriteStartObject("identity");
             writer.WriteString("sourceIp", info.SourceIp);
             writer.WriteString("userAgent", userAgent);
+            if (match.Route.Private)
+            {
+                // The key the gateway accepted, as API Gateway passes it for methods that require one.
+                writer.WriteString("apiKey", request.Headers["x-api-key"].ToString());
+            }
+
             writer.WriteEndObject();
             writer.WriteEndObject();
 

@@ -20,14 +20,18 @@ namespace Ferry.Gateway.Forwarding;
 /// </summary>
 public sealed partial class FunctionGateway
 {
+    private const string ForbiddenBody = """{"message":"Forbidden"}""";
+
     private readonly IDeployedApps _apps;
+    private readonly IApiKeyValidator _apiKeys;
     private readonly IHttpForwarder _forwarder;
     private readonly RuntimeOptions _options;
     private readonly ILogger<FunctionGateway> _logger;
 
-    public FunctionGateway(IDeployedApps apps, IHttpForwarder forwarder, RuntimeOptions options, ILogger<FunctionGateway> logger)
+    public FunctionGateway(IDeployedApps apps, IApiKeyValidator apiKeys, IHttpForwarder forwarder, RuntimeOptions options, ILogger<FunctionGateway> logger)
     {
         _apps = apps;
+        _apiKeys = apiKeys;
         _forwarder = forwarder;
         _options = options;
         _logger = logger;
@@ -59,6 +63,13 @@ public sealed partial class FunctionGateway
     /// </summary>
     public async Task HandleAsync(HttpContext context, DeployedApp app, GatewayAddress address)
     {
+        if (CorsResponder.IsPreflight(context.Request, out var requestedMethod)
+            && app.Routes.MatchPreflight(requestedMethod, address.RemainingPath) is { } preflight)
+        {
+            await CorsResponder.WritePreflightAsync(context, preflight.Route);
+            return;
+        }
+
         var match = app.Routes.Match(context.Request.Method, address.RemainingPath);
         if (match is null)
         {
@@ -67,6 +78,21 @@ public sealed partial class FunctionGateway
                 exists ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound,
                 exists ? "method_not_allowed" : "route_not_found",
                 exists ? $"{context.Request.Method} is not allowed on {address.RemainingPath}" : $"No route matches {context.Request.Method} {address.RemainingPath}");
+            return;
+        }
+
+        if (match.Route is { PayloadFormat: HttpRoute.PayloadV2, Cors: { } cors })
+        {
+            CorsResponder.ApplyToResponse(context, cors);
+        }
+
+        if (match.Route.Private && !await HasValidApiKeyAsync(context, app))
+        {
+            // API Gateway's answer to a missing or unknown key, word for word.
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            context.Response.ContentType = "application/json";
+            context.Response.Headers["x-amzn-ErrorType"] = "ForbiddenException";
+            await context.Response.WriteAsync(ForbiddenBody, context.RequestAborted);
             return;
         }
 
@@ -183,6 +209,12 @@ public sealed partial class FunctionGateway
         }
 
         await instance.RecordRequestAsync(requestId, start, stopwatch.Elapsed, status, message, lease.ColdStart);
+    }
+
+    private async Task<bool> HasValidApiKeyAsync(HttpContext context, DeployedApp app)
+    {
+        var key = context.Request.Headers["x-api-key"].ToString();
+        return key.Length > 0 && await _apiKeys.IsValidAsync(app, key, context.RequestAborted);
     }
 
     /// <summary>The whole body, or null when it exceeds <paramref name="limit"/> bytes.</summary>

@@ -101,6 +101,32 @@ public sealed class RouteTable
     }
 
     /// <summary>
+    /// The route whose CORS settings answer a browser's preflight (<c>OPTIONS</c> with
+    /// <c>Access-Control-Request-Method</c>) for <paramref name="path"/>: the route the announced method would match if it
+    /// has CORS settings, else any route of the path that has them; null when no route of the path has CORS settings.
+    /// </summary>
+    /// <param name="requestedMethod">The <c>Access-Control-Request-Method</c> header.</param>
+    /// <param name="path">The path after the stage prefix, URI-escaped, starting with <c>/</c>.</param>
+    public RouteMatch? MatchPreflight(string requestedMethod, string path)
+    {
+        ArgumentNullException.ThrowIfNull(requestedMethod);
+        ArgumentNullException.ThrowIfNull(path);
+
+        if (Match(requestedMethod, path) is { Route.Cors: not null } direct)
+        {
+            return direct;
+        }
+
+        ReadOnlySpan<char> trimmed = Trim(path);
+        int count = CountSegments(trimmed);
+        Span<Range> segments = count <= MaxStackSegments ? stackalloc Range[count] : new Range[count];
+        Split(trimmed, segments);
+
+        Endpoint? endpoint = Find(_root, trimmed, segments, 0, method: null, withCors: true) ?? _catchAll?.Find(method: null, withCors: true);
+        return endpoint?.ToMatch(trimmed, segments);
+    }
+
+    /// <summary>
     /// True when some route matches <paramref name="path"/> with any method; lets the caller answer
     /// 405 Method Not Allowed instead of 404 Not Found when <see cref="Match"/> found nothing.
     /// </summary>
@@ -147,17 +173,17 @@ public sealed class RouteTable
     /// Depth-first search in precedence order (literal, parameter, greedy), backtracking when a branch has no
     /// route for the method. A null <paramref name="method"/> accepts any method.
     /// </summary>
-    private static Endpoint? Find(Node node, ReadOnlySpan<char> path, ReadOnlySpan<Range> segments, int index, string? method)
+    private static Endpoint? Find(Node node, ReadOnlySpan<char> path, ReadOnlySpan<Range> segments, int index, string? method, bool withCors = false)
     {
         if (index == segments.Length)
         {
-            return node.Terminal?.Find(method);
+            return node.Terminal?.Find(method, withCors);
         }
 
         ReadOnlySpan<char> segment = path[segments[index]];
         if (node.TryGetLiteral(segment, out Node? literal))
         {
-            Endpoint? found = Find(literal, path, segments, index + 1, method);
+            Endpoint? found = Find(literal, path, segments, index + 1, method, withCors);
             if (found is not null)
             {
                 return found;
@@ -166,7 +192,7 @@ public sealed class RouteTable
 
         if (node.Parameter is not null && !segment.IsEmpty)
         {
-            Endpoint? found = Find(node.Parameter, path, segments, index + 1, method);
+            Endpoint? found = Find(node.Parameter, path, segments, index + 1, method, withCors);
             if (found is not null)
             {
                 return found;
@@ -175,7 +201,7 @@ public sealed class RouteTable
 
         if (node.Greedy is not null && !path[segments[index].Start..].IsEmpty)
         {
-            return node.Greedy.Find(method);
+            return node.Greedy.Find(method, withCors);
         }
 
         return null;
@@ -284,12 +310,17 @@ public sealed class RouteTable
             return true;
         }
 
-        /// <summary>The route for <paramref name="method"/>, or any route at all when it is null.</summary>
-        public Endpoint? Find(string? method)
+        /// <summary>
+        /// The route for <paramref name="method"/>, or any route at all when it is null (with <paramref name="withCors"/>,
+        /// any route that has CORS settings).
+        /// </summary>
+        public Endpoint? Find(string? method, bool withCors = false)
         {
             if (method is null)
             {
-                return _any ?? _byMethod.Values.FirstOrDefault();
+                return withCors
+                    ? _any is { Route.Cors: not null } ? _any : _byMethod.Values.FirstOrDefault(e => e.Route.Cors is not null)
+                    : _any ?? _byMethod.Values.FirstOrDefault();
             }
 
             return _byMethod.TryGetValue(method, out Endpoint? exact) ? exact : _any;

@@ -7,6 +7,8 @@ namespace Ferry.Manifest.Loading;
 /// </summary>
 internal sealed class HttpEventReader(ValueReader reader)
 {
+    private readonly CorsReader cors = new(reader);
+
     public const string HttpApi = "httpApi";
     public const string Http = "http";
 
@@ -48,10 +50,21 @@ internal sealed class HttpEventReader(ValueReader reader)
     {
         ScalarValue? method = null;
         ScalarValue? routePath = null;
+        CorsSettings? corsSettings = null;
+        var isPrivate = false;
         foreach (var entry in mapping.Entries)
         {
             switch (entry.Key)
             {
+                case "cors" when payloadFormat == HttpRoute.PayloadV1:
+                    corsSettings = cors.ReadRestApi(entry.Value, $"{path}.cors");
+                    break;
+                case "cors":
+                    reader.Warning(entry.KeyLocation, $"'{path}.cors' is not used: httpApi routes take their CORS settings from provider.httpApi.cors");
+                    break;
+                case "private" when payloadFormat == HttpRoute.PayloadV1:
+                    isPrivate = ReadPrivate(entry.Value, $"{path}.private");
+                    break;
                 case "method":
                     method = RequireScalar(entry, path);
                     break;
@@ -75,7 +88,24 @@ internal sealed class HttpEventReader(ValueReader reader)
             return null;
         }
 
-        return Build(method.Text, method.Location, routePath.Text, routePath.Location, path, payloadFormat);
+        return Build(method.Text, method.Location, routePath.Text, routePath.Location, path, payloadFormat) is { } route
+            ? route with { Cors = corsSettings, Private = isPrivate }
+            : null;
+    }
+
+    private bool ReadPrivate(ValueNode value, string path)
+    {
+        if (value is ScalarValue { Text: "true" or "false" } flag)
+        {
+            return flag.Text == "true";
+        }
+
+        if (value is not FailedValue)
+        {
+            reader.Error(value.Location, $"{path} must be true (requests need an x-api-key header) or false, got {value.Describe()}");
+        }
+
+        return false;
     }
 
     private ScalarValue? RequireScalar(MappingEntry entry, string path)

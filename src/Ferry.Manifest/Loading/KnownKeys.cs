@@ -26,8 +26,19 @@ internal sealed class KnownKeys
         quiet: ["profile", "versionFunctions", "architecture", "deploymentMethod", "stackName", "disableRollback",
             "lambdaHashingVersion", "apiName", "endpointType", "runtimeManagement", "logRetentionInDays"],
         unused: ["iamRoleStatements", "iamManagedPolicies", "iam", "role", "rolePermissionsBoundary", "deploymentBucket",
-            "tags", "stackTags", "stackPolicy", "logs", "tracing", "vpc", "apiGateway", "httpApi", "layers", "kmsKeyArn", "ecr",
+            "tags", "stackTags", "stackPolicy", "logs", "tracing", "vpc", "layers", "kmsKeyArn", "ecr",
             "eventBridge", "alb", "s3", "cfnRole", "notificationArns", "websocketsApiName", "websocketsApiRouteSelectionExpression"]);
+
+    /// <summary><c>provider.httpApi</c> besides <c>cors</c>.</summary>
+    public static KnownKeys HttpApi { get; } = new(
+        quiet: ["name", "shouldStartNameWithService", "useProviderTags"],
+        unused: ["authorizers", "payload", "id", "metrics", "disableDefaultEndpoint"]);
+
+    /// <summary><c>provider.apiGateway</c> besides <c>apiKeys</c>.</summary>
+    public static KnownKeys ApiGateway { get; } = new(
+        quiet: ["shouldStartNameWithService", "description", "minimumCompressionSize", "binaryMediaTypes", "metrics"],
+        unused: ["restApiId", "restApiRootResourceId", "restApiResources", "resourcePolicy", "usagePlan", "apiKeySourceType",
+            "disableDefaultEndpoint", "websocketApiId", "request", "timeoutInMillis", "stage"]);
 
     public static KnownKeys Function { get; } = new(
         quiet: ["description", "architecture", "runtimeManagement"],
@@ -42,7 +53,7 @@ internal sealed class KnownKeys
 
     public static KnownKeys HttpEvent { get; } = new(
         quiet: [],
-        unused: ["authorizer", "cors", "private", "request", "response", "integration", "async", "operationId", "documentation"]);
+        unused: ["authorizer", "private", "request", "response", "integration", "async", "operationId", "documentation"]);
 
     public static KnownKeys ScheduleEvent { get; } = new(
         quiet: ["name", "description"],

@@ -9,6 +9,8 @@ namespace Ferry.Manifest.Loading;
 /// </summary>
 internal sealed class ManifestReader(VariableResolver resolver, ValueReader reader, ManifestLoadOptions options)
 {
+    private CorsSettings? httpApiCors;
+
     public ServiceManifest? Read(YamlMappingNode root)
     {
         string? service = null;
@@ -77,6 +79,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
 
         var provider = ReadProvider(providerEntry, reader);
         var (functions, bucketEvents) = ReadFunctions(functionsEntry, provider, reader);
+        functions = CorsRoutes.Apply(functions, httpApiCors);
         var (buckets, databases) = CollectResources(resources, bucketEvents);
         functions = [.. functions.Select(function => function.BucketEvents.Count == 0 ? function : function with
         {
@@ -191,6 +194,12 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                     break;
                 case "environment":
                     settings = settings with { Environment = reader.Environment(field.Value, path) };
+                    break;
+                case "httpApi":
+                    httpApiCors = new ApiGatewayReader(reader).ReadHttpApi(field.Value, path);
+                    break;
+                case "apiGateway":
+                    settings = settings with { ApiKeys = new ApiGatewayReader(reader).ReadApiGateway(field.Value, path) };
                     break;
                 default:
                     reader.IgnoredKey(field, path, KnownKeys.Provider);

@@ -45,7 +45,11 @@ public sealed record DeploymentResult(
     string BaseUrl,
     IReadOnlyList<FunctionInfo> Functions,
     IReadOnlyList<RouteInfo> Routes,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>API keys of <c>provider.apiGateway.apiKeys</c> this deploy created (generated values are shown this once).</summary>
+    public IReadOnlyList<CreatedApiKey>? ApiKeys { get; init; }
+}
 
 public sealed record FunctionInfo(
     string Name,

@@ -18,7 +18,7 @@ internal static class DeploymentEndpoints
         api.MapPost("/deployments", DeployAsync);
     }
 
-    private static async Task<IResult> DeployAsync(HttpContext context, DeploymentService deployments, FerryServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> DeployAsync(HttpContext context, DeploymentService deployments, ApiKeys.ApiKeyService apiKeys, FerryServerOptions options, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var limit = options.MaxArchiveBytes + MaxManifestBytes + 64 * 1024;
@@ -70,8 +70,12 @@ internal static class DeploymentEndpoints
                         var baseUrl = AppViews.AppBaseUrl(ApiResults.BaseUrl(request), appStage.Service, appStage.Stage, appStage.Region);
                         var functions = deployed.Functions.Select(f => new FunctionInfo(
                             f.Name, f.Runtime, f.Kind == Ferry.Manifest.FunctionKind.Web ? "web" : "event", f.Handler, f.MemorySize, f.Timeout, 0)).ToList();
+                        var createdKeys = await apiKeys.EnsureDeclaredAsync(appStage.Id, manifest.Value.Manifest.Provider.ApiKeys, cancellationToken);
                         var result = new DeploymentResult(appStage.Service, appStage.Stage, appStage.Region, revision.Number, baseUrl,
-                            functions, AppViews.Routes(deployed, baseUrl), []);
+                            functions, AppViews.Routes(deployed, baseUrl), [])
+                        {
+                            ApiKeys = createdKeys.Count == 0 ? null : createdKeys,
+                        };
                         return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status201Created);
                     default:
                         return ApiResults.BadRequest($"Unexpected multipart part '{name}'; expected \"manifest\" and \"archive\"");

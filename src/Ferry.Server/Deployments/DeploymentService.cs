@@ -58,7 +58,11 @@ public sealed partial class DeploymentService(
             throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "routes_invalid", ex.Message);
         }
 
-        return (manifest, ServiceManifestJson.Serialize(manifest));
+        // API keys are stored hashed when they are created; the stored manifest keeps only their names.
+        var stored = manifest.Provider.ApiKeys.Any(k => k.Value is not null)
+            ? manifest with { Provider = manifest.Provider with { ApiKeys = [.. manifest.Provider.ApiKeys.Select(k => k with { Value = null })] } }
+            : manifest;
+        return (manifest, ServiceManifestJson.Serialize(stored));
     }
 
     public async Task<(AppStage AppStage, Revision Revision, ServiceManifest Manifest)> DeployAsync(

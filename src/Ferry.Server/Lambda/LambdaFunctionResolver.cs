@@ -7,8 +7,11 @@ namespace Ferry.Server.Lambda;
 
 /// <summary>
 /// Finds the function a Lambda API call names among the app stages being served: by its Lambda-style name
-/// <c>service-stage-function</c> in the region of the ARN (else the caller's). Only the active revision is served:
-/// <c>$LATEST</c>, no qualifier, or that revision's number.
+/// <c>service-stage-function</c> in the region of the ARN (else the caller's). SDKs sign for a region of their own
+/// (boto3 and the JavaScript SDK usually <c>us-east-1</c>), so when no function of that name is deployed in that region
+/// but exactly one is deployed in another (typically the default region <c>local</c>), that one is found. A region
+/// written in an ARN is taken at its word.
+/// Only the active revision is served: <c>$LATEST</c>, no qualifier, or that revision's number.
 /// </summary>
 internal sealed class LambdaFunctionResolver(LiveApps live)
 {
@@ -18,12 +21,17 @@ internal sealed class LambdaFunctionResolver(LiveApps live)
         resolved = null;
         var region = name.Region ?? callerRegion;
         var arn = $"arn:aws:lambda:{region}:000000000000:function:{name.Name}" + (name.Qualifier is null ? "" : ":" + name.Qualifier);
-        var matches = (
+        var named = (
             from app in live.All
-            where app.AppStage.Region == region && app.AppStage.Tenant == tenant
+            where app.AppStage.Tenant == tenant
             from pool in app.Deployed.Pools.Values
             where pool.Function.QualifiedName == name.Name
             select new ResolvedFunction(app, pool)).ToList();
+        var matches = named.Where(match => match.App.AppStage.Region == region).ToList();
+        if (matches.Count == 0 && named.Count == 1 && name.Region is null)
+        {
+            matches = named;
+        }
 
         if (matches.Count == 0)
         {

@@ -6,7 +6,7 @@ import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 const request = JSON.parse(process.argv[2]);
 const client = new LambdaClient({
   endpoint: request.endpoint,
-  region: 'local',
+  region: request.region ?? 'local',
   credentials: { accessKeyId: request.accessKeyId, secretAccessKey: request.secretAccessKey },
   maxAttempts: 1,
 });

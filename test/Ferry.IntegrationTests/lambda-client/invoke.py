@@ -15,7 +15,7 @@ request = json.loads(sys.argv[1])
 client = boto3.client(
     "lambda",
     endpoint_url=request["endpoint"],
-    region_name="local",
+    region_name=request.get("region") or "local",
     aws_access_key_id=request["accessKeyId"],
     aws_secret_access_key=request["secretAccessKey"],
     config=Config(retries={"max_attempts": 1}),
