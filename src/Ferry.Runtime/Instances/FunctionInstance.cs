@@ -243,23 +243,38 @@ public abstract class FunctionInstance : IAsyncDisposable
     {
         lock (_platformGate)
         {
-            var previous = _platformChain;
-            var pump = _outputPump;
-            _platformChain = Task.Run(async () =>
-            {
-                await previous;
-                if (outputComplete is not null)
-                {
-                    await Task.WhenAny(outputComplete, pump, Task.Delay(TimeSpan.FromSeconds(2)));
-                }
-                else if (afterQuietOutput)
-                {
-                    await WaitForQuietOutputAsync();
-                }
-
-                await work();
-            });
+            // No Task.Run and no timer when nothing has to be waited for: the START line of an idle instance, or END and
+            // REPORT when the markers are already read, go straight to the log pipeline (which never blocks here).
+            _platformChain = RunPlatformWorkAsync(_platformChain, _outputPump, work, afterQuietOutput, outputComplete);
         }
+    }
+
+    /// <summary>How long END/REPORT wait for a request's output markers.</summary>
+    private static readonly TimeSpan OutputMarkerPatience = TimeSpan.FromSeconds(2);
+
+    private async Task RunPlatformWorkAsync(Task previous, Task pump, Func<Task> work, bool afterQuietOutput, Task? outputComplete)
+    {
+        await previous;
+        if (outputComplete is not null)
+        {
+            if (!outputComplete.IsCompleted && !pump.IsCompleted)
+            {
+                try
+                {
+                    await Task.WhenAny(outputComplete, pump).WaitAsync(OutputMarkerPatience, Services.Time);
+                }
+                catch (TimeoutException)
+                {
+                    // The markers did not come (a handler that closed stdout, a very busy machine): write the lines anyway.
+                }
+            }
+        }
+        else if (afterQuietOutput)
+        {
+            await WaitForQuietOutputAsync();
+        }
+
+        await work();
     }
 
     private readonly Lock _platformGate = new();
