@@ -192,7 +192,7 @@ public static partial class FerryServerHost
             {
                 await Results.Json(new { message = "Not Found: URLs of apps look like /SERVICE/STAGE/PATH", code = "not_found" }, statusCode: 404).ExecuteAsync(context);
             }
-        });
+        }).WithMetadata(GatewayEndpoint.Metadata);
 
         app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls)));
         return new FerryServerApp(app);

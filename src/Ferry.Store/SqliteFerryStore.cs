@@ -209,7 +209,7 @@ public sealed partial class SqliteFerryStore : IControlPlaneStore
             return [];
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForTelemetryAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var insert = connection.Command(
             "INSERT INTO logs (app_stage_id, revision_id, function, request_id, instance_id, logged_at, stream, message) " +
@@ -291,7 +291,7 @@ public sealed partial class SqliteFerryStore : IControlPlaneStore
             return;
         }
 
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenForTelemetryAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var insert = connection.Command(
             $"INSERT INTO invocations ({InvocationColumns}) VALUES ($requestId, $tenant, $appStageId, $revisionId, $function, " +
@@ -362,14 +362,29 @@ public sealed partial class SqliteFerryStore : IControlPlaneStore
         return ValueTask.CompletedTask;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(durableCommits: true, cancellationToken);
+
+    /// <summary>
+    /// A connection for telemetry (log lines, invocation records), written in batches many times a second:
+    /// <c>synchronous = NORMAL</c>, so in WAL mode its commits do not wait for fsync (the WAL is synced at checkpoints,
+    /// and by the next durable commit). The database stays consistent after a crash or a power loss; a power loss
+    /// (not a crash of the process) may undo the last batches committed before it.
+    /// </summary>
+    private Task<SqliteConnection> OpenForTelemetryAsync(CancellationToken cancellationToken) => OpenAsync(durableCommits: false, cancellationToken);
+
+    /// <param name="durableCommits">
+    /// <c>synchronous = FULL</c> (commits wait for fsync: deploys, keys, settings) or <c>NORMAL</c> (see
+    /// <see cref="OpenForTelemetryAsync"/>). Set on every open: the setting belongs to the pooled connection.
+    /// </param>
+    private async Task<SqliteConnection> OpenAsync(bool durableCommits, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await using var busyTimeout = connection.Command($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
-            await busyTimeout.ExecuteNonQueryAsync(cancellationToken);
+            await using var pragmas = connection.Command(
+                $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = {(durableCommits ? "FULL" : "NORMAL")};");
+            await pragmas.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
         catch

@@ -194,9 +194,17 @@ public sealed class EventFunctionInstance : FunctionInstance
         _current = pending;
         await _next.Writer.WriteAsync(pending);
 
-        using var timer = new CancellationTokenSource(timeout);
-        var timedOut = Task.Delay(Timeout.Infinite, timer.Token);
-        var first = await Task.WhenAny(pending.Answer, Exited, timedOut);
+        Task? first;
+        try
+        {
+            // One timer, dropped as soon as the answer (or the end of the process) comes.
+            first = await Task.WhenAny(pending.Answer, Exited).WaitAsync(timeout, Services.Time);
+        }
+        catch (TimeoutException)
+        {
+            first = null;
+        }
+
         stopwatch.Stop();
 
         InvocationAnswer answer;

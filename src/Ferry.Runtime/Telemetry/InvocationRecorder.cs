@@ -1,22 +1,35 @@
-using System.Threading.Channels;
 using Ferry.Store;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.Telemetry;
 
-/// <summary>Records invocations (metering, statistics) in batches, off the request path.</summary>
+/// <summary>
+/// Records invocations (metering, statistics) off the request path: a request only queues its record; the records
+/// are stored in batches, one transaction per <see cref="BatchWindow"/> (or per <see cref="MaxBatch"/> records).
+/// Disposing stores everything queued, so a normal shutdown loses no record.
+/// </summary>
 public sealed partial class InvocationRecorder : IAsyncDisposable
 {
+    /// <summary>How long a record may wait for others to share its transaction.</summary>
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(100);
+
+    private const int MaxBatch = 1000;
+
     private readonly IFerryStore _store;
     private readonly ILogger<InvocationRecorder> _logger;
-    private readonly Channel<InvocationRecord> _pending = Channel.CreateUnbounded<InvocationRecord>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly BatchingWriter<InvocationRecord> _pending;
 
     public InvocationRecorder(IFerryStore store, ILogger<InvocationRecorder> logger)
+        : this(store, logger, TimeProvider.System)
+    {
+    }
+
+    /// <param name="time">Clock of the batch window.</param>
+    public InvocationRecorder(IFerryStore store, ILogger<InvocationRecorder> logger, TimeProvider time)
     {
         _store = store;
         _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _pending = new BatchingWriter<InvocationRecord>(StoreAsync, MaxBatch, BatchWindow, time);
     }
 
     /// <summary>
@@ -27,38 +40,26 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
 
     public void Record(InvocationRecord record)
     {
-        _pending.Writer.TryWrite(record);
+        _pending.TryWrite(record);
         Recorded?.Invoke(record);
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>Waits until every invocation recorded before this call is stored (tests, shutdown).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) => _pending.FlushAsync(cancellationToken);
+
+    private async Task StoreAsync(List<InvocationRecord> batch)
     {
-        var batch = new List<InvocationRecord>();
-        while (await _pending.Reader.WaitToReadAsync())
+        try
         {
-            while (batch.Count < 1000 && _pending.Reader.TryRead(out var record))
-            {
-                batch.Add(record);
-            }
-
-            try
-            {
-                await _store.RecordInvocationsAsync(batch.ToArray(), CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                LogRecordFailed(ex, batch.Count);
-            }
-
-            batch.Clear();
+            await _store.RecordInvocationsAsync(batch.ToArray(), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(ex, batch.Count);
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _pending.Writer.TryComplete();
-        await _writer;
-    }
+    public ValueTask DisposeAsync() => _pending.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} invocations failed")]
     private partial void LogRecordFailed(Exception exception, int count);

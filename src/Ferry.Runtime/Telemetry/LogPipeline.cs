@@ -7,31 +7,43 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Runtime.Telemetry;
 
 /// <summary>
-/// Takes log lines from instances without blocking them, writes them to the store in batches, and then hands the
-/// stored lines (with their ids) to live subscribers. A line is published only after it is stored, so a
-/// subscriber that resumes "after id N" never misses or repeats a line.
+/// Takes log lines from instances without blocking them, writes them to the store in batches (one transaction per
+/// <see cref="BatchWindow"/>, or right away while someone follows the logs live), and then hands the stored lines
+/// (with their ids) to live subscribers. A line is published only after it is stored, so a subscriber that resumes
+/// "after id N" never misses or repeats a line. Disposing stores every queued line.
 /// </summary>
 public sealed partial class LogPipeline : IAsyncDisposable
 {
+    /// <summary>How long a line may wait for others to share its transaction while nobody follows the logs live.</summary>
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(100);
+
     private const int MaxBatch = 500;
     private const int MaxMessageChars = 64 * 1024;
 
     private readonly IFerryStore _store;
     private readonly ILogger<LogPipeline> _logger;
     private readonly TenantLogBudget? _budget;
-    private readonly Channel<NewLogEntry> _pending = Channel.CreateBounded<NewLogEntry>(
-        new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly Task _writer;
+    private readonly BatchingWriter<NewLogEntry> _pending;
     private readonly Lock _subscribersGate = new();
     private readonly List<LogSubscription> _subscribers = [];
+    private volatile bool _hasSubscribers;
 
     /// <param name="budget">Per-tenant daily log volume; null: every line is stored.</param>
     public LogPipeline(IFerryStore store, ILogger<LogPipeline> logger, TenantLogBudget? budget = null)
+        : this(store, logger, TimeProvider.System, budget)
+    {
+    }
+
+    /// <param name="time">Clock of the batch window.</param>
+    /// <param name="budget">Per-tenant daily log volume; null: every line is stored.</param>
+    public LogPipeline(IFerryStore store, ILogger<LogPipeline> logger, TimeProvider time, TenantLogBudget? budget = null)
     {
         _store = store;
         _logger = logger;
         _budget = budget;
-        _writer = Task.Run(WriteLoopAsync);
+        // Up to 100k lines wait before writers wait (back-pressure on the instances' output pumps).
+        _pending = new BatchingWriter<NewLogEntry>(StoreAndPublishAsync, MaxBatch, BatchWindow, time, capacity: 100_000,
+            skipWindow: () => _hasSubscribers);
     }
 
     /// <summary>Queues a line (unless the tenant is over its daily log quota); waits only when 100k lines are already waiting (back-pressure on the instance's output pump).</summary>
@@ -55,8 +67,7 @@ public sealed partial class LogPipeline : IAsyncDisposable
             }
         }
 
-        var entry = new NewLogEntry(function.AppStageId, function.RevisionId, function.Name, requestId, instanceId, time, stream, message);
-        return _pending.Writer.TryWrite(entry) ? ValueTask.CompletedTask : _pending.Writer.WriteAsync(entry);
+        return _pending.WriteAsync(new NewLogEntry(function.AppStageId, function.RevisionId, function.Name, requestId, instanceId, time, stream, message));
     }
 
     /// <summary>Lines of one app stage as they are stored. Dispose the subscription to stop.</summary>
@@ -66,6 +77,7 @@ public sealed partial class LogPipeline : IAsyncDisposable
         lock (_subscribersGate)
         {
             _subscribers.Add(subscription);
+            _hasSubscribers = true;
         }
 
         return subscription;
@@ -76,71 +88,12 @@ public sealed partial class LogPipeline : IAsyncDisposable
         lock (_subscribersGate)
         {
             _subscribers.Remove(subscription);
+            _hasSubscribers = _subscribers.Count > 0;
         }
     }
 
     /// <summary>Waits until every line written before this call is stored (tests, shutdown).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_flushGate)
-        {
-            _flushWaiters.Add(marker);
-        }
-
-        _pending.Writer.TryWrite(FlushMarker);
-        await marker.Task.WaitAsync(cancellationToken);
-    }
-
-    private static readonly NewLogEntry FlushMarker = new(0, 0, "", null, "", default, LogStream.Platform, "");
-    private readonly Lock _flushGate = new();
-    private readonly List<TaskCompletionSource> _flushWaiters = [];
-
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<NewLogEntry>(MaxBatch);
-        var reader = _pending.Reader;
-        while (await reader.WaitToReadAsync())
-        {
-            var flushRequested = false;
-            while (batch.Count < MaxBatch && reader.TryRead(out var entry))
-            {
-                if (ReferenceEquals(entry, FlushMarker))
-                {
-                    flushRequested = true;
-                    continue;
-                }
-
-                batch.Add(entry);
-            }
-
-            if (batch.Count > 0)
-            {
-                await StoreAndPublishAsync(batch);
-                batch.Clear();
-            }
-
-            if (flushRequested)
-            {
-                CompleteFlushWaiters();
-            }
-        }
-
-        CompleteFlushWaiters();
-    }
-
-    private void CompleteFlushWaiters()
-    {
-        lock (_flushGate)
-        {
-            foreach (var waiter in _flushWaiters)
-            {
-                waiter.TrySetResult();
-            }
-
-            _flushWaiters.Clear();
-        }
-    }
+    public Task FlushAsync(CancellationToken cancellationToken) => _pending.FlushAsync(cancellationToken);
 
     private async Task StoreAndPublishAsync(List<NewLogEntry> batch)
     {
@@ -187,11 +140,7 @@ public sealed partial class LogPipeline : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _pending.Writer.TryComplete();
-        await _writer;
-    }
+    public ValueTask DisposeAsync() => _pending.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} log lines failed (attempt {Attempt}); retrying")]
     private partial void LogStoreRetry(Exception exception, int count, int attempt);

@@ -28,6 +28,9 @@ internal sealed class InvocationMetrics : IDisposable
     /// <summary>service/stage/region of app stages, by id; refreshed from the live apps on a miss and at every scrape.</summary>
     private readonly ConcurrentDictionary<long, AppLabels> _appLabels = new();
 
+    /// <summary>The counters and histogram of each function that has been invoked, by app stage id and function name.</summary>
+    private readonly ConcurrentDictionary<(long AppStageId, string Function), FunctionSeries> _series = new();
+
     private readonly Lock _gaugeGate = new();
     private HashSet<FunctionLabels> _gaugedFunctions = [];
 
@@ -53,13 +56,12 @@ internal sealed class InvocationMetrics : IDisposable
         // Runs at the end of a request: a metrics problem must never fail it.
         try
         {
-            var app = LabelsOf(record.AppStageId);
-            string[] labels = [app.Service, app.Stage, app.Region, record.Function];
-            _invocations.WithLabels([.. labels, StatusLabel(record.Status)]).Inc();
-            _duration.WithLabels(labels).Observe(record.DurationMs / 1000.0);
+            var series = SeriesOf(record.AppStageId, record.Function);
+            series.Invocations(record.Status).Inc();
+            series.Duration.Observe(record.DurationMs / 1000.0);
             if (record.ColdStart)
             {
-                _coldStarts.WithLabels(labels).Inc();
+                series.ColdStarts.Inc();
             }
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
@@ -68,13 +70,32 @@ internal sealed class InvocationMetrics : IDisposable
         }
     }
 
+    /// <summary>
+    /// The labelled series of one function, looked up once and kept: labelling a metric on every request (label
+    /// arrays, prometheus-net's lookup by label values) was a measurable part of the gateway's CPU per request.
+    /// </summary>
+    private FunctionSeries SeriesOf(long appStageId, string function)
+    {
+        var key = (appStageId, function);
+        if (_series.TryGetValue(key, out var series))
+        {
+            return series;
+        }
+
+        var found = TryLabelsOf(appStageId, out var app);
+        string[] labels = [app.Service, app.Stage, app.Region, function];
+        series = new FunctionSeries(_invocations, labels, _coldStarts.WithLabels(labels), _duration.WithLabels(labels));
+        // An app stage removed before its last record arrived is counted under its id, but not remembered.
+        return found ? _series.GetOrAdd(key, series) : series;
+    }
+
     internal static string StatusLabel(InvocationStatus status) => status.ToString().ToLowerInvariant();
 
-    private AppLabels LabelsOf(long appStageId)
+    private bool TryLabelsOf(long appStageId, out AppLabels labels)
     {
-        if (_appLabels.TryGetValue(appStageId, out var labels))
+        if (_appLabels.TryGetValue(appStageId, out labels))
         {
-            return labels;
+            return true;
         }
 
         foreach (var app in _live.All)
@@ -82,8 +103,14 @@ internal sealed class InvocationMetrics : IDisposable
             _appLabels[app.AppStage.Id] = AppLabels.Of(app);
         }
 
+        if (_appLabels.TryGetValue(appStageId, out labels))
+        {
+            return true;
+        }
+
         // Removed between the invocation and its record: still counted, under its id.
-        return _appLabels.TryGetValue(appStageId, out labels) ? labels : new AppLabels($"app-stage-{appStageId}", "", "");
+        labels = new AppLabels($"app-stage-{appStageId}", "", "");
+        return false;
     }
 
     /// <summary>Sets the gauges from the pools being served; functions no longer served lose their series.</summary>
@@ -122,6 +149,19 @@ internal sealed class InvocationMetrics : IDisposable
     private readonly record struct AppLabels(string Service, string Stage, string Region)
     {
         public static AppLabels Of(LiveApp app) => new(app.AppStage.Service, app.AppStage.Stage, app.AppStage.Region);
+    }
+
+    private sealed class FunctionSeries(Counter invocations, string[] labels, Counter.Child coldStarts, Histogram.Child duration)
+    {
+        /// <summary>By <see cref="InvocationStatus"/>; a status gets its series when it first occurs.</summary>
+        private readonly Counter.Child?[] _invocations = new Counter.Child?[Enum.GetValues<InvocationStatus>().Length];
+
+        public Counter.Child ColdStarts { get; } = coldStarts;
+
+        public Histogram.Child Duration { get; } = duration;
+
+        public Counter.Child Invocations(InvocationStatus status)
+            => Volatile.Read(ref _invocations[(int)status]) ?? (_invocations[(int)status] = invocations.WithLabels([.. labels, StatusLabel(status)]));
     }
 
     private readonly record struct FunctionLabels(AppLabels App, string Function)
