@@ -10,95 +10,46 @@ namespace Ferry.Manifest.Loading;
 /// </summary>
 internal sealed class CorsReader(ValueReader reader)
 {
-    /// <summary>The settings of an <c>http</c> event's <c>cors</c>; null when off or invalid.</summary>
-    public CorsSettings? ReadRestApi(ValueNode value, string path)
+    /// <summary>How an <c>http</c> event's <c>cors</c> mapping names each setting.</summary>
+    private static readonly IReadOnlyList<(string Key, CorsField Field)> RestApiKeys =
+    [
+        ("origin", CorsField.Origins), ("origins", CorsField.Origins), ("headers", CorsField.Headers), ("methods", CorsField.Methods),
+        ("allowCredentials", CorsField.Credentials), ("maxAge", CorsField.MaxAge), ("cacheControl", CorsField.CacheControl),
+    ];
+
+    /// <summary>How <c>provider.httpApi.cors</c> names each setting.</summary>
+    private static readonly IReadOnlyList<(string Key, CorsField Field)> HttpApiKeys =
+    [
+        ("allowedOrigins", CorsField.Origins), ("allowedHeaders", CorsField.Headers), ("allowedMethods", CorsField.Methods),
+        ("allowCredentials", CorsField.Credentials), ("exposedResponseHeaders", CorsField.ExposedHeaders), ("maxAge", CorsField.MaxAge),
+    ];
+
+    private enum CorsField
     {
-        if (ReadFlag(value, path) is { } enabled)
-        {
-            return enabled ? new CorsSettings() : null;
-        }
-
-        if (value is not MappingValue mapping)
-        {
-            return null;
-        }
-
-        var settings = new CorsSettings();
-        foreach (var entry in mapping.Entries)
-        {
-            var entryPath = $"{path}.{entry.Key}";
-            switch (entry.Key)
-            {
-                case "origin" or "origins":
-                    settings = settings with { AllowedOrigins = Names(entry.Value, entryPath) };
-                    break;
-                case "headers":
-                    settings = settings with { AllowedHeaders = Names(entry.Value, entryPath) };
-                    break;
-                case "methods":
-                    settings = settings with { AllowedMethods = Methods(entry.Value, entryPath) };
-                    break;
-                case "allowCredentials":
-                    settings = settings with { AllowCredentials = Boolean(entry.Value, entryPath) };
-                    break;
-                case "maxAge":
-                    settings = settings with { MaxAge = MaxAge(entry.Value, entryPath) };
-                    break;
-                case "cacheControl":
-                    settings = settings with { CacheControl = reader.String(entry.Value, entryPath) };
-                    break;
-                default:
-                    reader.Warning(entry.KeyLocation,
-                        $"unknown key '{entryPath}' is ignored; http cors knows origin, origins, headers, methods, allowCredentials, maxAge and cacheControl");
-                    break;
-            }
-        }
-
-        return settings;
+        Origins,
+        Headers,
+        Methods,
+        Credentials,
+        ExposedHeaders,
+        MaxAge,
+        CacheControl,
     }
+
+    /// <summary>The settings of an <c>http</c> event's <c>cors</c>; null when off or invalid.</summary>
+    public CorsSettings? ReadRestApi(ValueNode value, string path) => Read(value, path, RestApiKeys, "http cors")?.Settings;
 
     /// <summary>The settings of <c>provider.httpApi.cors</c>; null when off or invalid.</summary>
     public CorsSettings? ReadHttpApi(ValueNode value, string path)
     {
-        if (ReadFlag(value, path) is { } enabled)
-        {
-            return enabled ? new CorsSettings() : null;
-        }
-
-        if (value is not MappingValue mapping)
+        if (Read(value, path, HttpApiKeys, "httpApi cors") is not { } read)
         {
             return null;
         }
 
-        var settings = new CorsSettings();
-        foreach (var entry in mapping.Entries)
+        var (settings, mapping) = read;
+        if (mapping is null)
         {
-            var entryPath = $"{path}.{entry.Key}";
-            switch (entry.Key)
-            {
-                case "allowedOrigins":
-                    settings = settings with { AllowedOrigins = Names(entry.Value, entryPath) };
-                    break;
-                case "allowedHeaders":
-                    settings = settings with { AllowedHeaders = Names(entry.Value, entryPath) };
-                    break;
-                case "allowedMethods":
-                    settings = settings with { AllowedMethods = Methods(entry.Value, entryPath) };
-                    break;
-                case "allowCredentials":
-                    settings = settings with { AllowCredentials = Boolean(entry.Value, entryPath) };
-                    break;
-                case "exposedResponseHeaders":
-                    settings = settings with { ExposedHeaders = Names(entry.Value, entryPath) };
-                    break;
-                case "maxAge":
-                    settings = settings with { MaxAge = MaxAge(entry.Value, entryPath) };
-                    break;
-                default:
-                    reader.Warning(entry.KeyLocation,
-                        $"unknown key '{entryPath}' is ignored; httpApi cors knows allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders and maxAge");
-                    break;
-            }
+            return settings;
         }
 
         if (settings.AllowCredentials && settings.AllowedOrigins.Contains("*"))
@@ -108,6 +59,49 @@ internal sealed class CorsReader(ValueReader reader)
         }
 
         return settings;
+    }
+
+    /// <summary>
+    /// <c>true</c>/<c>false</c>, or a mapping whose keys <paramref name="keys"/> names; the mapping is null for the
+    /// flag form. Null when off or invalid.
+    /// </summary>
+    private (CorsSettings Settings, MappingValue? Mapping)? Read(ValueNode value, string path, IReadOnlyList<(string Key, CorsField Field)> keys, string what)
+    {
+        if (ReadFlag(value, path) is { } enabled)
+        {
+            return enabled ? (new CorsSettings(), null) : null;
+        }
+
+        if (value is not MappingValue mapping)
+        {
+            return null;
+        }
+
+        var settings = new CorsSettings();
+        foreach (var entry in mapping.Entries)
+        {
+            var entryPath = $"{path}.{entry.Key}";
+            var known = keys.Where(k => k.Key == entry.Key).Select(k => (CorsField?)k.Field).FirstOrDefault();
+            settings = known switch
+            {
+                CorsField.Origins => settings with { AllowedOrigins = Names(entry.Value, entryPath) },
+                CorsField.Headers => settings with { AllowedHeaders = Names(entry.Value, entryPath) },
+                CorsField.Methods => settings with { AllowedMethods = Methods(entry.Value, entryPath) },
+                CorsField.Credentials => settings with { AllowCredentials = Boolean(entry.Value, entryPath) },
+                CorsField.ExposedHeaders => settings with { ExposedHeaders = Names(entry.Value, entryPath) },
+                CorsField.MaxAge => settings with { MaxAge = MaxAge(entry.Value, entryPath) },
+                CorsField.CacheControl => settings with { CacheControl = reader.String(entry.Value, entryPath) },
+                _ => settings,
+            };
+            if (known is null)
+            {
+                var names = keys.Select(k => k.Key).ToList();
+                reader.Warning(entry.KeyLocation,
+                    $"unknown key '{entryPath}' is ignored; {what} knows {string.Join(", ", names.Take(names.Count - 1))} and {names[^1]}");
+            }
+        }
+
+        return (settings, mapping);
     }
 
     /// <summary>true/false for a boolean scalar; null for a mapping (or after an error).</summary>
