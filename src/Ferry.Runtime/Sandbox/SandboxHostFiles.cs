@@ -79,15 +79,16 @@ internal static class SandboxHostFiles
     /// </summary>
     private static void GiveTo(string folder, SandboxUser user)
     {
-        var firstTime = HostFileOwnership.GetOwner(folder).Uid != user.Uid;
+        if (HostFileOwnership.GetOwner(folder).Uid != user.Uid)
+        {
+            GiveTree(folder, user);
+            return;
+        }
+
         HostFileOwnership.SetOwner(folder, user.Uid, user.Gid);
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
             HostFileOwnership.SetOwner(entry.FullName, user.Uid, user.Gid);
-            if (firstTime && entry is DirectoryInfo directory && directory.LinkTarget is null)
-            {
-                GiveTree(directory, user);
-            }
         }
     }
 
