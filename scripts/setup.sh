@@ -41,6 +41,25 @@ if [ ! -d "$lambda_client/node_modules" ]; then
   fi
 fi
 
+# The AWS SDKs functions get without bundling them, as on Lambda: v3 (@aws-sdk/*) and v2 (aws-sdk) for Node.js in
+# /usr/local/lib/ferry/aws-sdk/node_modules, which every sandbox sees as /node_modules (an app's own node_modules
+# wins); Python functions use Debian's python3-boto3 (installed above). Reinstalled when scripts/aws-sdk changes.
+aws_sdk_source="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/aws-sdk"
+aws_sdk_target=/usr/local/lib/ferry/aws-sdk
+if ! cmp -s "$aws_sdk_source/package-lock.json" "$aws_sdk_target/package-lock.json" || [ ! -d "$aws_sdk_target/node_modules" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing the AWS SDKs for Node.js functions into $aws_sdk_target" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo mkdir -p "$aws_sdk_target"
+    $sudo cp "$aws_sdk_source/package.json" "$aws_sdk_source/package-lock.json" "$aws_sdk_target/"
+    (cd "$aws_sdk_target" && $sudo npm ci --omit=dev --ignore-scripts --no-audit --no-fund --silent) >&2
+    $sudo chmod -R a+rX "$aws_sdk_target"
+  else
+    echo "setup: npm is missing; Node.js functions get no AWS SDK unless they bundle one" >&2
+  fi
+fi
+
 # Bucket endpoint tests: the AWS SDK for JavaScript v3 S3 client in test/Ferry.Resources.Tests/s3-client.
 s3_client="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/Ferry.Resources.Tests/s3-client"
 if [ ! -d "$s3_client/node_modules" ] && command -v npm >/dev/null 2>&1; then

@@ -15,6 +15,7 @@ internal static class LambdaRegistration
     public static IServiceCollection AddFerryLambda(this IServiceCollection services, StoreLocation store)
     {
         services.AddSingleton<LambdaFunctionResolver>();
+        services.AddSingleton<LambdaEndpointRelay>();
         services.AddSingleton<IAsyncEventTarget, LiveAppsEventTarget>();
         services.AddSingleton<IScheduleSource, LiveAppsScheduleSource>();
         return services.AddFerryTriggers(sp => store.Postgres is { } postgres
