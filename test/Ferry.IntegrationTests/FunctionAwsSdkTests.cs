@@ -42,6 +42,45 @@ public sealed class FunctionAwsSdkTests : IAsyncLifetime
           echo:
             handler: handler.echo
             runtime: nodejs20.x
+          v2Store:
+            handler: legacy.store
+            runtime: nodejs18.x
+            events:
+              - httpApi: GET /v2
+          esmStore:
+            handler: esm.store
+            runtime: nodejs22.x
+            events:
+              - httpApi: GET /esm
+        """;
+
+    // Written for Lambda's nodejs16.x: the v2 SDK, which predates AWS_ENDPOINT_URL_*.
+    private const string LegacyJs = """
+        const AWS = require('aws-sdk');
+        const s3 = new AWS.S3();
+        const lambda = new AWS.Lambda();
+
+        exports.store = async () => {
+          const Bucket = process.env.FERRY_BUCKET_FILES;
+          await s3.putObject({ Bucket, Key: 'from-v2.txt', Body: 'hello from v2' }).promise();
+          const got = await s3.getObject({ Bucket, Key: 'from-v2.txt' }).promise();
+          const invoked = await lambda.invoke({ FunctionName: 'sdkapp-dev-echo', Payload: JSON.stringify({ from: 'v2' }) }).promise();
+          return { text: got.Body.toString(), echo: JSON.parse(invoked.Payload), version: AWS.VERSION };
+        };
+        """;
+
+    // An ES module: import resolution ignores NODE_PATH, and still finds the provided SDK.
+    private const string EsmMjs = """
+        import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+
+        const s3 = new S3Client({});
+
+        export const store = async () => {
+          const Bucket = process.env.FERRY_BUCKET_FILES;
+          await s3.send(new PutObjectCommand({ Bucket, Key: 'from-esm.txt', Body: 'hello from esm' }));
+          const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'from-esm.txt' }));
+          return { text: await got.Body.transformToString() };
+        };
         """;
 
     // As written for Lambda: clients built with no endpoint, region or credentials.
@@ -126,7 +165,7 @@ public sealed class FunctionAwsSdkTests : IAsyncLifetime
     [Fact]
     public async Task Node_functions_use_the_provided_sdk_v3_for_their_bucket_and_to_invoke_a_sibling()
     {
-        await DeployAsync(null, TestApp.Create(SdkAppYml, ("handler.js", HandlerJs), ("app.py", AppPy)));
+        await DeployAsync(null, TestApp.Create(SdkAppYml, ("handler.js", HandlerJs), ("app.py", AppPy), ("legacy.js", LegacyJs), ("esm.mjs", EsmMjs)));
 
         var body = await GetJsonAsync("/sdkapp/dev/js");
         Assert.Equal("hello from node", body.GetProperty("text").GetString());
@@ -137,9 +176,23 @@ public sealed class FunctionAwsSdkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sdk_v2_code_and_es_modules_find_the_provided_sdks_and_ferrys_endpoints()
+    {
+        await DeployAsync(null, TestApp.Create(SdkAppYml, ("handler.js", HandlerJs), ("app.py", AppPy), ("legacy.js", LegacyJs), ("esm.mjs", EsmMjs)));
+
+        var v2 = await GetJsonAsync("/sdkapp/dev/v2");
+        Assert.Equal("hello from v2", v2.GetProperty("text").GetString());
+        Assert.Equal("v2", v2.GetProperty("echo").GetProperty("echoed").GetProperty("from").GetString());
+        Assert.StartsWith("2.", v2.GetProperty("version").GetString());
+
+        var esm = await GetJsonAsync("/sdkapp/dev/esm");
+        Assert.Equal("hello from esm", esm.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task Python_functions_use_boto3_for_their_bucket_and_to_invoke_a_sibling()
     {
-        await DeployAsync(null, TestApp.Create(SdkAppYml, ("handler.js", HandlerJs), ("app.py", AppPy)));
+        await DeployAsync(null, TestApp.Create(SdkAppYml, ("handler.js", HandlerJs), ("app.py", AppPy), ("legacy.js", LegacyJs), ("esm.mjs", EsmMjs)));
 
         var body = await GetJsonAsync("/sdkapp/dev/py");
         Assert.Equal("hello from python", body.GetProperty("text").GetString());
@@ -155,7 +208,7 @@ public sealed class FunctionAwsSdkTests : IAsyncLifetime
         var token = await (await _server.Http.PostAsJsonAsync("/api/v1/tokens", new CreateTokenRequest("other", "other", ["provider"]), ApiJson.Options))
             .Content.ReadFromJsonAsync<CreatedToken>(ApiJson.Options);
         await DeployAsync(token!.Token, TestApp.Create(OtherAppYml, ("handler.js", "exports.vault = async () => ({ secret: 42 });\n")));
-        await DeployAsync(null, TestApp.Create(SdkAppYml, ("handler.js", HandlerJs), ("app.py", AppPy)));
+        await DeployAsync(null, TestApp.Create(SdkAppYml, ("handler.js", HandlerJs), ("app.py", AppPy), ("legacy.js", LegacyJs), ("esm.mjs", EsmMjs)));
 
         var node = await GetJsonAsync("/sdkapp/dev/probe");
         Assert.Equal("allowed", node.GetProperty("ownBucket").GetString());
