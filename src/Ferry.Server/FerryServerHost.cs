@@ -164,6 +164,7 @@ public static partial class FerryServerHost
 
         // Routing (added first by WebApplication) picks the endpoint; its policy decides who may call it. Endpoints
         // without one (function URLs, /healthz, the console's files) are public.
+        app.UseLambdaRelayScope();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/healthz", () => Results.Text("ok"));

@@ -113,7 +113,15 @@ public sealed class FunctionAwsSdkTests : IAsyncLifetime
           foreignBucket: await failure(() => s3.send(new GetObjectCommand({ Bucket: 'otherapp-dev-secrets', Key: 'secret.txt' }))),
           foreignPut: await failure(() => s3.send(new PutObjectCommand({ Bucket: 'otherapp-dev-secrets', Key: 'planted.txt', Body: 'x' }))),
           foreignFunction: await failure(() => lambda.send(new InvokeCommand({ FunctionName: 'otherapp-dev-vault', Payload: '{}' }))),
+          // The Lambda endpoint is the server's, but it answers functions nothing besides Invoke.
+          restApi: await status(process.env.AWS_ENDPOINT_URL_LAMBDA + '/api/v1/apps'),
+          gateway: await status(process.env.AWS_ENDPOINT_URL_LAMBDA + '/otherapp/dev/anything'),
         });
+
+        async function status(url) {
+          const response = await fetch(url);
+          return `${response.status} ${response.headers.get('x-amzn-errortype')}`;
+        }
         """;
 
     private const string AppPy = """
@@ -215,6 +223,8 @@ public sealed class FunctionAwsSdkTests : IAsyncLifetime
         Assert.NotEqual("allowed", node.GetProperty("foreignBucket").GetString());
         Assert.NotEqual("allowed", node.GetProperty("foreignPut").GetString());
         Assert.Equal("ResourceNotFoundException", node.GetProperty("foreignFunction").GetString());
+        Assert.Equal("404 UnknownOperationException", node.GetProperty("restApi").GetString());
+        Assert.Equal("404 UnknownOperationException", node.GetProperty("gateway").GetString());
 
         var python = await GetJsonAsync("/sdkapp/dev/pyprobe");
         Assert.NotEqual("allowed", python.GetProperty("foreignBucket").GetString());

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,13 +12,16 @@ namespace Ferry.Server.Lambda;
 /// through a bridge, and a loopback TCP port for functions on the host's network. Both exist from
 /// <see cref="StartAsync"/> on (before the server itself listens, so that sandboxes and stem cells started early can
 /// bind the socket); each connection is passed byte for byte to the server's own HTTP address, looked up when the
-/// connection arrives. Requests still go through the server's authentication: the relay grants nothing.
+/// connection arrives. Requests still go through the server's authentication: the relay grants nothing, and the
+/// server answers relayed connections only with the Lambda API (<see cref="IsRelayed"/>, <c>UseLambdaRelayScope</c>):
+/// functions do not reach the REST API, the console or other apps' routes through it.
 /// </summary>
 public sealed partial class LambdaEndpointRelay(IServer server, ILogger<LambdaEndpointRelay> logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _acceptors = [];
     private readonly List<Socket> _listeners = [];
+    private readonly ConcurrentDictionary<IPEndPoint, byte> _upstreamEnds = new();
     private DirectoryInfo? _socketDirectory;
 
     /// <summary>The UNIX socket bridged into private networks.</summary>
@@ -25,6 +29,10 @@ public sealed partial class LambdaEndpointRelay(IServer server, ILogger<LambdaEn
 
     /// <summary>The loopback TCP address functions on the host's network use.</summary>
     public IPEndPoint TcpAddress { get; private set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>Whether a connection to the server from <paramref name="remote"/> is one this relay opened for a function.</summary>
+    public bool IsRelayed(IPAddress? remote, int remotePort)
+        => remote is not null && _upstreamEnds.ContainsKey(new IPEndPoint(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote, remotePort));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -73,9 +81,13 @@ public sealed partial class LambdaEndpointRelay(IServer server, ILogger<LambdaEn
     {
         using var clientSocket = client;
         using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        IPEndPoint? upstreamEnd = null;
         try
         {
             await upstream.ConnectAsync(ServerAddress(), _stopping.Token);
+            // Known before the first byte is passed on, so the server's check never misses it.
+            upstreamEnd = (IPEndPoint)upstream.LocalEndPoint!;
+            _upstreamEnds[upstreamEnd] = 0;
             await using var clientStream = new NetworkStream(clientSocket, ownsSocket: false);
             await using var upstreamStream = new NetworkStream(upstream, ownsSocket: false);
             var toServer = PumpAsync(clientStream, upstream);
@@ -85,6 +97,13 @@ public sealed partial class LambdaEndpointRelay(IServer server, ILogger<LambdaEn
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             LogRelayFailed(ex.Message);
+        }
+        finally
+        {
+            if (upstreamEnd is not null)
+            {
+                _upstreamEnds.TryRemove(upstreamEnd, out _);
+            }
         }
     }
 
