@@ -48,7 +48,7 @@ public sealed class FrameworkTests
             """);
 
         AssertAt(error, 4, 16);
-        Assert.Contains("'rails' is not a known framework", error.Message);
+        Assert.Contains("\"rails\" is not a known framework", error.Message);
         Assert.Contains("express, koa, nest, nextjs, flask, django, laravel, php", error.Message);
     }
 

@@ -37,6 +37,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         IReadOnlyList<string>? command = null;
         var hasCommand = false;
         ScalarValue? framework = null;
+        var hasFramework = false;
         int? memorySize = null;
         int? timeout = null;
         var scaling = new FunctionScaling();
@@ -65,6 +66,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
                     command = ReadCommand(entry.Value, entryPath);
                     break;
                 case "framework":
+                    hasFramework = entry.Value is not ScalarValue { IsNull: true };
                     framework = ReadFramework(entry, entryPath);
                     break;
                 case "image":
@@ -132,8 +134,8 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         }
 
         var effectiveRuntime = hasImage
-            ? ResolveImageRuntime(path, declaration, runtime, hasCommand || framework is not null)
-            : ResolveRuntime(path, declaration, runtime, hasCommand || framework is not null);
+            ? ResolveImageRuntime(path, declaration, runtime, hasCommand || hasFramework)
+            : ResolveRuntime(path, declaration, runtime, hasCommand || hasFramework);
         if (effectiveRuntime is null)
         {
             return null;
