@@ -74,7 +74,8 @@ public sealed class FrameworkCatalogTests : IDisposable
         Assert.Equal(".next", plan.Steps[1].Output);
         Assert.True(plan.Steps[1].Inputs.AllSources);
         Assert.Contains("start", plan.Command);
-        Assert.Contains(plan.Notes, note => note.Contains("basePath", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, note => note.Contains("assetPrefix", StringComparison.Ordinal));
+        Assert.Contains("!node_modules/@next/swc-*/**", plan.PackageExcludes);
     }
 
     [Fact]

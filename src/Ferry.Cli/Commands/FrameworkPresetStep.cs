@@ -44,7 +44,8 @@ internal static class FrameworkPresetStep
             functions.Add(function with { Command = plan.Command, Framework = plan.Preset.Name, Environment = environment });
         }
 
-        return manifest with { Functions = functions };
+        var excludes = plans.Values.SelectMany(plan => plan.PackageExcludes).Distinct(StringComparer.Ordinal);
+        return manifest with { Functions = functions, PackagePatterns = [.. excludes, .. manifest.PackagePatterns] };
     }
 
     private static bool NeedsPreset(FunctionManifest function) => function.Kind == FunctionKind.Web && function.Command is null;

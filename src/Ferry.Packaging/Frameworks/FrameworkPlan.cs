@@ -15,4 +15,10 @@ public sealed record FrameworkPlan(
 {
     /// <summary>Things the user should know (not errors), e.g. that requirements.txt is not installed.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>
+    /// Package patterns (<c>!glob</c>) for what only the build needs, e.g. Next.js's compiler binaries and build
+    /// cache; they go before the app's own <c>package.patterns</c>, which can re-include them.
+    /// </summary>
+    public IReadOnlyList<string> PackageExcludes { get; init; } = [];
 }

@@ -125,6 +125,8 @@ public sealed class NextJsPreset : FrameworkPreset
             new Dictionary<string, string> { ["NEXT_TELEMETRY_DISABLED"] = "1", ["NODE_ENV"] = "production" },
             [.. NodeSteps.Install(project), NodeSteps.Build(project, ".next", "node", NextBin, "build")])
         {
-            Notes = ["Next.js bakes its base path in at build time: serve it at / of a custom domain, or set basePath in next.config.js to the path prefix (/service/stage)"],
+            Notes = ["Next.js bakes its base path in at build time: its pages, API routes and public/ files answer under the path prefix, "
+                + "but its own /_next/ assets need / of a custom domain, or assetPrefix in next.config.js set to the prefix (/service/stage)"],
+            PackageExcludes = ["!node_modules/@next/swc-*/**", "!.next/cache/**"],
         };
 }
