@@ -24,7 +24,7 @@ stop_bare="bash -c 'if [ -f $pidfile ]; then kill -- -\$(cat $pidfile) 2>/dev/nu
 trap 'eval "$stop_bare"; stop_servers' EXIT
 # bare DIR COMMAND: starts COMMAND in DIR and returns once it answers on $port.
 bare() {
-  echo "bash -c 'cd $1 && setsid $2 >/dev/null 2>&1 & echo \$! >$pidfile; until curl -fsS 127.0.0.1:$port/ >/dev/null 2>&1; do sleep 0.005; done'"
+  echo "bash -c 'cd $1 || exit 1; setsid $2 >/dev/null 2>&1 & echo \$! >$pidfile; until curl -fsS 127.0.0.1:$port/ >/dev/null 2>&1; do sleep 0.005; done'"
 }
 
 args=(--warmup 1 --runs "${RUNS:-10}" --export-markdown "$results/frameworks.md" --export-json "$results/frameworks.json")
