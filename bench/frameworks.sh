@@ -8,12 +8,18 @@ ensure_tools
 start_server "${FERRY_BENCH_PORT:-18080}"
 samples="$repo/samples"
 port=18099
+# Each sample is copied with memorySize 1769 (one full vCPU through the cgroup CPU quota, as the bare app has).
 # samples/web-flask starts itself with a command; the flask preset serves the same app.py with gunicorn.
-flask_app="$(mktemp -d -t ferry-bench-flask-XXXXXX)"
-data_dirs+=("$flask_app")
-cp "$samples/web-flask/app.py" "$flask_app/"
-printf 'service: flaskapp\nprovider:\n  name: ferry\nfunctions:\n  web:\n    framework: flask\n    events:\n      - httpApi: "*"\n' >"$flask_app/serverless.yml"
-for app in "$samples/web-express" "$samples/web-koa" "$flask_app" "$samples/web-django" "$samples/web-php"; do
+apps="$(mktemp -d -t ferry-bench-frameworks-XXXXXX)"
+data_dirs+=("$apps")
+for app in web-express web-koa web-django web-php; do
+  cp -r "$samples/$app" "$apps/$app"
+  sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/$app/serverless.yml"
+done
+mkdir "$apps/web-flask"
+cp "$samples/web-flask/app.py" "$apps/web-flask/"
+printf 'service: flaskapp\nprovider:\n  name: ferry\n  memorySize: 1769\nfunctions:\n  web:\n    framework: flask\n    events:\n      - httpApi: "*"\n' >"$apps/web-flask/serverless.yml"
+for app in "$apps"/*; do
   (cd "$app" && "$ferry" deploy >/dev/null)
 done
 
@@ -34,11 +40,11 @@ pair() {
   args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
 }
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
-pair express "$samples/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
-pair koa "$samples/web-koa" koaapp "env PORT=$port node server.js"
-pair flask "$flask_app" flaskapp "$gunicorn app:app"
-pair django "$samples/web-django" djangoapp "env DJANGO_SETTINGS_MODULE=mysite.settings $gunicorn mysite.wsgi:application"
-pair php "$samples/web-php" phpapp "php -S 127.0.0.1:$port -t public"
+pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
+pair koa "$apps/web-koa" koaapp "env PORT=$port node server.js"
+pair flask "$apps/web-flask" flaskapp "$gunicorn app:app"
+pair django "$apps/web-django" djangoapp "env DJANGO_SETTINGS_MODULE=mysite.settings $gunicorn mysite.wsgi:application"
+pair php "$apps/web-php" phpapp "php -S 127.0.0.1:$port -t public"
 hyperfine "${args[@]}"
 
 python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
