@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Ferry needs on Debian 12 (idempotent): bubblewrap and socat for the sandbox, curl, Flask for the web sample.
+# Installs what Ferry needs on Debian 12 (idempotent): bubblewrap and socat for the sandbox, curl, Flask, Django, gunicorn and PHP for the web samples.
 set -euo pipefail
 
 need=()
@@ -14,6 +14,10 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 # Functions shipped as OCI image archives: umoci unpacks them; the tests build a small image around busybox.
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 [ -x /bin/busybox ] || need+=(busybox-static)
+# Framework presets: gunicorn serves Flask/Django apps, Django for samples/web-django, PHP's CLI server for PHP/Laravel.
+/usr/bin/python3 -c 'import gunicorn' >/dev/null 2>&1 || need+=(python3-gunicorn)
+/usr/bin/python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
+command -v php >/dev/null 2>&1 || need+=(php-cli)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -59,7 +59,7 @@ internal static class DeployCommand
             cli.WriteWarning(warning.ToString());
         }
 
-        var manifest = loaded.Manifest;
+        var manifest = await FrameworkPresetStep.ApplyAsync(loaded.Manifest, request.AppDirectory, cli, cancellationToken);
         HandlerFileCheck.Run(manifest, request.AppDirectory);
         var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");
         await using var archive = new FileStream(

@@ -76,7 +76,7 @@ internal sealed class DevSession(DevTarget target, FerryApiClient client, CliCon
                 _cli.WriteWarning(warning.ToString());
             }
 
-            var manifest = loaded.Manifest;
+            var manifest = await Commands.FrameworkPresetStep.ApplyAsync(loaded.Manifest, target.AppDirectory, _cli, cancellationToken);
             HandlerFileCheck.Run(manifest, target.AppDirectory);
             filter.UsePatterns(manifest.PackagePatterns);
             var manifestJson = ServiceManifestJson.Serialize(manifest);
