@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ferry.Cli.Api;
+using Ferry.Cli.Build;
 using Ferry.Cli.Options;
 using Ferry.Cli.Output;
 using Ferry.Manifest;
@@ -59,7 +60,7 @@ internal static class DeployCommand
             cli.WriteWarning(warning.ToString());
         }
 
-        var manifest = loaded.Manifest;
+        var manifest = await AppBundler.BuildAsync(loaded.Manifest, request.AppDirectory, cli, context, cancellationToken);
         HandlerFileCheck.Run(manifest, request.AppDirectory);
         var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");
         await using var archive = new FileStream(
