@@ -209,7 +209,10 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                     httpApiCors = new ApiGatewayReader(reader).ReadHttpApi(field.Value, path);
                     break;
                 case "apiGateway":
-                    settings = settings with { ApiKeys = new ApiGatewayReader(reader).ReadApiGateway(field.Value, path) };
+                    settings = settings with { ApiKeys = [.. settings.ApiKeys, .. new ApiGatewayReader(reader).ReadApiGateway(field.Value, path)] };
+                    break;
+                case "apiKeys":
+                    settings = settings with { ApiKeys = [.. settings.ApiKeys, .. new ApiGatewayReader(reader).ReadProviderApiKeys(field.Value, path)] };
                     break;
                 default:
                     reader.IgnoredKey(field, path, KnownKeys.Provider);
