@@ -70,6 +70,30 @@ public sealed class TypeScriptBuildTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_es_module_app_is_bundled_to_commonjs_that_still_loads_under_type_module()
+    {
+        var app = TestApp.Create("""
+            service: esm-app
+            plugins:
+              - serverless-esbuild
+            provider:
+              name: aws
+              runtime: nodejs20.x
+            functions:
+              hello:
+                handler: src/hello.handler
+            """,
+            ("package.json", """{ "name": "esm-app", "type": "module" }"""),
+            ("src/words.ts", "export const words = (text: string): number => text.split(' ').length;\n"),
+            ("src/hello.ts", "import { words } from './words';\nexport const handler = async (event: { text: string }) => ({ words: words(event.text) });\n"));
+
+        var invoke = await FerryCli.RunAsync(_server.BaseUrl, app, "invoke", "local", "-f", "hello", "--data", """{"text":"one two three"}""");
+
+        Assert.True(invoke.ExitCode == 0, invoke.ToString());
+        Assert.Contains("\"words\": 3", invoke.Stdout);
+    }
+
+    [Fact]
     public async Task A_build_error_shows_esbuild_message_with_file_and_line()
     {
         var app = TestApp.Create("""
