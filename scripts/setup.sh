@@ -82,6 +82,15 @@ if [ ! -d "$console_e2e/node_modules" ]; then
   fi
 fi
 
+# TypeScript apps: the CLI bundles them with esbuild; Ferry's copy lives in the tools folder (FERRY_TOOLS, default
+# ~/.ferry/tools) for apps that don't have their own node_modules/.bin/esbuild.
+ferry_tools="${FERRY_TOOLS:-$HOME/.ferry/tools}"
+if [ ! -x "$ferry_tools/node_modules/.bin/esbuild" ] && command -v npm >/dev/null 2>&1; then
+  echo "setup: npm install esbuild in $ferry_tools" >&2
+  mkdir -p "$ferry_tools"
+  (cd "$ferry_tools" && npm install --no-audit --no-fund --silent --no-save esbuild@0.28.2) >&2
+fi
+
 # PostgreSQL (databases of apps, and the control-plane store on PostgreSQL): a local cluster with a superuser role the
 # tests use (FERRY_TEST_POSTGRES). Debian's package creates cluster 15/main; it is started here if it is down.
 if ! command -v pg_lsclusters >/dev/null 2>&1; then

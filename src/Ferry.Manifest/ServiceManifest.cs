@@ -24,6 +24,10 @@ public sealed record ServiceManifest
 
     /// <summary>Databases of the app stage (<c>resources.databases</c>).</summary>
     public IReadOnlyList<DatabaseDeclaration> Databases { get; init; } = [];
+
+    /// <summary><c>plugins</c> and <c>custom.esbuild</c>: what the CLI builds before packaging (not sent to the server).</summary>
+    [JsonIgnore]
+    public BuildSettings Build { get; init; } = new();
 }
 
 /// <param name="LogicalName">The name in serverless.yml (the CloudFormation logical id, or the key under <c>resources.buckets</c>).</param>

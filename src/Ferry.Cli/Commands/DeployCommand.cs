@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ferry.Cli.Api;
+using Ferry.Cli.Build;
 using Ferry.Cli.Options;
 using Ferry.Cli.Output;
 using Ferry.Manifest;
@@ -60,6 +61,7 @@ internal static class DeployCommand
         }
 
         var manifest = await FrameworkPresetStep.ApplyAsync(loaded.Manifest, request.AppDirectory, cli, cancellationToken);
+        manifest = await AppBundler.BuildAsync(manifest, request.AppDirectory, cli, context, cancellationToken);
         HandlerFileCheck.Run(manifest, request.AppDirectory);
         var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");
         await using var archive = new FileStream(
