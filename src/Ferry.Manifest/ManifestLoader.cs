@@ -78,7 +78,7 @@ public static class ManifestLoader
         {
             // The Serverless Components format is read as the serverless.yml it stands for.
             // Errors found while translating are reported with the reader's, so the user sees all of them at once.
-            root = new ComponentTranslator(fileName, diagnostics).Translate(root!);
+            root = new ComponentTranslator(fileName, options, diagnostics).Translate(root!);
             if (root is null)
             {
                 diagnostics.ThrowIfErrors();

@@ -48,4 +48,36 @@ public sealed class ComponentAppTests : IAsyncLifetime
         var removed = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("components-multi-scf"), "remove", "--yes");
         Assert.True(removed.ExitCode == 0, removed.ToString());
     }
+
+    [Fact]
+    public async Task Deploying_an_apps_root_deploys_its_components_in_order_with_each_others_outputs()
+    {
+        var result = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("components-app"), "deploy", "--output", "json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var deployed = JsonSerializer.Deserialize<DeploymentResult[]>(result.Stdout, ApiJson.Options)!;
+
+        // The storefront reads the catalog's output, so the catalog is deployed first.
+        Assert.Equal(["catalog", "storefront"], deployed.Select(d => d.Service));
+        var storefront = await _server.Http.GetFromJsonAsync<JsonElement>(Assert.Single(deployed[1].Routes).Url);
+        var catalogUrl = storefront.GetProperty("catalog").GetString()!;
+        Assert.Equal($"{_server.BaseUrl}/catalog/dev/products", catalogUrl);
+        var products = await _server.Http.GetFromJsonAsync<JsonElement>(catalogUrl);
+        Assert.Equal("teapot", products[1].GetProperty("name").GetString());
+
+        // Another stage reads the outputs of that stage's catalog.
+        var prod = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("components-app"), "deploy", "--stage", "prod", "--output", "json");
+        Assert.True(prod.ExitCode == 0, prod.ToString());
+        var prodFront = JsonSerializer.Deserialize<DeploymentResult[]>(prod.Stdout, ApiJson.Options)![1];
+        var prodBody = await _server.Http.GetFromJsonAsync<JsonElement>(Assert.Single(prodFront.Routes).Url);
+        Assert.Equal($"{_server.BaseUrl}/catalog/prod/products", prodBody.GetProperty("catalog").GetString());
+    }
+
+    [Fact]
+    public async Task A_component_deployed_alone_names_the_output_it_cannot_read()
+    {
+        var result = await FerryCli.RunAsync(_server.BaseUrl, Path.Combine(Repo.Sample("components-app"), "storefront"), "deploy");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("serverless.yml:12", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the component 'catalog' of stage 'dev' has no output 'url'", result.Stderr, StringComparison.Ordinal);
+    }
 }

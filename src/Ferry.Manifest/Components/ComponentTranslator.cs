@@ -17,7 +17,7 @@ namespace Ferry.Manifest.Components;
 /// default stage (<c>--stage</c> wins); <c>inputs.region</c> the region. <c>${stage}</c>, <c>${app}</c>, <c>${name}</c>
 /// and <c>${org}</c> are the Components format's own variables; <c>${env:…}</c> is read as in serverless.yml.
 /// </remarks>
-internal sealed partial class ComponentTranslator(string fileName, DiagnosticBag diagnostics)
+internal sealed partial class ComponentTranslator(string fileName, ManifestLoadOptions options, DiagnosticBag diagnostics)
 {
     private static readonly HashSet<string> RootKeys = new(StringComparer.Ordinal) { "component", "name", "app", "stage", "org", "inputs" };
 
@@ -45,7 +45,8 @@ internal sealed partial class ComponentTranslator(string fileName, DiagnosticBag
 
         var app = Text(Child(root, "app")) is { Length: > 0 } appName ? appName : instance.Value!;
         var org = Text(Child(root, "org")) ?? "";
-        SubstituteInstanceVariables(root, app, instance.Value!, org);
+        var stage = options.Stage ?? Text(Child(root, "stage")) ?? ManifestDefaults.Stage;
+        SubstituteInstanceVariables(root, new InstanceVariables(app, instance.Value!, org, stage));
 
         var inputs = Child(root, "inputs") switch
         {
@@ -165,49 +166,79 @@ internal sealed partial class ComponentTranslator(string fileName, DiagnosticBag
         return provider;
     }
 
+    private sealed record InstanceVariables(string App, string Name, string Org, string Stage);
+
     /// <summary>
     /// <c>${stage}</c> becomes <c>${sls:stage}</c> (so <c>--stage</c> applies), <c>${app}</c>, <c>${name}</c> and
-    /// <c>${org}</c> their values; <c>${output:…}</c> (another component's outputs) is refused with a clear error.
-    /// Scalars are edited in place so they keep their location.
+    /// <c>${org}</c> their values; <c>${output:…}</c> takes the named component's output. Scalars are edited in place
+    /// so they keep their location.
     /// </summary>
-    private void SubstituteInstanceVariables(YamlNode node, string app, string name, string org)
+    private void SubstituteInstanceVariables(YamlNode node, InstanceVariables variables)
     {
         switch (node)
         {
             case YamlScalarNode { Value: { } text } scalar when text.Contains("${", StringComparison.Ordinal):
-                if (OutputVariable().Match(text) is { Success: true } output)
+                // Inside ${output:…} the stage is this deploy's stage itself: the reference is answered here, not by the resolver.
+                text = InstanceVariable().Replace(text, match => match.Groups["name"].Value switch
                 {
-                    Error(scalar, $"{output.Value}: reading another component's outputs is not supported yet; pass the value with --param and ${{param:…}} instead");
-                }
-
-                scalar.Value = InstanceVariable().Replace(text, match => match.Groups["name"].Value switch
-                {
-                    "stage" => "${sls:stage}",
-                    "app" => app,
-                    "name" => name,
-                    _ => org,
+                    "stage" => "\u0000stage\u0000",
+                    "app" => variables.App,
+                    "name" => variables.Name,
+                    _ => variables.Org,
                 });
+                text = ResolveOutputs(scalar, text.Replace("\u0000stage\u0000", variables.Stage, StringComparison.Ordinal), variables)
+                    ?? text;
+                scalar.Value = text.Replace("\u0000stage\u0000", "${sls:stage}", StringComparison.Ordinal);
                 break;
             case YamlMappingNode mapping:
                 foreach (var (_, value) in mapping.Children)
                 {
-                    SubstituteInstanceVariables(value, app, name, org);
+                    SubstituteInstanceVariables(value, variables);
                 }
 
                 break;
             case YamlSequenceNode sequence:
                 foreach (var item in sequence.Children)
                 {
-                    SubstituteInstanceVariables(item, app, name, org);
+                    SubstituteInstanceVariables(item, variables);
                 }
 
                 break;
         }
     }
 
+    /// <returns>The text with its <c>${output:…}</c> references replaced, or null when it has none.</returns>
+    private string? ResolveOutputs(YamlScalarNode scalar, string text, InstanceVariables variables)
+    {
+        var references = ComponentOutputReference.FindIn(text).ToList();
+        if (references.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var (match, reference) in references)
+        {
+            if (reference is null)
+            {
+                Error(scalar, $"{match.Value} must be written ${{output:STAGE:APP:INSTANCE.KEY}}, for example ${{output:${{stage}}:${{app}}:shop-db.url}}");
+                continue;
+            }
+
+            var value = options.ComponentOutput(reference);
+            if (value is null)
+            {
+                Error(scalar, reference.App != variables.App
+                    ? $"{match.Value} names the app '{reference.App}', but this component is in '{variables.App}'; outputs are read from components of the same app"
+                    : $"{match.Value}: the component '{reference.Instance}' of stage '{reference.Stage}' has no output '{reference.Key}'; deploy the whole app from its root folder ('ferry deploy' there deploys each component after those it reads outputs of)");
+                continue;
+            }
+
+            text = text.Replace(match.Value, value, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
     [GeneratedRegex(@"\$\{(?<name>stage|app|name|org)\}", RegexOptions.CultureInvariant)]
     private static partial Regex InstanceVariable();
-
-    [GeneratedRegex(@"\$\{output:[^}]*\}", RegexOptions.CultureInvariant)]
-    private static partial Regex OutputVariable();
 }
