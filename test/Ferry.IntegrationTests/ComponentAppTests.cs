@@ -70,6 +70,17 @@ public sealed class ComponentAppTests : IAsyncLifetime
         var prodFront = JsonSerializer.Deserialize<DeploymentResult[]>(prod.Stdout, ApiJson.Options)![1];
         var prodBody = await _server.Http.GetFromJsonAsync<JsonElement>(Assert.Single(prodFront.Routes).Url);
         Assert.Equal($"{_server.BaseUrl}/catalog/prod/products", prodBody.GetProperty("catalog").GetString());
+
+        // info and remove in the app's root act on every component.
+        var info = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("components-app"), "info");
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.Matches(@"\$\{output:dev:shop:catalog\.url\}\s+" + System.Text.RegularExpressions.Regex.Escape($"{_server.BaseUrl}/catalog/dev"), info.Stdout);
+        Assert.Contains("Component storefront", info.Stdout, StringComparison.Ordinal);
+        var removed = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("components-app"), "remove", "--yes");
+        Assert.True(removed.ExitCode == 0, removed.ToString());
+        Assert.Contains("Removed storefront", removed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Removed catalog", removed.Stdout, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await _server.Http.GetAsync(catalogUrl)).StatusCode);
     }
 
     [Fact]

@@ -82,23 +82,19 @@ internal static class ComponentAppDeploy
     }
 
     /// <summary>What a deployed component offers to others: its URL (also under Tencent's <c>apigw.url</c>), stage and region.</summary>
-    public static IReadOnlyDictionary<string, string> OutputsOf(DeploymentResult result)
-    {
-        var outputs = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["url"] = result.BaseUrl,
-            ["apigw.url"] = result.BaseUrl,
-            ["service"] = result.Service,
-            ["stage"] = result.Stage,
-            ["region"] = result.Region,
-        };
-        foreach (var function in result.Functions)
-        {
-            outputs[$"functions.{function.Name}.name"] = function.Name;
-        }
+    public static IReadOnlyDictionary<string, string> OutputsOf(DeploymentResult result) => Outputs(result.Service, result.Stage, result.Region, result.BaseUrl);
 
-        return outputs;
-    }
+    /// <inheritdoc cref="OutputsOf(DeploymentResult)"/>
+    public static IReadOnlyDictionary<string, string> OutputsOf(AppInfo info) => Outputs(info.Service, info.Stage, info.Region, info.BaseUrl);
+
+    private static Dictionary<string, string> Outputs(string service, string stage, string region, string baseUrl) => new(StringComparer.Ordinal)
+    {
+        ["url"] = baseUrl,
+        ["apigw.url"] = baseUrl,
+        ["service"] = service,
+        ["stage"] = stage,
+        ["region"] = region,
+    };
 
     private static List<ComponentFile> Order(List<ComponentFile> components, string root)
     {
