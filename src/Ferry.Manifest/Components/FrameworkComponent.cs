@@ -21,6 +21,9 @@ internal sealed class FrameworkComponent(ComponentTranslator translator, Compone
         "protocols", "environment", "serviceName", "serviceId", "serviceDesc", "isDisabled", "apiName", "description", "netTypes",
     };
 
+    /// <summary>The entry files the Node presets look for (after package.json's main and start script).</summary>
+    private static readonly string[] PresetEntryFiles = ["sls.js", "app.js", "index.js", "server.js", "src/app.js", "src/index.js"];
+
     public bool AddFunction(YamlMappingNode functions, string name, YamlMappingNode inputs)
     {
         var function = new YamlMappingNode
@@ -31,12 +34,13 @@ internal sealed class FrameworkComponent(ComponentTranslator translator, Compone
 
         if (code.Folder.Length > 0)
         {
-            function.Add("workingDirectory", code.Folder);
+            translator.Error(ComponentTranslator.Child(inputs, "src")!, $"the {ComponentKinds.FrameworkOf(kind)} component deploys the app folder itself; set inputs.src to './' (and list what to leave out under 'exclude')");
+            return false;
         }
 
         if (code.Hook is { } hook)
         {
-            function.Add("build", hook);
+            translator.Warning(hook, $"inputs.src.hook is not run: the {ComponentKinds.FrameworkOf(kind)} preset builds the app itself at deploy (see README, Bring your framework)");
         }
 
         var cors = false;
@@ -46,7 +50,11 @@ internal sealed class FrameworkComponent(ComponentTranslator translator, Compone
             switch (key)
             {
                 case "entryFile":
-                    function.Add("entryFile", value);
+                    if (value is YamlScalarNode { Value: { } entry } && !PresetEntryFiles.Contains(entry.TrimStart('.', '/')))
+                    {
+                        translator.Warning(value, $"inputs.entryFile '{entry}' is not used: the preset starts package.json's 'main' or 'start' script, else the first of {string.Join(", ", PresetEntryFiles)}");
+                    }
+
                     break;
                 case "functionConf":
                     ReadFunctionConf(function, value);
