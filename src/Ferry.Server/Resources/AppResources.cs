@@ -2,6 +2,7 @@ using System.Text;
 using Ferry.Manifest;
 using Ferry.Resources.Buckets;
 using Ferry.Resources.Databases;
+using Ferry.Resources.Queues;
 using Ferry.Runtime;
 using Ferry.Runtime.Sandbox;
 using Ferry.Server.Deployments;
@@ -23,6 +24,7 @@ public sealed partial class AppResources(
     ResourceSecrets secrets,
     IDatabaseProvisioner databases,
     LiveApps live,
+    QueueStore queues,
     ILogger<AppResources> logger)
 {
     /// <summary>Inside a private network the bucket endpoint is at 127.0.0.1:9100, a PostgreSQL server at 127.0.0.1:5432.</summary>
@@ -38,7 +40,7 @@ public sealed partial class AppResources(
     {
         var provider = manifest.Provider;
         var identity = Identity(tenant, manifest.Service, provider.Stage, provider.Region);
-        if (manifest.Buckets.Count == 0 && manifest.Databases.Count == 0 && !manifest.Functions.Any(f => f.BucketEvents.Count > 0))
+        if (manifest.Buckets.Count == 0 && manifest.Databases.Count == 0 && manifest.Queues.Count == 0 && !manifest.Functions.Any(f => f.BucketEvents.Count > 0))
         {
             return FunctionResources.None;
         }
@@ -67,13 +69,20 @@ public sealed partial class AppResources(
             usable.Add(existing);
         }
 
-        if (usable.Count > 0)
+        await ProvisionQueuesAsync(tenant, identity, manifest, cancellationToken);
+        if (usable.Count > 0 || manifest.Queues.Count > 0)
         {
             var endpoint = await bucketEndpoint.GetAsync(cancellationToken);
             var (keyId, secret) = secrets.FunctionBucketKey(identity);
-            credentials.Grant(keyId, secret, tenant, usable);
+            credentials.Grant(keyId, secret, tenant, usable, manifest.Queues.Count > 0 ? identity : null);
             services.Add(new ResourceService(BucketServiceName, BucketPortInSandbox, endpoint.SocketPath, "127.0.0.1", endpoint.TcpAddress.Port));
             environment["AWS_ENDPOINT_URL_S3"] = $"http://${{ferry:{BucketServiceName}:host}}:${{ferry:{BucketServiceName}:port}}";
+            if (manifest.Queues.Count > 0)
+            {
+                // Queues are served on the same endpoint (SQS requests are told apart by their signature's service).
+                environment["AWS_ENDPOINT_URL_SQS"] = environment["AWS_ENDPOINT_URL_S3"];
+            }
+
             environment["AWS_ACCESS_KEY_ID"] = keyId;
             environment["AWS_SECRET_ACCESS_KEY"] = secret;
         }
@@ -136,6 +145,16 @@ public sealed partial class AppResources(
             }
         }
 
+        foreach (var queue in manifest.Queues)
+        {
+            if (await queues.FindAsync(new QueueAddress(tenant, queue.Name), cancellationToken) is { } stored
+                && stored.AppStage == Identity(tenant, manifest.Service, provider.Stage, provider.Region)
+                && await queues.DeleteAsync(stored.Address, cancellationToken))
+            {
+                deleted.Add($"queue {queue.Name}");
+            }
+        }
+
         foreach (var database in manifest.Databases)
         {
             var request = new DatabaseRequest(tenant, manifest.Service, provider.Stage, provider.Region, database.Name);
@@ -169,7 +188,47 @@ public sealed partial class AppResources(
         }
     }
 
-    private static string Identity(string tenant, string service, string stage, string region) => $"{tenant}/{service}/{stage}/{region}";
+    /// <summary>The app stage's identity: names its function key, and owns its queues.</summary>
+    public static string Identity(string tenant, string service, string stage, string region) => $"{tenant}/{service}/{stage}/{region}";
+
+    /// <summary>Creates the declared queues, or brings their settings up to date; messages already queued stay.</summary>
+    private async Task ProvisionQueuesAsync(string tenant, string identity, ServiceManifest manifest, CancellationToken cancellationToken)
+    {
+        foreach (var queue in manifest.Queues)
+        {
+            var settings = SettingsOf(queue);
+            if (settings.Problem() is { } problem)
+            {
+                throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "queue_invalid", $"Queue '{queue.Name}' ({queue.LogicalName}): {problem}");
+            }
+
+            try
+            {
+                await queues.EnsureAsync(new QueueAddress(tenant, queue.Name), identity, settings, cancellationToken);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new DeploymentException(StatusCodes.Status409Conflict, "queue_taken", $"{ex.Message}; name the queue differently (QueueName of {queue.LogicalName})");
+            }
+        }
+    }
+
+    public static QueueSettings SettingsOf(QueueDeclaration queue)
+    {
+        var defaults = new QueueSettings();
+        return defaults with
+        {
+            Fifo = queue.Fifo,
+            ContentBasedDeduplication = queue.ContentBasedDeduplication,
+            VisibilityTimeoutSeconds = queue.VisibilityTimeout ?? defaults.VisibilityTimeoutSeconds,
+            MessageRetentionSeconds = queue.MessageRetentionPeriod ?? defaults.MessageRetentionSeconds,
+            DelaySeconds = queue.DelaySeconds ?? defaults.DelaySeconds,
+            MaximumMessageBytes = queue.MaximumMessageSize ?? defaults.MaximumMessageBytes,
+            ReceiveWaitTimeSeconds = queue.ReceiveMessageWaitTimeSeconds ?? defaults.ReceiveWaitTimeSeconds,
+            DeadLetterQueue = queue.DeadLetterQueue,
+            MaxReceiveCount = queue.MaxReceiveCount ?? 0,
+        };
+    }
 
     /// <summary>"photos-Bucket" → "PHOTOS_BUCKET".</summary>
     private static string EnvironmentName(string name)

@@ -15,9 +15,12 @@ public sealed class FunctionBucketCredentials(IAccessStore access) : IBucketCred
 
     private readonly ConcurrentDictionary<string, BucketPrincipal> _functions = new(StringComparer.Ordinal);
 
-    /// <summary>Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/> (replaces what the key could use before).</summary>
-    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets)
-        => _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets);
+    /// <summary>
+    /// Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/>, and the queues of
+    /// <paramref name="appStage"/> when given (replaces what the key could use before).
+    /// </summary>
+    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets, string? appStage = null)
+        => _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets, appStage);
 
     public void Revoke(string accessKeyId) => _functions.TryRemove(accessKeyId, out _);
 
