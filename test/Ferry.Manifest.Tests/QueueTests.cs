@@ -119,3 +119,42 @@ public sealed class QueueTests
         Assert.Equal(manifest.Functions[0].QueueEvents, back.Functions[0].QueueEvents);
     }
 }
+
+/// <summary>Queues in a manifest that arrived as JSON (the server can't trust the CLI).</summary>
+public sealed class QueueValidationTests
+{
+    private static ServiceManifest Valid() => Manifests.LoadManifest("""
+        service: shop
+        provider:
+          runtime: nodejs20.x
+        functions:
+          worker:
+            handler: worker.handler
+            events:
+              - sqs: { arn: !GetAtt Jobs.Arn }
+        resources:
+          Resources:
+            Jobs:
+              Type: AWS::SQS::Queue
+        """);
+
+    [Fact]
+    public void A_loaded_manifest_with_queues_is_valid()
+        => Assert.Empty(ServiceManifestValidator.Validate(Valid()));
+
+    [Fact]
+    public void Bad_queue_names_and_events_of_other_queues_are_refused()
+    {
+        var manifest = Valid();
+        var tampered = manifest with
+        {
+            Queues = [new QueueDeclaration("Jobs", "../../etc"), new QueueDeclaration("Big", "big") { VisibilityTimeout = 50_000 }],
+            Functions = [manifest.Functions[0] with { QueueEvents = [new QueueEvent("someone-elses")] }],
+        };
+
+        var problems = ServiceManifestValidator.Validate(tampered).Select(p => p.Message).ToList();
+        Assert.Contains(problems, p => p.Contains("queue name \"../../etc\" is invalid", StringComparison.Ordinal) || p.Contains("queue name '../../etc' is invalid", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("queue 'big' has a setting outside SQS's range", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("which is not a queue of this app", StringComparison.Ordinal));
+    }
+}
