@@ -23,10 +23,14 @@ internal static class DeployCommand
             HelpName = "dir",
         };
         var output = CommonOptions.Output();
+        var force = new Option<bool>("--force")
+        {
+            Description = "Make a new revision even when the package and manifest are unchanged (its functions start cold)",
+        };
 
         var command = new Command("deploy", "Package the app folder and deploy it with its serverless.yml as a new revision")
         {
-            stage, region, config, parameters, directory, output,
+            stage, region, config, parameters, directory, output, force,
         };
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
@@ -36,7 +40,10 @@ internal static class DeployCommand
                 configPath,
                 parseResult.GetValue(stage),
                 parseResult.GetValue(region),
-                parseResult.GetRequiredValue(parameters));
+                parseResult.GetRequiredValue(parameters))
+            {
+                Force = parseResult.GetValue(force),
+            };
 
             var cli = new CliOutput(context, parseResult.GetValue(output));
             using var client = globals.CreateClient(parseResult, context);
@@ -48,7 +55,11 @@ internal static class DeployCommand
     }
 
     internal sealed record DeployRequest(
-        string AppDirectory, string ConfigPath, string? Stage, string? Region, IReadOnlyDictionary<string, string> Parameters);
+        string AppDirectory, string ConfigPath, string? Stage, string? Region, IReadOnlyDictionary<string, string> Parameters)
+    {
+        /// <summary>A new revision even when nothing changed.</summary>
+        public bool Force { get; init; }
+    }
 
     internal static async Task<DeploymentResult> DeployAsync(
         DeployRequest request, FerryApiClient client, CliOutput cli, CliContext context, CancellationToken cancellationToken)
@@ -77,7 +88,8 @@ internal static class DeployCommand
                 ServiceManifestJson.Serialize(manifest),
                 archive,
                 new SynchronousProgress<long>(sent => upload.Update($"Uploading… {ByteSize.Format(sent)} of {total}")),
-                cancellationToken);
+                cancellationToken,
+                force: request.Force);
         }
         finally
         {
@@ -125,8 +137,9 @@ internal static class DeployCommand
             return;
         }
 
-        cli.WriteLine(cli.Paint(
-            $"Deployed {result.Service} (stage {result.Stage}, region {result.Region}) revision {result.Revision}", AnsiStyle.Green));
+        cli.WriteLine(cli.Paint(result.Unchanged
+            ? $"Unchanged: {result.Service} (stage {result.Stage}, region {result.Region}) stays at revision {result.Revision}; nothing was redeployed"
+            : $"Deployed {result.Service} (stage {result.Stage}, region {result.Region}) revision {result.Revision}", AnsiStyle.Green));
         cli.WriteLine($"Base URL: {result.BaseUrl}");
         AppRendering.WriteRoutes(result.Routes, cli);
         AppRendering.WriteFunctions(result.Functions, cli);
