@@ -49,6 +49,12 @@ public sealed record DeploymentResult(
 {
     /// <summary>API keys of <c>provider.apiGateway.apiKeys</c> this deploy created (generated values are shown this once).</summary>
     public IReadOnlyList<CreatedApiKey>? ApiKeys { get; init; }
+
+    /// <summary>
+    /// The archive and manifest were exactly the live revision's: no revision was made, <see cref="Revision"/> is the
+    /// live one, and its instances stay warm.
+    /// </summary>
+    public bool Unchanged { get; init; }
 }
 
 public sealed record FunctionInfo(
