@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Ferry.Resources.Tables;
 using Ferry.Triggers.Lambda;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -74,6 +75,7 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
             .AddScheme<SigV4AuthenticationOptions, SigV4AuthenticationHandler>(SigV4AuthenticationDefaults.AuthenticationScheme, sigV4 =>
             {
                 sigV4.Service = "s3";
+                sigV4.OtherServices.Add("dynamodb");
                 sigV4.TimeProvider = options.Clock;
             });
 
@@ -81,7 +83,8 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
         var logger = loggerFactory.CreateLogger<BucketEndpoint>();
         var handlers = new S3Handlers(storage, options, events, logger);
         var authenticator = new S3Authenticator();
-        app.Run(context => HandleAsync(context, options, authenticator, handlers, logger));
+        var tables = options.Tables is null ? null : new TableEndpoint(options.Tables, options.WriteAdmission, logger);
+        app.Run(context => HandleAsync(context, options, authenticator, handlers, tables, logger));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -112,9 +115,16 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
         }
     }
 
-    private static async Task HandleAsync(HttpContext context, BucketEndpointOptions options, S3Authenticator authenticator, S3Handlers handlers, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, BucketEndpointOptions options, S3Authenticator authenticator, S3Handlers handlers,
+        TableEndpoint? tables, ILogger logger)
     {
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        if (tables is not null && TableEndpoint.Handles(context.Request))
+        {
+            await tables.HandleAsync(context, requestId);
+            return;
+        }
+
         context.Response.Headers["x-amz-request-id"] = requestId;
         context.Response.Headers["x-amz-id-2"] = requestId;
         var cancellationToken = context.RequestAborted;
