@@ -75,7 +75,8 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             service ?? "service", resolver.SelectedStage, resolver.SelectedRegion, previewBuckets,
             previewBuckets.Where(b => !resources.Buckets.Any(declared => declared.Bucket == b)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal),
             functionsEntry?.Value is MappingValue declaredFunctions ? [.. declaredFunctions.Entries.Select(f => f.Key)] : [],
-            resources.CloudFormationTypes));
+            resources.CloudFormationTypes,
+            [.. resources.Tables.Select(t => t.Table)]));
 
         var provider = ReadProvider(providerEntry, reader);
         var (functions, bucketEvents) = ReadFunctions(functionsEntry, provider, reader);
@@ -95,7 +96,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             : new ServiceManifest
             {
                 Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
-                Buckets = buckets, Databases = databases,
+                Buckets = buckets, Databases = databases, Tables = [.. resources.Tables.Select(t => t.Table)],
             };
     }
 

@@ -10,10 +10,13 @@ namespace Ferry.Manifest.Loading;
 internal sealed class ResourcesReader(ValueReader reader)
 {
     public const string BucketType = "AWS::S3::Bucket";
+    public const string TableType = "AWS::DynamoDB::Table";
 
     public List<(BucketDeclaration Bucket, SourceLocation Location)> Buckets { get; } = [];
 
     public List<(DatabaseDeclaration Database, SourceLocation Location)> Databases { get; } = [];
+
+    public List<(TableDeclaration Table, SourceLocation Location)> Tables { get; } = [];
 
     /// <summary>Every resource under <c>resources.Resources</c> with a <c>Type</c>, by logical id.</summary>
     public Dictionary<string, string> CloudFormationTypes { get; } = new(StringComparer.Ordinal);
@@ -58,6 +61,12 @@ internal sealed class ResourcesReader(ValueReader reader)
             var second = duplicate.Skip(1).First();
             reader.Error(second.Location, $"bucket name {NamingRules.Quote(duplicate.Key)} is declared twice ({string.Join(", ", duplicate.Select(d => d.Bucket.LogicalName))})");
         }
+
+        foreach (var duplicate in Tables.GroupBy(t => t.Table.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var second = duplicate.Skip(1).First();
+            reader.Error(second.Location, $"table name {NamingRules.Quote(duplicate.Key)} is declared twice ({string.Join(", ", duplicate.Select(d => d.Table.LogicalName))})");
+        }
     }
 
     private void ReadShortBucket(MappingEntry entry, string path, string? service, string stage)
@@ -87,6 +96,7 @@ internal sealed class ResourcesReader(ValueReader reader)
     {
         string? type = null;
         string? bucketName = null;
+        ValueNode? properties = null;
         foreach (var field in reader.Entries(resource.Value, path, "a CloudFormation resource with 'Type'"))
         {
             switch (field.Key)
@@ -95,6 +105,12 @@ internal sealed class ResourcesReader(ValueReader reader)
                     type = reader.String(field.Value, $"{path}.Type");
                     break;
                 case "Properties":
+                    properties = field.Value;
+                    if (resource.Value is MappingValue declared && declared.Entries.Any(e => e.Key == "Type" && e.Value is ScalarValue { Text: TableType }))
+                    {
+                        break;
+                    }
+
                     foreach (var property in reader.Entries(field.Value, $"{path}.Properties"))
                     {
                         if (property.Key == "BucketName")
@@ -121,9 +137,19 @@ internal sealed class ResourcesReader(ValueReader reader)
         }
 
         CloudFormationTypes[resource.Key] = type;
+        if (type == TableType)
+        {
+            if (new TableResourceReader(reader).Read(resource, properties, path, service, stage, region) is { } table)
+            {
+                Tables.Add((table, resource.KeyLocation));
+            }
+
+            return;
+        }
+
         if (type != BucketType)
         {
-            reader.Warning(resource.KeyLocation, $"{path}: resource type {NamingRules.Quote(type)} is not provisioned by Ferry (it provisions {BucketType} and resources.databases); ignored");
+            reader.Warning(resource.KeyLocation, $"{path}: resource type {NamingRules.Quote(type)} is not provisioned by Ferry (it provisions {BucketType}, {TableType} and resources.databases); ignored");
             return;
         }
 
