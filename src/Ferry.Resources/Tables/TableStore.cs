@@ -39,6 +39,49 @@ public sealed class TableStore(string root)
         }
     }
 
+    /// <summary>Creates (or updates) a table an app declares (<c>AWS::DynamoDB::Table</c>).</summary>
+    /// <exception cref="DynamoDbException">The definition is invalid, or changes the key schema of an existing table.</exception>
+    public Task EnsureTableAsync(TableScope scope, Ferry.Manifest.TableDeclaration declaration, CancellationToken cancellationToken)
+    {
+        static JsonArray Key(Ferry.Manifest.TableKey key)
+        {
+            var schema = new JsonArray { new JsonObject { ["AttributeName"] = key.PartitionKey, ["KeyType"] = "HASH" } };
+            if (key.SortKey is not null)
+            {
+                schema.Add(new JsonObject { ["AttributeName"] = key.SortKey, ["KeyType"] = "RANGE" });
+            }
+
+            return schema;
+        }
+
+        static JsonArray Indexes(IReadOnlyList<Ferry.Manifest.TableIndexDeclaration> indexes) => new([.. indexes.Select(i => (JsonNode)new JsonObject
+        {
+            ["IndexName"] = i.Name,
+            ["KeySchema"] = Key(i.Key),
+            ["Projection"] = i.NonKeyAttributes.Count == 0
+                ? new JsonObject { ["ProjectionType"] = i.Projection }
+                : new JsonObject { ["ProjectionType"] = i.Projection, ["NonKeyAttributes"] = new JsonArray([.. i.NonKeyAttributes.Select(a => (JsonNode)a)]) },
+        })]);
+
+        var request = new JsonObject
+        {
+            ["TableName"] = declaration.Name,
+            ["AttributeDefinitions"] = new JsonArray([.. declaration.AttributeTypes.Select(a => (JsonNode)new JsonObject { ["AttributeName"] = a.Key, ["AttributeType"] = a.Value })]),
+            ["KeySchema"] = Key(declaration.Key),
+        };
+        if (declaration.GlobalIndexes.Count > 0)
+        {
+            request["GlobalSecondaryIndexes"] = Indexes(declaration.GlobalIndexes);
+        }
+
+        if (declaration.LocalIndexes.Count > 0)
+        {
+            request["LocalSecondaryIndexes"] = Indexes(declaration.LocalIndexes);
+        }
+
+        return EnsureTableAsync(scope, request, cancellationToken);
+    }
+
     /// <summary>Creates the table, or brings an existing one's indexes to <paramref name="createRequest"/> (deploys are idempotent).</summary>
     /// <exception cref="DynamoDbException">The definition is invalid, or changes the key schema of an existing table.</exception>
     public Task EnsureTableAsync(TableScope scope, JsonObject createRequest, CancellationToken cancellationToken)

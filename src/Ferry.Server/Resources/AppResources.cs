@@ -2,6 +2,7 @@ using System.Text;
 using Ferry.Manifest;
 using Ferry.Resources.Buckets;
 using Ferry.Resources.Databases;
+using Ferry.Resources.Tables;
 using Ferry.Runtime;
 using Ferry.Runtime.Sandbox;
 using Ferry.Server.Deployments;
@@ -11,13 +12,15 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Server.Resources;
 
 /// <summary>
-/// Provisions what an app stage declares under <c>resources</c> — buckets behind the S3-compatible endpoint and
+/// Provisions what an app stage declares under <c>resources</c> — buckets behind the S3-compatible endpoint, DynamoDB
+/// tables (served on the same endpoint, stored per app stage) and
 /// databases (SQLite files, or a PostgreSQL database + role) — and tells its functions how to reach them. Provisioning
 /// is idempotent: every deploy and every server start ensures the resources again. Data is only deleted on request
 /// (<c>ferry remove --delete-data</c>).
 /// </summary>
 public sealed partial class AppResources(
     BucketStorage buckets,
+    TableStore tables,
     BucketEndpointService bucketEndpoint,
     FunctionBucketCredentials credentials,
     ResourceSecrets secrets,
@@ -38,7 +41,7 @@ public sealed partial class AppResources(
     {
         var provider = manifest.Provider;
         var identity = Identity(tenant, manifest.Service, provider.Stage, provider.Region);
-        if (manifest.Buckets.Count == 0 && manifest.Databases.Count == 0 && !manifest.Functions.Any(f => f.BucketEvents.Count > 0))
+        if (manifest.Buckets.Count == 0 && manifest.Databases.Count == 0 && manifest.Tables.Count == 0 && !manifest.Functions.Any(f => f.BucketEvents.Count > 0))
         {
             return FunctionResources.None;
         }
@@ -67,13 +70,36 @@ public sealed partial class AppResources(
             usable.Add(existing);
         }
 
-        if (usable.Count > 0)
+        // Tables live in the app stage's own database; the function key reaches them and nothing of other app stages.
+        var tableScope = manifest.Tables.Count == 0 ? null : new TableScope(tenant, manifest.Service, provider.Stage, provider.Region);
+        foreach (var table in manifest.Tables)
+        {
+            try
+            {
+                await tables.EnsureTableAsync(tableScope!, table, cancellationToken);
+            }
+            catch (DynamoDbException ex)
+            {
+                throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "table_invalid",
+                    $"Table '{table.Name}' (resources.Resources.{table.LogicalName}) can't be provisioned: {ex.Message}");
+            }
+
+            environment["FERRY_TABLE_" + EnvironmentName(table.LogicalName)] = table.Name;
+        }
+
+        if (usable.Count > 0 || tableScope is not null)
         {
             var endpoint = await bucketEndpoint.GetAsync(cancellationToken);
             var (keyId, secret) = secrets.FunctionBucketKey(identity);
-            credentials.Grant(keyId, secret, tenant, usable);
+            credentials.Grant(keyId, secret, tenant, usable, tableScope);
             services.Add(new ResourceService(BucketServiceName, BucketPortInSandbox, endpoint.SocketPath, "127.0.0.1", endpoint.TcpAddress.Port));
             environment["AWS_ENDPOINT_URL_S3"] = $"http://${{ferry:{BucketServiceName}:host}}:${{ferry:{BucketServiceName}:port}}";
+            if (tableScope is not null)
+            {
+                // The same endpoint serves DynamoDB's JSON API (X-Amz-Target DynamoDB_20120810.*).
+                environment["AWS_ENDPOINT_URL_DYNAMODB"] = environment["AWS_ENDPOINT_URL_S3"];
+            }
+
             environment["AWS_ACCESS_KEY_ID"] = keyId;
             environment["AWS_SECRET_ACCESS_KEY"] = secret;
         }
@@ -108,7 +134,7 @@ public sealed partial class AppResources(
             }
         }
 
-        LogProvisioned(manifest.Service, provider.Stage, provider.Region, usable.Count, manifest.Databases.Count, databases.Engine);
+        LogProvisioned(manifest.Service, provider.Stage, provider.Region, usable.Count, manifest.Tables.Count, manifest.Databases.Count, databases.Engine);
         return new FunctionResources { Environment = environment, Services = services, Mounts = mounts };
     }
 
@@ -134,6 +160,11 @@ public sealed partial class AppResources(
                 await buckets.DeleteBucketAsync(address, cancellationToken);
                 deleted.Add($"bucket {bucket.Name}");
             }
+        }
+
+        if (await tables.DeleteScopeAsync(new TableScope(tenant, manifest.Service, provider.Stage, provider.Region), cancellationToken))
+        {
+            deleted.Add($"tables ({string.Join(", ", manifest.Tables.Select(t => t.Name))})");
         }
 
         foreach (var database in manifest.Databases)
@@ -183,8 +214,8 @@ public sealed partial class AppResources(
         return builder.ToString();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Resources of {Service}/{Stage}@{Region}: {Buckets} buckets, {Databases} databases ({Engine})")]
-    private partial void LogProvisioned(string service, string stage, string region, int buckets, int databases, string engine);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resources of {Service}/{Stage}@{Region}: {Buckets} buckets, {Tables} tables, {Databases} databases ({Engine})")]
+    private partial void LogProvisioned(string service, string stage, string region, int buckets, int tables, int databases, string engine);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted the data of {Service}/{Stage}@{Region}: {Deleted}")]
     private partial void LogDeleted(string service, string stage, string region, string deleted);

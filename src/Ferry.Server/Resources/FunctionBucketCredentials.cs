@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Ferry.Resources.Buckets;
+using Ferry.Resources.Tables;
 using Ferry.Store;
 
 namespace Ferry.Server.Resources;
@@ -15,9 +16,12 @@ public sealed class FunctionBucketCredentials(IAccessStore access) : IBucketCred
 
     private readonly ConcurrentDictionary<string, BucketPrincipal> _functions = new(StringComparer.Ordinal);
 
-    /// <summary>Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/> (replaces what the key could use before).</summary>
-    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets)
-        => _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets);
+    /// <summary>
+    /// Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/> and the tables of
+    /// <paramref name="tables"/> (their own app stage) — replaces what the key could use before.
+    /// </summary>
+    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets, TableScope? tables = null)
+        => _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets) { Tables = tables };
 
     public void Revoke(string accessKeyId) => _functions.TryRemove(accessKeyId, out _);
 
