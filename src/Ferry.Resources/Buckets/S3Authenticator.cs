@@ -50,6 +50,12 @@ internal sealed class S3Authenticator
         }
 
         var authorization = signature.Authorization;
+        if (authorization.Service != "s3")
+        {
+            // The endpoint also serves other services (DynamoDB); an S3 request must be signed for S3.
+            throw new S3Exception("AuthorizationHeaderMalformed", 400, $"Credential should be scoped to the service 's3', not '{authorization.Service}'");
+        }
+
         var contentSha256 = authorization.IsPresigned
             ? request.Get("X-Amz-Content-Sha256") ?? SigV4Verifier.UnsignedPayload
             : context.Request.Headers["x-amz-content-sha256"].ToString();

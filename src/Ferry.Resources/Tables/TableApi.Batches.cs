@@ -28,7 +28,7 @@ public sealed partial class TableApi
             attributes.CheckAllUsed();
             var found = new JsonArray();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var keyNode in (JsonArray)specification["Keys"]!)
+            foreach (var keyNode in specification["Keys"] as JsonArray ?? throw DynamoDbException.Validation($"RequestItems.{name}.Keys must be a list of keys"))
             {
                 var (key, _) = ItemKeys.FromKey(table.Definition, keyNode, $"RequestItems.{name}.Keys");
                 if (!seen.Add(Convert.ToHexString(key.Partition) + "/" + Convert.ToHexString(key.Sort)))

@@ -73,9 +73,12 @@ internal sealed partial class TableEndpoint(TableApi api, Func<string, S3Excepti
         if (!result.Succeeded || context.Features.Get<SigV4SignatureFeature>() is not { Credential: BucketSigV4Credential credential } signature)
         {
             var rejection = (result.Failure as SigV4AuthenticationException)?.Rejection;
-            throw rejection?.Kind == SigV4RejectionKind.UnknownAccessKey
-                ? DynamoDbException.UnrecognizedClient("The security token included in the request is invalid.")
-                : DynamoDbException.InvalidSignature($"The request signature we calculated does not match the signature you provided: {rejection?.Message ?? "the request could not be authenticated"}");
+            throw rejection?.Kind switch
+            {
+                SigV4RejectionKind.UnknownAccessKey => DynamoDbException.UnrecognizedClient("The security token included in the request is invalid."),
+                SigV4RejectionKind.BodyTooLarge => DynamoDbException.Validation($"Request size exceeded: {rejection.Message}"),
+                _ => DynamoDbException.InvalidSignature($"The request signature we calculated does not match the signature you provided: {rejection?.Message ?? "the request could not be authenticated"}"),
+            };
         }
 
         if (signature.Authorization.Service != "dynamodb")
