@@ -14,6 +14,8 @@ internal sealed class PrefixStrippingTransformer(string remainingPath, string pr
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(remainingPath), httpContext.Request.QueryString);
         proxyRequest.Headers.Host = null;
+        // Replaced, never appended to: apps (Ferry's WSGI preset among them) trust this value for their links.
+        proxyRequest.Headers.Remove("X-Forwarded-Prefix");
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix);
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", httpContext.Request.Scheme);

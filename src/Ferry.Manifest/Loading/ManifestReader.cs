@@ -19,6 +19,8 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         MappingEntry? resourcesEntry = null;
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         var patterns = new List<string>();
+        var build = new BuildSettings();
+        var buildReader = new BuildReader(reader);
 
         foreach (var (keyNode, valueNode) in root.Children)
         {
@@ -48,6 +50,14 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                     break;
                 case "resources":
                     resourcesEntry = Resolved();
+                    break;
+                case "plugins":
+                    build = build with { Plugins = buildReader.ReadPlugins(Resolved()) };
+                    break;
+                case "custom" when valueNode is YamlMappingNode custom
+                    && custom.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "esbuild" }).Value is { } esbuild:
+                    // Only custom.esbuild is resolved: other custom values are resolved when something refers to them.
+                    build = build with { Esbuild = buildReader.ReadEsbuild(resolver.Resolve(esbuild)) };
                     break;
                 default:
                     reader.IgnoredKey(key, resolver.LocationOf(keyNode), key, KnownKeys.Root);
@@ -96,7 +106,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             : new ServiceManifest
             {
                 Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
-                Buckets = buckets, Databases = databases, Tables = [.. resources.Tables.Select(t => t.Table)],
+                Buckets = buckets, Databases = databases, Build = build, Tables = [.. resources.Tables.Select(t => t.Table)],
             };
     }
 
@@ -200,7 +210,10 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                     httpApiCors = new ApiGatewayReader(reader).ReadHttpApi(field.Value, path);
                     break;
                 case "apiGateway":
-                    settings = settings with { ApiKeys = new ApiGatewayReader(reader).ReadApiGateway(field.Value, path) };
+                    settings = settings with { ApiKeys = [.. settings.ApiKeys, .. new ApiGatewayReader(reader).ReadApiGateway(field.Value, path)] };
+                    break;
+                case "apiKeys":
+                    settings = settings with { ApiKeys = [.. settings.ApiKeys, .. new ApiGatewayReader(reader).ReadProviderApiKeys(field.Value, path)] };
                     break;
                 default:
                     reader.IgnoredKey(field, path, KnownKeys.Provider);
