@@ -78,6 +78,13 @@ if [ ! -d "$sqs_client/node_modules" ] && command -v npm >/dev/null 2>&1; then
   (cd "$sqs_client" && npm install --no-audit --no-fund --silent) >&2
 fi
 
+# Table endpoint tests: the AWS SDK for JavaScript v3 DynamoDB clients in test/Ferry.Resources.Tests/dynamodb-client.
+dynamodb_client="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/Ferry.Resources.Tests/dynamodb-client"
+if [ ! -d "$dynamodb_client/node_modules" ] && command -v npm >/dev/null 2>&1; then
+  echo "setup: npm install in test/Ferry.Resources.Tests/dynamodb-client" >&2
+  (cd "$dynamodb_client" && npm install --no-audit --no-fund --silent) >&2
+fi
+
 # Web console end-to-end tests: playwright-core (drives /usr/bin/chromium) in test/Ferry.IntegrationTests/console-e2e.
 console_e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/Ferry.IntegrationTests/console-e2e"
 if [ ! -d "$console_e2e/node_modules" ]; then

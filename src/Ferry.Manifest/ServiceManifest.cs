@@ -25,6 +25,9 @@ public sealed record ServiceManifest
     /// <summary>Databases of the app stage (<c>resources.databases</c>).</summary>
     public IReadOnlyList<DatabaseDeclaration> Databases { get; init; } = [];
 
+    /// <summary>DynamoDB tables of the app stage (<c>AWS::DynamoDB::Table</c> resources).</summary>
+    public IReadOnlyList<TableDeclaration> Tables { get; init; } = [];
+
     /// <summary><c>plugins</c> and <c>custom.esbuild</c>: what the CLI builds before packaging (not sent to the server).</summary>
     [JsonIgnore]
     public BuildSettings Build { get; init; } = new();
@@ -62,6 +65,24 @@ public sealed record QueueDeclaration(string LogicalName, string Name)
 /// <param name="MaximumBatchingWindow">Seconds to wait for a fuller batch (0-300).</param>
 /// <param name="ReportBatchItemFailures"><c>functionResponseType: ReportBatchItemFailures</c>: the function names the messages that failed; the others are deleted.</param>
 public sealed record QueueEvent(string Queue, int BatchSize = 10, int MaximumBatchingWindow = 0, bool ReportBatchItemFailures = false, bool Enabled = true);
+
+/// <summary>A DynamoDB table as CloudFormation declares it (the parts Ferry uses; capacity settings are ignored).</summary>
+/// <param name="LogicalName">The CloudFormation logical id.</param>
+/// <param name="Name">The table's name in the DynamoDB API; unique per app stage.</param>
+/// <param name="AttributeTypes">Key attributes and their types (S, N or B).</param>
+public sealed record TableDeclaration(
+    string LogicalName,
+    string Name,
+    IReadOnlyDictionary<string, string> AttributeTypes,
+    TableKey Key,
+    IReadOnlyList<TableIndexDeclaration> GlobalIndexes,
+    IReadOnlyList<TableIndexDeclaration> LocalIndexes);
+
+/// <param name="SortKey">The RANGE key attribute, if any.</param>
+public sealed record TableKey(string PartitionKey, string? SortKey);
+
+/// <param name="Projection">ALL, KEYS_ONLY or INCLUDE.</param>
+public sealed record TableIndexDeclaration(string Name, TableKey Key, string Projection, IReadOnlyList<string> NonKeyAttributes);
 
 /// <param name="LogicalName">The name in serverless.yml (the CloudFormation logical id, or the key under <c>resources.buckets</c>).</param>
 /// <param name="Name">The bucket's name in the S3 API; unique per tenant.</param>

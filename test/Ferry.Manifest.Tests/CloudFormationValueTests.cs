@@ -26,6 +26,12 @@ public sealed class CloudFormationValueTests
                 BucketName: shop-uploads
             UsersTable:
               Type: AWS::DynamoDB::Table
+              Properties:
+                TableName: shop-users
+                AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]
+                KeySchema: [{ AttributeName: id, KeyType: HASH }]
+            Alerts:
+              Type: AWS::SNS::Topic
         {{resources}}
         """;
 
@@ -108,7 +114,7 @@ public sealed class CloudFormationValueTests
     public void References_to_resources_Ferry_does_not_provide_are_errors_naming_the_resource_and_what_works()
     {
         var errors = Errors(Manifest("""
-                  TABLE: { Ref: UsersTable }
+                  TOPIC: { Ref: Alerts }
                   QUEUE: !GetAtt OrdersQueue.Arn
                   SPLIT: !Split [',', 'a,b']
                   DOMAIN: !GetAtt Uploads.DomainName
@@ -118,9 +124,9 @@ public sealed class CloudFormationValueTests
             e =>
             {
                 AssertAt(e, 9, 14);
-                Assert.Equal("functions.get-order.environment.TABLE: Ref \"UsersTable\" can't be resolved: resources.Resources.UsersTable is an "
-                    + "AWS::DynamoDB::Table, which Ferry does not provide; Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), to its queues (AWS::SQS::Queue), "
-                    + "to functions (GetDashorderLambdaFunction) and to AWS::Region, AWS::AccountId and AWS::StackName", e.Message);
+                Assert.Equal("functions.get-order.environment.TOPIC: Ref \"Alerts\" can't be resolved: resources.Resources.Alerts is an "
+                    + "AWS::SNS::Topic, which Ferry does not provide; Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), "
+                    + "tables (AWS::DynamoDB::Table), queues (AWS::SQS::Queue), functions (GetDashorderLambdaFunction) and to AWS::Region, AWS::AccountId and AWS::StackName", e.Message);
             },
             e =>
             {

@@ -41,8 +41,8 @@ public sealed class ResourcesTests
                   Type: AWS::S3::Bucket
                   Properties:
                     BucketName: photos-${sls:stage}
-                Table:
-                  Type: AWS::DynamoDB::Table
+                Topic:
+                  Type: AWS::SNS::Topic
               Outputs:
                 Name:
                   Value: x
@@ -56,8 +56,8 @@ public sealed class ResourcesTests
         Assert.Equal([new BucketDeclaration("PhotosBucket", "photos-dev")], result.Manifest.Buckets);
         Assert.Equal("photos-dev", result.Manifest.Functions[0].Environment["BUCKET"]);
         var warning = Assert.Single(result.Warnings);
-        Assert.Contains("AWS::DynamoDB::Table", warning.Message);
-        Assert.Contains("resources.Resources.Table", warning.Message);
+        Assert.Contains("AWS::SNS::Topic", warning.Message);
+        Assert.Contains("resources.Resources.Topic", warning.Message);
     }
 
     [Fact]

@@ -18,7 +18,8 @@ internal sealed record IntrinsicScope(
     IReadOnlyList<BucketDeclaration> Buckets,
     IReadOnlySet<string> ImpliedBuckets,
     IReadOnlyList<string> Functions,
-    IReadOnlyDictionary<string, string> CloudFormationTypes)
+    IReadOnlyDictionary<string, string> CloudFormationTypes,
+    IReadOnlyList<TableDeclaration> Tables)
 {
     public string StackName => $"{Service}-{Stage}";
 
@@ -39,6 +40,10 @@ internal sealed record IntrinsicScope(
     public BucketDeclaration? Bucket(string logicalId) =>
         Buckets.FirstOrDefault(b => !ImpliedBuckets.Contains(b.Name) && b.LogicalName == logicalId)
         ?? Buckets.FirstOrDefault(b => ImpliedBuckets.Contains(b.Name) && ImpliedBucketLogicalId(b.Name) == logicalId);
+
+    public TableDeclaration? Table(string logicalId) => Tables.FirstOrDefault(t => t.LogicalName == logicalId);
+
+    public string TableArn(TableDeclaration table) => $"arn:aws:dynamodb:{Region}:{ManifestDefaults.AccountId}:table/{table.Name}";
 
     public string? Function(string logicalId) => Functions.FirstOrDefault(f => FunctionLogicalId(f) == logicalId);
 
@@ -119,6 +124,11 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
             return queue.Url;
         }
 
+        if (scope.Table(name) is { } table)
+        {
+            return table.Name;
+        }
+
         return Fail(location, $"{path}: Ref {NamingRules.Quote(name)} can't be resolved: {Unknown(name)}");
     }
 
@@ -166,6 +176,13 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
                 "QueueUrl" => queue.Url,
                 _ => Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute}: Ferry knows the queue attributes 'Arn', 'QueueName' and 'QueueUrl' (Ref gives the URL)"),
             };
+        }
+
+        if (scope.Table(logicalId) is { } table)
+        {
+            return attribute == "Arn"
+                ? scope.TableArn(table)
+                : Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute}: Ferry knows the table attribute 'Arn' only (tables have no streams on Ferry; use Ref for its name)");
         }
 
         return Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute} can't be resolved: {Unknown(logicalId)}");
@@ -269,7 +286,7 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
     /// <summary>Why <paramref name="logicalId"/> has no value on Ferry, and what does.</summary>
     private string Unknown(string logicalId)
     {
-        var provided = "Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), to its queues (AWS::SQS::Queue), to functions ("
+        var provided = "Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), tables (AWS::DynamoDB::Table), queues (AWS::SQS::Queue), functions ("
             + (scope.Functions.Count > 0 ? string.Join(", ", scope.Functions.Take(3).Select(IntrinsicScope.FunctionLogicalId)) : "{Name}LambdaFunction")
             + ") and to AWS::Region, AWS::AccountId and AWS::StackName";
         if (logicalId.StartsWith("AWS::", StringComparison.Ordinal))

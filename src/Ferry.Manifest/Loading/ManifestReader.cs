@@ -86,7 +86,8 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             service ?? "service", resolver.SelectedStage, resolver.SelectedRegion, previewBuckets,
             previewBuckets.Where(b => !resources.Buckets.Any(declared => declared.Bucket == b)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal),
             functionsEntry?.Value is MappingValue declaredFunctions ? [.. declaredFunctions.Entries.Select(f => f.Key)] : [],
-            resources.CloudFormationTypes)
+            resources.CloudFormationTypes,
+            [.. resources.Tables.Select(t => t.Table)])
         {
             Queues = queues,
         });
@@ -114,7 +115,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             : new ServiceManifest
             {
                 Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
-                Buckets = buckets, Databases = databases, Build = build, Queues = queues,
+                Buckets = buckets, Databases = databases, Build = build, Queues = queues, Tables = [.. resources.Tables.Select(t => t.Table)],
             };
     }
 

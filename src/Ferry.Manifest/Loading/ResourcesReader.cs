@@ -15,9 +15,13 @@ internal sealed class ResourcesReader(ValueReader reader)
     /// <summary>Queues (<c>AWS::SQS::Queue</c>); a dead-letter queue is named by the logical id or ARN written, resolved once all are read.</summary>
     public List<(QueueDeclaration Queue, SourceLocation Location)> Queues { get; } = [];
 
+    public const string TableType = "AWS::DynamoDB::Table";
+
     public List<(BucketDeclaration Bucket, SourceLocation Location)> Buckets { get; } = [];
 
     public List<(DatabaseDeclaration Database, SourceLocation Location)> Databases { get; } = [];
+
+    public List<(TableDeclaration Table, SourceLocation Location)> Tables { get; } = [];
 
     /// <summary>Every resource under <c>resources.Resources</c> with a <c>Type</c>, by logical id.</summary>
     public Dictionary<string, string> CloudFormationTypes { get; } = new(StringComparer.Ordinal);
@@ -62,6 +66,12 @@ internal sealed class ResourcesReader(ValueReader reader)
             var second = duplicate.Skip(1).First();
             reader.Error(second.Location, $"bucket name {NamingRules.Quote(duplicate.Key)} is declared twice ({string.Join(", ", duplicate.Select(d => d.Bucket.LogicalName))})");
         }
+
+        foreach (var duplicate in Tables.GroupBy(t => t.Table.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var second = duplicate.Skip(1).First();
+            reader.Error(second.Location, $"table name {NamingRules.Quote(duplicate.Key)} is declared twice ({string.Join(", ", duplicate.Select(d => d.Table.LogicalName))})");
+        }
     }
 
     private void ReadShortBucket(MappingEntry entry, string path, string? service, string stage)
@@ -101,6 +111,11 @@ internal sealed class ResourcesReader(ValueReader reader)
                     break;
                 case "Properties":
                     properties = field.Value;
+                    if (resource.Value is MappingValue declared && declared.Entries.Any(e => e.Key == "Type" && e.Value is ScalarValue { Text: TableType }))
+                    {
+                        break;
+                    }
+
                     foreach (var property in reader.Entries(field.Value, $"{path}.Properties"))
                     {
                         if (property.Key == "BucketName" && type != QueueType)
@@ -133,9 +148,19 @@ internal sealed class ResourcesReader(ValueReader reader)
             return;
         }
 
+        if (type == TableType)
+        {
+            if (new TableResourceReader(reader).Read(resource, properties, path, service, stage, region) is { } table)
+            {
+                Tables.Add((table, resource.KeyLocation));
+            }
+
+            return;
+        }
+
         if (type != BucketType)
         {
-            reader.Warning(resource.KeyLocation, $"{path}: resource type {NamingRules.Quote(type)} is not provisioned by Ferry (it provisions {BucketType}, {QueueType} and resources.databases); ignored");
+            reader.Warning(resource.KeyLocation, $"{path}: resource type {NamingRules.Quote(type)} is not provisioned by Ferry (it provisions {BucketType}, {TableType}, {QueueType} and resources.databases); ignored");
             return;
         }
 

@@ -20,6 +20,12 @@ internal static partial class NamingRules
     public const string EnvironmentNameRule = "letters, digits and '_', not starting with a digit";
     public const string BucketNameRule = "3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit, without '..', '.-' or '-.' and not shaped like an IP address (S3's rule)";
     public const string DatabaseNameRule = "1-40 lowercase letters, digits, '_' or '-', starting with a letter";
+    public const string TableNameRule = "3-255 letters, digits, '_', '-' or '.' (DynamoDB's rule)";
+
+    [GeneratedRegex("^[a-zA-Z0-9_.-]{3,255}$")]
+    private static partial Regex TableNamePattern();
+
+    public static bool IsValidTableName(string name) => TableNamePattern().IsMatch(name);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     private static partial Regex BucketNamePattern();

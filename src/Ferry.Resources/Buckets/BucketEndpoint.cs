@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Ferry.Resources.Queues;
+using Ferry.Resources.Tables;
 using Ferry.Triggers.Lambda;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -75,7 +76,7 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
             .AddScheme<SigV4AuthenticationOptions, SigV4AuthenticationHandler>(SigV4AuthenticationDefaults.AuthenticationScheme, sigV4 =>
             {
                 sigV4.Service = "s3";
-                sigV4.OtherServices = queues is null ? [] : [SqsEndpoint.Service];
+                sigV4.OtherServices = [.. queues is null ? [] : new[] { SqsEndpoint.Service }, .. options.Tables is null ? [] : new[] { "dynamodb" }];
                 sigV4.TimeProvider = options.Clock;
             });
 
@@ -84,7 +85,8 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
         var handlers = new S3Handlers(storage, options, events, logger);
         var authenticator = new S3Authenticator();
         var sqs = queues is null ? null : new SqsEndpoint(queues, logger);
-        app.Run(context => HandleAsync(context, options, authenticator, handlers, sqs, logger));
+        var tables = options.Tables is null ? null : new TableEndpoint(options.Tables, options.WriteAdmission, logger);
+        app.Run(context => HandleAsync(context, options, authenticator, handlers, sqs, tables, logger));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -115,9 +117,16 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
         }
     }
 
-    private static async Task HandleAsync(HttpContext context, BucketEndpointOptions options, S3Authenticator authenticator, S3Handlers handlers, SqsEndpoint? sqs, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, BucketEndpointOptions options, S3Authenticator authenticator, S3Handlers handlers,
+        SqsEndpoint? sqs, TableEndpoint? tables, ILogger logger)
     {
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        if (tables is not null && TableEndpoint.Handles(context.Request))
+        {
+            await tables.HandleAsync(context, requestId);
+            return;
+        }
+
         if (sqs is not null && SqsEndpoint.Handles(context.Request))
         {
             await sqs.HandleAsync(context, requestId);

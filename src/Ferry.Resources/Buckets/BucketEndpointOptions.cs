@@ -30,6 +30,9 @@ public sealed record BucketEndpointOptions
     /// </summary>
     public Func<string, S3Exception?>? WriteAdmission { get; init; }
 
+    /// <summary>The DynamoDB-compatible tables also served here (requests with <c>X-Amz-Target: DynamoDB_20120810.*</c>); null: none.</summary>
+    public Tables.TableApi? Tables { get; init; }
+
     /// <summary>The clock signatures are checked against (tests move it).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -1,10 +1,15 @@
+using Ferry.Resources.Tables;
+
 namespace Ferry.Resources.Buckets;
 
-/// <summary>Who an access key belongs to, as far as buckets are concerned.</summary>
+/// <summary>Who an access key belongs to, as far as buckets (and tables) are concerned.</summary>
 /// <param name="AllowedBuckets">The bucket names the key may use; null for every bucket of the tenant.</param>
 /// <param name="AppStage">A function key's app stage (tenant/service/stage/region): the queues it reaches are that app stage's.</param>
 public sealed record BucketPrincipal(string Tenant, string SecretAccessKey, IReadOnlySet<string>? AllowedBuckets, string? AppStage = null)
 {
+    /// <summary>The app stage whose DynamoDB tables the key reaches (a function's key); null: no tables.</summary>
+    public TableScope? Tables { get; init; }
+
     public bool MayUse(BucketAddress bucket)
         => bucket.Tenant == Tenant && (AllowedBuckets is null || AllowedBuckets.Contains(bucket.Name));
 }

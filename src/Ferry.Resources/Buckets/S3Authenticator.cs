@@ -52,6 +52,7 @@ internal sealed class S3Authenticator
         var authorization = signature.Authorization;
         if (authorization.Service != "s3")
         {
+            // The endpoint also serves other services (DynamoDB, SQS); an S3 request must be signed for S3.
             throw Refusal(new(SigV4RejectionKind.MalformedHeader, $"Credential should be scoped to the service 's3', not '{authorization.Service}'"));
         }
 

@@ -4,10 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Server.Quotas;
 
 /// <summary>
-/// Measures each tenant's storage by walking its folders: <c>buckets/TENANT</c> (objects, unfinished uploads) and
-/// <c>databases/TENANT</c> (SQLite database folders), every <see cref="FerryServerOptions.StorageScanInterval"/> and at
+/// Measures each tenant's storage by walking its folders: <c>buckets/TENANT</c> (objects, unfinished uploads),
+/// <c>databases/TENANT</c> (SQLite database folders) and <c>tables/TENANT</c> (DynamoDB-compatible tables), every <see cref="FerryServerOptions.StorageScanInterval"/> and at
 /// start. Between scans a tenant can write past its quota; the next scan notices and from then on bucket writes and
-/// new instance starts are refused. Databases on a PostgreSQL server (<c>--database-server</c>) are not counted.
+/// new instance starts (and table writes) are refused. Databases on a PostgreSQL server (<c>--database-server</c>) are not counted.
 /// The same tick re-reads the quotas from the store.
 /// </summary>
 public sealed partial class TenantStorageMeter(
@@ -21,7 +21,7 @@ public sealed partial class TenantStorageMeter(
         AttributesToSkip = FileAttributes.ReparsePoint,
     };
 
-    private string[] Roots => [Path.Combine(Path.GetFullPath(options.DataDirectory), "buckets"), Path.Combine(Path.GetFullPath(options.DataDirectory), "databases")];
+    private string[] Roots => [.. new[] { "buckets", "databases", "tables" }.Select(root => Path.Combine(Path.GetFullPath(options.DataDirectory), root))];
 
     /// <summary>Measures every tenant now and records the result; returns bytes per tenant.</summary>
     public async Task<IReadOnlyDictionary<string, long>> ScanAsync(CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Ferry.Manifest;
 using Ferry.Resources.Buckets;
 using Ferry.Resources.Databases;
 using Ferry.Resources.Queues;
+using Ferry.Resources.Tables;
 using Ferry.Runtime;
 using Ferry.Runtime.Sandbox;
 using Ferry.Server.Deployments;
@@ -12,13 +13,15 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Server.Resources;
 
 /// <summary>
-/// Provisions what an app stage declares under <c>resources</c> — buckets behind the S3-compatible endpoint and
+/// Provisions what an app stage declares under <c>resources</c> — buckets behind the S3-compatible endpoint, DynamoDB
+/// tables (served on the same endpoint, stored per app stage) and
 /// databases (SQLite files, or a PostgreSQL database + role) — and tells its functions how to reach them. Provisioning
 /// is idempotent: every deploy and every server start ensures the resources again. Data is only deleted on request
 /// (<c>ferry remove --delete-data</c>).
 /// </summary>
 public sealed partial class AppResources(
     BucketStorage buckets,
+    TableStore tables,
     FunctionAwsEndpoints awsEndpoints,
     FunctionBucketCredentials credentials,
     ResourceSecrets secrets,
@@ -64,8 +67,26 @@ public sealed partial class AppResources(
         }
 
         await ProvisionQueuesAsync(tenant, identity, manifest, cancellationToken);
+
+        // Tables live in the app stage's own database; its functions' key reaches them and nothing of other app stages.
+        var tableScope = new TableScope(tenant, manifest.Service, provider.Stage, provider.Region);
+        foreach (var table in manifest.Tables)
+        {
+            try
+            {
+                await tables.EnsureTableAsync(tableScope, table, cancellationToken);
+            }
+            catch (DynamoDbException ex)
+            {
+                throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "table_invalid",
+                    $"Table '{table.Name}' (resources.Resources.{table.LogicalName}) can't be provisioned: {ex.Message}");
+            }
+
+            environment["FERRY_TABLE_" + EnvironmentName(table.LogicalName)] = table.Name;
+        }
+
         var (keyId, secret) = secrets.FunctionBucketKey(identity);
-        credentials.Grant(keyId, secret, tenant, usable, identity);
+        credentials.Grant(keyId, secret, tenant, usable, identity, tableScope);
         foreach (var (name, value) in FunctionAwsEnvironment.For(keyId, secret))
         {
             environment[name] = value;
@@ -101,7 +122,7 @@ public sealed partial class AppResources(
             }
         }
 
-        LogProvisioned(manifest.Service, provider.Stage, provider.Region, usable.Count, manifest.Databases.Count, databases.Engine);
+        LogProvisioned(manifest.Service, provider.Stage, provider.Region, usable.Count, manifest.Tables.Count, manifest.Databases.Count, databases.Engine);
         return new FunctionResources { Environment = environment, Services = services, Mounts = mounts };
     }
 
@@ -137,6 +158,11 @@ public sealed partial class AppResources(
             {
                 deleted.Add($"queue {queue.Name}");
             }
+        }
+
+        if (await tables.DeleteScopeAsync(new TableScope(tenant, manifest.Service, provider.Stage, provider.Region), cancellationToken))
+        {
+            deleted.Add($"tables ({string.Join(", ", manifest.Tables.Select(t => t.Name))})");
         }
 
         foreach (var database in manifest.Databases)
@@ -226,8 +252,8 @@ public sealed partial class AppResources(
         return builder.ToString();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Resources of {Service}/{Stage}@{Region}: {Buckets} buckets, {Databases} databases ({Engine})")]
-    private partial void LogProvisioned(string service, string stage, string region, int buckets, int databases, string engine);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resources of {Service}/{Stage}@{Region}: {Buckets} buckets, {Tables} tables, {Databases} databases ({Engine})")]
+    private partial void LogProvisioned(string service, string stage, string region, int buckets, int tables, int databases, string engine);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted the data of {Service}/{Stage}@{Region}: {Deleted}")]
     private partial void LogDeleted(string service, string stage, string region, string deleted);

@@ -1,15 +1,17 @@
 using Ferry.Resources.Buckets;
+using Ferry.Resources.Tables;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Server.Resources;
 
 /// <summary>
-/// The S3-compatible endpoint of this server, started when the first app with buckets is provisioned (servers whose
+/// The S3-compatible endpoint of this server (which also serves the DynamoDB-compatible tables), started when the first app with buckets is provisioned (servers whose
 /// apps have none never open it). It listens on a loopback TCP port (functions on the host's network, developers'
 /// SDKs and tools) and on a UNIX socket that sandboxes with a private network reach through a bridge.
 /// </summary>
 public sealed class BucketEndpointService(
     BucketStorage storage,
+    TableStore tables,
     FunctionBucketCredentials credentials,
     BucketEventDispatcher events,
     FerryServerOptions options,
@@ -44,6 +46,7 @@ public sealed class BucketEndpointService(
                     UnixSocketPath = Path.Combine(_socketDirectory.FullName, "s3.sock"),
                     WriteAdmission = quotas is null ? null : quotas.RefuseBucketWrite,
                 };
+                endpointOptions = endpointOptions with { Tables = new TableApi(tables, endpointOptions.Region) };
                 _endpoint = await BucketEndpoint.StartAsync(endpointOptions, storage, credentials, events, loggers, cancellationToken, queues);
             }
 

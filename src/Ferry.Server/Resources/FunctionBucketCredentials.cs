@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Ferry.Resources.Buckets;
+using Ferry.Resources.Tables;
 using Ferry.Store;
 
 namespace Ferry.Server.Resources;
@@ -17,14 +18,14 @@ public sealed class FunctionBucketCredentials(IAccessStore access) : IBucketCred
     private readonly ConcurrentDictionary<string, string> _appStages = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/> and the queues of their app
-    /// stage (replaces what the key could use before).
+    /// Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/>, the queues of their app
+    /// stage and the tables of <paramref name="tables"/> (their own app stage) — replaces what the key could use before.
     /// </summary>
     /// <param name="appStage">Whose functions hold the key ("tenant/service/stage/region"): scopes queues, and names the holder in errors and logs.</param>
-    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets, string appStage = "")
+    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets, string appStage = "", TableScope? tables = null)
     {
         _appStages[accessKeyId] = appStage;
-        _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets, appStage.Length == 0 ? null : appStage);
+        _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets, appStage.Length == 0 ? null : appStage) { Tables = tables };
     }
 
     public void Revoke(string accessKeyId)

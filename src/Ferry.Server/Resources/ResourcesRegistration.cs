@@ -1,5 +1,6 @@
 using Ferry.Resources.Buckets;
 using Ferry.Resources.Databases;
+using Ferry.Resources.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace Ferry.Server.Resources;
 public static class ResourcesRegistration
 {
     /// <summary>
-    /// Buckets (folders under <c>&lt;data&gt;/buckets</c> behind the S3-compatible endpoint) and databases: SQLite files
+    /// Buckets (folders under <c>&lt;data&gt;/buckets</c> behind the S3-compatible endpoint), DynamoDB-compatible tables
+    /// (a SQLite file per app stage under <c>&lt;data&gt;/tables</c>, served on the same endpoint) and databases: SQLite files
     /// under <c>&lt;data&gt;/databases</c>, or a database + role per app stage on <see cref="FerryServerOptions.DatabaseServer"/>.
     /// </summary>
     public static async Task AddFerryResourcesAsync(this IServiceCollection services, FerryServerOptions options, string dataDirectory, CancellationToken cancellationToken)
@@ -16,6 +18,7 @@ public static class ResourcesRegistration
         var key = await PostgresPasswordKey.LoadOrCreateAsync(Path.Combine(dataDirectory, "resource-secret.key"), cancellationToken);
         services.AddSingleton(new ResourceSecrets(key));
         services.AddSingleton(new BucketStorage(Path.Combine(dataDirectory, "buckets")));
+        services.AddSingleton(new TableStore(Path.Combine(dataDirectory, "tables")));
         services.AddSingleton<FunctionBucketCredentials>();
         services.AddSingleton(sp => new Ferry.Resources.Queues.QueueStore(Path.Combine(dataDirectory, "queues.db"), TimeProvider.System));
         services.AddHostedService<QueueEventPoller>();

@@ -30,7 +30,7 @@ public sealed class SigV4AuthenticationOptions : AuthenticationSchemeOptions
     /// <summary>The service the credential scope must name: "lambda", "s3".</summary>
     public string Service { get; set; } = "lambda";
 
-    /// <summary>Further services a credential scope may name on the same endpoint (the bucket endpoint also serves "sqs").</summary>
+    /// <summary>Further services a credential scope may name on the same endpoint (the bucket endpoint also serves "sqs" and "dynamodb").</summary>
     public IReadOnlyList<string> OtherServices { get; set; } = [];
 
     /// <summary>

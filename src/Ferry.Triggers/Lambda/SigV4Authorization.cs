@@ -34,6 +34,10 @@ public sealed record SigV4Authorization(
 
     /// <param name="service">The service the credential scope must name ("lambda", "s3").</param>
     public static bool TryParse(string header, string service, [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
+        => TryParse(header, [service], out authorization, out problem);
+
+    /// <param name="services">The services the credential scope may name (an endpoint serving S3 and DynamoDB: "s3", "dynamodb").</param>
+    public static bool TryParse(string header, IReadOnlyList<string> services, [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
     {
         authorization = null;
         if (!header.StartsWith(Algorithm + " ", StringComparison.Ordinal))
@@ -62,7 +66,7 @@ public sealed record SigV4Authorization(
             }
         }
 
-        return TryBuild(parts["Credential"], parts["SignedHeaders"], parts["Signature"], service, out authorization, out problem);
+        return TryBuild(parts["Credential"], parts["SignedHeaders"], parts["Signature"], services, out authorization, out problem);
     }
 
     /// <summary>
@@ -70,6 +74,10 @@ public sealed record SigV4Authorization(
     /// <c>X-Amz-SignedHeaders</c> and <c>X-Amz-Signature</c> query parameters (decoded).
     /// </summary>
     public static bool TryParseQuery(IReadOnlyList<KeyValuePair<string, string>> query, string service,
+        [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
+        => TryParseQuery(query, [service], out authorization, out problem);
+
+    public static bool TryParseQuery(IReadOnlyList<KeyValuePair<string, string>> query, IReadOnlyList<string> services,
         [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
     {
         authorization = null;
@@ -105,7 +113,7 @@ public sealed record SigV4Authorization(
             return false;
         }
 
-        if (!TryBuild(parts["X-Amz-Credential"], parts["X-Amz-SignedHeaders"], parts["X-Amz-Signature"], service, out var parsed, out problem))
+        if (!TryBuild(parts["X-Amz-Credential"], parts["X-Amz-SignedHeaders"], parts["X-Amz-Signature"], services, out var parsed, out problem))
         {
             return false;
         }
@@ -114,7 +122,7 @@ public sealed record SigV4Authorization(
         return true;
     }
 
-    private static bool TryBuild(string credential, string signedHeaderList, string signature, string service,
+    private static bool TryBuild(string credential, string signedHeaderList, string signature, IReadOnlyList<string> services,
         [NotNullWhen(true)] out SigV4Authorization? authorization, [NotNullWhen(false)] out string? problem)
     {
         authorization = null;
@@ -124,13 +132,13 @@ public sealed record SigV4Authorization(
         if (scope.Length != 5 || scope[0].Length == 0 || scope[2].Length == 0 || scope[4] != "aws4_request"
             || !DateOnly.TryParseExact(scope[1], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
-            problem = $"Credential '{credential}' is malformed; expected ACCESS_KEY/YYYYMMDD/REGION/{service}/aws4_request";
+            problem = $"Credential '{credential}' is malformed; expected ACCESS_KEY/YYYYMMDD/REGION/{services[0]}/aws4_request";
             return false;
         }
 
-        if (scope[3] != service)
+        if (!services.Contains(scope[3]))
         {
-            problem = $"Credential should be scoped to the service '{service}', not '{scope[3]}'";
+            problem = $"Credential should be scoped to the service '{string.Join("' or '", services)}', not '{scope[3]}'";
             return false;
         }
 
