@@ -24,7 +24,20 @@ public sealed record ServiceManifest
 
     /// <summary>Databases of the app stage (<c>resources.databases</c>).</summary>
     public IReadOnlyList<DatabaseDeclaration> Databases { get; init; } = [];
+
+    /// <summary>Custom domains deploying binds to the app stage (<c>custom.customDomain</c> / <c>custom.customDomains</c>).</summary>
+    public IReadOnlyList<CustomDomainDeclaration> CustomDomains { get; init; } = [];
 }
+
+/// <summary>
+/// A custom domain of serverless-domain-manager's <c>custom.customDomain(s)</c>: requests to <paramref name="DomainName"/>
+/// (under <paramref name="BasePath"/>) reach the app stage at its own paths.
+/// </summary>
+/// <param name="DomainName">A host name (see <see cref="DomainNameRules"/>).</param>
+/// <param name="BasePath">Normalized: <c>""</c> for the whole host, else <c>/a/b</c>.</param>
+/// <param name="Key">Where it is declared, e.g. <c>custom.customDomains[1].domainName</c> (for error messages).</param>
+/// <param name="Location">The file, line and column of <paramref name="Key"/>; kept in the JSON sent to the server so its errors can point there.</param>
+public sealed record CustomDomainDeclaration(string DomainName, string BasePath = "", string? Key = null, SourceLocation? Location = null);
 
 /// <param name="LogicalName">The name in serverless.yml (the CloudFormation logical id, or the key under <c>resources.buckets</c>).</param>
 /// <param name="Name">The bucket's name in the S3 API; unique per tenant.</param>

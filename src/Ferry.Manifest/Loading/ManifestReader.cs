@@ -19,6 +19,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         MappingEntry? resourcesEntry = null;
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         var patterns = new List<string>();
+        var customDomains = new List<CustomDomainDeclaration>();
 
         foreach (var (keyNode, valueNode) in root.Children)
         {
@@ -48,6 +49,9 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                     break;
                 case "resources":
                     resourcesEntry = Resolved();
+                    break;
+                case "custom":
+                    customDomains = new CustomDomainReader(resolver, reader).Read(valueNode);
                     break;
                 default:
                     reader.IgnoredKey(key, resolver.LocationOf(keyNode), key, KnownKeys.Root);
@@ -95,7 +99,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             : new ServiceManifest
             {
                 Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
-                Buckets = buckets, Databases = databases,
+                Buckets = buckets, Databases = databases, CustomDomains = customDomains,
             };
     }
 
