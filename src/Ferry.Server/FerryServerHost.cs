@@ -63,7 +63,21 @@ public static partial class FerryServerHost
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.WebHost.UseUrls([.. options.Urls]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        // HTTPS listeners (--urls https://…) pick each handshake's certificate by SNI from PEM files, reloaded when they change.
+        var certificateDirectory = Path.GetFullPath(options.TlsCertificateDirectory ?? Path.Combine(dataDirectory, "certs"));
+        if (options.TlsCertificateDirectory is null)
+        {
+            Directory.CreateDirectory(certificateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ConfigureHttpsDefaults(https => https.ServerCertificateSelector =
+                (_, serverName) => kestrel.ApplicationServices.GetRequiredService<SniCertificates>().Select(serverName));
+        });
+        builder.Services.AddSingleton(sp => new SniCertificates(certificateDirectory, sp.GetRequiredService<ILogger<SniCertificates>>()));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         using var startupLoggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
