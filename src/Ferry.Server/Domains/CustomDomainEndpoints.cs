@@ -15,6 +15,7 @@ public static class CustomDomainEndpoints
 {
     public static IServiceCollection AddFerryDomains(this IServiceCollection services)
     {
+        services.AddSingleton<Store.ICustomDomainStore>(sp => sp.GetRequiredService<Store.IControlPlaneStore>());
         services.AddSingleton<CustomDomainService>();
         return services.AddSingleton<IHostRoutes>(sp => sp.GetRequiredService<CustomDomainService>());
     }
@@ -56,7 +57,7 @@ public static class CustomDomainEndpoints
             return AppEndpoints.AppNotFound(request.Service, request.Stage, request.Region);
         }
 
-        var outcome = await domains.BindAsync(TenantContext.Of(context), host, basePath, app.AppStage, fromManifest: false,
+        var outcome = await domains.BindHostAsync(TenantContext.Of(context), host, basePath, app.AppStage, fromManifest: false,
             context.Request.Host.Host, cancellationToken);
         return outcome.Bound is { } bound
             ? Results.Json(domains.Describe(bound, context.Request), ApiJson.Options, statusCode: StatusCodes.Status201Created)
@@ -82,7 +83,7 @@ public static class CustomDomainEndpoints
             }
         }
 
-        return await domains.UnbindAsync(TenantContext.Of(context), name, path, cancellationToken) > 0
+        return await domains.UnbindHostAsync(TenantContext.Of(context), name, path, cancellationToken) > 0
             ? Results.NoContent()
             : ApiResults.NotFound($"'{name}{path}' is not bound to an app of yours");
     }

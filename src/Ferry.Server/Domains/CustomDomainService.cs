@@ -3,6 +3,8 @@ using Ferry.Manifest;
 using Ferry.Server.Api;
 using Ferry.Server.Deployments;
 using Ferry.Store;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +15,8 @@ namespace Ferry.Server.Domains;
 /// keeps the gateway's <see cref="HostRouteTable"/> in step with the store, and refuses a host another tenant holds or
 /// that names this server itself (binding it would take the API away from everyone who reaches Ferry by that name).
 /// </summary>
-public sealed partial class CustomDomainService(ICustomDomainStore store, FerryServerOptions options, ILogger<CustomDomainService> logger)
+public sealed partial class CustomDomainService(
+    ICustomDomainStore store, FerryServerOptions options, IServer server, ILogger<CustomDomainService> logger)
     : IHostRoutes
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
@@ -45,7 +48,7 @@ public sealed partial class CustomDomainService(ICustomDomainStore store, FerryS
 
     /// <summary>Binds a host (and base path) to an app stage of <paramref name="tenant"/>; a refusal says why.</summary>
     /// <param name="apiHost">The host the caller reached the API at; it may not be bound.</param>
-    public async Task<DomainBindOutcome> BindAsync(string tenant, string host, string basePath, AppStage appStage, bool fromManifest,
+    public async Task<DomainBindOutcome> BindHostAsync(string tenant, string host, string basePath, AppStage appStage, bool fromManifest,
         string? apiHost, CancellationToken cancellationToken)
     {
         if (FindRefusal(tenant, host, apiHost) is { } refusal)
@@ -73,7 +76,7 @@ public sealed partial class CustomDomainService(ICustomDomainStore store, FerryS
     }
 
     /// <summary>Removes the tenant's binding(s) of a host; returns how many.</summary>
-    public async Task<int> UnbindAsync(string tenant, string host, string? basePath, CancellationToken cancellationToken)
+    public async Task<int> UnbindHostAsync(string tenant, string host, string? basePath, CancellationToken cancellationToken)
     {
         await _changes.WaitAsync(cancellationToken);
         try
@@ -120,13 +123,13 @@ public sealed partial class CustomDomainService(ICustomDomainStore store, FerryS
         var declared = manifest.CustomDomains;
         foreach (var stale in Of(tenant, appStage.Id).Where(d => d.FromManifest && !declared.Any(x => x.DomainName == d.Host && x.BasePath == d.BasePath)))
         {
-            await UnbindAsync(tenant, stale.Host, stale.BasePath, cancellationToken);
+            await UnbindHostAsync(tenant, stale.Host, stale.BasePath, cancellationToken);
         }
 
         var problems = new List<ApiErrorDetail>();
         foreach (var domain in declared)
         {
-            var outcome = await BindAsync(tenant, domain.DomainName, domain.BasePath, appStage, fromManifest: true, apiHost, cancellationToken);
+            var outcome = await BindHostAsync(tenant, domain.DomainName, domain.BasePath, appStage, fromManifest: true, apiHost, cancellationToken);
             if (outcome.Refusal is { } refusal)
             {
                 problems.Add(Detail(domain, refusal));
@@ -144,9 +147,11 @@ public sealed partial class CustomDomainService(ICustomDomainStore store, FerryS
     /// <summary>Where the app answers through a binding: the server's HTTPS port when it has one, else the request's scheme and port.</summary>
     public DomainInfo Describe(CustomDomainRecord record, HttpRequest request)
     {
-        var httpsPort = options.Urls.Select(HttpsPortOf).FirstOrDefault(p => p is not null);
-        var (scheme, port) = httpsPort is { } listening
-            ? (Uri.UriSchemeHttps, listening)
+        // The addresses Kestrel listens on (a configured port 0 is a real port there).
+        IEnumerable<string> listening = server.Features.Get<IServerAddressesFeature>()?.Addresses is { Count: > 0 } addresses ? addresses : options.Urls;
+        var httpsPort = listening.Select(HttpsPortOf).FirstOrDefault(p => p is not null);
+        var (scheme, port) = httpsPort is { } https
+            ? (Uri.UriSchemeHttps, https)
             : (request.Scheme, request.Host.Port ?? (request.IsHttps ? 443 : 80));
         var defaultPort = scheme == Uri.UriSchemeHttps ? 443 : 80;
         var url = $"{scheme}://{record.Host}{(port == defaultPort ? "" : $":{port}")}{record.BasePath}/";
