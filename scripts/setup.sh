@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Ferry needs on Debian 12 (idempotent): bubblewrap and socat for the sandbox, curl, Flask for the web sample.
+# Installs what Ferry needs on Debian 12 (idempotent): bubblewrap and socat for the sandbox, curl, Flask, Django, gunicorn and PHP for the web samples.
 set -euo pipefail
 
 need=()
@@ -14,6 +14,10 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 # Functions shipped as OCI image archives: umoci unpacks them; the tests build a small image around busybox.
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 [ -x /bin/busybox ] || need+=(busybox-static)
+# Framework presets: gunicorn serves Flask/Django apps, Django for samples/web-django, PHP's CLI server for PHP/Laravel.
+/usr/bin/python3 -c 'import gunicorn' >/dev/null 2>&1 || need+=(python3-gunicorn)
+/usr/bin/python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
+command -v php >/dev/null 2>&1 || need+=(php-cli)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
@@ -41,6 +45,25 @@ if [ ! -d "$lambda_client/node_modules" ]; then
   fi
 fi
 
+# The AWS SDKs functions get without bundling them, as on Lambda: v3 (@aws-sdk/*) and v2 (aws-sdk) for Node.js in
+# /usr/local/lib/ferry/aws-sdk/node_modules, which every sandbox sees as /node_modules (an app's own node_modules
+# wins); Python functions use Debian's python3-boto3 (installed above). Reinstalled when scripts/aws-sdk changes.
+aws_sdk_source="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/aws-sdk"
+aws_sdk_target=/usr/local/lib/ferry/aws-sdk
+if ! cmp -s "$aws_sdk_source/package-lock.json" "$aws_sdk_target/package-lock.json" || [ ! -d "$aws_sdk_target/node_modules" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing the AWS SDKs for Node.js functions into $aws_sdk_target" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo mkdir -p "$aws_sdk_target"
+    $sudo cp "$aws_sdk_source/package.json" "$aws_sdk_source/package-lock.json" "$aws_sdk_target/"
+    (cd "$aws_sdk_target" && $sudo npm ci --omit=dev --ignore-scripts --no-audit --no-fund --silent) >&2
+    $sudo chmod -R a+rX "$aws_sdk_target"
+  else
+    echo "setup: npm is missing; Node.js functions get no AWS SDK unless they bundle one" >&2
+  fi
+fi
+
 # Bucket endpoint tests: the AWS SDK for JavaScript v3 S3 client in test/Ferry.Resources.Tests/s3-client.
 s3_client="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/Ferry.Resources.Tests/s3-client"
 if [ ! -d "$s3_client/node_modules" ] && command -v npm >/dev/null 2>&1; then
@@ -57,6 +80,15 @@ if [ ! -d "$console_e2e/node_modules" ]; then
   else
     echo "setup: npm is missing; the console tests install playwright-core when they first run and need it" >&2
   fi
+fi
+
+# TypeScript apps: the CLI bundles them with esbuild; Ferry's copy lives in the tools folder (FERRY_TOOLS, default
+# ~/.ferry/tools) for apps that don't have their own node_modules/.bin/esbuild.
+ferry_tools="${FERRY_TOOLS:-$HOME/.ferry/tools}"
+if [ ! -x "$ferry_tools/node_modules/.bin/esbuild" ] && command -v npm >/dev/null 2>&1; then
+  echo "setup: npm install esbuild in $ferry_tools" >&2
+  mkdir -p "$ferry_tools"
+  (cd "$ferry_tools" && npm install --no-audit --no-fund --silent --no-save esbuild@0.28.2) >&2
 fi
 
 # PostgreSQL (databases of apps, and the control-plane store on PostgreSQL): a local cluster with a superuser role the

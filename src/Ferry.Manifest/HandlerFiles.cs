@@ -7,6 +7,28 @@ public static class HandlerFiles
 {
     private static readonly string[] NodeExtensions = [".js", ".mjs", ".cjs"];
 
+    /// <summary>Sources esbuild can build a Node handler from, TypeScript first (as serverless-esbuild looks).</summary>
+    private static readonly string[] BuildSourceExtensions = [".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"];
+
+    /// <summary>
+    /// For a Node handler: the package-relative module path without extension (<c>src/app.hello</c> gives
+    /// <c>src/app</c>) and the files it may be built from, TypeScript first; null for other runtimes or invalid handlers.
+    /// </summary>
+    public static (string Module, IReadOnlyList<string> Sources)? BuildSources(string runtime, string? handler)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        if (!RuntimeCatalog.IsNode(runtime) || handler is null || !HandlerSyntax.IsValid(handler))
+        {
+            return null;
+        }
+
+        var module = NodeModule(handler);
+        return (module, [.. BuildSourceExtensions.Select(extension => module + extension)]);
+    }
+
+    /// <summary>Node's runtime takes the module up to the first dot of the file name; the rest is the export path.</summary>
+    private static string NodeModule(string handler) => handler[..handler.IndexOf('.', handler.LastIndexOf('/') + 1)];
+
     /// <summary>
     /// The files one of which <paramref name="function"/> needs to start: none for an image function (its image
     /// archive is checked on its own), else <see cref="Candidates(string, string?)"/>.
@@ -39,9 +61,7 @@ public static class HandlerFiles
 
         if (RuntimeCatalog.IsNode(runtime))
         {
-            // Node's runtime takes the module up to the first dot of the file name; the rest is the export path.
-            var fileStart = handler.LastIndexOf('/') + 1;
-            var module = handler[..handler.IndexOf('.', fileStart)];
+            var module = NodeModule(handler);
             return [.. NodeExtensions.Select(extension => module + extension)];
         }
 

@@ -17,6 +17,12 @@ public sealed record ManifestLoadOptions
 
     /// <summary>Where <c>${env:NAME}</c> looks values up; null means "not set".</summary>
     public Func<string, string?> EnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>
+    /// Where a Serverless Components file's <c>${output:STAGE:APP:INSTANCE.KEY}</c> is looked up: the outputs of the
+    /// app's components deployed before this one; null means "no such output".
+    /// </summary>
+    public Func<Components.ComponentOutputReference, string?> ComponentOutput { get; init; } = _ => null;
 }
 
 /// <summary>A loaded manifest and the warnings found on the way (unknown keys, ignored events, …).</summary>

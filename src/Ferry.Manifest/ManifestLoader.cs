@@ -1,3 +1,4 @@
+using Ferry.Manifest.Components;
 using Ferry.Manifest.Loading;
 
 namespace Ferry.Manifest;
@@ -73,6 +74,17 @@ public static class ManifestLoader
         var diagnostics = new DiagnosticBag(fileName);
         var root = YamlDocumentReader.ReadRootMapping(yaml, fileName, diagnostics);
         diagnostics.ThrowIfErrors();
+        if (ComponentTranslator.IsComponentFile(root!))
+        {
+            // The Serverless Components format is read as the serverless.yml it stands for.
+            // Errors found while translating are reported with the reader's, so the user sees all of them at once.
+            root = new ComponentTranslator(fileName, options, diagnostics).Translate(root!);
+            if (root is null)
+            {
+                diagnostics.ThrowIfErrors();
+                throw new InvalidOperationException("the component translator returned nothing without reporting an error");
+            }
+        }
 
         var resolver = new VariableResolver(root!, fileName, directory, options, diagnostics);
         var manifest = new ManifestReader(resolver, new ValueReader(diagnostics), options).Read(root!);

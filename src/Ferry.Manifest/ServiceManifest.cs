@@ -25,6 +25,10 @@ public sealed record ServiceManifest
     /// <summary>Databases of the app stage (<c>resources.databases</c>).</summary>
     public IReadOnlyList<DatabaseDeclaration> Databases { get; init; } = [];
 
+    /// <summary><c>plugins</c> and <c>custom.esbuild</c>: what the CLI builds before packaging (not sent to the server).</summary>
+    [JsonIgnore]
+    public BuildSettings Build { get; init; } = new();
+
     /// <summary>Custom domains deploying binds to the app stage (<c>custom.customDomain</c> / <c>custom.customDomains</c>).</summary>
     public IReadOnlyList<CustomDomainDeclaration> CustomDomains { get; init; } = [];
 }
@@ -77,8 +81,17 @@ public sealed record FunctionManifest
     /// <summary>Effective runtime: function's own, else the provider's. <c>web</c> for web functions.</summary>
     public required string Runtime { get; init; }
 
-    /// <summary>The command of a web function (argv, split like a shell would for simple quoting).</summary>
+    /// <summary>
+    /// The command of a web function (argv, split like a shell would for simple quoting). Null in a loaded manifest
+    /// when a framework preset supplies it: <c>ferry deploy</c> fills it in before uploading.
+    /// </summary>
     public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>
+    /// <c>framework:</c> of a web function (one of <see cref="Frameworks.FrameworkNames.All"/>); null when not named, in
+    /// which case a web function without a <c>command</c> has its framework detected from the app's files at deploy.
+    /// </summary>
+    public string? Framework { get; init; }
 
     public required int MemorySize { get; init; }
     public required int Timeout { get; init; }

@@ -173,7 +173,8 @@ public static class ServiceManifestValidator
         {
             if (function.Command is not { Count: > 0 } command || command.Any(string.IsNullOrEmpty))
             {
-                problem($"{path}.command must be a non-empty list of non-empty strings for a web function");
+                problem($"{path}.command must be a non-empty list of non-empty strings for a web function"
+                    + (function.Framework is null ? "" : $" (framework '{function.Framework}' is turned into a command by 'ferry deploy')"));
             }
 
             if (function.Handler is not null)
@@ -187,6 +188,11 @@ public static class ServiceManifestValidator
         if (function.Command is not null)
         {
             problem($"{path}.command is only allowed for web functions");
+        }
+
+        if (function.Framework is not null)
+        {
+            problem($"{path}.framework is only allowed for web functions");
         }
 
         if (function.Image is not null)

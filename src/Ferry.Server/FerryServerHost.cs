@@ -173,7 +173,9 @@ public static partial class FerryServerHost
         await app.Services.GetRequiredService<Quotas.TenantQuotas>().RefreshAsync(cancellationToken);
         await AdminTokenBootstrap.EnsureAsync(app.Services.GetRequiredService<IAccessStore>(), dataDirectory, logger, cancellationToken);
         await app.Services.GetRequiredService<RuntimeApiHost>().StartAsync(cancellationToken);
-        app.Services.GetRequiredService<StemCellPool>().Start();
+        // Functions (and the stem cells they may take over) get bridges to the AWS endpoints: their sockets come first.
+        var awsBridges = await app.Services.GetRequiredService<FunctionAwsEndpoints>().BridgesAsync(cancellationToken);
+        app.Services.GetRequiredService<StemCellPool>().Start(awsBridges);
         await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
         await app.Services.GetRequiredService<CustomDomainService>().ReloadAsync(cancellationToken);
 
@@ -190,6 +192,7 @@ public static partial class FerryServerHost
 
         // Routing (added first by WebApplication) picks the endpoint; its policy decides who may call it. Endpoints
         // without one (function URLs, /healthz, the console's files) are public.
+        app.UseLambdaRelayScope();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/healthz", () => Results.Text("ok"));

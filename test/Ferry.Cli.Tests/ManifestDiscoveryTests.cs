@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using Ferry.Cli.Tests.Support;
@@ -105,15 +106,24 @@ public sealed class ManifestDiscoveryTests : IDisposable
     }
 
     [Fact]
-    public async Task A_handler_written_in_typescript_is_named_as_needing_a_build()
+    public async Task A_handler_written_in_typescript_is_bundled_with_esbuild_before_packaging()
     {
         _cli.WriteFile("serverless.yml", Yaml.Replace("handler.hello", "src/app.hello", StringComparison.Ordinal));
-        _cli.WriteFile("src/app.ts", "export const hello = async () => ({ statusCode: 200 });");
+        _cli.WriteFile("src/app.ts", "export const hello = async (): Promise<{ statusCode: number }> => ({ statusCode: 200 });");
+        _cli.Http.Respond(_ => StubHttpHandler.Json(HttpStatusCode.Created, new DeploymentResult(
+            "hello", "dev", "local", 1, "http://ferry.test:8080/hello/dev", [], [], [])));
 
         var exitCode = await _cli.RunAsync("deploy");
 
-        Assert.Equal(ExitCodes.UserError, exitCode);
-        Assert.Contains("but there is none (there is src/app.ts: TypeScript has to be built to JavaScript first)", _cli.Error.ToString());
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.ToString());
+        Assert.Contains("Bundling 1 function with esbuild… done in", _cli.Error.ToString());
+        var request = Assert.Single(_cli.Http.Requests);
+        Assert.Contains("\"handler\":\".ferry/build/src/app.hello\"", request.Parts.Single(p => p.Name == "manifest").Text);
+        using var zip = new ZipArchive(new MemoryStream(request.Parts.Single(p => p.Name == "archive").Content));
+        var entries = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains(".ferry/build/src/app.js", entries);
+        Assert.Contains(".ferry/build/src/app.js.map", entries);
+        Assert.Contains("src/app.ts", entries);
     }
 
     [Fact]

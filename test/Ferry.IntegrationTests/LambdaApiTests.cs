@@ -345,12 +345,13 @@ public static class LambdaSdk
 /// <summary>Reads a function's stored log lines through the REST API.</summary>
 public static class FunctionLogs
 {
-    public static async Task<IReadOnlyList<string>> WaitForAsync(FerryTestServer server, string service, string function, Func<IReadOnlyList<string>, bool> done)
+    public static async Task<IReadOnlyList<string>> WaitForAsync(FerryTestServer server, string service, string function, Func<IReadOnlyList<string>, bool> done,
+        string? region = null)
     {
         IReadOnlyList<string> messages = [];
         for (var attempt = 0; attempt < 300; attempt++)
         {
-            var lines = await server.Http.GetFromJsonAsync<JsonElement[]>($"/api/v1/apps/{service}/dev/logs?function={function}&limit=10000");
+            var lines = await server.Http.GetFromJsonAsync<JsonElement[]>($"/api/v1/apps/{service}/dev/logs?function={function}&limit=10000" + (region is null ? "" : "&region=" + region));
             messages = [.. lines!.Select(l => l.GetProperty("message").GetString()!)];
             if (done(messages))
             {

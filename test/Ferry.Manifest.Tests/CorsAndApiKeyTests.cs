@@ -153,6 +153,18 @@ public sealed class CorsAndApiKeyTests
     }
 
     [Fact]
+    public void Api_keys_under_provider_as_serverless_v2_wrote_them_are_read()
+    {
+        var manifest = LoadManifest(App("""
+              apiKeys:
+                - name: legacy
+                  value: abcdefghijklmnopqrstuvwxyz
+            """, "      - http: GET x"));
+
+        Assert.Equal([new ApiKeyDeclaration("legacy", "abcdefghijklmnopqrstuvwxyz")], manifest.Provider.ApiKeys);
+    }
+
+    [Fact]
     public void A_short_api_key_value_and_a_duplicate_name_are_errors()
     {
         var errors = Errors(App("""

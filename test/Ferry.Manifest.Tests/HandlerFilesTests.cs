@@ -18,3 +18,25 @@ public sealed class HandlerFilesTests
         Assert.Equal(expected, HandlerFiles.Candidates(runtime, handler));
     }
 }
+
+public sealed class HandlerBuildSourcesTests
+{
+    [Fact]
+    public void A_node_handler_is_built_from_typescript_first()
+    {
+        var (module, sources) = HandlerFiles.BuildSources("nodejs18.x", "src/app.hello")!.Value;
+
+        Assert.Equal("src/app", module);
+        Assert.Equal("src/app.ts", sources[0]);
+        Assert.Contains("src/app.js", sources);
+    }
+
+    [Theory]
+    [InlineData("python3.12", "app.hello")]
+    [InlineData("nodejs20.x", null)]
+    [InlineData("nodejs20.x", "../app.hello")]
+    public void Other_runtimes_and_invalid_handlers_have_no_build_sources(string runtime, string? handler)
+    {
+        Assert.Null(HandlerFiles.BuildSources(runtime, handler));
+    }
+}

@@ -165,20 +165,6 @@ public sealed class ManifestErrorTests
     }
 
     [Fact]
-    public void Web_function_needs_a_command()
-    {
-        var error = SingleError("""
-            service: app
-            functions:
-              site:
-                runtime: web
-            """);
-
-        AssertAt(error, 3, 3);
-        Assert.Contains("needs a 'command'", error.Message);
-    }
-
-    [Fact]
     public void Command_on_a_function_with_an_event_runtime_is_an_error()
     {
         var error = SingleError("""

@@ -252,7 +252,7 @@ public sealed class ManifestLoaderTests
             """);
 
         Assert.Equal(
-            ["serverless.yml:4:1: 'plugins' is not used by Ferry; ignored", "serverless.yml:16:3: 'provider.iam' is not used by Ferry; ignored"],
+            ["serverless.yml:4:1: plugins serverless-offline is not run by Ferry; ignored (Ferry builds TypeScript itself for serverless-esbuild and serverless-plugin-typescript)", "serverless.yml:16:3: 'provider.iam' is not used by Ferry; ignored"],
             result.Warnings.Select(w => w.ToString()));
     }
 

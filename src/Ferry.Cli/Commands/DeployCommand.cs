@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ferry.Cli.Api;
+using Ferry.Cli.Build;
 using Ferry.Cli.Options;
 using Ferry.Cli.Output;
 using Ferry.Manifest;
@@ -40,6 +41,25 @@ internal static class DeployCommand
 
             var cli = new CliOutput(context, parseResult.GetValue(output));
             using var client = globals.CreateClient(parseResult, context);
+            if (!File.Exists(configPath) && parseResult.GetValue(config) is null
+                && ComponentAppDeploy.FindInDeployOrder(appDirectory) is { Count: > 0 } components)
+            {
+                // The root of a multi-component app: each sub-folder is one component.
+                var results = await ComponentAppDeploy.DeployAsync(components, request, client, cli, context, cancellationToken);
+                if (cli.IsJson)
+                {
+                    cli.WriteJson(results);
+                    return ExitCodes.Success;
+                }
+
+                foreach (var deployed in results)
+                {
+                    Render(deployed, cli);
+                }
+
+                return ExitCodes.Success;
+            }
+
             var result = await DeployAsync(request, client, cli, context, cancellationToken);
             Render(result, cli);
             return ExitCodes.Success;
@@ -48,18 +68,23 @@ internal static class DeployCommand
     }
 
     internal sealed record DeployRequest(
-        string AppDirectory, string ConfigPath, string? Stage, string? Region, IReadOnlyDictionary<string, string> Parameters);
+        string AppDirectory, string ConfigPath, string? Stage, string? Region, IReadOnlyDictionary<string, string> Parameters)
+    {
+        /// <summary>Outputs of components deployed before this one, for a Components file's <c>${output:…}</c>.</summary>
+        public Func<Manifest.Components.ComponentOutputReference, string?>? ComponentOutput { get; init; }
+    }
 
     internal static async Task<DeploymentResult> DeployAsync(
         DeployRequest request, FerryApiClient client, CliOutput cli, CliContext context, CancellationToken cancellationToken)
     {
-        var loaded = ManifestReader.Load(context, request.ConfigPath, request.Stage, request.Region, request.Parameters);
+        var loaded = ManifestReader.Load(context, request.ConfigPath, request.Stage, request.Region, request.Parameters, request.ComponentOutput);
         foreach (var warning in loaded.Warnings)
         {
             cli.WriteWarning(warning.ToString());
         }
 
-        var manifest = loaded.Manifest;
+        var manifest = await FrameworkPresetStep.ApplyAsync(loaded.Manifest, request.AppDirectory, cli, cancellationToken);
+        manifest = await AppBundler.BuildAsync(manifest, request.AppDirectory, cli, context, cancellationToken);
         HandlerFileCheck.Run(manifest, request.AppDirectory);
         var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");
         await using var archive = new FileStream(

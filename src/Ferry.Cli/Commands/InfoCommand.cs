@@ -17,6 +17,15 @@ internal static class InfoCommand
         command.Options.Add(output);
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
+            if (target.TargetsComponentApp(parseResult, context)
+                && ComponentAppDeploy.FindInDeployOrder(context.WorkingDirectory) is { Count: > 0 } components)
+            {
+                using var appClient = globals.CreateClient(parseResult, context);
+                await RenderComponentsAsync(components, parseResult.GetValue(target.Stage), parseResult.GetValue(target.Region), appClient,
+                    new CliOutput(context, parseResult.GetValue(output)), context, cancellationToken);
+                return ExitCodes.Success;
+            }
+
             var app = target.Resolve(parseResult, context);
             using var client = globals.CreateClient(parseResult, context);
             var info = await client.GetAppAsync(app, cancellationToken);
@@ -24,6 +33,42 @@ internal static class InfoCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Each component of a multi-component app: its app stage and the outputs other components can read.</summary>
+    private static async Task RenderComponentsAsync(IReadOnlyList<Manifest.Components.ComponentFile> components, string? stage, string? region,
+        Api.FerryApiClient client, CliOutput cli, CliContext context, CancellationToken cancellationToken)
+    {
+        var infos = new List<AppInfo>();
+        foreach (var component in components)
+        {
+            infos.Add(await client.GetAppAsync(AppTargetOptions.TargetOf(context, component.Path, stage, region), cancellationToken));
+        }
+
+        if (cli.IsJson)
+        {
+            cli.WriteJson(infos.Zip(components, (info, component) => new { component = component.Name, outputs = ComponentAppDeploy.OutputsOf(info), app = info }));
+            return;
+        }
+
+        for (var i = 0; i < infos.Count; i++)
+        {
+            if (i > 0)
+            {
+                cli.WriteLine();
+            }
+
+            cli.WriteLine(cli.Paint($"Component {components[i].Name}", AnsiStyle.Bold));
+            cli.WriteHeading("Outputs");
+            var outputs = new TextTable("OUTPUT", "VALUE");
+            foreach (var (key, value) in ComponentAppDeploy.OutputsOf(infos[i]))
+            {
+                outputs.AddRow($"${{output:{infos[i].Stage}:{components[i].App ?? components[i].Name}:{components[i].Name}.{key}}}", value);
+            }
+
+            cli.WriteTable(outputs);
+            Render(infos[i], cli);
+        }
     }
 
     internal static void Render(AppInfo info, CliOutput cli)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ferry.Cli.Build;
 using Ferry.Cli.Local;
 using Ferry.Cli.Options;
 using Ferry.Cli.Output;
@@ -67,7 +68,8 @@ internal static class InvokeLocalCommand
             }
 
             var name = parseResult.GetRequiredValue(function);
-            var local = LocalFunction.Find(loaded.Manifest, name, appDirectory, LocalFunction.DefaultRuntimeDirectory);
+            var manifest = await AppBundler.BuildAsync(loaded.Manifest, appDirectory, cli, context, cancellationToken);
+            var local = LocalFunction.Find(manifest, name, appDirectory, LocalFunction.DefaultRuntimeDirectory);
             var prefix = Ansi.Paint($"{name} |", AnsiStyle.Dim, context.ColorError);
             var runner = new LocalFunctionRunner(context.Time);
             var outputGate = new Lock();

@@ -27,25 +27,32 @@ internal static class RemoveCommand
         command.Options.Add(deleteData);
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
-            var app = target.Resolve(parseResult, context);
+            // In the root of a multi-component app every component is removed, the last deployed first.
+            var apps = target.TargetsComponentApp(parseResult, context)
+                && ComponentAppDeploy.FindInDeployOrder(context.WorkingDirectory) is { Count: > 0 } components
+                ? [.. components.Reverse().Select(c => AppTargetOptions.TargetOf(context, c.Path, parseResult.GetValue(target.Stage), parseResult.GetValue(target.Region)))]
+                : new[] { target.Resolve(parseResult, context) };
             var withData = parseResult.GetValue(deleteData);
-            if (!parseResult.GetValue(yes) && !await ConfirmAsync(app.ToString(), withData, context, cancellationToken))
+            if (!parseResult.GetValue(yes) && !await ConfirmAsync(string.Join(", ", apps.Select(a => a.ToString())), withData, context, cancellationToken))
             {
                 context.Error.WriteLine("Not removed.");
                 return ExitCodes.UserError;
             }
 
             using var client = globals.CreateClient(parseResult, context);
-            var result = await client.RemoveAppAsync(app, withData, cancellationToken);
-            context.Out.WriteLine(Ansi.Paint($"Removed {app}", AnsiStyle.Green, context.ColorOut));
-            foreach (var deleted in result.Deleted)
+            foreach (var app in apps)
             {
-                context.Out.WriteLine($"  deleted {deleted}");
-            }
+                var result = await client.RemoveAppAsync(app, withData, cancellationToken);
+                context.Out.WriteLine(Ansi.Paint($"Removed {app}", AnsiStyle.Green, context.ColorOut));
+                foreach (var deleted in result.Deleted)
+                {
+                    context.Out.WriteLine($"  deleted {deleted}");
+                }
 
-            if (result.Kept.Count > 0)
-            {
-                context.Out.WriteLine($"  kept {string.Join(", ", result.Kept)} (remove with --delete-data to delete them)");
+                if (result.Kept.Count > 0)
+                {
+                    context.Out.WriteLine($"  kept {string.Join(", ", result.Kept)} (remove with --delete-data to delete them)");
+                }
             }
 
             return ExitCodes.Success;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Ferry.Cli.Api;
+using Ferry.Cli.Build;
 using Ferry.Cli.Commands;
 using Ferry.Cli.Options;
 using Ferry.Cli.Output;
@@ -76,7 +77,8 @@ internal sealed class DevSession(DevTarget target, FerryApiClient client, CliCon
                 _cli.WriteWarning(warning.ToString());
             }
 
-            var manifest = loaded.Manifest;
+            var manifest = await Commands.FrameworkPresetStep.ApplyAsync(loaded.Manifest, target.AppDirectory, _cli, cancellationToken);
+            manifest = await AppBundler.BuildAsync(manifest, target.AppDirectory, _cli, context, cancellationToken);
             HandlerFileCheck.Run(manifest, target.AppDirectory);
             filter.UsePatterns(manifest.PackagePatterns);
             var manifestJson = ServiceManifestJson.Serialize(manifest);

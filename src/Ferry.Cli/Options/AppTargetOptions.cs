@@ -38,7 +38,18 @@ internal sealed class AppTargetOptions
             ?? throw new CliUserException(
                 $"No --service given and no {ManifestFiles.Described} in {context.WorkingDirectory}; pass --service NAME or run in the app's folder.");
 
-        var manifest = ManifestReader.Load(context, configPath, stage, region, new Dictionary<string, string>()).Manifest;
+        return TargetOf(context, configPath, stage, region);
+    }
+
+    /// <summary>The app stage a manifest deploys to. Other components' outputs don't change it, so they are not looked up.</summary>
+    public static AppTarget TargetOf(CliContext context, string configPath, string? stage, string? region)
+    {
+        var manifest = ManifestReader.Load(context, configPath, stage, region, new Dictionary<string, string>(), _ => "(output of another component)").Manifest;
         return new AppTarget(manifest.Service, manifest.Provider.Stage, manifest.Provider.Region);
     }
+
+    /// <summary>Whether the command names no app and runs in the root folder of a multi-component app.</summary>
+    public bool TargetsComponentApp(ParseResult parseResult, CliContext context) =>
+        string.IsNullOrWhiteSpace(parseResult.GetValue(Service)) && parseResult.GetValue(Config) is null
+        && CommonOptions.FindManifest(context.WorkingDirectory) is null;
 }

@@ -32,7 +32,7 @@ internal static class HandlerFileCheck
             if (present.Count == 0)
             {
                 problems.Add(new ManifestDiagnostic(function.HandlerLocation ?? function.Location,
-                    $"{what} needs the file {needs} in the app folder ({appDirectory}), but there is none{TypeScriptHint(candidates[0], appDirectory)}"));
+                    $"{what} needs the file {needs} in the app folder ({appDirectory}), but there is none"));
             }
             else if (!present.Any(patterns.Includes))
             {
@@ -45,14 +45,5 @@ internal static class HandlerFileCheck
         {
             throw new ManifestException(problems);
         }
-    }
-
-    /// <summary>When the handler exists as TypeScript, says so: it has to be built to JavaScript first.</summary>
-    private static string TypeScriptHint(string candidate, string appDirectory)
-    {
-        var source = new[] { ".ts", ".mts", ".cts" }
-            .Select(extension => Path.ChangeExtension(candidate, extension))
-            .FirstOrDefault(path => File.Exists(Path.Combine(appDirectory, path)));
-        return source is null ? "" : $" (there is {source}: TypeScript has to be built to JavaScript first)";
     }
 }

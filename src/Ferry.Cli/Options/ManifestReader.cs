@@ -8,7 +8,8 @@ internal static class ManifestReader
     /// <param name="configPath">Full path of the manifest file.</param>
     /// <param name="parameters">The <c>--param</c> values; they override <c>params</c> and are also visible as <c>${opt:key}</c>.</param>
     public static ManifestLoadResult Load(
-        CliContext context, string configPath, string? stage, string? region, IReadOnlyDictionary<string, string> parameters)
+        CliContext context, string configPath, string? stage, string? region, IReadOnlyDictionary<string, string> parameters,
+        Func<Manifest.Components.ComponentOutputReference, string?>? componentOutput = null)
     {
         if (!File.Exists(configPath))
         {
@@ -35,6 +36,7 @@ internal static class ManifestReader
             Options = options,
             ParamOverrides = parameters,
             EnvironmentVariable = context.Environment,
+            ComponentOutput = componentOutput ?? (_ => null),
         });
     }
 }

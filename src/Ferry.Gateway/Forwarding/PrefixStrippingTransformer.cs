@@ -15,6 +15,9 @@ internal sealed class PrefixStrippingTransformer(string remainingPath, string pr
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(remainingPath), httpContext.Request.QueryString);
         proxyRequest.Headers.Host = null;
+        // Replaced, never appended to: apps (Ferry's WSGI preset among them) trust this value for their links.
+        // At a custom domain's root there is no prefix, so a client's own header is dropped and none is sent.
+        proxyRequest.Headers.Remove("X-Forwarded-Prefix");
         if (prefix.Length > 0)
         {
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix);

@@ -48,6 +48,14 @@ internal sealed class ApiGatewayReader(ValueReader reader)
         return keys;
     }
 
+    /// <summary><c>provider.apiKeys</c>: where Serverless v1/v2 apps declare their API keys (v3 moved them under apiGateway).</summary>
+    public List<ApiKeyDeclaration> ReadProviderApiKeys(ValueNode value, string path)
+    {
+        var keys = new List<ApiKeyDeclaration>();
+        ReadApiKeys(value, path, keys);
+        return keys;
+    }
+
     /// <summary>
     /// A list of names, of <c>{ name, value }</c> mappings, or of usage plans (<c>- planName: [keys]</c>), which Ferry
     /// flattens: every key of the app stage opens every private route.

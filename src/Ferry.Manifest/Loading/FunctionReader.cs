@@ -1,3 +1,4 @@
+using Ferry.Manifest.Frameworks;
 using Ferry.Manifest.Rules;
 
 namespace Ferry.Manifest.Loading;
@@ -35,6 +36,8 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         ScalarValue? runtime = null;
         IReadOnlyList<string>? command = null;
         var hasCommand = false;
+        ScalarValue? framework = null;
+        var hasFramework = false;
         int? memorySize = null;
         int? timeout = null;
         var scaling = new FunctionScaling();
@@ -61,6 +64,10 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
                 case "command":
                     hasCommand = entry.Value is not ScalarValue { IsNull: true };
                     command = ReadCommand(entry.Value, entryPath);
+                    break;
+                case "framework":
+                    hasFramework = entry.Value is not ScalarValue { IsNull: true };
+                    framework = ReadFramework(entry, entryPath);
                     break;
                 case "image":
                     hasImage = entry.Value is not ScalarValue { IsNull: true };
@@ -126,14 +133,16 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             }
         }
 
-        var effectiveRuntime = hasImage ? ResolveImageRuntime(path, declaration, runtime, hasCommand) : ResolveRuntime(path, declaration, runtime, hasCommand);
+        var effectiveRuntime = hasImage
+            ? ResolveImageRuntime(path, declaration, runtime, hasCommand || hasFramework)
+            : ResolveRuntime(path, declaration, runtime, hasCommand || hasFramework);
         if (effectiveRuntime is null)
         {
             return null;
         }
 
         var isWeb = effectiveRuntime == RuntimeCatalog.Web;
-        valid &= isWeb ? CheckWebFunction(path, declaration, hasCommand, handler) : CheckEventFunction(path, declaration, effectiveRuntime, handler);
+        valid &= isWeb ? CheckWebFunction(path, hasCommand, framework, handler) : CheckEventFunction(path, declaration, effectiveRuntime, handler);
         if (isWeb)
         {
             foreach (var location in schedules.Select(s => s.Location).Concat(bucketEvents.Select(b => b.Location)))
@@ -163,6 +172,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             Handler = isWeb ? null : handler?.Text,
             Runtime = effectiveRuntime,
             Command = isWeb ? command : null,
+            Framework = isWeb ? framework?.Text : null,
             MemorySize = memorySize ?? provider.MemorySize,
             Timeout = timeout ?? provider.Timeout,
             Environment = environment,
@@ -202,7 +212,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
 
             if (hasCommand && runtime.Text != RuntimeCatalog.Web)
             {
-                reader.Error(runtime.Location, $"{path} has a 'command', which is only for web functions; set runtime: web or remove the command");
+                reader.Error(runtime.Location, $"{path} has a 'command' or 'framework', which are only for web functions; set runtime: web or remove them");
                 return null;
             }
 
@@ -247,11 +257,15 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         return runtime?.Text ?? ImageRules.Runtime;
     }
 
-    private bool CheckWebFunction(string path, MappingEntry declaration, bool hasCommand, ScalarValue? handler)
+    /// <summary>
+    /// A web function without a <c>command</c> is started by a framework preset: the named <c>framework</c>, or the
+    /// one <c>ferry deploy</c> detects from the app's files. Both at once would leave two ways to start it.
+    /// </summary>
+    private bool CheckWebFunction(string path, bool hasCommand, ScalarValue? framework, ScalarValue? handler)
     {
-        if (!hasCommand)
+        if (hasCommand && framework is not null)
         {
-            reader.Error(declaration.KeyLocation, $"{path} is a web function and needs a 'command' that starts an HTTP server on $PORT");
+            reader.Error(framework.Location, $"{path} has both 'command' and 'framework'; the framework preset supplies the command, so remove one of them");
             return false;
         }
 
@@ -283,6 +297,23 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         }
 
         return true;
+    }
+
+    private ScalarValue? ReadFramework(MappingEntry entry, string path)
+    {
+        if (reader.String(entry.Value, path) is null)
+        {
+            return null;
+        }
+
+        var value = (ScalarValue)entry.Value;
+        if (!FrameworkNames.IsKnown(value.Text))
+        {
+            reader.Error(value.Location, $"{path} {NamingRules.Quote(value.Text)} is not a known framework; known: {FrameworkNames.Supported} (or leave it out to detect it, or write a 'command')");
+            return null;
+        }
+
+        return value;
     }
 
     /// <summary>A command string is split like a shell would; a list is taken word for word.</summary>

@@ -20,7 +20,7 @@ internal sealed class KnownKeys
         quiet: ["frameworkVersion", "configValidationMode", "useDotenv", "variablesResolutionMode", "deprecationNotificationMode",
             "disabledDeprecations", "unresolvedVariablesNotificationMode", "org", "app", "console", "dashboard", "custom",
             "template", "outputs"],
-        unused: ["plugins", "layers", "stepFunctions", "build"]);
+        unused: ["layers", "stepFunctions", "build"]);
 
     public static KnownKeys Provider { get; } = new(
         quiet: ["profile", "versionFunctions", "architecture", "deploymentMethod", "stackName", "disableRollback",

@@ -20,6 +20,8 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         var patterns = new List<string>();
         var customDomains = new List<CustomDomainDeclaration>();
+        var build = new BuildSettings();
+        var buildReader = new BuildReader(reader);
 
         foreach (var (keyNode, valueNode) in root.Children)
         {
@@ -50,7 +52,17 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                 case "resources":
                     resourcesEntry = Resolved();
                     break;
+                case "plugins":
+                    build = build with { Plugins = buildReader.ReadPlugins(Resolved()) };
+                    break;
                 case "custom":
+                    // Only custom.esbuild and the custom domains are resolved: other custom values are resolved when something refers to them.
+                    if (valueNode is YamlMappingNode custom
+                        && custom.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "esbuild" }).Value is { } esbuild)
+                    {
+                        build = build with { Esbuild = buildReader.ReadEsbuild(resolver.Resolve(esbuild)) };
+                    }
+
                     customDomains = new CustomDomainReader(resolver, reader).Read(valueNode);
                     break;
                 default:
@@ -99,7 +111,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             : new ServiceManifest
             {
                 Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
-                Buckets = buckets, Databases = databases, CustomDomains = customDomains,
+                Buckets = buckets, Databases = databases, Build = build, CustomDomains = customDomains,
             };
     }
 
@@ -203,7 +215,10 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                     httpApiCors = new ApiGatewayReader(reader).ReadHttpApi(field.Value, path);
                     break;
                 case "apiGateway":
-                    settings = settings with { ApiKeys = new ApiGatewayReader(reader).ReadApiGateway(field.Value, path) };
+                    settings = settings with { ApiKeys = [.. settings.ApiKeys, .. new ApiGatewayReader(reader).ReadApiGateway(field.Value, path)] };
+                    break;
+                case "apiKeys":
+                    settings = settings with { ApiKeys = [.. settings.ApiKeys, .. new ApiGatewayReader(reader).ReadProviderApiKeys(field.Value, path)] };
                     break;
                 default:
                     reader.IgnoredKey(field, path, KnownKeys.Provider);

@@ -63,6 +63,7 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
         {
             ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
             ["HOST"] = "127.0.0.1",
+            ["FERRY_BASE_PATH"] = PublicPrefix(Function),
         };
 
         await LaunchAsync(command, environment, bridges, cancellationToken);
@@ -137,6 +138,14 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
             }
         },
     });
+
+    /// <summary>
+    /// The path prefix the gateway serves the app under and strips before forwarding (<c>/{service}/{stage}</c>, plus
+    /// <c>@{region}</c> outside the default region); requests also carry it as <c>X-Forwarded-Prefix</c>.
+    /// </summary>
+    internal static string PublicPrefix(FunctionRevision function) => function.Region == Manifest.ManifestDefaults.Region
+        ? $"/{function.Service}/{function.Stage}"
+        : $"/{function.Service}/{function.Stage}@{function.Region}";
 
     /// <summary>A port the kernel just handed out, released for the instance to take.</summary>
     private static int FreeLoopbackPort()

@@ -8,6 +8,13 @@ internal static class BubblewrapCommandLine
     public const string Hostname = "ferry";
 
     /// <summary>
+    /// The AWS SDKs for Node.js that <c>scripts/setup.sh</c> installs (under /usr, which every sandbox sees). The
+    /// sandbox links them as <c>/node_modules</c>, the last folder both CommonJS and ES module resolution look in from
+    /// /var/task, so a function's own node_modules wins, as on Lambda.
+    /// </summary>
+    public const string NodeSdkModules = "/usr/local/lib/ferry/aws-sdk/node_modules";
+
+    /// <summary>
     /// Pieces of /etc that programs need for the dynamic linker, DNS, TLS, users and time; bound only when the host has them.
     /// </summary>
     public static readonly IReadOnlyList<string> EtcEntries =
@@ -92,6 +99,7 @@ internal static class BubblewrapCommandLine
         AddPrivateFolders(args, spec);
         args.AddRange(["--ro-bind", spec.CodeDirectory, SandboxPaths.Code]);
         args.AddRange(["--ro-bind", spec.RuntimeDirectory, SandboxPaths.Runtime]);
+        args.AddRange(["--symlink", NodeSdkModules, "/node_modules"]);
         AddBridges(args, spec);
         foreach (var mount in spec.Mounts)
         {

@@ -68,8 +68,9 @@ public sealed class StemCell : IAsyncDisposable
     /// <summary>Starts a cell and returns once its loop waits for an identity.</summary>
     /// <param name="codeDirectory">A folder that does not exist yet; the cell creates it and removes it at its end.</param>
     /// <exception cref="StemCellStartException">The cell did not start or did not ask for its identity in time.</exception>
+    /// <param name="sharedServices">Bridges every cell gets besides the Runtime API's (see <see cref="StemCellPool.Start"/>).</param>
     internal static async Task<StemCell> StartAsync(StemCellFamily family, string codeDirectory, ISandbox sandbox, RuntimeApiHost runtimeApi,
-        RuntimeOptions options, ILogger logger, CancellationToken cancellationToken)
+        RuntimeOptions options, IReadOnlyList<HostServiceBridge> sharedServices, ILogger logger, CancellationToken cancellationToken)
     {
         var cell = new StemCell(family, codeDirectory, runtimeApi);
         try
@@ -87,7 +88,7 @@ public sealed class StemCell : IAsyncDisposable
                 AllowOutboundNetwork = false,
                 Bridges = new SandboxBridges
                 {
-                    HostServices = [new HostServiceBridge(EventFunctionInstance.RuntimeApiPortInSandbox, runtimeApi.SocketPath)],
+                    HostServices = [new HostServiceBridge(EventFunctionInstance.RuntimeApiPortInSandbox, runtimeApi.SocketPath), .. sharedServices],
                 },
             };
 

@@ -1,15 +1,19 @@
+using Ferry.Runtime.Sandbox;
+
 namespace Ferry.Runtime.StemCells;
 
 /// <summary>
 /// Whether a stem cell can become a given function. A cell is a runtime already started in a private network, with
-/// no extra mounts or bridges and a generic environment: a function that needs anything a running process cannot
+/// no extra mounts, no bridges but the shared ones (the AWS-compatible endpoints) and a generic environment: a function that needs anything a running process cannot
 /// be given afterwards gets a normal cold start instead.
 /// </summary>
 public static class StemCellFit
 {
     /// <summary>Why no stem cell can become <paramref name="function"/>, or null when one can.</summary>
     /// <param name="cellEnvironment">The environment cells start with.</param>
-    public static string? Mismatch(FunctionRevision function, IReadOnlyDictionary<string, string> cellEnvironment)
+    /// <param name="cellServices">The host services cells have bridges to; a function using only these fits.</param>
+    public static string? Mismatch(FunctionRevision function, IReadOnlyDictionary<string, string> cellEnvironment,
+        IReadOnlyCollection<HostServiceBridge>? cellServices = null)
     {
         if (StemCellFamily.Of(function.Function) is null)
         {
@@ -26,7 +30,7 @@ public static class StemCellFit
             return "the function has outbound network; stem cells start in a private network";
         }
 
-        if (function.Resources.Services.Count > 0 || function.Resources.Mounts.Count > 0)
+        if (function.Resources.Bridges().Any(bridge => cellServices?.Contains(bridge) != true) || function.Resources.Mounts.Count > 0)
         {
             return "the function uses resource services or data folders; a stem cell has neither bridges nor mounts for them";
         }

@@ -22,6 +22,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger<StemCellPool> _logger;
     private readonly IReadOnlyDictionary<string, string> _cellEnvironment = FunctionInstance.RuntimeEnvironment();
+    private IReadOnlyList<HostServiceBridge> _sharedServices = [];
     private string? _folder;
     private bool _ownsFolder;
     private bool _started;
@@ -49,7 +50,11 @@ public sealed partial class StemCellPool : IAsyncDisposable
     /// Starts filling the pool in the background. Call once the Runtime API host listens. Does nothing when
     /// <see cref="Enabled"/> is false.
     /// </summary>
-    public void Start()
+    /// <param name="sharedServices">
+    /// Host services every function may use whatever its tenant (the AWS-compatible endpoints): each cell starts with
+    /// bridges to them, so functions that use only these still fit a cell. Their sockets must exist already.
+    /// </param>
+    public void Start(IReadOnlyList<HostServiceBridge>? sharedServices = null)
     {
         if (!Enabled)
         {
@@ -70,6 +75,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
             }
 
             _started = true;
+            _sharedServices = sharedServices ?? [];
             _folder = _options.StemCellDirectory;
             if (_folder is null)
             {
@@ -117,7 +123,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
     /// </summary>
     public StemCell? TryTake(FunctionRevision function)
     {
-        if (!Enabled || StemCellFamily.Of(function.Function) is not { } family || StemCellFit.Mismatch(function, _cellEnvironment) is not null)
+        if (!Enabled || StemCellFamily.Of(function.Function) is not { } family || StemCellFit.Mismatch(function, _cellEnvironment, _sharedServices) is not null)
         {
             return null;
         }
@@ -165,7 +171,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
         StemCell cell;
         try
         {
-            cell = await StemCell.StartAsync(family, folder, _sandbox, _runtimeApi, _options, _logger, _stopping.Token);
+            cell = await StemCell.StartAsync(family, folder, _sandbox, _runtimeApi, _options, _sharedServices, _logger, _stopping.Token);
         }
         catch (Exception ex)
         {

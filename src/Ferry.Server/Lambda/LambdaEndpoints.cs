@@ -25,9 +25,20 @@ internal static class LambdaEndpoints
     private const string InvocationTypeHeader = "X-Amz-Invocation-Type";
     private const string LogTypeHeader = "X-Amz-Log-Type";
 
+    public const string InvokeRoute = "/2015-03-31/functions/{functionName}/invocations";
+
+    /// <summary>Whether <paramref name="request"/> is an Invoke call (matched like routing does: any case, one name segment).</summary>
+    public static bool IsInvokePath(HttpRequest request)
+    {
+        var segments = (request.Path.Value ?? "").Split('/');
+        return HttpMethods.IsPost(request.Method) && segments.Length == 5 && segments[0].Length == 0
+            && segments[1] == "2015-03-31" && segments[2].Equals("functions", StringComparison.OrdinalIgnoreCase)
+            && segments[3].Length > 0 && segments[4].Equals("invocations", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Maps Invoke behind the <see cref="AccessPolicies.InvokeFunctions"/> policy; refusals answer in the Lambda error shape.</summary>
     public static void MapLambdaInvoke(this IEndpointRouteBuilder app)
-        => app.MapPost("/2015-03-31/functions/{functionName}/invocations", InvokeAsync)
+        => app.MapPost(InvokeRoute, InvokeAsync)
             .RequireAuthorization(AccessPolicies.InvokeFunctions)
             .WithMetadata(LambdaAccessErrors.Instance);
 

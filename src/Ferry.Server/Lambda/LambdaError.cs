@@ -17,6 +17,9 @@ internal sealed class LambdaError(int statusCode, string errorType, string messa
 
     public static LambdaError ResourceNotFound(string message) => new(StatusCodes.Status404NotFound, "ResourceNotFoundException", message);
 
+    /// <summary>A path that is no Lambda operation Ferry serves.</summary>
+    public static LambdaError NotFound(string message) => new(StatusCodes.Status404NotFound, "UnknownOperationException", message);
+
     public static LambdaError Validation(string message) => new(StatusCodes.Status400BadRequest, "ValidationException", message);
 
     public static LambdaError InvalidParameter(string message) => new(StatusCodes.Status400BadRequest, "InvalidParameterValueException", message);

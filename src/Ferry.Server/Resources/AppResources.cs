@@ -18,17 +18,15 @@ namespace Ferry.Server.Resources;
 /// </summary>
 public sealed partial class AppResources(
     BucketStorage buckets,
-    BucketEndpointService bucketEndpoint,
+    FunctionAwsEndpoints awsEndpoints,
     FunctionBucketCredentials credentials,
     ResourceSecrets secrets,
     IDatabaseProvisioner databases,
     LiveApps live,
     ILogger<AppResources> logger)
 {
-    /// <summary>Inside a private network the bucket endpoint is at 127.0.0.1:9100, a PostgreSQL server at 127.0.0.1:5432.</summary>
-    public const int BucketPortInSandbox = 9100;
+    /// <summary>Inside a private network a PostgreSQL server is at 127.0.0.1:5432 (the AWS endpoints: <see cref="FunctionAwsEnvironment"/>).</summary>
     public const int PostgresPortInSandbox = 5432;
-    public const string BucketServiceName = "s3";
 
     /// <summary>What the databases are: "sqlite" (a file per database) or "postgres".</summary>
     public string DatabaseEngine => databases.Engine;
@@ -38,14 +36,10 @@ public sealed partial class AppResources(
     {
         var provider = manifest.Provider;
         var identity = Identity(tenant, manifest.Service, provider.Stage, provider.Region);
-        if (manifest.Buckets.Count == 0 && manifest.Databases.Count == 0 && !manifest.Functions.Any(f => f.BucketEvents.Count > 0))
-        {
-            return FunctionResources.None;
-        }
-
         CheckBucketOwnership(tenant, manifest);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        var services = new List<ResourceService>();
+        // Every function reaches Ferry's AWS APIs (S3, DynamoDB, SQS, Lambda) with its app stage's key.
+        var services = new List<ResourceService>(await awsEndpoints.GetAsync(cancellationToken));
         var mounts = new List<SandboxMount>();
 
         var usable = new HashSet<string>(StringComparer.Ordinal);
@@ -67,15 +61,11 @@ public sealed partial class AppResources(
             usable.Add(existing);
         }
 
-        if (usable.Count > 0)
+        var (keyId, secret) = secrets.FunctionBucketKey(identity);
+        credentials.Grant(keyId, secret, tenant, usable, identity);
+        foreach (var (name, value) in FunctionAwsEnvironment.For(keyId, secret))
         {
-            var endpoint = await bucketEndpoint.GetAsync(cancellationToken);
-            var (keyId, secret) = secrets.FunctionBucketKey(identity);
-            credentials.Grant(keyId, secret, tenant, usable);
-            services.Add(new ResourceService(BucketServiceName, BucketPortInSandbox, endpoint.SocketPath, "127.0.0.1", endpoint.TcpAddress.Port));
-            environment["AWS_ENDPOINT_URL_S3"] = $"http://${{ferry:{BucketServiceName}:host}}:${{ferry:{BucketServiceName}:port}}";
-            environment["AWS_ACCESS_KEY_ID"] = keyId;
-            environment["AWS_SECRET_ACCESS_KEY"] = secret;
+            environment[name] = value;
         }
 
         for (var i = 0; i < manifest.Databases.Count; i++)

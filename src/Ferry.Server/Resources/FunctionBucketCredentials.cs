@@ -14,12 +14,30 @@ public sealed class FunctionBucketCredentials(IAccessStore access) : IBucketCred
     private static readonly Role[] AppRoles = [Role.Admin, Role.Provider, Role.Consumer];
 
     private readonly ConcurrentDictionary<string, BucketPrincipal> _functions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _appStages = new(StringComparer.Ordinal);
 
     /// <summary>Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/> (replaces what the key could use before).</summary>
-    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets)
-        => _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets);
+    /// <param name="appStage">Whose functions hold the key ("tenant/service/stage/region"), for names in errors and logs.</param>
+    public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets, string appStage = "")
+    {
+        _appStages[accessKeyId] = appStage;
+        _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets);
+    }
 
-    public void Revoke(string accessKeyId) => _functions.TryRemove(accessKeyId, out _);
+    public void Revoke(string accessKeyId)
+    {
+        _functions.TryRemove(accessKeyId, out _);
+        _appStages.TryRemove(accessKeyId, out _);
+    }
+
+    /// <summary>
+    /// The functions' key <paramref name="accessKeyId"/>: its tenant and secret, and whose functions hold it; null for
+    /// any other key (Ferry access keys included). The Lambda API signs such callers in as functions of that tenant.
+    /// </summary>
+    public (BucketPrincipal Principal, string AppStage)? FindFunctionKey(string accessKeyId)
+        => _functions.TryGetValue(accessKeyId, out var principal)
+            ? (principal, _appStages.GetValueOrDefault(accessKeyId, ""))
+            : null;
 
     public async ValueTask<BucketPrincipal?> FindAsync(string accessKeyId, CancellationToken cancellationToken)
     {

@@ -19,6 +19,7 @@ public static class ResourcesRegistration
         services.AddSingleton<FunctionBucketCredentials>();
         services.AddSingleton<BucketEventDispatcher>();
         services.AddSingleton<BucketEndpointService>();
+        services.AddSingleton<FunctionAwsEndpoints>();
         services.AddSingleton<AppResources>();
         if (options.DatabaseServer is { } server)
         {

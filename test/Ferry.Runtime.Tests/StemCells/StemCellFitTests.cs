@@ -88,6 +88,22 @@ public sealed class StemCellFitTests
         Assert.Contains("PYTHONHOME", StemCellFit.Mismatch(Function("python3.12", resources: startVariable), CellEnvironment));
     }
 
+    [Fact]
+    public void Services_every_cell_has_bridges_to_still_fit_but_any_other_service_does_not()
+    {
+        HostServiceBridge[] shared = [new(9100, "/run/s3.sock"), new(9101, "/run/lambda.sock")];
+        var awsOnly = new FunctionResources
+        {
+            Services = [new ResourceService("s3", 9100, "/run/s3.sock", "127.0.0.1", 40000), new ResourceService("lambda", 9101, "/run/lambda.sock", "127.0.0.1", 40001)],
+        };
+        Assert.Null(StemCellFit.Mismatch(Function("nodejs20.x", resources: awsOnly), CellEnvironment, shared));
+
+        var withPostgres = awsOnly with { Services = [.. awsOnly.Services, new ResourceService("postgres", 5432, "/run/pg.sock", "127.0.0.1", 5432)] };
+        Assert.Contains("resource services", StemCellFit.Mismatch(Function("python3.11", resources: withPostgres), CellEnvironment, shared));
+        var elsewhere = new FunctionResources { Services = [new ResourceService("s3", 9100, "/run/other.sock", "127.0.0.1", 40000)] };
+        Assert.Contains("resource services", StemCellFit.Mismatch(Function("python3.11", resources: elsewhere), CellEnvironment, shared));
+    }
+
     [Theory]
     [InlineData("nodejs20.x")]
     [InlineData("python3.11")]

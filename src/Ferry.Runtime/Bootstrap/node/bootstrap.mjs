@@ -12,7 +12,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+
+const awsSdkV2 = createRequire(import.meta.url)('./aws-sdk-v2-endpoints.cjs');
 
 const API_VERSION = '2018-06-01';
 const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs'];
@@ -141,6 +144,17 @@ function headerSafe(value) {
 // Handler loading
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Ferry provides the AWS SDKs as /node_modules (scripts/setup.sh installs them); when a missing module is one of them
+ * and that folder is missing, say how to install it.
+ */
+function awsSdkHint(message) {
+  if (!/Cannot find (module|package) '(aws-sdk|@aws-sdk\/[^']+)'/.test(message ?? '')) return '';
+  return fs.existsSync('/node_modules/aws-sdk') || fs.existsSync('/node_modules/@aws-sdk')
+    ? ''
+    : ' (Ferry provides the AWS SDK for JavaScript to functions once scripts/setup.sh has installed it into /usr/local/lib/ferry/aws-sdk; or bundle it with the app)';
+}
+
 /** Loads "path/to/file.export" relative to the task root; throws RuntimeError for init failures. */
 async function loadHandler(taskRoot, handlerName) {
   const dot = handlerName.lastIndexOf('.');
@@ -173,7 +187,7 @@ async function loadHandler(taskRoot, handlerName) {
       throw new RuntimeError('Runtime.UserCodeSyntaxError', `${err.name}: ${err.message} (${location})`, err);
     }
     if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') {
-      throw new RuntimeError('Runtime.ImportModuleError', `Error: ${err.message}`, err);
+      throw new RuntimeError('Runtime.ImportModuleError', `Error: ${err.message}${awsSdkHint(err.message)}`, err);
     }
     throw err; // An exception thrown by the module's own top-level code is reported as is.
   }
@@ -404,6 +418,7 @@ async function main() {
     becomeFunction(environment);
   }
 
+  awsSdkV2.install();
   let handler;
   try {
     handler = await loadHandler(process.env.LAMBDA_TASK_ROOT || process.cwd(), process.env._HANDLER ?? '');

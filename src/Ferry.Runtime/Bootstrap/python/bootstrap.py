@@ -20,6 +20,8 @@ import os
 import sys
 import time
 import traceback
+
+import ferry_aws_endpoints
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -194,9 +196,12 @@ def load_handler(task_root, handler_name):
             _user_frames(err.__traceback__),
         ) from err
     except ImportError as err:
+        hint = ""
+        if getattr(err, "name", None) and err.name.split(".")[0] in ("boto3", "botocore"):
+            hint = " (Ferry gives functions the host's boto3: install it with scripts/setup.sh, or apt-get install python3-boto3)"
         raise InitError(
             "Runtime.ImportModuleError",
-            f"Unable to import module '{module_name}': {err}",
+            f"Unable to import module '{module_name}': {err}{hint}",
             _user_frames(err.__traceback__),
         ) from err
 
@@ -403,6 +408,7 @@ def main():
         become_function(environment)
 
     configure_logging()
+    ferry_aws_endpoints.install()
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     try:
         handler = load_handler(task_root, os.environ.get("_HANDLER", ""))

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# (6) Framework presets: cold start of each preset's sample app through Ferry (first request after a deploy, which
+# starts the app in a sandbox with the preset's command) against starting the same app bare on the host until it
+# answers (node / gunicorn / php -S), in one hyperfine run; prints the ratio Ferry ÷ bare per framework (goal ≤ 1.3).
+# Builds are cached by ferry deploy, so --prepare only uploads a new revision.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_tools
+start_server "${FERRY_BENCH_PORT:-18080}"
+samples="$repo/samples"
+port=18099
+# Each sample is copied with memorySize 1769 (one full vCPU through the cgroup CPU quota, as the bare app has).
+# samples/web-flask starts itself with a command; the flask preset serves the same app.py with gunicorn.
+apps="$(mktemp -d -t ferry-bench-frameworks-XXXXXX)"
+data_dirs+=("$apps")
+for app in web-express web-koa web-django web-php; do
+  cp -r "$samples/$app" "$apps/$app"
+  sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/$app/serverless.yml"
+done
+mkdir "$apps/web-flask"
+cp "$samples/web-flask/app.py" "$apps/web-flask/"
+printf 'service: flaskapp\nprovider:\n  name: ferry\n  memorySize: 1769\nfunctions:\n  web:\n    framework: flask\n    events:\n      - httpApi: "*"\n' >"$apps/web-flask/serverless.yml"
+for app in "$apps"/*; do
+  (cd "$app" && "$ferry" deploy >/dev/null)
+done
+
+pidfile="$results/frameworks-bare.pid"
+# A bare app is started in a session of its own and left running once it answers (so its shutdown is not timed);
+# the next run's --prepare (and the end of the script) stops the whole session and waits until the port is free.
+stop_bare="bash -c 'if [ -f $pidfile ]; then kill -- -\$(cat $pidfile) 2>/dev/null; rm -f $pidfile; fi; while curl -s 127.0.0.1:$port/ >/dev/null 2>&1; do sleep 0.05; done'"
+trap 'eval "$stop_bare"; stop_servers' EXIT
+# bare DIR COMMAND: starts COMMAND in DIR and returns once it answers on $port.
+bare() {
+  echo "bash -c 'cd $1 || exit 1; setsid $2 >/dev/null 2>&1 & echo \$! >$pidfile; until curl -fsS 127.0.0.1:$port/ >/dev/null 2>&1; do sleep 0.005; done'"
+}
+
+args=(--warmup 1 --runs "${RUNS:-10}" --export-markdown "$results/frameworks.md" --export-json "$results/frameworks.json")
+# pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app, then its cold start through Ferry.
+pair() {
+  args+=(--command-name "$1 bare" --prepare "$stop_bare" "$(bare "$2" "$4")")
+  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
+}
+gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
+pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
+pair koa "$apps/web-koa" koaapp "env PORT=$port node server.js"
+pair flask "$apps/web-flask" flaskapp "$gunicorn app:app"
+pair django "$apps/web-django" djangoapp "env DJANGO_SETTINGS_MODULE=mysite.settings $gunicorn mysite.wsgi:application"
+pair php "$apps/web-php" phpapp "php -S 127.0.0.1:$port -t public"
+hyperfine "${args[@]}"
+
+python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
+import json, sys
+results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
+for name in ("express", "koa", "flask", "django", "php"):
+    bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
+    print(f"| {name} | {bare * 1000:.0f} ms | {ferry * 1000:.0f} ms | {ferry / bare:.2f}× |")
+PY
+echo "machine: $(machine)" >>"$results/frameworks.md"

@@ -1,0 +1,40 @@
+namespace Ferry.Packaging.Frameworks;
+
+/// <summary>
+/// One command a preset runs in the app folder before packaging, e.g. <c>npm ci</c>. It is skipped while
+/// <see cref="Output"/> exists and the hash of <see cref="Inputs"/> is the one recorded after its last success.
+/// </summary>
+/// <param name="Name">Shown in progress lines and used as its cache key, e.g. <c>npm ci</c>.</param>
+/// <param name="Command">argv; the program is looked up on PATH.</param>
+/// <param name="Inputs">What decides whether it must run again (a lock file, or the app's sources).</param>
+/// <param name="Output">App-relative folder the step makes (<c>node_modules</c>, <c>.next</c>); the step runs again when it is missing.</param>
+public sealed record BuildStep(string Name, IReadOnlyList<string> Command, BuildInputs Inputs, string Output)
+{
+    /// <summary>What to tell the user when <see cref="Command"/>'s program is not installed.</summary>
+    public string? MissingToolHint { get; init; }
+
+    /// <summary>Run only when <see cref="Output"/> is missing, whatever the inputs (<c>composer install</c> with a vendor/ folder).</summary>
+    public bool OnlyWhenOutputMissing { get; init; }
+}
+
+/// <summary>What a build step depends on: the named files (a lock file), or every source file of the app.</summary>
+public sealed record BuildInputs
+{
+    private BuildInputs(IReadOnlyList<string> files, bool allSources)
+    {
+        Files = files;
+        AllSources = allSources;
+    }
+
+    /// <summary>App-relative files whose contents decide (empty with <see cref="AllSources"/>).</summary>
+    public IReadOnlyList<string> Files { get; }
+
+    /// <summary>The app's files except dependencies, build outputs and tool state.</summary>
+    public bool AllSources { get; }
+
+    public static BuildInputs Of(params string[] files) => new(files, allSources: false);
+
+    public static BuildInputs Sources { get; } = new([], allSources: true);
+
+    public override string ToString() => AllSources ? "the app's sources" : string.Join(", ", Files);
+}

@@ -1,0 +1,1 @@
+export { default as dummyQuery } from './dummyQuery';

@@ -1,0 +1,6 @@
+export default `
+  input DummyInput {
+    firstInput: String!
+    secondInput: String!
+  }
+`;

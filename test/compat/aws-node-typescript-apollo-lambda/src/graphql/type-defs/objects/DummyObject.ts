@@ -1,0 +1,6 @@
+export default `
+  type DummyObject {
+    firstItem: String!
+    secondItem: String!
+  }
+`;

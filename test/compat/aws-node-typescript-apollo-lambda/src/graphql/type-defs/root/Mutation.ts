@@ -1,0 +1,5 @@
+export default `
+  type Mutation {
+    dummyMutation(input: DummyInput!): Boolean!
+  }
+`;

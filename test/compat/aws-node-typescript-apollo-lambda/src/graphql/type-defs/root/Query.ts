@@ -1,0 +1,5 @@
+export default `
+  type Query {
+    dummyQuery(itemId: ID!): DummyObject!
+  }
+`;
