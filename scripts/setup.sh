@@ -71,6 +71,13 @@ if [ ! -d "$s3_client/node_modules" ] && command -v npm >/dev/null 2>&1; then
   (cd "$s3_client" && npm install --no-audit --no-fund --silent) >&2
 fi
 
+# SQS tests: the AWS SDK for JavaScript v3 SQS client in test/Ferry.Resources.Tests/sqs-client.
+sqs_client="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/Ferry.Resources.Tests/sqs-client"
+if [ ! -d "$sqs_client/node_modules" ] && command -v npm >/dev/null 2>&1; then
+  echo "setup: npm install in test/Ferry.Resources.Tests/sqs-client" >&2
+  (cd "$sqs_client" && npm install --no-audit --no-fund --silent) >&2
+fi
+
 # Web console end-to-end tests: playwright-core (drives /usr/bin/chromium) in test/Ferry.IntegrationTests/console-e2e.
 console_e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/test/Ferry.IntegrationTests/console-e2e"
 if [ ! -d "$console_e2e/node_modules" ]; then

@@ -29,9 +29,42 @@ public sealed record ServiceManifest
     [JsonIgnore]
     public BuildSettings Build { get; init; } = new();
 
+    /// <summary>Queues of the app stage (<c>AWS::SQS::Queue</c> under <c>resources.Resources</c>).</summary>
+    public IReadOnlyList<QueueDeclaration> Queues { get; init; } = [];
+
     /// <summary>Custom domains deploying binds to the app stage (<c>custom.customDomain</c> / <c>custom.customDomains</c>).</summary>
     public IReadOnlyList<CustomDomainDeclaration> CustomDomains { get; init; } = [];
 }
+
+/// <summary>An <c>AWS::SQS::Queue</c>; unset settings take SQS's defaults.</summary>
+/// <param name="LogicalName">The CloudFormation logical id.</param>
+/// <param name="Name">The queue's name in the SQS API (<c>QueueName</c>, else <c>service-stage-logicalid</c>); unique per tenant.</param>
+public sealed record QueueDeclaration(string LogicalName, string Name)
+{
+    public bool Fifo { get; init; }
+    public bool ContentBasedDeduplication { get; init; }
+    public int? VisibilityTimeout { get; init; }
+    public int? MessageRetentionPeriod { get; init; }
+    public int? DelaySeconds { get; init; }
+    public int? MaximumMessageSize { get; init; }
+    public int? ReceiveMessageWaitTimeSeconds { get; init; }
+
+    /// <summary>The name of the queue that messages received <see cref="MaxReceiveCount"/> times move to (<c>RedrivePolicy</c>).</summary>
+    public string? DeadLetterQueue { get; init; }
+    public int? MaxReceiveCount { get; init; }
+
+    /// <summary>The queue's URL as functions see it: the address placeholders are resolved per instance.</summary>
+    public string Url => $"http://${{ferry:s3:host}}:${{ferry:s3:port}}/{ManifestDefaults.AccountId}/{Name}";
+
+    public string Arn(string region) => $"arn:aws:sqs:{region}:{ManifestDefaults.AccountId}:{Name}";
+}
+
+/// <summary>An <c>sqs</c> event: batches of messages of the queue <paramref name="Queue"/> invoke the function, as Lambda's SQS event source mapping does.</summary>
+/// <param name="Queue">The queue's name (see <see cref="QueueDeclaration.Name"/>).</param>
+/// <param name="BatchSize">At most this many messages per invocation (1-10000; default 10).</param>
+/// <param name="MaximumBatchingWindow">Seconds to wait for a fuller batch (0-300).</param>
+/// <param name="ReportBatchItemFailures"><c>functionResponseType: ReportBatchItemFailures</c>: the function names the messages that failed; the others are deleted.</param>
+public sealed record QueueEvent(string Queue, int BatchSize = 10, int MaximumBatchingWindow = 0, bool ReportBatchItemFailures = false, bool Enabled = true);
 
 /// <summary>
 /// A custom domain of serverless-domain-manager's <c>custom.customDomain(s)</c>: requests to <paramref name="DomainName"/>
@@ -106,6 +139,9 @@ public sealed record FunctionManifest
 
     /// <summary>The function's <c>s3</c> events.</summary>
     public IReadOnlyList<BucketEvent> BucketEvents { get; init; } = [];
+
+    /// <summary>The function's <c>sqs</c> events.</summary>
+    public IReadOnlyList<QueueEvent> QueueEvents { get; init; } = [];
 
     /// <summary>Instance limits of this function; unset values take the server's defaults.</summary>
     public FunctionScaling Scaling { get; init; } = new();

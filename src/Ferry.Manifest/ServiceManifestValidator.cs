@@ -46,6 +46,7 @@ public static class ServiceManifestValidator
         }
 
         CheckCustomDomains(manifest.CustomDomains ?? [], Problem);
+        CheckQueues(manifest, Problem);
 
         foreach (var (key, value) in manifest.Params ?? new Dictionary<string, string>())
         {
@@ -153,6 +154,72 @@ public static class ServiceManifestValidator
             else if (!seen.Add((domain.DomainName, domain.BasePath)))
             {
                 problem($"{key}: {domain.DomainName}{domain.BasePath} is declared twice");
+            }
+        }
+    }
+
+    /// <summary>The most queues an app stage may declare.</summary>
+    public const int MaxQueues = 100;
+
+    /// <summary>Queue names and settings in SQS's ranges, dead-letter queues and sqs events naming queues of the app.</summary>
+    private static void CheckQueues(ServiceManifest manifest, Action<string> problem)
+    {
+        var queues = manifest.Queues ?? [];
+        if (queues.Count > MaxQueues)
+        {
+            problem($"an app may declare at most {MaxQueues} queues, this one declares {queues.Count}");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var queue in queues)
+        {
+            if (queue?.Name is not { } name)
+            {
+                problem("queues contains a null queue or a queue without a name");
+                continue;
+            }
+
+            var stem = queue.Fifo && name.EndsWith(".fifo", StringComparison.Ordinal) ? name[..^5] : name;
+            if (name.Length > 80 || stem.Length == 0 || !stem.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                problem($"queue name {Show(name)} is invalid; queue names are 1 to 80 letters, digits, '-' or '_' (FIFO queues end with '.fifo')");
+            }
+            else if (!names.Add(name))
+            {
+                problem($"queue '{name}' is declared more than once");
+            }
+
+            if (queue.VisibilityTimeout is < 0 or > 43_200 || queue.MessageRetentionPeriod is < 60 or > 1_209_600 || queue.DelaySeconds is < 0 or > 900
+                || queue.MaximumMessageSize is < 1024 or > 262_144 || queue.ReceiveMessageWaitTimeSeconds is < 0 or > 20 || queue.MaxReceiveCount is < 1 or > 1000)
+            {
+                problem($"queue '{name}' has a setting outside SQS's range");
+            }
+        }
+
+        foreach (var queue in queues.Where(q => q?.DeadLetterQueue is not null))
+        {
+            if (!names.Contains(queue.DeadLetterQueue!) || queue.MaxReceiveCount is null)
+            {
+                problem($"queue '{queue.Name}' has the dead-letter queue {Show(queue.DeadLetterQueue)}, which is not a queue of this app (or no maxReceiveCount)");
+            }
+        }
+
+        foreach (var function in (manifest.Functions ?? []).Where(f => f is not null))
+        {
+            foreach (var source in function.QueueEvents ?? [])
+            {
+                if (source is null || !names.Contains(source.Queue ?? ""))
+                {
+                    problem($"functions.{function.Name}: an sqs event names {Show(source?.Queue)}, which is not a queue of this app");
+                }
+                else if (source.BatchSize is < 1 or > 10_000 || source.MaximumBatchingWindow is < 0 or > 300)
+                {
+                    problem($"functions.{function.Name}: an sqs event's batchSize must be 1 to 10000 and maximumBatchingWindow 0 to 300");
+                }
+                else if (function.Runtime == RuntimeCatalog.Web)
+                {
+                    problem($"functions.{function.Name} is a web function; sqs events need an event function");
+                }
             }
         }
     }

@@ -43,6 +43,15 @@ public sealed partial record FunctionResources
         return resolved;
     }
 
+    /// <summary>
+    /// <paramref name="value"/> with the placeholders of <see cref="Services"/> replaced (a function's own variables,
+    /// such as a queue URL); placeholders of other services are left as written.
+    /// </summary>
+    public string ResolveValue(string value, bool privateNetwork) => !value.Contains("${ferry:", StringComparison.Ordinal) ? value : Placeholder().Replace(value, match =>
+        Services.FirstOrDefault(s => s.Name == match.Groups["service"].Value) is not { } service ? match.Value
+        : match.Groups["part"].Value == "host" ? privateNetwork ? "127.0.0.1" : service.HostTcpHost
+        : (privateNetwork ? service.PortInSandbox : service.HostTcpPort).ToString(CultureInfo.InvariantCulture));
+
     /// <summary>The bridges that make <see cref="Services"/> reachable from a private network.</summary>
     public IEnumerable<HostServiceBridge> Bridges() => Services.Select(s => new HostServiceBridge(s.PortInSandbox, s.HostSocketPath));
 

@@ -119,7 +119,7 @@ public sealed class CloudFormationValueTests
             {
                 AssertAt(e, 9, 14);
                 Assert.Equal("functions.get-order.environment.TABLE: Ref \"UsersTable\" can't be resolved: resources.Resources.UsersTable is an "
-                    + "AWS::DynamoDB::Table, which Ferry does not provide; Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), "
+                    + "AWS::DynamoDB::Table, which Ferry does not provide; Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), to its queues (AWS::SQS::Queue), "
                     + "to functions (GetDashorderLambdaFunction) and to AWS::Region, AWS::AccountId and AWS::StackName", e.Message);
             },
             e =>

@@ -67,7 +67,7 @@ public sealed class HttpEventTests
     public void Other_event_types_warn_and_are_ignored()
     {
         var result = Load(WithEvents("""
-                  - sqs: arn:aws:sqs:region:123:queue
+                  - stream: arn:aws:kinesis:region:123:stream/s
                   - schedule: rate(1 minute)
                   - sns: alerts
                   - httpApi: GET /
@@ -77,7 +77,7 @@ public sealed class HttpEventTests
         Assert.Equal([new HttpRoute("GET", "/")], function.Routes);
         Assert.Equal([new ScheduleEvent("rate(1 minute)")], function.Schedules);
         Assert.Collection(result.Warnings,
-            w => { AssertAt(w, 8, 9); Assert.Equal("event type 'sqs' is not supported yet; ignored", w.Message); },
+            w => { AssertAt(w, 8, 9); Assert.Equal("event type 'stream' is not supported yet; ignored", w.Message); },
             w => { AssertAt(w, 10, 9); Assert.Equal("event type 'sns' is not supported yet; ignored", w.Message); });
     }
 

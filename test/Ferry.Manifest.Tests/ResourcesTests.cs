@@ -157,7 +157,7 @@ public sealed class ResourcesTests
                 events:
                   - s3: uploads-bucket
             """);
-        Assert.Contains("s3 events need an event function", error.Message);
+        Assert.Contains("s3 and sqs events need an event function", error.Message);
     }
 
     [Fact]

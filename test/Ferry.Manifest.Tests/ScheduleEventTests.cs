@@ -134,6 +134,6 @@ public sealed class ScheduleEventTests
         var error = SingleError(WithEvents("      - schedule: rate(1 day)", function: "command: node server.js"));
 
         AssertAt(error, 8, 9);
-        Assert.Equal("functions.job is a web function, which is only reached over HTTP; schedule and s3 events need an event function (with a 'handler')", error.Message);
+        Assert.Equal("functions.job is a web function, which is only reached over HTTP; schedule, s3 and sqs events need an event function (with a 'handler')", error.Message);
     }
 }

@@ -41,6 +41,16 @@ public sealed class FunctionResourcesTests
     }
 
     [Fact]
+    public void A_functions_own_value_such_as_a_queue_url_has_its_known_placeholders_resolved()
+    {
+        const string QueueUrl = "http://${ferry:s3:host}:${ferry:s3:port}/000000000000/jobs";
+        Assert.Equal("http://127.0.0.1:9100/000000000000/jobs", Resources.ResolveValue(QueueUrl, privateNetwork: true));
+        Assert.Equal("http://127.0.0.1:41234/000000000000/jobs", Resources.ResolveValue(QueueUrl, privateNetwork: false));
+        // A value naming a service the app has none of stays as written (it is the function's own text).
+        Assert.Equal(QueueUrl, FunctionResources.None.ResolveValue(QueueUrl, privateNetwork: true));
+    }
+
+    [Fact]
     public void A_placeholder_for_an_unknown_service_is_an_error_naming_the_variable()
     {
         var resources = new FunctionResources { Environment = new Dictionary<string, string> { ["X"] = "${ferry:redis:host}" } };

@@ -11,6 +11,7 @@ internal sealed class EventReader(ValueReader reader)
     private readonly HttpEventReader http = new(reader);
     private readonly ScheduleEventReader schedules = new(reader);
     private readonly BucketEventReader buckets = new(reader);
+    private readonly QueueEventReader queues = new(reader);
 
     public FunctionEvents Read(ValueNode events, string path)
     {
@@ -61,6 +62,13 @@ internal sealed class EventReader(ValueReader reader)
                     }
 
                     break;
+                case "sqs":
+                    if (queues.Read(value, $"{eventPath}.sqs") is { } queueEvent)
+                    {
+                        result.QueueEvents.Add((queueEvent, typeLocation));
+                    }
+
+                    break;
                 default:
                     reader.Warning(typeLocation, $"event type '{type}' is not supported yet; ignored");
                     break;
@@ -79,4 +87,6 @@ internal sealed class FunctionEvents
     public List<(ScheduleEvent Schedule, SourceLocation Location)> Schedules { get; } = [];
 
     public List<(BucketEvent Event, bool Existing, SourceLocation Location)> BucketEvents { get; } = [];
+
+    public List<(QueueEvent Event, SourceLocation Location)> QueueEvents { get; } = [];
 }

@@ -49,6 +49,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         var routes = new List<(HttpRoute, SourceLocation)>();
         var schedules = new List<(ScheduleEvent Schedule, SourceLocation Location)>();
         var bucketEvents = new List<(BucketEvent Event, bool Existing, SourceLocation Location)>();
+        var queueEvents = new List<(QueueEvent Event, SourceLocation Location)>();
 
         foreach (var entry in mapping.Entries)
         {
@@ -126,6 +127,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
                     routes.AddRange(declared.Routes);
                     schedules.AddRange(declared.Schedules);
                     bucketEvents.AddRange(declared.BucketEvents);
+                    queueEvents.AddRange(declared.QueueEvents);
                     break;
                 default:
                     reader.IgnoredKey(entry, entryPath, KnownKeys.Function);
@@ -145,9 +147,9 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
         valid &= isWeb ? CheckWebFunction(path, hasCommand, framework, handler) : CheckEventFunction(path, declaration, effectiveRuntime, handler);
         if (isWeb)
         {
-            foreach (var location in schedules.Select(s => s.Location).Concat(bucketEvents.Select(b => b.Location)))
+            foreach (var location in schedules.Select(s => s.Location).Concat(bucketEvents.Select(b => b.Location)).Concat(queueEvents.Select(q => q.Location)))
             {
-                reader.Error(location, $"{path} is a web function, which is only reached over HTTP; schedule and s3 events need an event function (with a 'handler')");
+                reader.Error(location, $"{path} is a web function, which is only reached over HTTP; schedule, s3 and sqs events need an event function (with a 'handler')");
             }
         }
 
@@ -179,6 +181,7 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             Routes = [.. routes.Select(route => route.Item1)],
             Schedules = [.. schedules.Select(schedule => schedule.Schedule)],
             BucketEvents = [.. bucketEvents.Select(b => b.Event)],
+            QueueEvents = [.. queueEvents.Select(q => q.Event)],
             Scaling = scaling,
             OutboundNetwork = outboundNetwork,
             AsyncInvocation = asyncInvocation,
@@ -187,11 +190,15 @@ internal sealed class FunctionReader(ValueReader reader, ProviderSettings provid
             HandlerLocation = handler?.Location ?? declaration.KeyLocation,
         };
         BucketEventDeclarations.AddRange(bucketEvents.Select(b => (function.Name, b.Event, b.Existing, b.Location)));
+        QueueEventDeclarations.AddRange(queueEvents.Select(q => (q.Event, q.Location)));
         return (function, routes);
     }
 
     /// <summary>Every s3 event read so far, with whether its bucket is declared elsewhere and where it was written.</summary>
     public List<(string Function, BucketEvent Event, bool Existing, SourceLocation Location)> BucketEventDeclarations { get; } = [];
+
+    /// <summary>Every sqs event read so far, with where it was written.</summary>
+    public List<(QueueEvent Event, SourceLocation Location)> QueueEventDeclarations { get; } = [];
 
     private ScalarValue? ScalarOrNull(MappingEntry entry, string path) =>
         reader.String(entry.Value, path) is not null ? (ScalarValue)entry.Value : null;

@@ -22,6 +22,11 @@ internal sealed record IntrinsicScope(
 {
     public string StackName => $"{Service}-{Stage}";
 
+    /// <summary>The app's queues (<c>AWS::SQS::Queue</c>).</summary>
+    public IReadOnlyList<QueueDeclaration> Queues { get; init; } = [];
+
+    public QueueDeclaration? Queue(string logicalId) => Queues.FirstOrDefault(q => q.LogicalName == logicalId);
+
     /// <summary>The Serverless Framework's logical id of a function: <c>get-user</c> → <c>GetDashuserLambdaFunction</c>.</summary>
     public static string FunctionLogicalId(string function) =>
         Capitalize(function.Replace("-", "Dash", StringComparison.Ordinal).Replace("_", "Underscore", StringComparison.Ordinal)) + "LambdaFunction";
@@ -109,6 +114,11 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
             return scope.FunctionName(function);
         }
 
+        if (scope.Queue(name) is { } queue)
+        {
+            return queue.Url;
+        }
+
         return Fail(location, $"{path}: Ref {NamingRules.Quote(name)} can't be resolved: {Unknown(name)}");
     }
 
@@ -145,6 +155,17 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
             return attribute == "Arn"
                 ? scope.FunctionArn(function)
                 : Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute}: Ferry knows the function attribute 'Arn' only (use Ref for its name)");
+        }
+
+        if (scope.Queue(logicalId) is { } queue)
+        {
+            return attribute switch
+            {
+                "Arn" => queue.Arn(scope.Region),
+                "QueueName" => queue.Name,
+                "QueueUrl" => queue.Url,
+                _ => Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute}: Ferry knows the queue attributes 'Arn', 'QueueName' and 'QueueUrl' (Ref gives the URL)"),
+            };
         }
 
         return Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute} can't be resolved: {Unknown(logicalId)}");
@@ -248,7 +269,7 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
     /// <summary>Why <paramref name="logicalId"/> has no value on Ferry, and what does.</summary>
     private string Unknown(string logicalId)
     {
-        var provided = "Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), to functions ("
+        var provided = "Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), to its queues (AWS::SQS::Queue), to functions ("
             + (scope.Functions.Count > 0 ? string.Join(", ", scope.Functions.Take(3).Select(IntrinsicScope.FunctionLogicalId)) : "{Name}LambdaFunction")
             + ") and to AWS::Region, AWS::AccountId and AWS::StackName";
         if (logicalId.StartsWith("AWS::", StringComparison.Ordinal))

@@ -84,17 +84,26 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             resources.Read(resourcesEntry.Value, service, resolver.SelectedStage, resolver.SelectedRegion);
         }
 
+        var queues = QueueResourceReader.ResolveDeadLetters(reader, resources.Queues);
         var preview = new ValueReader(new DiagnosticBag());
-        var (_, previewEvents) = ReadFunctions(functionsEntry, ReadProvider(providerEntry, preview), preview);
+        var (_, previewEvents, _) = ReadFunctions(functionsEntry, ReadProvider(providerEntry, preview), preview);
         var (previewBuckets, _) = CollectResources(resources, previewEvents);
         reader.Intrinsics = new IntrinsicFunctions(reader, new IntrinsicScope(
             service ?? "service", resolver.SelectedStage, resolver.SelectedRegion, previewBuckets,
             previewBuckets.Where(b => !resources.Buckets.Any(declared => declared.Bucket == b)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal),
             functionsEntry?.Value is MappingValue declaredFunctions ? [.. declaredFunctions.Entries.Select(f => f.Key)] : [],
-            resources.CloudFormationTypes));
+            resources.CloudFormationTypes)
+        {
+            Queues = queues,
+        });
 
         var provider = ReadProvider(providerEntry, reader);
-        var (functions, bucketEvents) = ReadFunctions(functionsEntry, provider, reader);
+        var (functions, bucketEvents, queueEvents) = ReadFunctions(functionsEntry, provider, reader);
+        foreach (var (queueEvent, location) in queueEvents.Where(e => !queues.Any(q => q.Name == e.Event.Queue)))
+        {
+            reader.Error(location, $"the sqs event's queue '{queueEvent.Queue}' is not a queue of this app; declare it under resources.Resources with Type: {ResourcesReader.QueueType} (a function reads only its own app's queues)");
+        }
+
         functions = CorsRoutes.Apply(functions, httpApiCors);
         var (buckets, databases) = CollectResources(resources, bucketEvents);
         functions = [.. functions.Select(function => function.BucketEvents.Count == 0 ? function : function with
@@ -111,7 +120,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             : new ServiceManifest
             {
                 Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
-                Buckets = buckets, Databases = databases, Build = build, CustomDomains = customDomains,
+                Buckets = buckets, Databases = databases, Build = build, Queues = queues, CustomDomains = customDomains,
             };
     }
 
@@ -265,13 +274,13 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
     private static string BucketNameOf(string reference, IReadOnlyList<BucketDeclaration> buckets) =>
         buckets.FirstOrDefault(b => b.Name == reference)?.Name ?? buckets.FirstOrDefault(b => b.LogicalName == reference)?.Name ?? reference;
 
-    private static (List<FunctionManifest>, List<(string, BucketEvent, bool, SourceLocation)>) ReadFunctions(
+    private static (List<FunctionManifest>, List<(string, BucketEvent, bool, SourceLocation)>, List<(QueueEvent Event, SourceLocation Location)>) ReadFunctions(
         MappingEntry? entry, ProviderSettings provider, ValueReader reader)
     {
         var functions = new List<FunctionManifest>();
         if (entry is null)
         {
-            return (functions, []);
+            return (functions, [], []);
         }
 
         var functionReader = new FunctionReader(reader, provider);
@@ -299,7 +308,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             }
         }
 
-        return (functions, functionReader.BucketEventDeclarations);
+        return (functions, functionReader.BucketEventDeclarations, functionReader.QueueEventDeclarations);
     }
 
     /// <summary>

@@ -10,6 +10,10 @@ namespace Ferry.Manifest.Loading;
 internal sealed class ResourcesReader(ValueReader reader)
 {
     public const string BucketType = "AWS::S3::Bucket";
+    public const string QueueType = "AWS::SQS::Queue";
+
+    /// <summary>Queues (<c>AWS::SQS::Queue</c>); a dead-letter queue is named by the logical id or ARN written, resolved once all are read.</summary>
+    public List<(QueueDeclaration Queue, SourceLocation Location)> Queues { get; } = [];
 
     public List<(BucketDeclaration Bucket, SourceLocation Location)> Buckets { get; } = [];
 
@@ -87,6 +91,7 @@ internal sealed class ResourcesReader(ValueReader reader)
     {
         string? type = null;
         string? bucketName = null;
+        ValueNode? properties = null;
         foreach (var field in reader.Entries(resource.Value, path, "a CloudFormation resource with 'Type'"))
         {
             switch (field.Key)
@@ -95,9 +100,10 @@ internal sealed class ResourcesReader(ValueReader reader)
                     type = reader.String(field.Value, $"{path}.Type");
                     break;
                 case "Properties":
+                    properties = field.Value;
                     foreach (var property in reader.Entries(field.Value, $"{path}.Properties"))
                     {
-                        if (property.Key == "BucketName")
+                        if (property.Key == "BucketName" && type != QueueType)
                         {
                             // `!Sub 'x'` (or `Fn::Sub: x`) arrives as { Fn::Sub: x }.
                             var nameValue = property.Value is MappingValue { Entries: [{ Key: "Fn::Sub", Value: ScalarValue substituted }] } ? substituted : property.Value;
@@ -121,9 +127,15 @@ internal sealed class ResourcesReader(ValueReader reader)
         }
 
         CloudFormationTypes[resource.Key] = type;
+        if (type == QueueType)
+        {
+            new QueueResourceReader(reader).Read(resource, properties, path, service, stage, region, Queues);
+            return;
+        }
+
         if (type != BucketType)
         {
-            reader.Warning(resource.KeyLocation, $"{path}: resource type {NamingRules.Quote(type)} is not provisioned by Ferry (it provisions {BucketType} and resources.databases); ignored");
+            reader.Warning(resource.KeyLocation, $"{path}: resource type {NamingRules.Quote(type)} is not provisioned by Ferry (it provisions {BucketType}, {QueueType} and resources.databases); ignored");
             return;
         }
 

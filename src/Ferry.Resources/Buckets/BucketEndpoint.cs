@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Ferry.Resources.Queues;
 using Ferry.Triggers.Lambda;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -36,7 +37,7 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
     public string SocketPath { get; }
 
     public static async Task<BucketEndpoint> StartAsync(BucketEndpointOptions options, BucketStorage storage, IBucketCredentials credentials,
-        IBucketEventSink events, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        IBucketEventSink events, ILoggerFactory loggerFactory, CancellationToken cancellationToken, QueueStore? queues = null)
     {
         var tcp = new Uri(options.TcpUrl);
         if (tcp.Scheme != Uri.UriSchemeHttp)
@@ -74,6 +75,7 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
             .AddScheme<SigV4AuthenticationOptions, SigV4AuthenticationHandler>(SigV4AuthenticationDefaults.AuthenticationScheme, sigV4 =>
             {
                 sigV4.Service = "s3";
+                sigV4.OtherServices = queues is null ? [] : [SqsEndpoint.Service];
                 sigV4.TimeProvider = options.Clock;
             });
 
@@ -81,7 +83,8 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
         var logger = loggerFactory.CreateLogger<BucketEndpoint>();
         var handlers = new S3Handlers(storage, options, events, logger);
         var authenticator = new S3Authenticator();
-        app.Run(context => HandleAsync(context, options, authenticator, handlers, logger));
+        var sqs = queues is null ? null : new SqsEndpoint(queues, logger);
+        app.Run(context => HandleAsync(context, options, authenticator, handlers, sqs, logger));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -112,9 +115,15 @@ public sealed partial class BucketEndpoint : IAsyncDisposable
         }
     }
 
-    private static async Task HandleAsync(HttpContext context, BucketEndpointOptions options, S3Authenticator authenticator, S3Handlers handlers, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, BucketEndpointOptions options, S3Authenticator authenticator, S3Handlers handlers, SqsEndpoint? sqs, ILogger logger)
     {
         var requestId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        if (sqs is not null && SqsEndpoint.Handles(context.Request))
+        {
+            await sqs.HandleAsync(context, requestId);
+            return;
+        }
+
         context.Response.Headers["x-amz-request-id"] = requestId;
         context.Response.Headers["x-amz-id-2"] = requestId;
         var cancellationToken = context.RequestAborted;

@@ -50,6 +50,11 @@ internal sealed class S3Authenticator
         }
 
         var authorization = signature.Authorization;
+        if (authorization.Service != "s3")
+        {
+            throw Refusal(new(SigV4RejectionKind.MalformedHeader, $"Credential should be scoped to the service 's3', not '{authorization.Service}'"));
+        }
+
         var contentSha256 = authorization.IsPresigned
             ? request.Get("X-Amz-Content-Sha256") ?? SigV4Verifier.UnsignedPayload
             : context.Request.Headers["x-amz-content-sha256"].ToString();

@@ -125,7 +125,8 @@ public abstract class FunctionInstance : IAsyncDisposable
 
         foreach (var (key, value) in Function.Function.Environment)
         {
-            environment[key] = value;
+            // A queue URL (Ref of an AWS::SQS::Queue) names the endpoint's address with placeholders too.
+            environment[key] = Function.Resources.ResolveValue(value, HasPrivateNetwork);
         }
 
         foreach (var (key, value) in extraEnvironment)

@@ -56,7 +56,7 @@ internal static class AppEndpoints
         return Results.Json(AppViews.Info(app, revisions, ApiResults.BaseUrl(context.Request), bucketEndpoint.Address, resources.DatabaseEngine), ApiJson.Options);
     }
 
-    /// <summary>Stops and deletes the app stage; its buckets and databases are kept unless <paramref name="deleteData"/>.</summary>
+    /// <summary>Stops and deletes the app stage; its buckets, databases and queues are kept unless <paramref name="deleteData"/>.</summary>
     private static async Task<IResult> RemoveAsync(HttpContext context, string service, string stage, string? region, bool? deleteData,
         IFerryStore store, LiveApps live, AppResources resources, Domains.CustomDomainService domains, CancellationToken cancellationToken)
     {
@@ -71,7 +71,8 @@ internal static class AppEndpoints
         var deleted = await resources.ReleaseAsync(app.AppStage.Tenant, app.Manifest, deleteData == true, cancellationToken);
         var kept = deleteData == true
             ? []
-            : app.Manifest.Buckets.Select(b => $"bucket {b.Name}").Concat(app.Manifest.Databases.Select(d => $"database {d.Name}")).ToList();
+            : app.Manifest.Buckets.Select(b => $"bucket {b.Name}").Concat(app.Manifest.Databases.Select(d => $"database {d.Name}"))
+                .Concat(app.Manifest.Queues.Select(q => $"queue {q.Name}")).ToList();
         return Results.Json(new RemoveResult(deleted, kept), ApiJson.Options);
     }
 

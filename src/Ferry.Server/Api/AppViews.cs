@@ -28,6 +28,7 @@ internal static class AppViews
         [
             .. app.Manifest.Buckets.Select(b => new ResourceInfo("bucket", b.Name, bucketEndpoint is null ? "" : $"S3 endpoint {bucketEndpoint.ToString().TrimEnd('/')}")),
             .. app.Manifest.Databases.Select(d => new ResourceInfo("database", d.Name, databaseEngine)),
+            .. app.Manifest.Queues.Select(q => new ResourceInfo("queue", q.Name, bucketEndpoint is null ? "" : $"SQS endpoint {bucketEndpoint.ToString().TrimEnd('/')}")),
         ];
         return new AppInfo(app.AppStage.Service, app.AppStage.Stage, app.AppStage.Region, app.Revision.Number, baseUrl,
             Functions(app), Routes(app.Manifest, baseUrl),

@@ -2,6 +2,7 @@ using System.Text;
 using Ferry.Manifest;
 using Ferry.Resources.Buckets;
 using Ferry.Resources.Databases;
+using Ferry.Resources.Queues;
 using Ferry.Runtime;
 using Ferry.Runtime.Sandbox;
 using Ferry.Server.Deployments;
@@ -23,6 +24,7 @@ public sealed partial class AppResources(
     ResourceSecrets secrets,
     IDatabaseProvisioner databases,
     LiveApps live,
+    QueueStore queues,
     ILogger<AppResources> logger)
 {
     /// <summary>Inside a private network a PostgreSQL server is at 127.0.0.1:5432 (the AWS endpoints: <see cref="FunctionAwsEnvironment"/>).</summary>
@@ -61,6 +63,7 @@ public sealed partial class AppResources(
             usable.Add(existing);
         }
 
+        await ProvisionQueuesAsync(tenant, identity, manifest, cancellationToken);
         var (keyId, secret) = secrets.FunctionBucketKey(identity);
         credentials.Grant(keyId, secret, tenant, usable, identity);
         foreach (var (name, value) in FunctionAwsEnvironment.For(keyId, secret))
@@ -126,6 +129,16 @@ public sealed partial class AppResources(
             }
         }
 
+        foreach (var queue in manifest.Queues)
+        {
+            if (await queues.FindAsync(new QueueAddress(tenant, queue.Name), cancellationToken) is { } stored
+                && stored.AppStage == Identity(tenant, manifest.Service, provider.Stage, provider.Region)
+                && await queues.DeleteAsync(stored.Address, cancellationToken))
+            {
+                deleted.Add($"queue {queue.Name}");
+            }
+        }
+
         foreach (var database in manifest.Databases)
         {
             var request = new DatabaseRequest(tenant, manifest.Service, provider.Stage, provider.Region, database.Name);
@@ -159,7 +172,47 @@ public sealed partial class AppResources(
         }
     }
 
-    private static string Identity(string tenant, string service, string stage, string region) => $"{tenant}/{service}/{stage}/{region}";
+    /// <summary>The app stage's identity: names its function key, and owns its queues.</summary>
+    public static string Identity(string tenant, string service, string stage, string region) => $"{tenant}/{service}/{stage}/{region}";
+
+    /// <summary>Creates the declared queues, or brings their settings up to date; messages already queued stay.</summary>
+    private async Task ProvisionQueuesAsync(string tenant, string identity, ServiceManifest manifest, CancellationToken cancellationToken)
+    {
+        foreach (var queue in manifest.Queues)
+        {
+            var settings = SettingsOf(queue);
+            if (settings.Problem() is { } problem)
+            {
+                throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "queue_invalid", $"Queue '{queue.Name}' ({queue.LogicalName}): {problem}");
+            }
+
+            try
+            {
+                await queues.EnsureAsync(new QueueAddress(tenant, queue.Name), identity, settings, cancellationToken);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new DeploymentException(StatusCodes.Status409Conflict, "queue_taken", $"{ex.Message}; name the queue differently (QueueName of {queue.LogicalName})");
+            }
+        }
+    }
+
+    public static QueueSettings SettingsOf(QueueDeclaration queue)
+    {
+        var defaults = new QueueSettings();
+        return defaults with
+        {
+            Fifo = queue.Fifo,
+            ContentBasedDeduplication = queue.ContentBasedDeduplication,
+            VisibilityTimeoutSeconds = queue.VisibilityTimeout ?? defaults.VisibilityTimeoutSeconds,
+            MessageRetentionSeconds = queue.MessageRetentionPeriod ?? defaults.MessageRetentionSeconds,
+            DelaySeconds = queue.DelaySeconds ?? defaults.DelaySeconds,
+            MaximumMessageBytes = queue.MaximumMessageSize ?? defaults.MaximumMessageBytes,
+            ReceiveWaitTimeSeconds = queue.ReceiveMessageWaitTimeSeconds ?? defaults.ReceiveWaitTimeSeconds,
+            DeadLetterQueue = queue.DeadLetterQueue,
+            MaxReceiveCount = queue.MaxReceiveCount ?? 0,
+        };
+    }
 
     /// <summary>"photos-Bucket" → "PHOTOS_BUCKET".</summary>
     private static string EnvironmentName(string name)

@@ -14,6 +14,7 @@ public sealed class BucketEndpointService(
     BucketEventDispatcher events,
     FerryServerOptions options,
     ILoggerFactory loggers,
+    Ferry.Resources.Queues.QueueStore? queues = null,
     Quotas.TenantQuotas? quotas = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -43,7 +44,7 @@ public sealed class BucketEndpointService(
                     UnixSocketPath = Path.Combine(_socketDirectory.FullName, "s3.sock"),
                     WriteAdmission = quotas is null ? null : quotas.RefuseBucketWrite,
                 };
-                _endpoint = await BucketEndpoint.StartAsync(endpointOptions, storage, credentials, events, loggers, cancellationToken);
+                _endpoint = await BucketEndpoint.StartAsync(endpointOptions, storage, credentials, events, loggers, cancellationToken, queues);
             }
 
             return _endpoint;

@@ -16,12 +16,15 @@ public sealed class FunctionBucketCredentials(IAccessStore access) : IBucketCred
     private readonly ConcurrentDictionary<string, BucketPrincipal> _functions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _appStages = new(StringComparer.Ordinal);
 
-    /// <summary>Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/> (replaces what the key could use before).</summary>
-    /// <param name="appStage">Whose functions hold the key ("tenant/service/stage/region"), for names in errors and logs.</param>
+    /// <summary>
+    /// Lets functions holding <paramref name="accessKeyId"/> use <paramref name="buckets"/> and the queues of their app
+    /// stage (replaces what the key could use before).
+    /// </summary>
+    /// <param name="appStage">Whose functions hold the key ("tenant/service/stage/region"): scopes queues, and names the holder in errors and logs.</param>
     public void Grant(string accessKeyId, string secretAccessKey, string tenant, IReadOnlySet<string> buckets, string appStage = "")
     {
         _appStages[accessKeyId] = appStage;
-        _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets);
+        _functions[accessKeyId] = new BucketPrincipal(tenant, secretAccessKey, buckets, appStage.Length == 0 ? null : appStage);
     }
 
     public void Revoke(string accessKeyId)

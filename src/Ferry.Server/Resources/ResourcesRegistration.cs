@@ -17,6 +17,8 @@ public static class ResourcesRegistration
         services.AddSingleton(new ResourceSecrets(key));
         services.AddSingleton(new BucketStorage(Path.Combine(dataDirectory, "buckets")));
         services.AddSingleton<FunctionBucketCredentials>();
+        services.AddSingleton(sp => new Ferry.Resources.Queues.QueueStore(Path.Combine(dataDirectory, "queues.db"), TimeProvider.System));
+        services.AddHostedService<QueueEventPoller>();
         services.AddSingleton<BucketEventDispatcher>();
         services.AddSingleton<BucketEndpointService>();
         services.AddSingleton<FunctionAwsEndpoints>();

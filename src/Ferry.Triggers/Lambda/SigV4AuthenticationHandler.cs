@@ -30,6 +30,9 @@ public sealed class SigV4AuthenticationOptions : AuthenticationSchemeOptions
     /// <summary>The service the credential scope must name: "lambda", "s3".</summary>
     public string Service { get; set; } = "lambda";
 
+    /// <summary>Further services a credential scope may name on the same endpoint (the bucket endpoint also serves "sqs").</summary>
+    public IReadOnlyList<string> OtherServices { get; set; } = [];
+
     /// <summary>
     /// Bodies of services other than S3 are signed, so they are read (buffered) before verifying: larger ones are
     /// refused. S3 declares its payload's hash in a header; its body is checked while it is read, later.
@@ -120,14 +123,14 @@ public sealed class SigV4AuthenticationHandler(
                 return Reject(new(SigV4RejectionKind.UnsupportedAlgorithm, $"The authorization mechanism you have provided is not supported. Please use {SigV4Authorization.Algorithm}."));
             }
 
-            if (!SigV4Authorization.TryParse(header, Options.Service, out authorization, out var problem))
+            if (!SigV4Authorization.TryParse(header, ScopedService(header), out authorization, out var problem))
             {
                 return Reject(new(SigV4RejectionKind.MalformedHeader, problem));
             }
         }
         else if (query.Any(p => p.Key is "X-Amz-Signature" or "X-Amz-Credential" or "X-Amz-Algorithm"))
         {
-            if (!SigV4Authorization.TryParseQuery(query, Options.Service, out authorization, out var problem))
+            if (!SigV4Authorization.TryParseQuery(query, ScopedService(query.FirstOrDefault(p => p.Key == "X-Amz-Credential").Value ?? ""), out authorization, out var problem))
             {
                 return Reject(new(SigV4RejectionKind.MalformedQuery, problem));
             }
@@ -144,7 +147,7 @@ public sealed class SigV4AuthenticationHandler(
         }
 
         var body = ReadOnlyMemory<byte>.Empty;
-        if (Options.Service != "s3")
+        if (authorization.Service != "s3")
         {
             if (await ReadSignedBodyAsync() is not { } read)
             {
@@ -174,6 +177,10 @@ public sealed class SigV4AuthenticationHandler(
     }
 
     private new SigV4AuthenticationEvents Events => (SigV4AuthenticationEvents)base.Events!;
+
+    /// <summary>The one of <see cref="SigV4AuthenticationOptions.OtherServices"/> the credential names, else the main service.</summary>
+    private string ScopedService(string credential) =>
+        Options.OtherServices.FirstOrDefault(s => credential.Contains("/" + s + "/aws4_request", StringComparison.Ordinal)) ?? Options.Service;
 
     private static AuthenticateResult Reject(SigV4Rejection rejection) => AuthenticateResult.Fail(new SigV4AuthenticationException(rejection));
 
