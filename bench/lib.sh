@@ -51,7 +51,7 @@ start_server() {
 
 # deploy APP: deploys bench/apps/APP to the server in FERRY_URL (a new revision, so its functions start cold).
 deploy() {
-  (cd "$bench_dir/apps/$1" && "$ferry" deploy >/dev/null)
+  (cd "$bench_dir/apps/$1" && "$ferry" deploy --force >/dev/null)
 }
 
 stop_servers() {

@@ -21,11 +21,11 @@ args=(--warmup 1 --runs "${RUNS:-15}" --export-json "$json" --export-markdown "$
 # add NAME PREPARE COMMAND
 add() { args+=(--command-name "$1" --prepare "$2" "$3"); }
 add "python3 -c, bare handler" "true" "/usr/bin/python3 -c \"import sys; sys.path.insert(0, '$app'); import handler; handler.handle({}, None)\""
-add "cold python, stem cells" "cd '$app' && $stem_env '$ferry' deploy >/dev/null && sleep $settle" "curl -fsS $FERRY_URL/bench/dev/py"
-add "cold python, no stem cells" "cd '$app' && $plain_env '$ferry' deploy >/dev/null && sleep $settle" "curl -fsS $plain/bench/dev/py"
+add "cold python, stem cells" "cd '$app' && $stem_env '$ferry' deploy --force >/dev/null && sleep $settle" "curl -fsS $FERRY_URL/bench/dev/py"
+add "cold python, no stem cells" "cd '$app' && $plain_env '$ferry' deploy --force >/dev/null && sleep $settle" "curl -fsS $plain/bench/dev/py"
 add "node -e, bare handler" "true" "node -e \"require('$app/handler.js').handle({}).then(() => {})\""
-add "cold node, stem cells" "cd '$app' && $stem_env '$ferry' deploy >/dev/null && sleep $settle" "curl -fsS $FERRY_URL/bench/dev/node"
-add "cold node, no stem cells" "cd '$app' && $plain_env '$ferry' deploy >/dev/null && sleep $settle" "curl -fsS $plain/bench/dev/node"
+add "cold node, stem cells" "cd '$app' && $stem_env '$ferry' deploy --force >/dev/null && sleep $settle" "curl -fsS $FERRY_URL/bench/dev/node"
+add "cold node, no stem cells" "cd '$app' && $plain_env '$ferry' deploy --force >/dev/null && sleep $settle" "curl -fsS $plain/bench/dev/node"
 hyperfine "${args[@]}"
 
 # Medians and ratios from hyperfine's raw times.

@@ -106,6 +106,7 @@ public static partial class FerryServerHost
         {
             IdleTimeout = options.IdleTimeout,
             StemCellsPerRuntime = options.StemCellsPerRuntime,
+            MaxInstancesPerFunction = options.MaxInstancesPerFunction,
             StemCellDirectory = Path.Combine(dataDirectory, "stem-cells"), // beside the revisions: filled by hard links
         };
         var services = builder.Services;

@@ -28,6 +28,12 @@ public sealed record FerryServerOptions
     /// <summary>Stem cells (pre-started runtimes that cold starts take over) kept ready per runtime family; 0 turns them off.</summary>
     public int StemCellsPerRuntime { get; init; } = 1;
 
+    /// <summary>
+    /// Instances one function revision may run at once when its manifest sets no <c>maxInstances</c>
+    /// (<c>reservedConcurrency</c>); <c>--max-instances-per-function</c>.
+    /// </summary>
+    public int MaxInstancesPerFunction { get; init; } = 10;
+
     /// <summary>Largest accepted deployment archive, bytes.</summary>
     public long MaxArchiveBytes { get; init; } = 256L * 1024 * 1024;
 

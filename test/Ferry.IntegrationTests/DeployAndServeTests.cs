@@ -53,7 +53,7 @@ public sealed class DeployAndServeTests : IAsyncLifetime
     {
         await DeployAsync(Repo.Sample("hello"));
         var prod = await DeployAsync(Repo.Sample("hello"), "--stage", "prod");
-        var dev2 = await DeployAsync(Repo.Sample("hello"));
+        var dev2 = await DeployAsync(Repo.Sample("hello"), "--force"); // unchanged: without --force it would stay at revision 1
 
         Assert.Equal(1, prod.Revision);
         Assert.Equal(2, dev2.Revision);

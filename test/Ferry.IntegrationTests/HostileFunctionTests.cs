@@ -689,7 +689,9 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
         public async Task<FunctionInstance> InstanceAsync(string service, string function)
         {
             InstancePool pool = Server.Services.GetRequiredService<LiveApps>().Get(service, "dev", "local")!.Deployed.Pools[function];
-            using var lease = await pool.AcquireAsync(CancellationToken.None);
+            var acquired = await pool.AcquireAsync(CancellationToken.None);
+            Assert.True(acquired.Succeeded, $"no instance of {function}: {acquired.Error}");
+            using var lease = acquired.Value;
             return lease.Instance;
         }
 
@@ -698,7 +700,9 @@ public sealed class HostileFunctionTests(HostileFunctionTests.Apps apps) : IClas
         {
             (await Server.Http.GetAsync("/webnode/dev/")).EnsureSuccessStatusCode();
             InstancePool pool = Server.Services.GetRequiredService<LiveApps>().Get("webnode", "dev", "local")!.Deployed.Pools["site"];
-            using var lease = await pool.AcquireAsync(CancellationToken.None);
+            var acquired = await pool.AcquireAsync(CancellationToken.None);
+            Assert.True(acquired.Succeeded, $"no instance of the neighbour: {acquired.Error}");
+            using var lease = acquired.Value;
             return (WebFunctionInstance)lease.Instance;
         }
     }

@@ -71,6 +71,52 @@ public sealed class RevisionTests : IAsyncLifetime
         Assert.Equal("v2", (await _server.Http.GetFromJsonAsync<JsonElement>("/versioned/dev/version")).GetProperty("version").GetString());
     }
 
+    private static string CounterApp(string greeting) => TestApp.Create("""
+        service: counter
+        provider:
+          name: aws
+          runtime: python3.11
+        functions:
+          count:
+            handler: app.handler
+            events:
+              - httpApi: 'GET /count'
+        """, ("app.py", "calls = 0\n\ndef handler(event, context):\n    global calls\n    calls += 1\n    return {'calls': calls, 'greeting': '" + greeting + "'}\n"));
+
+    [Fact]
+    public async Task Deploying_an_unchanged_app_makes_no_revision_and_keeps_the_warm_instance()
+    {
+        var app = CounterApp("hi");
+        var first = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy", "--output", "json");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.False(JsonDocument.Parse(first.Stdout).RootElement.GetProperty("unchanged").GetBoolean());
+        Assert.Equal(1, await CallsAsync());
+        Assert.Equal(2, await CallsAsync());
+
+        var again = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy", "--output", "json");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var result = JsonDocument.Parse(again.Stdout).RootElement;
+        Assert.True(result.GetProperty("unchanged").GetBoolean(), again.Stdout);
+        Assert.Equal(1, result.GetProperty("revision").GetInt32());
+        var text = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.Contains("Unchanged: counter (stage dev, region local) stays at revision 1", text.Stdout);
+
+        // The same instance answers: its module-level counter goes on.
+        Assert.Equal(3, await CallsAsync());
+        var info = await _server.Http.GetFromJsonAsync<JsonElement>("/api/v1/apps/counter/dev");
+        Assert.Equal(1, info.GetProperty("revision").GetInt32());
+
+        // A real change still makes a revision, with a fresh instance.
+        var changed = await FerryCli.RunAsync(_server.BaseUrl, CounterApp("hello"), "deploy", "--output", "json");
+        Assert.True(changed.ExitCode == 0, changed.ToString());
+        Assert.False(JsonDocument.Parse(changed.Stdout).RootElement.GetProperty("unchanged").GetBoolean());
+        Assert.Equal(2, JsonDocument.Parse(changed.Stdout).RootElement.GetProperty("revision").GetInt32());
+        Assert.Equal(1, await CallsAsync());
+    }
+
+    private async Task<int> CallsAsync()
+        => (await _server.Http.GetFromJsonAsync<JsonElement>("/counter/dev/count")).GetProperty("calls").GetInt32();
+
     [Fact]
     public async Task Deployed_apps_are_served_again_after_a_restart()
     {

@@ -49,7 +49,8 @@ internal sealed class FerryApiClient : IDisposable
     }
 
     /// <summary><c>POST /api/v1/deployments</c> with the resolved manifest and the zipped app.</summary>
-    public async Task<DeploymentResult> DeployAsync(string manifestJson, Stream archive, IProgress<long>? uploadProgress, CancellationToken cancellationToken)
+    /// <param name="force">A new revision even when the package and manifest equal the live revision's.</param>
+    public async Task<DeploymentResult> DeployAsync(string manifestJson, Stream archive, IProgress<long>? uploadProgress, CancellationToken cancellationToken, bool force = false)
     {
         using var content = new MultipartFormDataContent();
         var manifestPart = new StringContent(manifestJson, Encoding.UTF8, "application/json");
@@ -58,7 +59,7 @@ internal sealed class FerryApiClient : IDisposable
         archivePart.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
         content.Add(archivePart, "archive", "app.zip");
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + "deployments") { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + (force ? "deployments?force=true" : "deployments")) { Content = content };
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout: null, cancellationToken);
         return await ReadJsonAsync<DeploymentResult>(response, cancellationToken);
     }

@@ -24,10 +24,14 @@ internal static class DeployCommand
             HelpName = "dir",
         };
         var output = CommonOptions.Output();
+        var force = new Option<bool>("--force")
+        {
+            Description = "Make a new revision even when the package and manifest are unchanged (its functions start cold)",
+        };
 
         var command = new Command("deploy", "Package the app folder and deploy it with its serverless.yml as a new revision")
         {
-            stage, region, config, parameters, directory, output,
+            stage, region, config, parameters, directory, output, force,
         };
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
@@ -37,7 +41,10 @@ internal static class DeployCommand
                 configPath,
                 parseResult.GetValue(stage),
                 parseResult.GetValue(region),
-                parseResult.GetRequiredValue(parameters));
+                parseResult.GetRequiredValue(parameters))
+            {
+                Force = parseResult.GetValue(force),
+            };
 
             var cli = new CliOutput(context, parseResult.GetValue(output));
             using var client = globals.CreateClient(parseResult, context);
@@ -72,6 +79,9 @@ internal static class DeployCommand
     {
         /// <summary>Outputs of components deployed before this one, for a Components file's <c>${output:…}</c>.</summary>
         public Func<Manifest.Components.ComponentOutputReference, string?>? ComponentOutput { get; init; }
+
+        /// <summary>A new revision even when nothing changed.</summary>
+        public bool Force { get; init; }
     }
 
     internal static async Task<DeploymentResult> DeployAsync(
@@ -102,7 +112,8 @@ internal static class DeployCommand
                 ServiceManifestJson.Serialize(manifest),
                 archive,
                 new SynchronousProgress<long>(sent => upload.Update($"Uploading… {ByteSize.Format(sent)} of {total}")),
-                cancellationToken);
+                cancellationToken,
+                force: request.Force);
         }
         finally
         {
@@ -150,8 +161,9 @@ internal static class DeployCommand
             return;
         }
 
-        cli.WriteLine(cli.Paint(
-            $"Deployed {result.Service} (stage {result.Stage}, region {result.Region}) revision {result.Revision}", AnsiStyle.Green));
+        cli.WriteLine(cli.Paint(result.Unchanged
+            ? $"Unchanged: {result.Service} (stage {result.Stage}, region {result.Region}) stays at revision {result.Revision}; nothing was redeployed"
+            : $"Deployed {result.Service} (stage {result.Stage}, region {result.Region}) revision {result.Revision}", AnsiStyle.Green));
         cli.WriteLine($"Base URL: {result.BaseUrl}");
         AppRendering.WriteRoutes(result.Routes, cli);
         if (result.Domains is { Count: > 0 } domains)

@@ -84,6 +84,18 @@ internal static class ServerCommand
                 result.AddError("--stem-cells must be between 0 and 16.");
             }
         });
+        var maxInstancesPerFunction = new Option<int?>("--max-instances-per-function")
+        {
+            Description = $"Instances one function may run at once unless its manifest sets maxInstances/reservedConcurrency (default 10, at most {Ferry.Manifest.FunctionScaling.MaxInstancesLimit})",
+            HelpName = "count",
+        };
+        maxInstancesPerFunction.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 or > Ferry.Manifest.FunctionScaling.MaxInstancesLimit)
+            {
+                result.AddError($"--max-instances-per-function must be between 1 and {Ferry.Manifest.FunctionScaling.MaxInstancesLimit}.");
+            }
+        });
         var logRetention = new Option<string?>("--log-retention")
         {
             Description = "Delete log lines and invocation records older than this, e.g. 7d or 36h (default 7d); usage totals are kept",
@@ -118,7 +130,7 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
-            urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, logRetention,
+            urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, maxInstancesPerFunction, logRetention,
             defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs, tlsCertificates,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
@@ -142,6 +154,11 @@ internal static class ServerCommand
             if (parseResult.GetValue(stemCells) is { } cells)
             {
                 options = options with { StemCellsPerRuntime = cells };
+            }
+
+            if (parseResult.GetValue(maxInstancesPerFunction) is { } instances)
+            {
+                options = options with { MaxInstancesPerFunction = instances };
             }
 
             var databases = parseResult.GetValue(databaseServer) is { Length: > 0 } fromOption ? fromOption

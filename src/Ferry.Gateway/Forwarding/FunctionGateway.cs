@@ -152,33 +152,31 @@ public sealed partial class FunctionGateway
                 await InvokeEventFunctionAsync(context, pool, match, address, requestId);
             }
         }
-        catch (InstanceQueueFullException ex)
-        {
-            await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "queue_full", ex.Message, requestId);
-        }
-        catch (Ferry.Runtime.Quotas.TenantQuotaExceededException ex)
-        {
-            await GatewayResponses.WriteQuotaExceededAsync(context, ex, requestId);
-        }
-        catch (InstanceUnavailableException ex)
-        {
-            await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_instance", ex.Message, requestId);
-        }
-        catch (InstanceStartException ex)
-        {
-            await GatewayResponses.WriteAsync(context, StatusCodes.Status502BadGateway, "instance_start_failed",
-                $"{match.Function} could not start: {ex.Message}", requestId);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The pool was retired between lookup and acquire (a deploy or removal switched it out): ask the client to retry.
-            context.Response.Headers.RetryAfter = "1";
-            await GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "revision_retired",
-                "The app was redeployed while this request was routed; retry", requestId);
-        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+        }
+    }
+
+    /// <summary>The answer to a request the pool could not give an instance.</summary>
+    private static Task WritePoolErrorAsync(HttpContext context, PoolError error, string function, string requestId)
+    {
+        switch (error.Kind)
+        {
+            case PoolErrorKind.QuotaExceeded when error.QuotaRefusal is { } refusal:
+                return GatewayResponses.WriteQuotaExceededAsync(context, refusal, requestId);
+            case PoolErrorKind.StartFailed:
+                return GatewayResponses.WriteAsync(context, StatusCodes.Status502BadGateway, "instance_start_failed",
+                    $"{function} could not start: {error.Message}", requestId);
+            case PoolErrorKind.QueueFull:
+                return GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "queue_full", error.Message, requestId);
+            case PoolErrorKind.Retired:
+                // The pool was retired between lookup and acquire (a deploy or removal switched it out): ask the client to retry.
+                context.Response.Headers.RetryAfter = "1";
+                return GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "revision_retired",
+                    "The app was redeployed while this request was routed; retry", requestId);
+            default:
+                return GatewayResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_instance", error.Message, requestId);
         }
     }
 
@@ -201,7 +199,14 @@ public sealed partial class FunctionGateway
             ? RestApiEventV1.Build(context.Request, body, match, address, info)
             : HttpApiEventV2.Build(context.Request, body, match, address, info);
 
-        var result = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted);
+        var invoked = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted);
+        if (!invoked.Succeeded)
+        {
+            await WritePoolErrorAsync(context, invoked.Error, match.Function, requestId);
+            return;
+        }
+
+        var result = invoked.Value;
         switch (result.Status)
         {
             case InvocationStatus.Success:
@@ -225,7 +230,14 @@ public sealed partial class FunctionGateway
 
     private async Task ForwardToWebFunctionAsync(HttpContext context, InstancePool pool, GatewayAddress address, DeployedApp app, string requestId)
     {
-        using var lease = await pool.AcquireAsync(context.RequestAborted);
+        var acquired = await pool.AcquireAsync(context.RequestAborted);
+        if (!acquired.Succeeded)
+        {
+            await WritePoolErrorAsync(context, acquired.Error, pool.Function.Name, requestId);
+            return;
+        }
+
+        using var lease = acquired.Value;
         var instance = (WebFunctionInstance)lease.Instance;
         var start = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();

@@ -67,10 +67,11 @@ public sealed class EventFunctionInstance : FunctionInstance
             await LaunchAsync(image?.Command ?? CommandFor(Function.Function), environment, bridges, cancellationToken, image);
         }
 
+        _ = AnswerWhenExitedAsync();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Services.Options.StartTimeout);
-        var timedOut = Task.Delay(Timeout.Infinite, timeout.Token);
+        var timedOut = Task.Delay(Services.Options.StartTimeout, Services.Time, timeout.Token);
         var first = await Task.WhenAny(_ready.Task, Exited, timedOut);
+        await timeout.CancelAsync(); // drops the start timer
         if (first == _ready.Task)
         {
             await _ready.Task; // throws the init error, if that is how it completed
@@ -178,60 +179,106 @@ public sealed class EventFunctionInstance : FunctionInstance
         throw new InstanceStartException($"runtime '{function.Runtime}' is not an event-function runtime");
     }
 
+    /// <summary>What an invocation is answered with when the process ends first (the exit code is read afterwards).</summary>
+    private static readonly InvocationAnswer ExitedFirst = new(InvocationStatus.Crash, ReadOnlyMemory<byte>.Empty, "Runtime.ExitError");
+
+    /// <summary>What an invocation is answered with when its timeout passes first.</summary>
+    private static readonly InvocationAnswer TimedOutFirst = new(InvocationStatus.Timeout, ReadOnlyMemory<byte>.Empty, "Sandbox.Timedout");
+
+    /// <summary>
+    /// The one timer of this instance: armed with the function's timeout for each invocation, disarmed when the answer
+    /// comes (an instance serves one invocation at a time, so no timer is created per invocation).
+    /// </summary>
+    private ITimer? _invocationTimer;
+
+    /// <summary>Answers the invocation in progress (if any) once the process has exited; started once per instance.</summary>
+    private async Task AnswerWhenExitedAsync()
+    {
+        await Exited;
+        Volatile.Read(ref _current)?.TryAnswer(ExitedFirst);
+    }
+
+    private void SetInvocationTimer(TimeSpan dueIn)
+    {
+        var timer = _invocationTimer ??= Services.Time.CreateTimer(
+            static state => ((EventFunctionInstance)state!).OnInvocationTimeout(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        try
+        {
+            timer.Change(dueIn, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The instance is being stopped: its process's end answers the invocation.
+        }
+    }
+
+    private long _armedAt;
+    private TimeSpan _armedTimeout;
+
+    private void OnInvocationTimeout()
+    {
+        if (Volatile.Read(ref _current) is not { } current)
+        {
+            return;
+        }
+
+        // A late tick of an earlier invocation's timer (or an early one) must not end this one: it re-arms for the rest.
+        var remaining = _armedTimeout - Services.Time.GetElapsedTime(Interlocked.Read(ref _armedAt));
+        if (remaining <= TimeSpan.Zero)
+        {
+            current.TryAnswer(TimedOutFirst);
+        }
+        else
+        {
+            SetInvocationTimer(remaining);
+        }
+    }
+
     /// <summary>Sends one event to the instance and waits for the answer, the function's timeout, or the process's end.</summary>
     public async Task<InvocationResult> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, bool coldStart)
     {
         var timeout = TimeSpan.FromSeconds(Function.Function.Timeout);
         var start = Services.Time.GetUtcNow();
-        var pending = new PendingInvocation(requestId, payload, start + timeout, Function.Arn,
-            $"Root=1-{start.ToUnixTimeSeconds():x8}-{requestId.Replace("-", "", StringComparison.Ordinal)[..24]};Sampled=0");
+        var pending = new PendingInvocation(requestId, payload, start + timeout, Function.Arn, TraceIdFor(requestId, start));
 
         AttributeOutputTo(requestId);
         var outputComplete = UsesOwnRuntimeLoop ? ExpectOutputMarkers(requestId) : null;
         EnqueuePlatformWork(() => WritePlatformLineAsync(requestId, $"START RequestId: {requestId} Version: {Function.RevisionNumber}").AsTask(), afterQuietOutput: false);
 
-        var stopwatch = Stopwatch.StartNew();
-        _current = pending;
+        var started = Services.Time.GetTimestamp();
+        _armedTimeout = timeout; // before the invocation is published, so a stale tick measures against this one
+        Interlocked.Exchange(ref _armedAt, started);
+        Volatile.Write(ref _current, pending);
+        if (Exited.IsCompleted)
+        {
+            pending.TryAnswer(ExitedFirst);
+        }
+
+        SetInvocationTimer(timeout);
         await _next.Writer.WriteAsync(pending);
+        var answer = await pending.Answer;
+        SetInvocationTimer(Timeout.InfiniteTimeSpan);
+        var duration = Services.Time.GetElapsedTime(started);
 
-        Task? first;
-        try
-        {
-            // One timer, dropped as soon as the answer (or the end of the process) comes.
-            first = await Task.WhenAny(pending.Answer, Exited).WaitAsync(timeout, Services.Time);
-        }
-        catch (TimeoutException)
-        {
-            first = null;
-        }
-
-        stopwatch.Stop();
-
-        InvocationAnswer answer;
         string? error = null;
-        if (first == pending.Answer)
-        {
-            answer = await pending.Answer;
-            if (answer.Status != InvocationStatus.Success)
-            {
-                error = ErrorSummary(answer);
-            }
-        }
-        else if (first == Exited)
+        if (ReferenceEquals(answer, ExitedFirst))
         {
             var code = await Process.Exited;
             error = $"Runtime exited with error: exit status {code}";
             answer = new InvocationAnswer(InvocationStatus.Crash, ErrorJson(error, "Runtime.ExitError"), "Runtime.ExitError");
         }
-        else
+        else if (ReferenceEquals(answer, TimedOutFirst))
         {
             error = string.Create(CultureInfo.InvariantCulture, $"Task timed out after {timeout.TotalSeconds:F2} seconds");
             answer = new InvocationAnswer(InvocationStatus.Timeout, ErrorJson(error, "Sandbox.Timedout"), "Sandbox.Timedout");
             await KillAsync();
         }
+        else if (answer.Status != InvocationStatus.Success)
+        {
+            error = ErrorSummary(answer);
+        }
 
-        _current = null;
-        var duration = stopwatch.Elapsed;
+        Volatile.Write(ref _current, null);
         EnqueuePlatformWork(async () =>
         {
             ForgetOutputMarkers(requestId);
@@ -239,6 +286,32 @@ public sealed class EventFunctionInstance : FunctionInstance
         }, afterQuietOutput: true, outputComplete);
         return new InvocationResult(requestId, answer.Status, answer.Payload, answer.ErrorType, duration, coldStart);
     }
+
+    /// <summary>X-Ray's trace header of an invocation: <c>Root=1-{seconds:x8}-{24 hex digits of the request id};Sampled=0</c>.</summary>
+    internal static string TraceIdFor(string requestId, DateTimeOffset start)
+        => string.Create(50, (requestId, Seconds: (uint)start.ToUnixTimeSeconds()), static (span, state) =>
+        {
+            "Root=1-".AsSpan().CopyTo(span);
+            state.Seconds.TryFormat(span[7..15], out _, "x8", CultureInfo.InvariantCulture);
+            span[15] = '-';
+            var digits = span.Slice(16, 24);
+            var taken = 0;
+            foreach (var c in state.requestId)
+            {
+                if (taken == digits.Length)
+                {
+                    break;
+                }
+
+                if (c != '-')
+                {
+                    digits[taken++] = c;
+                }
+            }
+
+            digits[taken..].Fill('0');
+            ";Sampled=0".AsSpan().CopyTo(span[40..]);
+        });
 
     // ----- called by the Runtime API host -----
 
@@ -250,7 +323,7 @@ public sealed class EventFunctionInstance : FunctionInstance
 
     internal bool TryAnswer(string requestId, InvocationAnswer answer)
     {
-        var current = _current;
+        var current = Volatile.Read(ref _current);
         return current is not null && current.RequestId == requestId && current.TryAnswer(answer);
     }
 
@@ -265,6 +338,7 @@ public sealed class EventFunctionInstance : FunctionInstance
     protected override async ValueTask OnDisposingAsync()
     {
         Services.RuntimeApi.Unregister(this);
+        _invocationTimer?.Dispose();
         _next.Writer.TryComplete();
         _ready.TrySetException(new InstanceStartException("the instance was stopped"));
         _ = _ready.Task.Exception; // observed

@@ -244,9 +244,15 @@ public abstract class FunctionInstance : IAsyncDisposable
     {
         lock (_platformGate)
         {
-            // No Task.Run and no timer when nothing has to be waited for: the START line of an idle instance, or END and
-            // REPORT when the markers are already read, go straight to the log pipeline (which never blocks here).
-            _platformChain = RunPlatformWorkAsync(_platformChain, _outputPump, work, afterQuietOutput, outputComplete);
+            // No Task.Run, no timer and no chained task when nothing has to be waited for: the START line of an idle
+            // instance, or END and REPORT when the markers are already read, go straight to the log pipeline (which
+            // never blocks here).
+            var nothingToWaitFor = outputComplete is not null
+                ? outputComplete.IsCompleted || _outputPump.IsCompleted
+                : !afterQuietOutput;
+            _platformChain = nothingToWaitFor && _platformChain.IsCompletedSuccessfully
+                ? work()
+                : RunPlatformWorkAsync(_platformChain, _outputPump, work, afterQuietOutput, outputComplete);
         }
     }
 
@@ -260,14 +266,13 @@ public abstract class FunctionInstance : IAsyncDisposable
         {
             if (!outputComplete.IsCompleted && !pump.IsCompleted)
             {
-                try
-                {
-                    await Task.WhenAny(outputComplete, pump).WaitAsync(OutputMarkerPatience, Services.Time);
-                }
-                catch (TimeoutException)
-                {
-                    // The markers did not come (a handler that closed stdout, a very busy machine): write the lines anyway.
-                }
+                // Platform work runs one item at a time, so one timer per instance bounds every wait. When the markers
+                // do not come (a handler that closed stdout, a very busy machine) the lines are written anyway.
+                var patience = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _markerPatience, patience);
+                SetMarkerTimer(OutputMarkerPatience);
+                await Task.WhenAny(outputComplete, pump, patience.Task);
+                SetMarkerTimer(Timeout.InfiniteTimeSpan);
             }
         }
         else if (afterQuietOutput)
@@ -276,6 +281,23 @@ public abstract class FunctionInstance : IAsyncDisposable
         }
 
         await work();
+    }
+
+    private ITimer? _markerTimer;
+    private TaskCompletionSource? _markerPatience;
+
+    private void SetMarkerTimer(TimeSpan dueIn)
+    {
+        var timer = _markerTimer ??= Services.Time.CreateTimer(
+            static state => Volatile.Read(ref ((FunctionInstance)state!)._markerPatience)?.TrySetResult(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        try
+        {
+            timer.Change(dueIn, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            Volatile.Read(ref _markerPatience)?.TrySetResult(); // stopped: nothing more to wait for
+        }
     }
 
     private readonly Lock _platformGate = new();
@@ -390,6 +412,7 @@ public abstract class FunctionInstance : IAsyncDisposable
         }
 
         await chain;
+        _markerTimer?.Dispose();
 
         GC.SuppressFinalize(this);
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ferry.Manifest;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.Quotas;
@@ -9,7 +8,9 @@ namespace Ferry.Runtime.Pooling;
 /// <summary>
 /// The instances of one function revision. Requests take a free instance slot; when there is none, they wait in a
 /// bounded FIFO queue while the pool starts instances (up to the maximum) in parallel. Instances idle past the idle
-/// timeout are stopped (scale to zero); crashed ones are dropped and replaced on demand.
+/// timeout are stopped (scale to zero); crashed ones are dropped and replaced on demand. Expected failures (queue full,
+/// no slot in time, a failed start, a quota) come back as a <see cref="PoolError"/>; all time is the services'
+/// <see cref="TimeProvider"/>. A retired pool (its revision was replaced) drains: it finishes what it holds, then stops.
 /// </summary>
 public sealed partial class InstancePool : IAsyncDisposable
 {
@@ -21,6 +22,8 @@ public sealed partial class InstancePool : IAsyncDisposable
     private readonly ILogger<InstancePool> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _reaper;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PoolState _state;
     private int _starting;
     private int _consecutiveStartFailures;
     private int _youngExits;
@@ -44,6 +47,17 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     /// <summary>How long a retired pool keeps accepting requests that were routed to it before the switch.</summary>
     internal static readonly TimeSpan DrainGracePeriod = TimeSpan.FromSeconds(1);
+
+    private TimeProvider Time => _services.Time;
+
+    /// <summary>How long a request waits for a slot: a whole start plus a whole invocation of another request, and some.</summary>
+    private TimeSpan Patience => Options.StartTimeout + TimeSpan.FromSeconds(Function.Function.Timeout) + TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether new requests are still taken: false once a retired pool's grace period is over, or it was stopped.</summary>
+    internal bool TakesRequests
+    {
+        get { lock (_gate) { return _state is PoolState.Serving or PoolState.Retiring; } }
+    }
 
     public int InstanceCount
     {
@@ -85,51 +99,64 @@ public sealed partial class InstancePool : IAsyncDisposable
     }
 
     /// <summary>
-    /// A slot on a ready instance. Throws <see cref="InstanceQueueFullException"/> when too many requests already wait,
-    /// <see cref="InstanceStartException"/> when the instance started for this request failed, and
-    /// <see cref="InstanceUnavailableException"/> when no slot freed up in time.
+    /// A slot on a ready instance, or why there is none: <see cref="PoolErrorKind.QueueFull"/> when too many requests
+    /// already wait, <see cref="PoolErrorKind.StartFailed"/> when the instance started for this request failed,
+    /// <see cref="PoolErrorKind.TimedOut"/> when no slot freed up in time, <see cref="PoolErrorKind.QuotaExceeded"/>,
+    /// and <see cref="PoolErrorKind.Retired"/> once the pool no longer takes requests. Throws only when
+    /// <paramref name="cancellationToken"/> is cancelled (the caller went away).
     /// </summary>
-    public async Task<InstanceLease> AcquireAsync(CancellationToken cancellationToken)
+    public ValueTask<PoolResult<InstanceLease>> AcquireAsync(CancellationToken cancellationToken)
     {
         Waiter waiter;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+            if (_state is PoolState.Closed or PoolState.Stopped)
+            {
+                return ValueTask.FromResult<PoolResult<InstanceLease>>(PoolError.Retired(Function));
+            }
+
             var free = FindFreeInstance();
             if (free is not null)
             {
-                return TakeSlot(free);
+                return ValueTask.FromResult<PoolResult<InstanceLease>>(TakeSlot(free));
             }
 
             if (_waiters.Count >= Options.QueueCapacityPerFunction)
             {
-                throw new InstanceQueueFullException(Function, Options.QueueCapacityPerFunction);
+                return ValueTask.FromResult<PoolResult<InstanceLease>>(PoolError.QueueFull(Function, Options.QueueCapacityPerFunction));
             }
 
             waiter = new Waiter();
             waiter.Node = _waiters.AddLast(waiter);
             StartInstancesIfNeeded();
+            if (waiter.Task.IsCompleted)
+            {
+                return new ValueTask<PoolResult<InstanceLease>>(waiter.Task); // refused by a quota at once
+            }
         }
 
-        var patience = Options.StartTimeout + TimeSpan.FromSeconds(Function.Function.Timeout) + TimeSpan.FromSeconds(5);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(patience);
-        await using var registration = timeout.Token.Register(() => Abandon(waiter));
-        try
-        {
-            return await waiter.Task;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new InstanceUnavailableException(string.Create(CultureInfo.InvariantCulture,
-                $"no instance of {Function.Name} became free within {patience.TotalSeconds:0} s"));
-        }
+        return WaitAsync(waiter, cancellationToken);
+    }
+
+    private async ValueTask<PoolResult<InstanceLease>> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        var patience = Patience;
+        using var timeout = new CancellationTokenSource(patience, Time);
+        await using var onTimeout = timeout.Token.Register(() => Abandon(waiter, PoolError.TimedOut(Function, patience)));
+        await using var onCancel = cancellationToken.Register(() => Abandon(waiter, null));
+        return await waiter.Task;
     }
 
     /// <summary>Invokes an event function once: takes an instance, sends the event, gives the instance back.</summary>
-    public async Task<InvocationResult> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public async Task<PoolResult<InvocationResult>> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        using var lease = await AcquireAsync(cancellationToken);
+        var acquired = await AcquireAsync(cancellationToken);
+        if (!acquired.Succeeded)
+        {
+            return acquired.Error;
+        }
+
+        using var lease = acquired.Value;
         var instance = (EventFunctionInstance)lease.Instance;
         return await instance.InvokeAsync(requestId, payload, lease.ColdStart);
     }
@@ -163,7 +190,9 @@ public sealed partial class InstancePool : IAsyncDisposable
     /// </summary>
     private void StartInstancesIfNeeded(bool topUpMinimum = true)
     {
-        while (!_stopping.IsCancellationRequested && _instances.Count + _starting < MaxInstances)
+        // A retired pool starts instances only for the requests it still holds, never for its warm minimum.
+        topUpMinimum &= _state == PoolState.Serving;
+        while (_state != PoolState.Stopped && _instances.Count + _starting < MaxInstances)
         {
             var forWaitingRequest = _waiters.Count > _starting * CapacityPerInstance();
             if (!forWaitingRequest && !(topUpMinimum && _instances.Count + _starting < Scaling.MinInstances))
@@ -196,12 +225,15 @@ public sealed partial class InstancePool : IAsyncDisposable
 
         if (forWaitingRequest && _instances.Count + _starting == 0)
         {
+            var error = PoolError.QuotaExceeded(refusal!);
             while (_waiters.First is { } waiting)
             {
                 _waiters.RemoveFirst();
                 waiting.Value.Node = null;
-                waiting.Value.TrySetException(refusal!);
+                waiting.Value.TrySetResult(error);
             }
+
+            SignalIfDrained();
         }
         else if (!forWaitingRequest && !_minimumRefusalLogged)
         {
@@ -228,7 +260,7 @@ public sealed partial class InstancePool : IAsyncDisposable
         {
             LogStartFailed(ex, Function.ToString(), instance.Id);
             await instance.DisposeAsync();
-            var error = ex as InstanceStartException ?? new InstanceStartException($"the instance failed to start: {ex.Message}", ex);
+            var error = PoolError.StartFailed(ex as InstanceStartException ?? new InstanceStartException($"the instance failed to start: {ex.Message}", ex));
             lock (_gate)
             {
                 _starting--;
@@ -238,14 +270,15 @@ public sealed partial class InstancePool : IAsyncDisposable
                 {
                     _waiters.RemoveFirst();
                     oldest.Value.Node = null;
-                    oldest.Value.TrySetException(error);
+                    oldest.Value.TrySetResult(error);
+                    SignalIfDrained();
                 }
 
                 // Waiting requests get a fresh attempt now; keeping the minimum warm retries with back-off, so a
                 // function that cannot start does not spin.
                 StartInstancesIfNeeded(topUpMinimum: false);
                 _consecutiveStartFailures++;
-                if (Scaling.MinInstances > 0)
+                if (Scaling.MinInstances > 0 && _state == PoolState.Serving)
                 {
                     _ = TopUpMinimumLaterAsync(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, _consecutiveStartFailures))));
                 }
@@ -258,14 +291,14 @@ public sealed partial class InstancePool : IAsyncDisposable
         {
             _starting--;
             _consecutiveStartFailures = 0;
-            if (_stopping.IsCancellationRequested)
+            if (_state == PoolState.Stopped)
             {
                 ReleaseAdmission();
                 _ = instance.DisposeAsync().AsTask();
                 return;
             }
 
-            instance.IdleSince = _services.Time.GetUtcNow();
+            instance.IdleSince = Time.GetUtcNow();
             _instances.Add(instance);
             HandOutSlots(instance);
         }
@@ -278,7 +311,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     {
         try
         {
-            await Task.Delay(delay, _stopping.Token);
+            await Task.Delay(delay, Time, _stopping.Token);
         }
         catch (OperationCanceledException)
         {
@@ -308,7 +341,7 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     private async Task WatchForExitAsync(FunctionInstance instance)
     {
-        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var startedAt = Time.GetTimestamp();
         await instance.Exited;
         lock (_gate)
         {
@@ -319,10 +352,10 @@ public sealed partial class InstancePool : IAsyncDisposable
 
             // Waiting requests get a replacement at once. The warm minimum is refilled at once too, unless instances
             // keep dying young (a crash loop): then with the same back-off as failed starts.
-            var diedYoung = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt) < TimeSpan.FromSeconds(30);
+            var diedYoung = Time.GetElapsedTime(startedAt) < TimeSpan.FromSeconds(30);
             _youngExits = diedYoung ? _youngExits + 1 : 0;
             StartInstancesIfNeeded(topUpMinimum: _youngExits < 2);
-            if (_youngExits >= 2 && Scaling.MinInstances > 0)
+            if (_youngExits >= 2 && Scaling.MinInstances > 0 && _state == PoolState.Serving)
             {
                 _ = TopUpMinimumLaterAsync(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, _youngExits))));
             }
@@ -336,15 +369,18 @@ public sealed partial class InstancePool : IAsyncDisposable
         lock (_gate)
         {
             instance.InFlight--;
-            instance.IdleSince = _services.Time.GetUtcNow();
+            instance.IdleSince = Time.GetUtcNow();
             if (instance.IsAlive)
             {
                 HandOutSlots(instance);
             }
+
+            SignalIfDrained();
         }
     }
 
-    private void Abandon(Waiter waiter)
+    /// <summary>Takes a request out of the queue: with <paramref name="error"/> as its answer, or cancelled when null.</summary>
+    private void Abandon(Waiter waiter, PoolError? error)
     {
         lock (_gate)
         {
@@ -353,15 +389,33 @@ public sealed partial class InstancePool : IAsyncDisposable
                 _waiters.Remove(waiter.Node);
                 waiter.Node = null;
             }
+
+            SignalIfDrained();
         }
 
-        waiter.TrySetCanceled();
+        if (error is null)
+        {
+            waiter.TrySetCanceled();
+        }
+        else
+        {
+            waiter.TrySetResult(error);
+        }
+    }
+
+    /// <summary>A retired pool that no longer takes requests is drained once nothing waits and nothing is served. Caller holds the lock.</summary>
+    private void SignalIfDrained()
+    {
+        if (_state == PoolState.Closed && _waiters.Count == 0 && _instances.TrueForAll(i => i.InFlight == 0))
+        {
+            _drained.TrySetResult();
+        }
     }
 
     private async Task ReapIdleLoopAsync()
     {
         var period = TimeSpan.FromTicks(Math.Clamp(IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
-        using var timer = new PeriodicTimer(period, _services.Time);
+        using var timer = new PeriodicTimer(period, Time);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
@@ -380,7 +434,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_services.Admission is not null && _consecutiveStartFailures == 0 && _youngExits < 2
+            if (_services.Admission is not null && _state == PoolState.Serving && _consecutiveStartFailures == 0 && _youngExits < 2
                 && _instances.Count + _starting < Math.Min(Scaling.MinInstances, MaxInstances))
             {
                 StartInstancesIfNeeded();
@@ -394,10 +448,11 @@ public sealed partial class InstancePool : IAsyncDisposable
         List<FunctionInstance> idle = [];
         lock (_gate)
         {
-            var now = _services.Time.GetUtcNow();
+            var now = Time.GetUtcNow();
+            var minimum = _state == PoolState.Serving ? Scaling.MinInstances : 0;
             foreach (var instance in _instances.OrderBy(i => i.IdleSince))
             {
-                if (instance.InFlight == 0 && now - instance.IdleSince >= IdleTimeout && _instances.Count - idle.Count > Scaling.MinInstances)
+                if (instance.InFlight == 0 && now - instance.IdleSince >= IdleTimeout && _instances.Count - idle.Count > minimum)
                 {
                     idle.Add(instance);
                 }
@@ -418,41 +473,73 @@ public sealed partial class InstancePool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Retires the pool after its revision was replaced: requests already holding a slot finish (up to the function's
-    /// timeout), then every instance is stopped.
+    /// Retires the pool after its revision was replaced: requests routed to it just before the switch are still taken
+    /// for <see cref="DrainGracePeriod"/>; after that new ones get <see cref="PoolErrorKind.Retired"/>, while every request
+    /// already served or queued finishes (queued ones still get instances started for them). Then the instances are
+    /// stopped. Bounded by the longest a queued request may wait plus the function's timeout.
     /// </summary>
     public async Task DrainAsync()
     {
-        // Requests that looked up this revision just before the switch still reach it: give them a moment to take a
-        // slot before deciding the pool is idle.
-        await Task.Delay(DrainGracePeriod);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Function.Function.Timeout) + TimeSpan.FromSeconds(1);
-        while (DateTime.UtcNow < deadline)
+        CancellationToken stopping;
+        lock (_gate)
         {
-            lock (_gate)
+            if (_state != PoolState.Serving)
             {
-                if (_waiters.Count == 0 && _starting == 0 && _instances.All(i => i.InFlight == 0))
-                {
-                    break;
-                }
+                return;
             }
 
-            await Task.Delay(50);
+            _state = PoolState.Retiring;
+            stopping = _stopping.Token;
+        }
+
+        try
+        {
+            await Task.Delay(DrainGracePeriod, Time, stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // stopped meanwhile
+        }
+
+        lock (_gate)
+        {
+            if (_state == PoolState.Retiring)
+            {
+                _state = PoolState.Closed;
+            }
+
+            SignalIfDrained();
+        }
+
+        var bound = Patience + TimeSpan.FromSeconds(Function.Function.Timeout);
+        try
+        {
+            await _drained.Task.WaitAsync(bound, Time, stopping);
+        }
+        catch (TimeoutException)
+        {
+            LogDrainTimedOut(Function.ToString(), bound.TotalSeconds);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
         }
 
         await DisposeAsync();
     }
 
+    /// <summary>Stops the pool now: waiting requests get <see cref="PoolErrorKind.Retired"/>, instances are stopped.</summary>
     public async ValueTask DisposeAsync()
     {
         List<FunctionInstance> instances;
         lock (_gate)
         {
-            if (_stopping.IsCancellationRequested)
+            if (_state == PoolState.Stopped)
             {
                 return;
             }
 
+            _state = PoolState.Stopped;
             _stopping.Cancel();
             instances = [.. _instances];
             foreach (var _ in instances)
@@ -461,12 +548,15 @@ public sealed partial class InstancePool : IAsyncDisposable
             }
 
             _instances.Clear();
+            var retired = PoolError.Retired(Function);
             foreach (var waiter in _waiters)
             {
-                waiter.TrySetException(new InstanceUnavailableException($"{Function.Name} is being stopped"));
+                waiter.Node = null;
+                waiter.TrySetResult(retired);
             }
 
             _waiters.Clear();
+            _drained.TrySetResult();
         }
 
         await _reaper;
@@ -474,7 +564,22 @@ public sealed partial class InstancePool : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed class Waiter : TaskCompletionSource<InstanceLease>
+    private enum PoolState
+    {
+        /// <summary>Takes requests and keeps its warm minimum.</summary>
+        Serving,
+
+        /// <summary>Retired, but still takes requests routed to it before the switch (grace period).</summary>
+        Retiring,
+
+        /// <summary>Takes no new requests; finishes the ones it holds.</summary>
+        Closed,
+
+        /// <summary>Disposed: instances stopped.</summary>
+        Stopped,
+    }
+
+    private sealed class Waiter : TaskCompletionSource<PoolResult<InstanceLease>>
     {
         public Waiter() : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
@@ -494,6 +599,9 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping idle instance {InstanceId} of {Function}")]
     private partial void LogInstanceIdleStop(string function, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function} was still serving {Seconds} s after it was retired; stopping its instances")]
+    private partial void LogDrainTimedOut(string function, double seconds);
 }
 
 /// <summary>A slot on an instance; disposing gives it back to the pool.</summary>
@@ -515,10 +623,3 @@ public sealed class InstanceLease : IDisposable
 
     public void Dispose() => Interlocked.Exchange(ref _pool, null)?.Release(Instance);
 }
-
-/// <summary>Too many requests are already waiting for this function (503).</summary>
-public sealed class InstanceQueueFullException(FunctionRevision function, int capacity)
-    : Exception($"{function.Name} is at capacity: {capacity} requests are already waiting for an instance");
-
-/// <summary>No instance slot could be had in time, or the pool is stopping (503).</summary>
-public sealed class InstanceUnavailableException(string message) : Exception(message);

@@ -251,8 +251,18 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
             return;
         }
 
+        await AcceptedAsync(context);
+    }
+
+    /// <summary>The body of every 202 the Runtime API answers.</summary>
+    private static readonly byte[] AcceptedBody = """{"status":"OK"}"""u8.ToArray();
+
+    private static Task AcceptedAsync(HttpContext context)
+    {
         context.Response.StatusCode = StatusCodes.Status202Accepted;
-        await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["status"] = "OK" });
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = AcceptedBody.Length;
+        return context.Response.Body.WriteAsync(AcceptedBody, context.RequestAborted).AsTask();
     }
 
     private async Task InitErrorAsync(string token, HttpContext context)
@@ -265,8 +275,7 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
 
         var body = await ReadBodyAsync(context) ?? EventFunctionInstance.ErrorJson("init error body too large", "Runtime.Unknown");
         instance.ReportInitError(body, ErrorTypeHeader(context));
-        context.Response.StatusCode = StatusCodes.Status202Accepted;
-        await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["status"] = "OK" });
+        await AcceptedAsync(context);
     }
 
     /// <summary>A stem cell's long poll for the function it becomes: <c>{"environment": {…}}</c>, or 410 when it is stopped instead.</summary>
@@ -317,16 +326,25 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     /// <summary>The body, or null when it is larger than the payload limit.</summary>
     private async Task<byte[]?> ReadBodyAsync(HttpContext context)
     {
-        if (context.Request.ContentLength > _options.MaxPayloadBytes)
+        var declared = context.Request.ContentLength;
+        if (declared > _options.MaxPayloadBytes)
         {
             return null;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
         try
         {
+            if (declared is { } length)
+            {
+                // The usual case (every runtime sends Content-Length): one array of the exact size, no copies.
+                var exact = new byte[length];
+                await context.Request.Body.ReadExactlyAsync(exact, context.RequestAborted);
+                return exact;
+            }
+
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
             while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
             {
                 if (buffer.Length + read > _options.MaxPayloadBytes)
@@ -336,13 +354,13 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
 
                 buffer.Write(chunk, 0, read);
             }
+
+            return buffer.ToArray();
         }
         catch (BadHttpRequestException)
         {
             return null;
         }
-
-        return buffer.ToArray();
     }
 
     private static Task Error(HttpContext context, int status, string type, string message)

@@ -50,6 +50,12 @@ public sealed record DeploymentResult(
     /// <summary>API keys of <c>provider.apiGateway.apiKeys</c> this deploy created (generated values are shown this once).</summary>
     public IReadOnlyList<CreatedApiKey>? ApiKeys { get; init; }
 
+    /// <summary>
+    /// The archive and manifest were exactly the live revision's: no revision was made, <see cref="Revision"/> is the
+    /// live one, and its instances stay warm.
+    /// </summary>
+    public bool Unchanged { get; init; }
+
     /// <summary>The app stage's custom domains (serverless.yml's and <c>ferry domain add</c>'s); null when it has none.</summary>
     public IReadOnlyList<DomainInfo>? Domains { get; init; }
 }

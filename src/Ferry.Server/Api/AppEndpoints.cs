@@ -105,28 +105,25 @@ internal static class AppEndpoints
 
         var payload = body.Length == 0 ? "{}"u8.ToArray() : body.ToArray();
         var requestId = Guid.NewGuid().ToString();
-        try
+        var invoked = await pool.InvokeAsync(requestId, payload, cancellationToken);
+        if (!invoked.Succeeded)
         {
-            var result = await pool.InvokeAsync(requestId, payload, cancellationToken);
-            context.Response.Headers["X-Ferry-Request-Id"] = requestId;
-            if (!result.Succeeded)
+            var error = invoked.Error;
+            return error.Kind switch
             {
-                context.Response.Headers["X-Ferry-Function-Error"] = "Unhandled";
-            }
+                PoolErrorKind.StartFailed => ApiResults.Error(StatusCodes.Status502BadGateway, "instance_start_failed", $"{function} could not start: {error.Message}"),
+                PoolErrorKind.QuotaExceeded when error.QuotaRefusal is { } refusal => ApiResults.Error(refusal.StatusCode, "quota_exceeded", refusal.Message),
+                _ => ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "no_instance", error.Message),
+            };
+        }
 
-            return Results.Bytes(result.Payload.ToArray(), "application/json");
-        }
-        catch (InstanceStartException ex)
+        var result = invoked.Value;
+        context.Response.Headers["X-Ferry-Request-Id"] = requestId;
+        if (!result.Succeeded)
         {
-            return ApiResults.Error(StatusCodes.Status502BadGateway, "instance_start_failed", $"{function} could not start: {ex.Message}");
+            context.Response.Headers["X-Ferry-Function-Error"] = "Unhandled";
         }
-        catch (Exception ex) when (ex is InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException)
-        {
-            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "no_instance", ex.Message);
-        }
-        catch (Ferry.Runtime.Quotas.TenantQuotaExceededException ex)
-        {
-            return ApiResults.Error(ex.StatusCode, "quota_exceeded", ex.Message);
-        }
+
+        return Results.Bytes(result.Payload.ToArray(), "application/json");
     }
 }

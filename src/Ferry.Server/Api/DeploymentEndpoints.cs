@@ -68,7 +68,8 @@ internal static class DeploymentEndpoints
 
                         var tenant = TenantContext.Of(context);
                         domains.CheckDeclared(tenant, manifest.Value.Manifest, request.Host.Host);
-                        var (appStage, revision, deployed) = await deployments.DeployAsync(tenant, manifest.Value.Manifest, manifest.Value.Json, section.Body, cancellationToken);
+                        var (appStage, revision, deployed, unchanged) = await deployments.DeployAsync(
+                            tenant, manifest.Value.Manifest, manifest.Value.Json, section.Body, keepUnchanged: !Forced(request), cancellationToken);
                         var baseUrl = AppViews.AppBaseUrl(ApiResults.BaseUrl(request), appStage.Service, appStage.Stage, appStage.Region);
                         var functions = deployed.Functions.Select(f => new FunctionInfo(
                             f.Name, f.Runtime, f.Kind == Ferry.Manifest.FunctionKind.Web ? "web" : "event", f.Handler, f.MemorySize, f.Timeout, 0)).ToList();
@@ -78,9 +79,10 @@ internal static class DeploymentEndpoints
                             functions, AppViews.Routes(deployed, baseUrl), [])
                         {
                             ApiKeys = createdKeys.Count == 0 ? null : createdKeys,
+                            Unchanged = unchanged,
                             Domains = bound.Count == 0 ? null : [.. bound.Select(d => domains.Describe(d, request))],
                         };
-                        return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status201Created);
+                        return Results.Json(result, ApiJson.Options, statusCode: unchanged ? StatusCodes.Status200OK : StatusCodes.Status201Created);
                     default:
                         return ApiResults.BadRequest($"Unexpected multipart part '{name}'; expected \"manifest\" and \"archive\"");
                 }
@@ -101,6 +103,10 @@ internal static class DeploymentEndpoints
             return ApiResults.BadRequest("Malformed multipart body: " + ex.Message);
         }
     }
+
+    /// <summary><c>?force=true</c>: a new revision even when nothing changed (<c>ferry deploy --force</c>).</summary>
+    private static bool Forced(HttpRequest request)
+        => request.Query.TryGetValue("force", out var force) && string.Equals(force.ToString(), "true", StringComparison.OrdinalIgnoreCase);
 
     private static IResult TooLarge(FerryServerOptions options)
         => ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "payload_too_large",

@@ -68,15 +68,34 @@ public sealed partial class DeploymentService(
     public async Task<(AppStage AppStage, Revision Revision, ServiceManifest Manifest)> DeployAsync(
         string tenant, ServiceManifest manifest, string manifestJson, Stream archive, CancellationToken cancellationToken)
     {
+        var outcome = await DeployAsync(tenant, manifest, manifestJson, archive, keepUnchanged: false, cancellationToken);
+        return (outcome.AppStage, outcome.Revision, outcome.Manifest);
+    }
+
+    /// <param name="keepUnchanged">
+    /// When the upload's archive and manifest are exactly the live revision's, record nothing and keep serving it: no
+    /// new revision, so no instance goes cold (<see cref="DeployOutcome.Unchanged"/>).
+    /// </param>
+    public async Task<DeployOutcome> DeployAsync(
+        string tenant, ServiceManifest manifest, string manifestJson, Stream archive, bool keepUnchanged, CancellationToken cancellationToken)
+    {
         quotaCheck.Check(tenant, manifest);
         return await WithUploadAsync(manifest, archive, codeDirectory => UnderAppLockAsync(tenant, manifest, async () =>
         {
             var provider = manifest.Provider;
+            if (keepUnchanged && liveApps.Get(manifest.Service, provider.Stage, provider.Region) is { } live
+                && live.Revision.ArtifactSha256 == codeDirectory.Sha256
+                && string.Equals(live.Revision.ManifestJson, manifestJson, StringComparison.Ordinal))
+            {
+                LogUnchanged(manifest.Service, provider.Stage, provider.Region, live.Revision.Number);
+                return new DeployOutcome(live.AppStage, live.Revision, live.Manifest, Unchanged: true);
+            }
+
             var functionResources = await resources.ProvisionAsync(tenant, manifest, cancellationToken);
             var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region, codeDirectory.Sha256, manifestJson, cancellationToken);
             liveApps.Activate(appStage, revision, manifest, codeDirectory.Path, functionResources);
             LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
-            return (appStage, revision, manifest);
+            return new DeployOutcome(appStage, revision, manifest, Unchanged: false);
         }), cancellationToken);
     }
 
@@ -301,9 +320,15 @@ public sealed partial class DeploymentService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the archive {Artifact} of a refused upload; it goes at the next start")]
     private partial void LogDiscardFailed(Exception exception, string artifact);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deploy of {Service}/{Stage}@{Region} is unchanged from revision {Revision}; nothing was redeployed")]
+    private partial void LogUnchanged(string service, string stage, string region, int revision);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Deployed {Service}/{Stage}@{Region} revision {Revision} (artifact {Artifact})")]
     private partial void LogDeployed(string service, string stage, string region, int revision, string artifact);
 }
+
+/// <summary>What a deploy served: a new revision, or the live one when nothing changed (<paramref name="Unchanged"/>).</summary>
+public sealed record DeployOutcome(AppStage AppStage, Revision Revision, ServiceManifest Manifest, bool Unchanged);
 
 /// <summary>Outcome of a health-checked deploy: <see cref="Problem"/> is null when the candidate went live.</summary>
 public sealed record GuardedDeployment(LiveApp Candidate, LiveApp? Previous, string? Problem);

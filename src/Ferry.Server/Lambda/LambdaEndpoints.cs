@@ -130,32 +130,27 @@ internal static class LambdaEndpoints
     /// <summary>What one invocation answered, or the Lambda error to reply with instead.</summary>
     private static async Task<(FunctionAnswer? Answer, LambdaError? Error)> InvokeOnceAsync(InstancePool pool, string requestId, byte[] payload, CancellationToken cancellationToken)
     {
-        try
+        var invoked = await pool.InvokeAsync(requestId, payload, cancellationToken);
+        if (invoked.Succeeded)
         {
-            var result = await pool.InvokeAsync(requestId, payload, cancellationToken);
-            return (new FunctionAnswer(result.Succeeded, result.Payload, Reported: true), null);
+            return (new FunctionAnswer(invoked.Value.Succeeded, invoked.Value.Payload, Reported: true), null);
         }
-        catch (InstanceStartException ex)
+
+        var error = invoked.Error;
+        switch (error.Kind)
         {
-            // Lambda reports a function that cannot initialise as a function error of the invocation.
-            var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
-            {
-                ["errorMessage"] = $"The function could not start: {ex.Message}",
-                ["errorType"] = "Runtime.InitError",
-            });
-            return (new FunctionAnswer(false, body, Reported: false), null);
-        }
-        catch (InstanceQueueFullException ex)
-        {
-            return (null, LambdaError.TooManyRequests(ex.Message));
-        }
-        catch (Ferry.Runtime.Quotas.TenantQuotaExceededException ex)
-        {
-            return (null, LambdaError.TooManyRequests(ex.Message));
-        }
-        catch (Exception ex) when (ex is InstanceUnavailableException or ObjectDisposedException)
-        {
-            return (null, LambdaError.Unavailable($"No instance of the function is available: {ex.Message}"));
+            case PoolErrorKind.StartFailed:
+                // Lambda reports a function that cannot initialise as a function error of the invocation.
+                var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+                {
+                    ["errorMessage"] = $"The function could not start: {error.Message}",
+                    ["errorType"] = "Runtime.InitError",
+                });
+                return (new FunctionAnswer(false, body, Reported: false), null);
+            case PoolErrorKind.QueueFull or PoolErrorKind.QuotaExceeded:
+                return (null, LambdaError.TooManyRequests(error.Message));
+            default:
+                return (null, LambdaError.Unavailable($"No instance of the function is available: {error.Message}"));
         }
     }
 

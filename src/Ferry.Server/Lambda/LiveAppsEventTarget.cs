@@ -39,22 +39,19 @@ internal sealed class LiveAppsEventTarget(LiveApps live) : IAsyncEventTarget
                 $"The event expired: it was not delivered within the function's maximumEventAge of {maximumAge.TotalSeconds:0} s" + (queued.LastError is null ? "" : $"; last error: {queued.LastError}"));
         }
 
-        try
+        var invoked = await pool.InvokeAsync(queued.RequestId, queued.Payload, cancellationToken);
+        if (!invoked.Succeeded)
         {
-            var result = await pool.InvokeAsync(queued.RequestId, queued.Payload, cancellationToken);
-            return result.Succeeded
-                ? AsyncInvocationOutcome.Succeeded
-                : AsyncInvocationOutcome.Failed(FunctionErrorSummary.Of(result.Payload, result.ErrorType)) with { Retry = retry };
+            // A start failure is the function's; busy, at the tenant's instance quota, or the revision was replaced while
+            // the event waited: try again later.
+            return AsyncInvocationOutcome.Failed(invoked.Error.Kind == PoolErrorKind.StartFailed
+                ? $"Runtime.InitError: the function could not start: {invoked.Error.Message}"
+                : $"No instance available: {invoked.Error.Message}") with { Retry = retry };
         }
-        catch (InstanceStartException ex)
-        {
-            return AsyncInvocationOutcome.Failed($"Runtime.InitError: the function could not start: {ex.Message}") with { Retry = retry };
-        }
-        catch (Exception ex) when (ex is InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException
-                                       or Ferry.Runtime.Quotas.TenantQuotaExceededException)
-        {
-            // Busy, at the tenant's instance quota, or the revision was replaced while the event waited: try again later.
-            return AsyncInvocationOutcome.Failed($"No instance available: {ex.Message}") with { Retry = retry };
-        }
+
+        var result = invoked.Value;
+        return result.Succeeded
+            ? AsyncInvocationOutcome.Succeeded
+            : AsyncInvocationOutcome.Failed(FunctionErrorSummary.Of(result.Payload, result.ErrorType)) with { Retry = retry };
     }
 }

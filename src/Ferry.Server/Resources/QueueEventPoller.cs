@@ -155,19 +155,26 @@ public sealed partial class QueueEventPoller(LiveApps live, QueueStore store, IL
         var stage = app.AppStage;
         var payload = JsonSerializer.SerializeToUtf8Bytes(SqsEventJson.Of(batch, queue, stage.Region));
         var requestId = Guid.NewGuid().ToString();
-        InvocationResult result;
+        PoolResult<InvocationResult> invoked;
         try
         {
-            result = await pool.InvokeAsync(requestId, payload, cancellationToken);
+            invoked = await pool.InvokeAsync(requestId, payload, cancellationToken);
         }
-        catch (Exception e) when (e is InstanceStartException or InstanceQueueFullException or InstanceUnavailableException or ObjectDisposedException
-                                      or Ferry.Runtime.Quotas.TenantQuotaExceededException)
+        catch (ObjectDisposedException e)
         {
-            // The messages reappear after the visibility timeout and are tried again.
+            // The revision was replaced while the batch was being handed over.
             LogNotDelivered(stage.Service, stage.Stage, function, queue.Address.Name, batch.Count, e.Message);
             return;
         }
 
+        if (!invoked.Succeeded)
+        {
+            // Busy, at the tenant's quota, retired or failing to start: the messages reappear after the visibility timeout.
+            LogNotDelivered(stage.Service, stage.Stage, function, queue.Address.Name, batch.Count, invoked.Error.Message);
+            return;
+        }
+
+        var result = invoked.Value!;
         if (!result.Succeeded)
         {
             LogBatchFailed(stage.Service, stage.Stage, function, queue.Address.Name, batch.Count, requestId);

@@ -125,7 +125,9 @@ internal sealed class StemCellTestHost : IAsyncDisposable
     /// <summary>Invokes once and returns the result plus the instance that served it.</summary>
     public static async Task<(InvocationResult Result, EventFunctionInstance Instance)> InvokeAsync(InstancePool pool, string payload = "{}")
     {
-        using var lease = await pool.AcquireAsync(CancellationToken.None);
+        var acquired = await pool.AcquireAsync(CancellationToken.None);
+        Assert.True(acquired.Succeeded, $"no instance: {acquired.Error}");
+        using var lease = acquired.Value;
         var instance = (EventFunctionInstance)lease.Instance;
         var result = await instance.InvokeAsync(Guid.NewGuid().ToString(), System.Text.Encoding.UTF8.GetBytes(payload), lease.ColdStart);
         return (result, instance);

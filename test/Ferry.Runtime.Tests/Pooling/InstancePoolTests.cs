@@ -1,0 +1,288 @@
+using Ferry.Manifest;
+using Ferry.Runtime.Pooling;
+
+namespace Ferry.Runtime.Tests.Pooling;
+
+/// <summary>
+/// The pool's scheduling on fake instances and a fake clock: scale-out, the maximum, the queue, scale to zero, failed
+/// starts and the drain of a retired revision.
+/// </summary>
+public sealed class InstancePoolTests : IAsyncLifetime
+{
+    private FakeInstances _fakes = null!;
+
+    public async Task InitializeAsync() => _fakes = await FakeInstances.CreateAsync(new RuntimeOptions
+    {
+        IdleTimeout = TimeSpan.FromMinutes(1),
+        StartTimeout = TimeSpan.FromSeconds(10),
+        MaxInstancesPerFunction = 3,
+        QueueCapacityPerFunction = 4,
+    });
+
+    public async Task DisposeAsync() => await _fakes.DisposeAsync();
+
+    private InstancePool Pool(FunctionScaling? scaling = null) => new(_fakes.Function(scaling), _fakes.Services, _fakes.Create);
+
+    [Fact]
+    public async Task Concurrent_requests_start_one_instance_each_and_get_different_instances()
+    {
+        await using var pool = Pool();
+
+        var first = pool.AcquireAsync(CancellationToken.None).AsTask();
+        var second = pool.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.Equal(2, _fakes.Created.Count);
+        Assert.False(first.IsCompleted);
+        Assert.Equal(2, pool.QueueLength);
+
+        foreach (var instance in _fakes.Created)
+        {
+            instance.CompleteStart();
+        }
+
+        var (a, b) = (await first, await second);
+        Assert.True(a.Succeeded && b.Succeeded, $"{a} / {b}");
+        Assert.NotSame(a.Value.Instance, b.Value.Instance);
+        Assert.True(a.Value.ColdStart && b.Value.ColdStart);
+        Assert.Equal(2, pool.InstanceCount);
+        a.Value.Dispose();
+        b.Value.Dispose();
+
+        // Warm now: a request takes a running instance without starting another, and is no cold start.
+        var third = await pool.AcquireAsync(CancellationToken.None);
+        Assert.True(third.Succeeded);
+        Assert.False(third.Value.ColdStart);
+        Assert.Equal(2, _fakes.Created.Count);
+        third.Value.Dispose();
+    }
+
+    [Fact]
+    public async Task No_more_instances_than_the_maximum_start_and_the_rest_wait_for_a_free_one()
+    {
+        _fakes.StartAtOnce = true;
+        await using var pool = Pool(new FunctionScaling { MaxInstances = 2 });
+
+        var leases = new[] { pool.AcquireAsync(CancellationToken.None).AsTask(), pool.AcquireAsync(CancellationToken.None).AsTask() };
+        var held = (await Task.WhenAll(leases)).Select(r => r.Value!).ToList();
+        var waiting = pool.AcquireAsync(CancellationToken.None).AsTask();
+
+        Assert.Equal(2, _fakes.Created.Count);
+        Assert.Equal(1, pool.QueueLength);
+        Assert.False(waiting.IsCompleted);
+
+        held[1].Dispose();
+        var third = await waiting;
+        Assert.True(third.Succeeded);
+        Assert.Same(held[1].Instance, third.Value.Instance);
+        Assert.Equal(2, _fakes.Created.Count);
+        third.Value.Dispose();
+        held[0].Dispose();
+    }
+
+    [Fact]
+    public async Task The_server_option_caps_instances_of_a_function_that_sets_no_maximum()
+    {
+        _fakes.StartAtOnce = true;
+        await using var pool = Pool();
+
+        var all = Enumerable.Range(0, 5).Select(_ => pool.AcquireAsync(CancellationToken.None).AsTask()).ToList();
+        await FakeInstances.EventuallyAsync(() => all.Count(t => t.IsCompleted) == 3, "three requests have an instance");
+
+        Assert.Equal(3, _fakes.Created.Count); // MaxInstancesPerFunction
+        Assert.Equal(2, pool.QueueLength);
+        foreach (var done in all.Where(t => t.IsCompleted).ToList())
+        {
+            (await done).Value!.Dispose();
+        }
+
+        foreach (var rest in all)
+        {
+            (await rest).Value!.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_queue_full_and_a_request_that_waits_too_long_times_out()
+    {
+        await using var pool = Pool(new FunctionScaling { MaxInstances = 1 });
+
+        var queued = Enumerable.Range(0, 4).Select(_ => pool.AcquireAsync(CancellationToken.None).AsTask()).ToList();
+        var refused = await pool.AcquireAsync(CancellationToken.None);
+
+        Assert.Equal(PoolErrorKind.QueueFull, refused.Error?.Kind);
+        Assert.Contains("4 requests are already waiting", refused.Error!.Message);
+
+        // The one instance never becomes ready: after the start timeout + function timeout + 5 s every request gives up.
+        _fakes.Time.Advance(TimeSpan.FromSeconds(10 + 30 + 5));
+        foreach (var request in queued)
+        {
+            Assert.Equal(PoolErrorKind.TimedOut, (await request).Error?.Kind);
+        }
+
+        Assert.Equal(0, pool.QueueLength);
+    }
+
+    [Fact]
+    public async Task A_caller_that_goes_away_leaves_the_queue()
+    {
+        await using var pool = Pool(new FunctionScaling { MaxInstances = 1 });
+        using var gone = new CancellationTokenSource();
+
+        var request = pool.AcquireAsync(gone.Token).AsTask();
+        await gone.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        Assert.Equal(0, pool.QueueLength);
+    }
+
+    [Fact]
+    public async Task An_instance_idle_past_the_idle_timeout_is_stopped_and_the_next_request_starts_a_new_one()
+    {
+        _fakes.StartAtOnce = true;
+        await using var pool = Pool();
+        var lease = (await pool.AcquireAsync(CancellationToken.None)).Value!;
+        var instance = (FakeInstance)lease.Instance;
+        lease.Dispose();
+
+        _fakes.Time.Advance(TimeSpan.FromSeconds(30));
+        await pool.ReapIdleAsync();
+        Assert.Equal(1, pool.InstanceCount); // half the idle timeout: still warm
+
+        _fakes.Time.Advance(TimeSpan.FromSeconds(31));
+        await FakeInstances.EventuallyAsync(() =>
+        {
+            _fakes.Time.Advance(TimeSpan.FromSeconds(1)); // the reaper's timer ticks every 5 s of the fake clock
+            return pool.InstanceCount == 0;
+        }, "the idle instance is reaped by the pool's timer");
+        await FakeInstances.EventuallyAsync(() => instance.Stopped, "the idle instance is stopped");
+
+        var next = await pool.AcquireAsync(CancellationToken.None);
+        Assert.True(next.Succeeded);
+        Assert.NotSame(instance, next.Value.Instance);
+        Assert.True(next.Value.ColdStart);
+        next.Value.Dispose();
+    }
+
+    [Fact]
+    public async Task The_warm_minimum_starts_before_any_request_and_is_never_reaped()
+    {
+        _fakes.StartAtOnce = true;
+        await using var pool = Pool(new FunctionScaling { MinInstances = 1 });
+        await FakeInstances.EventuallyAsync(() => pool.InstanceCount == 1, "the minimum is started");
+
+        _fakes.Time.Advance(TimeSpan.FromMinutes(10));
+        await pool.ReapIdleAsync();
+
+        Assert.Equal(1, pool.InstanceCount);
+        Assert.False(_fakes.Created[0].Stopped);
+    }
+
+    [Fact]
+    public async Task A_failed_start_fails_the_oldest_waiting_request_with_its_reason_and_the_next_one_gets_a_fresh_instance()
+    {
+        await using var pool = Pool(new FunctionScaling { MaxInstances = 1 });
+
+        var first = pool.AcquireAsync(CancellationToken.None).AsTask();
+        var second = pool.AcquireAsync(CancellationToken.None).AsTask();
+        _fakes.Created[0].FailStart("the handler module was not found");
+
+        var failed = await first;
+        Assert.Equal(PoolErrorKind.StartFailed, failed.Error?.Kind);
+        Assert.Equal("the handler module was not found", failed.Error!.Message);
+
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a fresh instance starts for the second request");
+        Assert.False(second.IsCompleted);
+        _fakes.Created[1].CompleteStart();
+        var served = await second;
+        Assert.True(served.Succeeded, served.ToString());
+        Assert.Same(_fakes.Created[1], served.Value.Instance);
+        served.Value.Dispose();
+    }
+
+    [Fact]
+    public async Task A_crashed_instance_is_dropped_and_replaced_for_the_next_request()
+    {
+        _fakes.StartAtOnce = true;
+        await using var pool = Pool();
+        (await pool.AcquireAsync(CancellationToken.None)).Value!.Dispose();
+
+        _fakes.Created[0].Crash();
+        await FakeInstances.EventuallyAsync(() => pool.InstanceCount == 0, "the crashed instance is dropped");
+
+        var next = await pool.AcquireAsync(CancellationToken.None);
+        Assert.True(next.Succeeded);
+        Assert.Same(_fakes.Created[1], next.Value.Instance);
+        next.Value.Dispose();
+    }
+
+    [Fact]
+    public async Task A_retired_pool_finishes_its_in_flight_and_queued_requests_before_stopping_its_instances()
+    {
+        _fakes.StartAtOnce = true;
+        var pool = Pool(new FunctionScaling { MaxInstances = 1 });
+        var inFlight = (await pool.AcquireAsync(CancellationToken.None)).Value!;
+        var queued = pool.AcquireAsync(CancellationToken.None).AsTask();
+        var instance = (FakeInstance)inFlight.Instance;
+
+        var drain = pool.DrainAsync();
+
+        // Requests routed just before the switch are still taken during the grace period.
+        var late = pool.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.Equal(2, pool.QueueLength);
+        _fakes.Time.Advance(InstancePool.DrainGracePeriod);
+        await FakeInstances.EventuallyAsync(() => !pool.TakesRequests, "the grace period is over");
+
+        // After it, new requests are refused, but nothing held is dropped, however long it takes (within the bound).
+        Assert.Equal(PoolErrorKind.Retired, (await pool.AcquireAsync(CancellationToken.None)).Error?.Kind);
+        _fakes.Time.Advance(TimeSpan.FromSeconds(20));
+        Assert.False(drain.IsCompleted);
+        Assert.False(instance.Stopped);
+
+        inFlight.Dispose();
+        var second = await queued;
+        Assert.True(second.Succeeded, second.ToString());
+        Assert.Same(instance, second.Value.Instance);
+        second.Value.Dispose();
+        var third = await late;
+        Assert.True(third.Succeeded, third.ToString());
+        Assert.False(drain.IsCompleted);
+        Assert.False(instance.Stopped);
+
+        third.Value.Dispose();
+        await drain;
+        Assert.True(instance.Stopped);
+        Assert.Equal(0, pool.InstanceCount);
+    }
+
+    [Fact]
+    public async Task A_retired_pool_with_nothing_to_finish_stops_after_the_grace_period()
+    {
+        _fakes.StartAtOnce = true;
+        var pool = Pool(new FunctionScaling { MinInstances = 1 });
+        await FakeInstances.EventuallyAsync(() => pool.InstanceCount == 1, "the minimum is started");
+
+        var drain = pool.DrainAsync();
+        Assert.False(drain.IsCompleted);
+        _fakes.Time.Advance(InstancePool.DrainGracePeriod);
+        await drain;
+
+        Assert.True(_fakes.Created[0].Stopped);
+        Assert.Equal(PoolErrorKind.Retired, (await pool.AcquireAsync(CancellationToken.None)).Error?.Kind);
+    }
+
+    [Fact]
+    public async Task A_drain_that_never_ends_is_cut_at_its_bound()
+    {
+        _fakes.StartAtOnce = true;
+        var pool = Pool();
+        var stuck = (await pool.AcquireAsync(CancellationToken.None)).Value!;
+
+        var drain = pool.DrainAsync();
+        _fakes.Time.Advance(InstancePool.DrainGracePeriod);
+        await FakeInstances.EventuallyAsync(() => !pool.TakesRequests, "the grace period is over");
+        _fakes.Time.Advance(TimeSpan.FromSeconds(10 + 30 + 5 + 30)); // patience + the function's timeout
+        await drain;
+
+        Assert.True(((FakeInstance)stuck.Instance).Stopped);
+        stuck.Dispose();
+    }
+}
