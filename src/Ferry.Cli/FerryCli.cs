@@ -24,6 +24,7 @@ internal static class FerryCli
           ferry apps --output json                     every deployed app, as JSON
           ferry remove --stage dev --yes               delete the app and its revisions
           ferry apikey create partner --stage dev      an API key for the app's 'private: true' routes
+          ferry domain add api.example.com --app shop --stage prod    serve the app at https://api.example.com/
           ferry token create --tenant acme --role consumer --name ci    a token for another tenant (admin)
           ferry template publish --changelog 'First version'   sign ./ as a template and submit it for review
           ferry review approve image-resizer@1.0.0     approve a submitted template version (reviewer)
@@ -59,6 +60,7 @@ internal static class FerryCli
         root.Subcommands.Add(AppInstallCommands.Create(context, globals));
         root.Subcommands.Add(HubCommands.Create(context, globals));
         root.Subcommands.Add(ApiKeyCommands.Create(context, globals));
+        root.Subcommands.Add(DomainCommands.Create(context, globals));
         return root;
     }
 

@@ -34,6 +34,9 @@ public sealed record ServiceManifest
 
     /// <summary>Queues of the app stage (<c>AWS::SQS::Queue</c> under <c>resources.Resources</c>).</summary>
     public IReadOnlyList<QueueDeclaration> Queues { get; init; } = [];
+
+    /// <summary>Custom domains deploying binds to the app stage (<c>custom.customDomain</c> / <c>custom.customDomains</c>).</summary>
+    public IReadOnlyList<CustomDomainDeclaration> CustomDomains { get; init; } = [];
 }
 
 /// <summary>An <c>AWS::SQS::Queue</c>; unset settings take SQS's defaults.</summary>
@@ -83,6 +86,16 @@ public sealed record TableKey(string PartitionKey, string? SortKey);
 
 /// <param name="Projection">ALL, KEYS_ONLY or INCLUDE.</param>
 public sealed record TableIndexDeclaration(string Name, TableKey Key, string Projection, IReadOnlyList<string> NonKeyAttributes);
+
+/// <summary>
+/// A custom domain of serverless-domain-manager's <c>custom.customDomain(s)</c>: requests to <paramref name="DomainName"/>
+/// (under <paramref name="BasePath"/>) reach the app stage at its own paths.
+/// </summary>
+/// <param name="DomainName">A host name (see <see cref="DomainNameRules"/>).</param>
+/// <param name="BasePath">Normalized: <c>""</c> for the whole host, else <c>/a/b</c>.</param>
+/// <param name="Key">Where it is declared, e.g. <c>custom.customDomains[1].domainName</c> (for error messages).</param>
+/// <param name="Location">The file, line and column of <paramref name="Key"/>; kept in the JSON sent to the server so its errors can point there.</param>
+public sealed record CustomDomainDeclaration(string DomainName, string BasePath = "", string? Key = null, SourceLocation? Location = null);
 
 /// <param name="LogicalName">The name in serverless.yml (the CloudFormation logical id, or the key under <c>resources.buckets</c>).</param>
 /// <param name="Name">The bucket's name in the S3 API; unique per tenant.</param>

@@ -45,6 +45,7 @@ public static class ServiceManifestValidator
             CheckSchedules(function, path, Problem);
         }
 
+        CheckCustomDomains(manifest.CustomDomains ?? [], Problem);
         CheckQueues(manifest, Problem);
 
         foreach (var (key, value) in manifest.Params ?? new Dictionary<string, string>())
@@ -119,6 +120,40 @@ public static class ServiceManifestValidator
             else if (keys[i].Value is { } value && ApiKeyRules.FindValueProblem(value) is { } valueProblem)
             {
                 problem($"provider.apiKeys[{i}].value {valueProblem}");
+            }
+        }
+    }
+
+    /// <summary>At most this many custom domains per app stage.</summary>
+    public const int MaxCustomDomains = 20;
+
+    private static void CheckCustomDomains(IReadOnlyList<CustomDomainDeclaration> domains, Action<string> problem)
+    {
+        if (domains.Count > MaxCustomDomains)
+        {
+            problem($"custom.customDomains has {domains.Count} domains; an app stage may have at most {MaxCustomDomains}");
+            return;
+        }
+
+        var seen = new HashSet<(string, string)>();
+        for (var i = 0; i < domains.Count; i++)
+        {
+            var key = domains[i]?.Key ?? $"customDomains[{i}]";
+            if (domains[i] is not { } domain)
+            {
+                problem($"{key} is null");
+            }
+            else if (DomainNameRules.FindProblem(domain.DomainName) is { } hostProblem)
+            {
+                problem($"{key}: domain name {Show(domain.DomainName)} {hostProblem}; expected {DomainNameRules.Rule}");
+            }
+            else if (DomainNameRules.NormalizeBasePath(domain.BasePath) != domain.BasePath)
+            {
+                problem($"{key}: base path {Show(domain.BasePath)} is invalid; expected {DomainNameRules.BasePathRule}");
+            }
+            else if (!seen.Add((domain.DomainName, domain.BasePath)))
+            {
+                problem($"{key}: {domain.DomainName}{domain.BasePath} is declared twice");
             }
         }
     }

@@ -11,6 +11,7 @@ using Ferry.Server.Access;
 using Ferry.Server.Api;
 using Ferry.Server.ApiKeys;
 using Ferry.Server.Deployments;
+using Ferry.Server.Domains;
 using Ferry.Server.Hub;
 using Ferry.Server.Resources;
 using Ferry.Server.Storage;
@@ -62,7 +63,21 @@ public static partial class FerryServerHost
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.WebHost.UseUrls([.. options.Urls]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        // HTTPS listeners (--urls https://…) pick each handshake's certificate by SNI from PEM files, reloaded when they change.
+        var certificateDirectory = Path.GetFullPath(options.TlsCertificateDirectory ?? Path.Combine(dataDirectory, "certs"));
+        if (options.TlsCertificateDirectory is null)
+        {
+            Directory.CreateDirectory(certificateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ConfigureHttpsDefaults(https => https.ServerCertificateSelector =
+                (_, serverName) => kestrel.ApplicationServices.GetRequiredService<SniCertificates>().Select(serverName));
+        });
+        builder.Services.AddSingleton(sp => new SniCertificates(certificateDirectory, sp.GetRequiredService<ILogger<SniCertificates>>()));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         using var startupLoggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true));
@@ -137,6 +152,7 @@ public static partial class FerryServerHost
         services.AddFerryLambda(storeLocation);
         services.AddFerryQuotas();
         services.AddFerryApiKeys();
+        services.AddFerryDomains();
         HubTokenProtector.Register(services, dataDirectory);
         await services.AddFerryResourcesAsync(options, dataDirectory, cancellationToken);
 
@@ -162,6 +178,18 @@ public static partial class FerryServerHost
         var awsBridges = await app.Services.GetRequiredService<FunctionAwsEndpoints>().BridgesAsync(cancellationToken);
         app.Services.GetRequiredService<StemCellPool>().Start(awsBridges);
         await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
+        await app.Services.GetRequiredService<CustomDomainService>().ReloadAsync(cancellationToken);
+
+        // A bound custom domain's host belongs to its app at every path (its /api too), so it is served before routing.
+        var gateway = app.Services.GetRequiredService<FunctionGateway>();
+        app.Use(async (context, next) =>
+        {
+            if (!await gateway.TryHandleByHostAsync(context))
+            {
+                await next(context);
+            }
+        });
+        app.UseRouting();
 
         // Routing (added first by WebApplication) picks the endpoint; its policy decides who may call it. Endpoints
         // without one (function URLs, /healthz, the console's files) are public.
@@ -182,13 +210,13 @@ public static partial class FerryServerHost
         app.MapFerryMetering(apps);
         app.MapFerryLambda(apps);
         apps.MapFerryApiKeys();
+        api.MapFerryDomains();
         app.MapFerryConsole(apps);
         api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
         // Everything else under /api (other versions, empty segments, file-like names) is still the API: a token first.
         app.MapFallback("/api/{**path}", (HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}; the API is under /api/v1"))
             .RequireAuthorization(AccessPolicies.Authenticated);
 
-        var gateway = app.Services.GetRequiredService<FunctionGateway>();
         // Everything that is not the API is the gateway (lowest precedence, any method, any path).
         app.MapFallback("/{**path}", async (HttpContext context) =>
         {

@@ -61,6 +61,12 @@ public sealed record FerryServerOptions
     /// </summary>
     public string? DatabaseServer { get; init; }
 
+    /// <summary>
+    /// Folder of PEM certificates for HTTPS listeners (<c>--tls-cert</c>), chosen per handshake by SNI
+    /// (see <c>Domains.SniCertificates</c>); null: <c>&lt;data&gt;/certs</c>.
+    /// </summary>
+    public string? TlsCertificateDirectory { get; init; }
+
     /// <summary>The quotas of tenants an admin gave no values of their own (<c>--default-quota-…</c>).</summary>
     public Quotas.TenantQuotaDefaults DefaultQuota { get; init; } = new();
 

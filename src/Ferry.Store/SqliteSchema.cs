@@ -234,6 +234,20 @@ internal static class SqliteSchema
             UNIQUE (app_stage_id, key_hash)
         );
         """,
+        """
+        -- Custom domains: requests whose Host is `host` (and whose path starts with `base_path`) go to the app stage at
+        -- its own paths. A host belongs to one tenant (checked in the binding transaction, wildcards included).
+        CREATE TABLE custom_domains (
+            host          TEXT    NOT NULL,
+            base_path     TEXT    NOT NULL,
+            tenant        TEXT    NOT NULL,
+            app_stage_id  INTEGER NOT NULL REFERENCES app_stages (id) ON DELETE CASCADE,
+            from_manifest INTEGER NOT NULL,
+            created_at    INTEGER NOT NULL,
+            PRIMARY KEY (host, base_path)
+        );
+        CREATE INDEX ix_custom_domains_app_stage ON custom_domains (app_stage_id);
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>

@@ -132,6 +132,10 @@ internal static class StoreRows
         LastSeen: reader.GetUnixMilliseconds(5),
         LastRequestId: reader.GetString(6));
 
+    public static CustomDomainRecord ReadCustomDomain(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetString(5), r.GetString(6),
+        r.GetBoolean(7), r.GetUnixMilliseconds(8));
+
     public static ApiKeyRecord ReadApiKey(DbDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetUnixMilliseconds(4));
 
     public static Tenant ReadTenant(DbDataReader reader) => new(reader.GetString(0), reader.GetUnixMilliseconds(1));

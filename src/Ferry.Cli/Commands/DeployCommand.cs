@@ -166,6 +166,15 @@ internal static class DeployCommand
             : $"Deployed {result.Service} (stage {result.Stage}, region {result.Region}) revision {result.Revision}", AnsiStyle.Green));
         cli.WriteLine($"Base URL: {result.BaseUrl}");
         AppRendering.WriteRoutes(result.Routes, cli);
+        if (result.Domains is { Count: > 0 } domains)
+        {
+            cli.WriteLine("Custom domains (the app's routes at their own paths):");
+            foreach (var domain in domains)
+            {
+                cli.WriteLine($"  {domain.Url}");
+            }
+        }
+
         AppRendering.WriteFunctions(result.Functions, cli);
         if (result.ApiKeys is { Count: > 0 } keys)
         {

@@ -122,10 +122,16 @@ internal static class ServerCommand
             Description = "Let consumers add hubs on loopback, link-local or private addresses (by default only admins may)",
         };
 
+        var tlsCertificates = new Option<string?>("--tls-cert")
+        {
+            Description = "Folder of PEM certificates for https:// --urls, chosen by SNI: HOST.pem + HOST.key, *.PARENT.pem, default.pem; replaced files are used from the next handshake (default: DATA/certs)",
+            HelpName = "dir",
+        };
+
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
             urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, maxInstancesPerFunction, logRetention,
-            defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs,
+            defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs, tlsCertificates,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
         {
@@ -138,6 +144,11 @@ internal static class ServerCommand
             if (parseResult.GetValue(allowPrivateHubs))
             {
                 options = options with { AllowPrivateHubs = true };
+            }
+
+            if (parseResult.GetValue(tlsCertificates) is { Length: > 0 } certificates)
+            {
+                options = options with { TlsCertificateDirectory = context.ResolvePath(certificates) };
             }
 
             if (parseResult.GetValue(stemCells) is { } cells)

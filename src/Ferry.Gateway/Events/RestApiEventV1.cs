@@ -15,7 +15,8 @@ public static class RestApiEventV1
     /// Serializes the request as a payload format 1.0 event (UTF-8 JSON).
     /// <para>
     /// <c>path</c> is the path after Ferry's <c>/{service}/{stage}</c> prefix (<see cref="GatewayAddress.RemainingPath"/>);
-    /// <c>requestContext.path</c> is the full public path including the prefix, as on AWS where it includes the stage.
+    /// <c>requestContext.path</c> is the full public path including the prefix, as on AWS where it includes the stage
+    /// (through a custom domain: the path the client requested, base path included).
     /// <c>resource</c> is the declared route path (<c>$default</c> for the catch-all route).
     /// </para>
     /// Single-value maps (<c>headers</c>, <c>queryStringParameters</c>) hold the last value of a repeated name;
@@ -50,7 +51,7 @@ public static class RestApiEventV1
             writer.WriteString("apiId", address.Service);
             writer.WriteString("resourcePath", resource);
             writer.WriteString("httpMethod", request.Method);
-            writer.WriteString("path", address.BasePath + address.RemainingPath);
+            writer.WriteString("path", address.PublicPrefix + address.RemainingPath);
             writer.WriteString("protocol", request.Protocol);
             writer.WriteString("stage", info.Stage);
             writer.WriteString("domainName", info.DomainName);

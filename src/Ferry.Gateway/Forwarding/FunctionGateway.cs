@@ -23,14 +23,16 @@ public sealed partial class FunctionGateway
     private const string ForbiddenBody = """{"message":"Forbidden"}""";
 
     private readonly IDeployedApps _apps;
+    private readonly IHostRoutes _hosts;
     private readonly IApiKeyValidator _apiKeys;
     private readonly IHttpForwarder _forwarder;
     private readonly RuntimeOptions _options;
     private readonly ILogger<FunctionGateway> _logger;
 
-    public FunctionGateway(IDeployedApps apps, IApiKeyValidator apiKeys, IHttpForwarder forwarder, RuntimeOptions options, ILogger<FunctionGateway> logger)
+    public FunctionGateway(IDeployedApps apps, IHostRoutes hosts, IApiKeyValidator apiKeys, IHttpForwarder forwarder, RuntimeOptions options, ILogger<FunctionGateway> logger)
     {
         _apps = apps;
+        _hosts = hosts;
         _apiKeys = apiKeys;
         _forwarder = forwarder;
         _options = options;
@@ -54,6 +56,46 @@ public sealed partial class FunctionGateway
         }
 
         await HandleAsync(context, app, address);
+        return true;
+    }
+
+    /// <summary>
+    /// Handles the request when its Host header (without the port) is a bound custom domain: the app stage owns the
+    /// whole host (or its base path), so the path is the app's own, without the <c>/{service}/{stage}</c> prefix.
+    /// Returns false when the host is not bound; then the request is Ferry's (API, console, path-prefix URLs).
+    /// </summary>
+    public async Task<bool> TryHandleByHostAsync(HttpContext context)
+    {
+        var table = _hosts.Current;
+        if (table.Count == 0)
+        {
+            return false;
+        }
+
+        var host = context.Request.Host.Host.AsSpan();
+        if (!table.IsBound(host))
+        {
+            return false;
+        }
+
+        var match = table.Match(host, context.Request.Path.HasValue ? context.Request.Path.ToUriComponent() : "/");
+        if (match is null)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status404NotFound, "route_not_found",
+                $"No app is mapped to {context.Request.Path} on {context.Request.Host.Host}");
+            return true;
+        }
+
+        var binding = match.Binding;
+        var app = _apps.Find(binding.Service, binding.Stage, binding.Region);
+        if (app is null || app.Tenant != binding.Tenant)
+        {
+            await GatewayResponses.WriteAsync(context, StatusCodes.Status404NotFound, "app_not_found",
+                $"The app bound to {context.Request.Host.Host} is not deployed");
+            return true;
+        }
+
+        await HandleAsync(context, app, match.ToAddress());
         return true;
     }
 
@@ -148,7 +190,9 @@ public sealed partial class FunctionGateway
             return;
         }
 
-        var info = new RequestContextInfo(requestId, "000000000000", address.Stage, context.Request.Host.Value ?? "localhost",
+        // Through a custom domain the app sees the name it is reached at, as API Gateway gives it (no port).
+        var domainName = address.DomainBasePath is null ? context.Request.Host.Value : context.Request.Host.Host;
+        var info = new RequestContextInfo(requestId, "000000000000", address.Stage, string.IsNullOrEmpty(domainName) ? "localhost" : domainName,
             context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1", DateTimeOffset.UtcNow);
         var payloadFormat = match.Route.PayloadFormat;
         var eventJson = payloadFormat == HttpRoute.PayloadV1
@@ -197,7 +241,7 @@ public sealed partial class FunctionGateway
         var instance = (WebFunctionInstance)lease.Instance;
         var start = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
-        var transformer = new PrefixStrippingTransformer(address.RemainingPath, app.BasePath);
+        var transformer = new PrefixStrippingTransformer(address.RemainingPath, address.PublicPrefix);
         var error = await _forwarder.SendAsync(context, instance.Address.ToString(), instance.Client, ForwarderRequestConfig.Empty, transformer);
         stopwatch.Stop();
 

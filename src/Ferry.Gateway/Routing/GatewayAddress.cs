@@ -16,4 +16,13 @@ public sealed record GatewayAddress(string Service, string Stage, string Region,
 {
     /// <summary>The public prefix of this address: <c>/{service}/{stage}</c> or <c>/{service}/{stage}@{region}</c>.</summary>
     public string BasePath => GatewayPath.BasePath(Service, Stage, Region);
+
+    /// <summary>
+    /// Set when the request came through a custom domain (see <see cref="HostRouteTable"/>): the base path the domain maps
+    /// (<c>""</c> for the whole host); null for the <c>/{service}/{stage}</c> URL.
+    /// </summary>
+    public string? DomainBasePath { get; init; }
+
+    /// <summary>The prefix the client's path had before <see cref="RemainingPath"/>: the domain's base path, else <see cref="BasePath"/>.</summary>
+    public string PublicPrefix => DomainBasePath ?? BasePath;
 }

@@ -19,6 +19,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
         MappingEntry? resourcesEntry = null;
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         var patterns = new List<string>();
+        var customDomains = new List<CustomDomainDeclaration>();
         var build = new BuildSettings();
         var buildReader = new BuildReader(reader);
 
@@ -54,10 +55,15 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
                 case "plugins":
                     build = build with { Plugins = buildReader.ReadPlugins(Resolved()) };
                     break;
-                case "custom" when valueNode is YamlMappingNode custom
-                    && custom.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "esbuild" }).Value is { } esbuild:
-                    // Only custom.esbuild is resolved: other custom values are resolved when something refers to them.
-                    build = build with { Esbuild = buildReader.ReadEsbuild(resolver.Resolve(esbuild)) };
+                case "custom":
+                    // Only custom.esbuild and the custom domains are resolved: other custom values are resolved when something refers to them.
+                    if (valueNode is YamlMappingNode custom
+                        && custom.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "esbuild" }).Value is { } esbuild)
+                    {
+                        build = build with { Esbuild = buildReader.ReadEsbuild(resolver.Resolve(esbuild)) };
+                    }
+
+                    customDomains = new CustomDomainReader(resolver, reader).Read(valueNode);
                     break;
                 default:
                     reader.IgnoredKey(key, resolver.LocationOf(keyNode), key, KnownKeys.Root);
@@ -116,6 +122,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             {
                 Service = service, Provider = provider, Functions = functions, Params = parameters, PackagePatterns = patterns,
                 Buckets = buckets, Databases = databases, Build = build, Queues = queues, Tables = [.. resources.Tables.Select(t => t.Table)],
+                CustomDomains = customDomains,
             };
     }
 

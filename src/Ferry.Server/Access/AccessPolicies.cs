@@ -29,6 +29,9 @@ public static class AccessPolicies
     /// <summary>Working with apps: admin, provider or consumer.</summary>
     public const string Apps = "apps";
 
+    /// <summary>Binding custom domains to the tenant's own app stages: admin, provider or consumer.</summary>
+    public const string Domains = "domains";
+
     public const string Provider = "provider";
     public const string Reviewer = "reviewer";
     public const string Installer = "installer";
@@ -66,6 +69,7 @@ public static class AccessPolicies
             .AddPolicy(Authenticated, policy => policy.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser())
             .AddPolicy(Admin, policy => Roles(policy, Role.Admin))
             .AddPolicy(Apps, policy => Roles(policy, AppRoles))
+            .AddPolicy(Domains, policy => Roles(policy, AppRoles))
             .AddPolicy(Provider, policy => Roles(policy, Role.Provider))
             .AddPolicy(Reviewer, policy => Roles(policy, Role.Reviewer))
             .AddPolicy(Installer, policy => Roles(policy, Role.Installer))

@@ -55,6 +55,9 @@ public sealed record DeploymentResult(
     /// live one, and its instances stay warm.
     /// </summary>
     public bool Unchanged { get; init; }
+
+    /// <summary>The app stage's custom domains (serverless.yml's and <c>ferry domain add</c>'s); null when it has none.</summary>
+    public IReadOnlyList<DomainInfo>? Domains { get; init; }
 }
 
 public sealed record FunctionInfo(

@@ -58,7 +58,7 @@ internal static class AppEndpoints
 
     /// <summary>Stops and deletes the app stage; its buckets, databases and queues are kept unless <paramref name="deleteData"/>.</summary>
     private static async Task<IResult> RemoveAsync(HttpContext context, string service, string stage, string? region, bool? deleteData,
-        IFerryStore store, LiveApps live, AppResources resources, CancellationToken cancellationToken)
+        IFerryStore store, LiveApps live, AppResources resources, Domains.CustomDomainService domains, CancellationToken cancellationToken)
     {
         if (FindOwned(context, live, service, stage, region) is not { } app)
         {
@@ -67,6 +67,7 @@ internal static class AppEndpoints
 
         live.Deactivate(service, stage, app.AppStage.Region);
         await store.DeleteAppStageAsync(app.AppStage.Id, cancellationToken);
+        await domains.ReloadAsync(cancellationToken); // its custom domains went with it
         var deleted = await resources.ReleaseAsync(app.AppStage.Tenant, app.Manifest, deleteData == true, cancellationToken);
         var kept = deleteData == true
             ? []

@@ -18,7 +18,8 @@ internal static class DeploymentEndpoints
         api.MapPost("/deployments", DeployAsync);
     }
 
-    private static async Task<IResult> DeployAsync(HttpContext context, DeploymentService deployments, ApiKeys.ApiKeyService apiKeys, FerryServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> DeployAsync(HttpContext context, DeploymentService deployments, ApiKeys.ApiKeyService apiKeys,
+        Domains.CustomDomainService domains, FerryServerOptions options, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var limit = options.MaxArchiveBytes + MaxManifestBytes + 64 * 1024;
@@ -66,17 +67,20 @@ internal static class DeploymentEndpoints
                         }
 
                         var tenant = TenantContext.Of(context);
+                        domains.CheckDeclared(tenant, manifest.Value.Manifest, request.Host.Host);
                         var (appStage, revision, deployed, unchanged) = await deployments.DeployAsync(
                             tenant, manifest.Value.Manifest, manifest.Value.Json, section.Body, keepUnchanged: !Forced(request), cancellationToken);
                         var baseUrl = AppViews.AppBaseUrl(ApiResults.BaseUrl(request), appStage.Service, appStage.Stage, appStage.Region);
                         var functions = deployed.Functions.Select(f => new FunctionInfo(
                             f.Name, f.Runtime, f.Kind == Ferry.Manifest.FunctionKind.Web ? "web" : "event", f.Handler, f.MemorySize, f.Timeout, 0)).ToList();
                         var createdKeys = await apiKeys.EnsureDeclaredAsync(appStage.Id, manifest.Value.Manifest.Provider.ApiKeys, cancellationToken);
+                        var bound = await domains.SyncDeclaredAsync(tenant, appStage, manifest.Value.Manifest, request.Host.Host, cancellationToken);
                         var result = new DeploymentResult(appStage.Service, appStage.Stage, appStage.Region, revision.Number, baseUrl,
                             functions, AppViews.Routes(deployed, baseUrl), [])
                         {
                             ApiKeys = createdKeys.Count == 0 ? null : createdKeys,
                             Unchanged = unchanged,
+                            Domains = bound.Count == 0 ? null : [.. bound.Select(d => domains.Describe(d, request))],
                         };
                         return Results.Json(result, ApiJson.Options, statusCode: unchanged ? StatusCodes.Status200OK : StatusCodes.Status201Created);
                     default:

@@ -228,6 +228,20 @@ internal static class PostgresSchema
             UNIQUE (app_stage_id, key_hash)
         );
         """,
+        """
+        -- Custom domains: requests whose Host is `host` (and whose path starts with `base_path`) go to the app stage at
+        -- its own paths. A host belongs to one tenant (checked in the binding transaction, wildcards included).
+        CREATE TABLE custom_domains (
+            host          text    COLLATE "C" NOT NULL,
+            base_path     text    COLLATE "C" NOT NULL,
+            tenant        text    COLLATE "C" NOT NULL,
+            app_stage_id  bigint  NOT NULL REFERENCES app_stages (id) ON DELETE CASCADE,
+            from_manifest boolean NOT NULL,
+            created_at    bigint  NOT NULL,
+            PRIMARY KEY (host, base_path)
+        );
+        CREATE INDEX ix_custom_domains_app_stage ON custom_domains (app_stage_id);
+        """,
     ];
 
     /// <summary>Applies pending migrations; returns the resulting schema version.</summary>
