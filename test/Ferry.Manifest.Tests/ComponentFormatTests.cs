@@ -238,7 +238,8 @@ public sealed class ComponentFormatTests
     [InlineData("component: scf\ninputs:\n  runtime: Go1", "'Go1' is not a runtime")]
     [InlineData("component: scf\ninputs:\n  src: ../elsewhere", "inside the app folder")]
     [InlineData("component: scf\ninputs:\n  src:\n    bucket: code\n    object: code.zip", "cloud bucket")]
-    [InlineData("component: scf\ninputs:\n  environment:\n    variables: ${output:dev:shop:db.url}", "another component's outputs")]
+    [InlineData("component: scf\ninputs:\n  environment:\n    variables:\n      DB: ${output:dev:x:db.url}", "the component 'db' of stage 'dev' has no output 'url'")]
+    [InlineData("component: scf\ninputs:\n  environment:\n    variables:\n      DB: ${output:dev:other:db.url}", "outputs are read from components of the same app")]
     public void Unsupported_settings_are_clear_errors(string body, string expected)
     {
         var yaml = body.Contains("name:", StringComparison.Ordinal) ? body : body.Replace("component: ", "name: x\ncomponent: ", StringComparison.Ordinal);
