@@ -198,6 +198,14 @@ public sealed class ComponentFormatTests
               apigatewayConf:
                 protocols: [http, https]
                 enableCORS: true
+                customDomains:
+                  - domain: shop.example.com
+                    certId: cert-1
+                    customMap: true
+                    pathMap:
+                      - path: /api
+                        environment: release
+                  - domain: www.example.com
             """);
 
         var function = Assert.Single(result.Manifest.Functions);
@@ -207,6 +215,8 @@ public sealed class ComponentFormatTests
         Assert.Equal("demo", function.Environment["MODE"]);
         Assert.NotNull(Assert.Single(function.Routes).Cors);
         Assert.Contains(result.Warnings, w => w.Message.Contains("functionConf.vpcConfig", StringComparison.Ordinal));
+        Assert.Equal([("shop.example.com", "/api"), ("www.example.com", "")], result.Manifest.CustomDomains.Select(d => (d.DomainName, d.BasePath)));
+        Assert.Contains(result.Warnings, w => w.Message.Contains("certId is not used", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -88,6 +88,11 @@ internal sealed partial class ComponentTranslator(string fileName, ManifestLoadO
         }
 
         translated.Add("functions", functions);
+        if (CustomDomains.Count > 0)
+        {
+            translated.Add("custom", new YamlMappingNode { { "customDomains", new YamlSequenceNode(CustomDomains) } });
+        }
+
         if (code.Patterns.Count > 0)
         {
             translated.Add("package", new YamlMappingNode { { "patterns", new YamlSequenceNode(code.Patterns) } });
@@ -98,6 +103,9 @@ internal sealed partial class ComponentTranslator(string fileName, ManifestLoadO
 
     /// <summary>Set by a component whose API answers browsers' CORS preflights (<c>enableCORS: true</c>).</summary>
     internal bool CorsEnabled { get; set; }
+
+    /// <summary><c>custom.customDomains</c> items (serverless-domain-manager's shape) the component declares.</summary>
+    internal List<YamlNode> CustomDomains { get; } = [];
 
     internal static YamlNode? Child(YamlMappingNode mapping, string key) =>
         mapping.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;

@@ -117,6 +117,43 @@ internal sealed class FrameworkComponent(ComponentTranslator translator, Compone
         }
     }
 
+    /// <summary>
+    /// <c>customDomains: [{ domain, customMap, pathMap: [{ path, environment }], certId, protocols }]</c> become
+    /// serverless-domain-manager's <c>custom.customDomains</c>; a custom path mapping gives the base path.
+    /// </summary>
+    private void ReadCustomDomains(YamlNode value)
+    {
+        if (value is not YamlSequenceNode list)
+        {
+            translator.Error(value, "inputs.apigatewayConf.customDomains must be a list of domains, each with 'domain'");
+            return;
+        }
+
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlMappingNode domain || ComponentTranslator.Child(domain, "domain") is not YamlScalarNode name)
+            {
+                translator.Error(item, "each of inputs.apigatewayConf.customDomains needs 'domain', for example '- domain: api.example.com'");
+                continue;
+            }
+
+            var declaration = new YamlMappingNode { { "domainName", name } };
+            var custom = ComponentTranslator.Child(domain, "customMap") is YamlScalarNode { Value: { } customMap } && bool.TryParse(customMap, out var isCustom) && isCustom;
+            if (custom && ComponentTranslator.Child(domain, "pathMap") is YamlSequenceNode { Children: [YamlMappingNode first, ..] }
+                && ComponentTranslator.Child(first, "path") is YamlScalarNode path)
+            {
+                declaration.Add("basePath", path);
+            }
+
+            if (ComponentTranslator.Child(domain, "certId") is { } certificate)
+            {
+                translator.Warning(certificate, "certId is not used: Ferry's HTTPS listener takes the certificate for the domain from its --tls-cert folder (see docs/domains.md)");
+            }
+
+            translator.CustomDomains.Add(declaration);
+        }
+    }
+
     /// <returns>Whether CORS is enabled.</returns>
     private bool ReadApiGatewayConf(YamlNode value)
     {
@@ -134,6 +171,9 @@ internal sealed class FrameworkComponent(ComponentTranslator translator, Compone
             {
                 case "enableCORS":
                     cors = setting is YamlScalarNode { Value: { } text } && bool.TryParse(text, out var enabled) && enabled;
+                    break;
+                case "customDomains":
+                    ReadCustomDomains(setting);
                     break;
                 case var _ when ApiGatewayQuiet.Contains(key):
                     break;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Ferry.Resources.Buckets;
 using Ferry.Resources.Queues;
@@ -23,8 +21,7 @@ public sealed class SqsTestServer : IAsyncDisposable
     public const string OtherSecret = "other-secret-0123456789";
     public const string ShopStage = "acme/shop/dev/local";
 
-    private static readonly string ClientDirectory = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "sqs-client");
-    private static readonly SemaphoreSlim InstallGate = new(1, 1);
+    private static readonly string ClientDirectory = SdkClient.Folder("sqs-client");
 
     private readonly string _directory;
 
@@ -61,53 +58,13 @@ public sealed class SqsTestServer : IAsyncDisposable
     /// <summary>Runs a client script of sqs-client/ with the endpoint and a key; returns its one JSON line.</summary>
     public async Task<JsonElement> RunClientAsync(string program, string script, string queue, string key = AcmeKey, string secret = AcmeSecret)
     {
-        await InstallGate.WaitAsync();
-        try
+        if (program == "node")
         {
-            if (program == "node" && !Directory.Exists(Path.Combine(ClientDirectory, "node_modules", "@aws-sdk", "client-sqs")))
-            {
-                var install = await RunAsync("npm", ["install", "--no-audit", "--no-fund"]);
-                Assert.True(install.ExitCode == 0, $"npm install in {ClientDirectory} failed (run scripts/setup.sh):\n{install.Output}");
-            }
-        }
-        finally
-        {
-            InstallGate.Release();
+            await SdkClient.EnsureInstalledAsync(ClientDirectory, "@aws-sdk/client-sqs");
         }
 
-        var executable = program == "node" ? (File.Exists("/usr/bin/node") ? "/usr/bin/node" : "node") : "/usr/bin/python3";
-        var run = await RunAsync(executable, [script, JsonSerializer.Serialize(new { endpoint = Url, accessKeyId = key, secretAccessKey = secret, queue })]);
-        Assert.True(run.ExitCode == 0, $"{program} {script} failed:\n{run.Output}");
-        using var document = JsonDocument.Parse(run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last());
-        var result = document.RootElement.Clone();
-        Assert.False(result.TryGetProperty("error", out _), run.Output);
-        return result;
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Output)> RunAsync(string program, IReadOnlyList<string> arguments)
-    {
-        var info = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = ClientDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        // Keep the SDKs from reading a developer's real AWS configuration.
-        info.Environment["AWS_CONFIG_FILE"] = "/dev/null";
-        info.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, $"--- stdout\n{await stdout}\n--- stderr\n{await stderr}");
+        return await SdkClient.RunScriptAsync(program == "node" ? SdkClient.Node : "/usr/bin/python3", script, ClientDirectory,
+            new { endpoint = Url, accessKeyId = key, secretAccessKey = secret, queue });
     }
 
     public async ValueTask DisposeAsync()

@@ -12,7 +12,7 @@ public sealed class Boto3DynamoDbTests
     {
         await using var server = await TableTestServer.StartAsync();
 
-        var root = await ClientProcess.RunScriptAsync("python3", "dynamodb_boto3.py", ScriptDirectory, new
+        var root = await SdkClient.RunScriptAsync("python3", "dynamodb_boto3.py", ScriptDirectory, new
         {
             endpoint = server.Url,
             accessKeyId = TableTestServer.DevKey,

@@ -9,9 +9,9 @@ public sealed class JavaScriptDynamoDbTests
     public async Task The_javascript_sdk_creates_a_table_and_writes_queries_batches_and_transacts_items()
     {
         await using var server = await TableTestServer.StartAsync();
-        await ClientProcess.EnsureJavaScriptClientAsync();
+        await SdkClient.EnsureInstalledAsync(SdkClient.Folder("dynamodb-client"), "@aws-sdk/lib-dynamodb");
 
-        var root = await ClientProcess.RunScriptAsync(File.Exists("/usr/bin/node") ? "/usr/bin/node" : "node", "dynamodb.mjs", ClientProcess.JavaScriptDirectory,
+        var root = await SdkClient.RunScriptAsync(SdkClient.Node, "dynamodb.mjs", SdkClient.Folder("dynamodb-client"),
             new { endpoint = server.Url, accessKeyId = TableTestServer.DevKey, secretAccessKey = TableTestServer.DevSecret });
 
         Assert.Equal("ACTIVE", root.GetProperty("status").GetString());

@@ -19,7 +19,7 @@ public sealed class TableQuotaTests
         await new TableApi(server.Store, "us-east-1").HandleAsync(TableTestServer.Dev, "PutItem",
             (JsonObject)JsonNode.Parse("""{"TableName": "things", "Item": {"id": {"S": "0"}}}""")!, CancellationToken.None);
 
-        var root = await ClientProcess.RunScriptAsync("python3", "over_quota_boto3.py", ScriptDirectory,
+        var root = await SdkClient.RunScriptAsync("python3", "over_quota_boto3.py", ScriptDirectory,
             new { endpoint = server.Url, accessKeyId = TableTestServer.DevKey, secretAccessKey = TableTestServer.DevSecret });
 
         Assert.Equal(["things"], root.GetProperty("tables").EnumerateArray().Select(e => e.GetString()));
