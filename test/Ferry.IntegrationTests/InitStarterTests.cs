@@ -44,6 +44,20 @@ public sealed class InitStarterTests : IAsyncLifetime
         Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task The_express_starter_installs_its_dependencies_deploys_and_answers()
+    {
+        var app = await InitAsync("express", "init-express");
+
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        var index = await _server.Http.GetFromJsonAsync<JsonElement>("/init-express/dev/");
+        Assert.Equal("init-express", index.GetProperty("app").GetString());
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-express/dev/hello/ferry");
+        Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
+    }
+
     /// <summary>Runs <c>ferry init STARTER</c> in a scratch folder; the service name is the new folder's name.</summary>
     private async Task<string> InitAsync(string starter, string name)
     {
