@@ -14,6 +14,7 @@ internal static class FerryCli
 
         Examples:
           ferry server                                 start the server (API and gateway) on http://127.0.0.1:8080
+          ferry init express --name shop               create ./shop from the Express starter (ferry init lists them)
           ferry deploy --stage dev                     package ./ and deploy it as stage dev
           ferry deploy --param domain=example.test     deploy with a ${param:domain} value
           ferry info                                   functions, routes and revisions of ./serverless.yml's app
@@ -41,6 +42,7 @@ internal static class FerryCli
         var root = new RootCommand(Description);
         root.Options.Add(globals.Url);
         root.Subcommands.Add(ServerCommand.Create(context));
+        root.Subcommands.Add(InitCommand.Create(context));
         root.Subcommands.Add(DeployCommand.Create(context, globals));
         root.Subcommands.Add(InfoCommand.Create(context, globals));
         root.Subcommands.Add(AppsCommand.Create(context, globals));

@@ -1,0 +1,70 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ferry.IntegrationTests.Infrastructure;
+using Ferry.Server.Api;
+
+namespace Ferry.IntegrationTests;
+
+/// <summary>Apps created by <c>ferry init</c> deploy unchanged with the CLI and answer over HTTP.</summary>
+public sealed class InitStarterTests : IAsyncLifetime
+{
+    private FerryTestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task The_node_starter_deploys_and_its_hello_route_answers()
+    {
+        var app = await InitAsync("node", "init-node");
+
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy", "--output", "json");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        var deployed = JsonSerializer.Deserialize<DeploymentResult>(deploy.Stdout, ApiJson.Options)!;
+        Assert.Equal("init-node", deployed.Service);
+
+        var body = await _server.Http.GetFromJsonAsync<JsonElement>(Assert.Single(deployed.Routes).Url + "?name=ferry");
+        Assert.Equal("Hello, ferry!", body.GetProperty("message").GetString());
+        Assert.Equal("init-node", body.GetProperty("service").GetString());
+    }
+
+    [Fact]
+    public async Task The_flask_starter_deploys_and_answers_under_its_prefix()
+    {
+        var app = await InitAsync("flask", "init-flask");
+
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        var index = await _server.Http.GetFromJsonAsync<JsonElement>("/init-flask/dev/");
+        Assert.Equal("init-flask", index.GetProperty("app").GetString());
+        Assert.Equal("flask", index.GetProperty("framework").GetString());
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-flask/dev/hello/ferry");
+        Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task The_express_starter_installs_its_dependencies_deploys_and_answers()
+    {
+        var app = await InitAsync("express", "init-express");
+
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        var index = await _server.Http.GetFromJsonAsync<JsonElement>("/init-express/dev/");
+        Assert.Equal("init-express", index.GetProperty("app").GetString());
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-express/dev/hello/ferry");
+        Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
+    }
+
+    /// <summary>Runs <c>ferry init STARTER</c> in a scratch folder; the service name is the new folder's name.</summary>
+    private async Task<string> InitAsync(string starter, string name)
+    {
+        var parent = TempDirectory.Create("init");
+        var init = await FerryCli.RunAsync(_server.BaseUrl, parent, "init", starter, "--dir", name);
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Contains($"cd {name} && ferry deploy", init.Stdout, StringComparison.Ordinal);
+        return Path.Combine(parent, name);
+    }
+}
