@@ -2,7 +2,8 @@
 # (6) Framework presets: cold start of each preset's sample app through Ferry (first request after a deploy, which
 # starts the app in a sandbox with the preset's command) against starting the same app bare on the host until it
 # answers (node / gunicorn / php -S), in one hyperfine run; prints the ratio Ferry ÷ bare per framework (goal ≤ 1.3).
-# Builds are cached by ferry deploy, so --prepare only uploads a new revision.
+# Builds are cached by ferry deploy, so --prepare only uploads a new revision (--force: the code is unchanged, and an
+# unchanged deploy makes no revision, so without it the "cold" request would find a warm instance).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
 start_server "${FERRY_BENCH_PORT:-18080}"
@@ -37,7 +38,7 @@ args=(--warmup 1 --runs "${RUNS:-10}" --export-markdown "$results/frameworks.md"
 # pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app, then its cold start through Ferry.
 pair() {
   args+=(--command-name "$1 bare" --prepare "$stop_bare" "$(bare "$2" "$4")")
-  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
+  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy --force >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
 }
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
 pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
