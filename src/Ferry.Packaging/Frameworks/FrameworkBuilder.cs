@@ -78,7 +78,8 @@ public static class FrameworkBuilder
                 Directory.Delete(project.FullPath(step.Output), recursive: true);
             }
 
-            progress.Report(new BuildProgress($"{step.Name}: {why}; {step.Fallback.Name} instead", false, Warning: true));
+            var what = why.StartsWith(step.Name, StringComparison.Ordinal) ? why : $"{step.Name}: {why}";
+            progress.Report(new BuildProgress($"{what}; {step.Fallback.Name} instead", false, Warning: true));
             return await RunWithFallbackAsync(step.Fallback, outputExisted, project, progress, cancellationToken);
         }
 
