@@ -19,10 +19,10 @@ public sealed class LaravelPresetTests : IDisposable
         _system.WriteFile("Illuminate/Foundation/Application.php", "<?php\nclass Application\n{\n    const VERSION = '8.83.26';\n}\n");
         _system.WriteFile("Illuminate/autoload.php", """
             <?php
-            require_once 'Psr/Log/autoload.php';
+            require_once 'FerryStandIn/Log/autoload.php';
             function system_laravel_loaded(): string { return 'debian'; }
             """);
-        _system.WriteFile("Psr/Log/autoload.php", "<?php\nfunction psr_log_loaded(): bool { return true; }\n");
+        _system.WriteFile("FerryStandIn/Log/autoload.php", "<?php\nfunction psr_log_loaded(): bool { return true; }\n");
         _app.WriteFile("public/index.php", "<?php");
     }
 
