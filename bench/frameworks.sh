@@ -13,7 +13,7 @@ port=18099
 # samples/web-flask starts itself with a command; the flask preset serves the same app.py with gunicorn.
 apps="$(mktemp -d -t ferry-bench-frameworks-XXXXXX)"
 data_dirs+=("$apps")
-for app in web-express web-koa web-django web-php; do
+for app in web-express web-koa web-django web-php web-laravel; do
   cp -r "$samples/$app" "$apps/$app"
   sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/$app/serverless.yml"
 done
@@ -46,13 +46,15 @@ pair koa "$apps/web-koa" koaapp "env PORT=$port node server.js"
 pair flask "$apps/web-flask" flaskapp "$gunicorn app:app"
 pair django "$apps/web-django" djangoapp "env DJANGO_SETTINGS_MODULE=mysite.settings $gunicorn mysite.wsgi:application"
 pair php "$apps/web-php" phpapp "php -S 127.0.0.1:$port -t public"
+# The deploy above wrote vendor/autoload.php (composer, or Debian's Laravel) and the app's key into the copy.
+pair laravel "$apps/web-laravel" laravelapp "env APP_KEY=$(cat "$apps/web-laravel/.ferry/laravel-app-key") php -S 127.0.0.1:$port -t public"
 hyperfine "${args[@]}"
 
 python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
 import json, sys
 results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
 print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
-for name in ("express", "koa", "flask", "django", "php"):
+for name in ("express", "koa", "flask", "django", "php", "laravel"):
     bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
     print(f"| {name} | {bare * 1000:.0f} ms | {ferry * 1000:.0f} ms | {ferry / bare:.2f}× |")
 PY

@@ -135,6 +135,57 @@ public sealed class FrameworkPresetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_laravel_app_without_vendor_runs_on_debians_laravel_and_its_urls_are_the_public_ones()
+    {
+        Assert.True(File.Exists("/usr/share/php/Illuminate/autoload.php"), "Debian's Laravel is missing: run scripts/setup.sh (apt-get install php-laravel-framework)");
+        var app = AppCopy.Of(Repo.Sample("web-laravel"));
+
+        var first = await DeployAsync(app);
+        Assert.Contains("Framework laravel for function web (composer.json requires laravel/framework)", first.Stderr);
+        Assert.Contains("Build: vendor/autoload.php for Debian's Laravel 8.", first.Stderr);
+        Assert.Contains("note: APP_KEY: none in .env", first.Stderr);
+        Assert.Contains("Written by Ferry's laravel preset", await File.ReadAllTextAsync(Path.Combine(app, "vendor", "autoload.php")));
+
+        // A Blade page under /{service}/{stage}: route() and asset() build the public URLs, prefix included.
+        var page = await _server.Http.GetAsync("/laravelapp/dev/");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.IsSuccessStatusCode, html);
+        Assert.Contains("<h1>Ferry harbour</h1>", html);
+        Assert.Contains($"<p id=\"home\">{_server.BaseUrl}/laravelapp/dev</p>", html);
+        Assert.Contains($"<a href=\"{_server.BaseUrl}/laravelapp/dev/api/boats/dinghy\">Dinghy</a>", html);
+        Assert.Contains($"href=\"{_server.BaseUrl}/laravelapp/dev/app.css\"", html);
+        Assert.Contains("Laravel 8.", html);
+
+        // A JSON route of routes/api.php: Laravel routes on its own path and reports the prefix as its base URL.
+        var boat = await _server.Http.GetFromJsonAsync<JsonElement>("/laravelapp/dev/api/boats/ark?q=oar");
+        Assert.Equal("ark", boat.GetProperty("boat").GetString());
+        Assert.Equal("oar", boat.GetProperty("q").GetString());
+        Assert.Equal("api/boats/ark", boat.GetProperty("path").GetString());
+        Assert.Equal("/laravelapp/dev", boat.GetProperty("base").GetString());
+        Assert.Equal($"{_server.BaseUrl}/laravelapp/dev/api/boats/ark", boat.GetProperty("url").GetString());
+        Assert.StartsWith("8.", boat.GetProperty("laravel").GetString());
+        Assert.Equal("Ferry harbour", (await _server.Http.GetFromJsonAsync<JsonElement>("/laravelapp/dev/api/ping")).GetProperty("harbour").GetString());
+
+        Assert.StartsWith("User-agent: *", await _server.Http.GetStringAsync("/laravelapp/dev/robots.txt"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Http.GetAsync("/laravelapp/dev/nowhere")).StatusCode);
+
+        // Through a custom domain at its root there is no prefix, and the links name that host.
+        var domain = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", "harbour.example.test", "--app", "laravelapp", "--stage", "dev");
+        Assert.True(domain.ExitCode == 0, domain.ToString());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/boats/junk");
+        request.Headers.Host = "harbour.example.test";
+        using var response = await _server.Http.SendAsync(request);
+        var junk = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("http://harbour.example.test/api/boats/junk", junk.GetProperty("url").GetString());
+        Assert.Equal("", junk.GetProperty("base").GetString());
+
+        // composer.json did not change: the generated autoloader is kept and nothing is redeployed.
+        var second = await DeployAsync(app);
+        Assert.Contains("skipped (composer.json unchanged)", second.Stderr);
+        Assert.Contains("Unchanged: laravelapp", second.Stdout);
+    }
+
+    [Fact]
     public async Task A_web_function_with_nothing_to_detect_fails_the_deploy_saying_what_was_looked_for()
     {
         var app = TestApp.Create("""
