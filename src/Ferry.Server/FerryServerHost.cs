@@ -119,6 +119,8 @@ public static partial class FerryServerHost
         services.AddSingleton(sp => storeLocation.Open(TimeProvider.System, sp.GetRequiredService<StoreSecretProtector>()));
         services.AddSingleton<StoreSecretProtector>();
         services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+        services.AddSingleton<ILogSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
+        services.AddSingleton<IInvocationSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<IControlPlaneStore>());

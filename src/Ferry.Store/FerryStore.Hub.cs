@@ -1,8 +1,8 @@
 using static Ferry.Store.StoreRows;
 
-namespace Ferry.Store.Postgres;
+namespace Ferry.Store;
 
-public sealed partial class PostgresFerryStore
+public abstract partial class FerryStore
 {
     private const string TemplateColumns = "id, name, provider_tenant, created_at";
 
@@ -46,7 +46,7 @@ public sealed partial class PostgresFerryStore
                          RETURNING id;
                          """)
                      .With("template", templateId).With("version", version).With("digest", digest).With("package", packageSha256)
-                     .With("key", keyId).With("definition", definitionJson).WithText("changelog", changelog).With("by", submittedBy).With("now", Now()))
+                     .With("key", keyId).With("definition", definitionJson).With("changelog", changelog).With("by", submittedBy).With("now", Now()))
         {
             if (await insert.ExecuteScalarAsync(cancellationToken) is not long inserted)
             {
@@ -88,7 +88,7 @@ public sealed partial class PostgresFerryStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var update = connection.Command(
                 "UPDATE template_versions SET status = @status, reviewed_by = @reviewer, review_comment = @comment, reviewed_at = @now WHERE id = @id;")
-            .With("status", status.ToString()).With("reviewer", reviewer).WithText("comment", comment).With("now", Now()).With("id", versionId);
+            .With("status", status.ToString()).With("reviewer", reviewer).With("comment", comment).With("now", Now()).With("id", versionId);
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -112,8 +112,8 @@ public sealed partial class PostgresFerryStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var list = connection.Command(
-                "SELECT key_id, tenant, public_key, created_at FROM signing_keys WHERE (@tenant IS NULL OR tenant = @tenant) ORDER BY created_at, seq;")
-            .WithText("tenant", tenant);
+                $"SELECT key_id, tenant, public_key, created_at FROM signing_keys WHERE (@tenant IS NULL OR tenant = @tenant) ORDER BY created_at, {_dialect.SigningKeyInsertionOrder};")
+            .With("tenant", tenant);
         return await ReadAllAsync(list, ReadKey, cancellationToken);
     }
 

@@ -1,12 +1,10 @@
-using Microsoft.Data.Sqlite;
 using static Ferry.Store.StoreRows;
 
 namespace Ferry.Store;
 
-/// <summary>Metering and statistics: aggregate queries over the <c>invocations</c> table, computed by SQLite.</summary>
-public sealed partial class SqliteFerryStore
+/// <summary>Metering and statistics: aggregate queries over the <c>invocations</c> table, computed by the database.</summary>
+public abstract partial class FerryStore
 {
-
     public async Task<IReadOnlyList<FunctionUsage>> QueryUsageAsync(
         string? tenant, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
@@ -16,9 +14,8 @@ public sealed partial class SqliteFerryStore
         }
 
         await using var connection = await OpenAsync(cancellationToken);
-        // Integer sums are exact (SQLite raises an error rather than wrap on overflow).
-        await using var command = connection.Command(RemovedAppUsage.UsageSql("$tenant", "$from", "$to", "SUM({0})"))
-            .With("$tenant", tenant).With("$from", from.ToUnixMilliseconds()).With("$to", to.ToUnixMilliseconds());
+        await using var command = connection.Command(RemovedAppUsage.UsageSql("@tenant", "@from", "@to"))
+            .With("tenant", tenant).With("from", from.ToUnixMilliseconds()).With("to", to.ToUnixMilliseconds());
         return await ReadAllAsync(command, ReadFunctionUsage, cancellationToken);
     }
 
@@ -32,14 +29,14 @@ public sealed partial class SqliteFerryStore
                 "  SELECT function, duration_ms, status, cold_start, " +
                 "         ROW_NUMBER() OVER (PARTITION BY function ORDER BY duration_ms) AS position, " +
                 "         COUNT(*) OVER (PARTITION BY function) AS total " +
-                "  FROM invocations WHERE app_stage_id = $appStageId AND started_at >= $since) " +
+                "  FROM invocations WHERE app_stage_id = @appStageId AND started_at >= @since) " +
                 "SELECT function, COUNT(*), " +
-                $"       SUM(CASE WHEN {Failed} THEN 1 ELSE 0 END), SUM(cold_start), " +
+                $"       SUM(CASE WHEN {Failed} THEN 1 ELSE 0 END), SUM(CASE WHEN cold_start THEN 1 ELSE 0 END), " +
                 "       MIN(CASE WHEN position >= (total * 50 + 99) / 100 THEN duration_ms END), " +
                 "       MIN(CASE WHEN position >= (total * 95 + 99) / 100 THEN duration_ms END), " +
                 "       MAX(duration_ms) " +
                 "FROM ranked GROUP BY function ORDER BY function;")
-            .With("$appStageId", appStageId).With("$since", since.ToUnixMilliseconds());
+            .With("appStageId", appStageId).With("since", since.ToUnixMilliseconds());
         return await ReadAllAsync(command, ReadFunctionStats, cancellationToken);
     }
 
@@ -47,13 +44,14 @@ public sealed partial class SqliteFerryStore
         long appStageId, DateTimeOffset since, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        // With MAX() in the select list SQLite takes the bare request_id from the row holding the maximum.
+        // NULLS FIRST (SQLite's default): groups without error text come first on both stores.
         await using var command = connection.Command(
-                "SELECT function, status, error, COUNT(*), MIN(started_at), MAX(started_at), request_id " +
-                $"FROM invocations WHERE app_stage_id = $appStageId AND started_at >= $since AND {Failed} " +
+                "SELECT function, status, error, COUNT(*), MIN(started_at), MAX(started_at), " +
+                $"       {_dialect.LatestRequestId} " +
+                $"FROM invocations WHERE app_stage_id = @appStageId AND started_at >= @since AND {Failed} " +
                 "GROUP BY function, status, error " +
-                "ORDER BY COUNT(*) DESC, MAX(started_at) DESC, function, error LIMIT $limit;")
-            .With("$appStageId", appStageId).With("$since", since.ToUnixMilliseconds()).With("$limit", ClampLimit(limit));
+                "ORDER BY COUNT(*) DESC, MAX(started_at) DESC, function, error NULLS FIRST LIMIT @limit;")
+            .With("appStageId", appStageId).With("since", since.ToUnixMilliseconds()).With("limit", ClampLimit(limit));
         return await ReadAllAsync(command, ReadErrorGroup, cancellationToken);
     }
 }

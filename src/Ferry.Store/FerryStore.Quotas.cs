@@ -1,11 +1,10 @@
-using Npgsql;
-using NpgsqlTypes;
+using System.Data.Common;
 using static Ferry.Store.StoreRows;
 
-namespace Ferry.Store.Postgres;
+namespace Ferry.Store;
 
-/// <summary>Tenant quotas and retention on PostgreSQL.</summary>
-public sealed partial class PostgresFerryStore
+/// <summary>Tenant quotas and retention.</summary>
+public abstract partial class FerryStore
 {
     private const string QuotaColumns = "max_instances, max_memory_mb, max_storage_mb, max_log_mb_per_day, allow_outbound_network";
 
@@ -36,12 +35,9 @@ public sealed partial class PostgresFerryStore
                     max_storage_mb = excluded.max_storage_mb, max_log_mb_per_day = excluded.max_log_mb_per_day,
                     allow_outbound_network = excluded.allow_outbound_network, updated_at = excluded.updated_at;
                 """)
-            .With("tenant", tenant).With("now", Now());
-        command.Parameters.Add(Nullable("instances", NpgsqlDbType.Integer, quota.MaxInstances));
-        command.Parameters.Add(Nullable("memory", NpgsqlDbType.Integer, quota.MaxMemoryMb));
-        command.Parameters.Add(Nullable("storage", NpgsqlDbType.Bigint, quota.MaxStorageMb));
-        command.Parameters.Add(Nullable("logs", NpgsqlDbType.Bigint, quota.MaxLogMbPerDay));
-        command.Parameters.Add(Nullable("outbound", NpgsqlDbType.Boolean, quota.AllowOutboundNetwork));
+            .With("tenant", tenant).With("instances", quota.MaxInstances).With("memory", quota.MaxMemoryMb)
+            .With("storage", quota.MaxStorageMb).With("logs", quota.MaxLogMbPerDay).With("outbound", quota.AllowOutboundNetwork)
+            .With("now", Now());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -49,7 +45,7 @@ public sealed partial class PostgresFerryStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await _dialect.BeginWriteAsync(connection, cancellationToken);
         var cutoffMs = cutoff.ToUnixMilliseconds();
         var invocations = await RollUpAndDeleteAsync(connection, transaction, "invocations",
             UsageRollups.ExpiredInvocations("@cutoff", "@batch"), UsageRollups.RollUpInvocations,
@@ -70,34 +66,27 @@ public sealed partial class PostgresFerryStore
     }
 
     /// <summary>
-    /// Locks one batch of expired rows (FOR UPDATE: a concurrent app removal waits instead of copying them too), adds
-    /// them to the rollups and deletes them.
+    /// Takes one batch of expired rows (so a concurrent app removal waits instead of copying them too), adds them to
+    /// the rollups and deletes them.
     /// </summary>
-    private static async Task<long> RollUpAndDeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table,
+    private async Task<long> RollUpAndDeleteAsync(DbConnection connection, DbTransaction transaction, string table,
         string expiredIdsSql, Func<string, string> rollUpSql, long cutoff, int batchSize, CancellationToken cancellationToken)
     {
-        long[] ids;
-        await using (var select = connection.Command($"{expiredIdsSql} FOR UPDATE;", transaction)
-                         .With("cutoff", cutoff).With("batch", batchSize))
-        {
-            ids = [.. await ReadAllAsync(select, r => r.GetInt64(0), cancellationToken)];
-        }
-
-        if (ids.Length == 0)
+        var batch = await _dialect.TakeBatchAsync(
+            transaction, expiredIdsSql, command => command.With("cutoff", cutoff).With("batch", batchSize), cancellationToken);
+        if (batch is null)
         {
             return 0;
         }
 
-        await using (var rollUp = connection.Command(rollUpSql($"(SELECT * FROM {table} WHERE id = ANY(@ids))"), transaction).With("ids", ids))
+        await using (var rollUp = connection.Command(rollUpSql($"(SELECT * FROM {table} WHERE {batch.IdCondition})"), transaction))
         {
+            batch.Bind(rollUp);
             await rollUp.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var delete = connection.Command($"DELETE FROM {table} WHERE id = ANY(@ids);", transaction).With("ids", ids);
+        await using var delete = connection.Command($"DELETE FROM {table} WHERE {batch.IdCondition};", transaction);
+        batch.Bind(delete);
         return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private static NpgsqlParameter Nullable<T>(string name, NpgsqlDbType type, T? value)
-        where T : struct
-        => new(name, type) { Value = value is { } v ? v : DBNull.Value };
 }

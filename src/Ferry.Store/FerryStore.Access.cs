@@ -1,8 +1,8 @@
 using static Ferry.Store.StoreRows;
 
-namespace Ferry.Store.Postgres;
+namespace Ferry.Store;
 
-public sealed partial class PostgresFerryStore
+public abstract partial class FerryStore
 {
     public async Task<bool> CreateTenantAsync(string name, CancellationToken cancellationToken)
     {
@@ -52,7 +52,7 @@ public sealed partial class PostgresFerryStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.Command($"SELECT {TokenColumns} FROM api_tokens WHERE (@tenant IS NULL OR tenant = @tenant) ORDER BY id;")
-            .WithText("tenant", tenant);
+            .With("tenant", tenant);
         return await ReadAllAsync(command, ReadToken, cancellationToken);
     }
 
@@ -61,7 +61,7 @@ public sealed partial class PostgresFerryStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.Command(
                 "UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL AND (@tenant IS NULL OR tenant = @tenant);")
-            .With("id", id).WithText("tenant", tenant).With("now", Now());
+            .With("id", id).With("tenant", tenant).With("now", Now());
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 

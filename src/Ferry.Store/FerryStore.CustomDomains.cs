@@ -2,11 +2,11 @@ using Ferry.Manifest;
 using static Ferry.Store.CustomDomainQueries;
 using static Ferry.Store.StoreRows;
 
-namespace Ferry.Store.Postgres;
+namespace Ferry.Store;
 
-public sealed partial class PostgresFerryStore
+public abstract partial class FerryStore
 {
-    /// <summary>Transaction-scoped advisory lock that serializes binds (rows that do not exist yet cannot be locked).</summary>
+    /// <summary>Serializes binds (rows that do not exist yet cannot be locked).</summary>
     private const long CustomDomainLock = 0x46_65_72_72_79_44_6f_6d; // "FerryDom"
 
     public async Task<IReadOnlyList<CustomDomainRecord>> ListCustomDomainsAsync(CancellationToken cancellationToken)
@@ -20,11 +20,9 @@ public sealed partial class PostgresFerryStore
         string tenant, string host, string basePath, long appStageId, bool fromManifest, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockDomains = connection.Command("SELECT pg_advisory_xact_lock(@key);", transaction).With("key", CustomDomainLock))
-        {
-            await lockDomains.ExecuteNonQueryAsync(cancellationToken);
-        }
+        // Two tenants binding the same host one after the other, never both.
+        await using var transaction = await _dialect.BeginWriteAsync(connection, cancellationToken);
+        await _dialect.SerializeAsync(transaction, CustomDomainLock, cancellationToken);
 
         var (exact, wildcard, below) = Candidates(host);
         await using (var find = connection.Command(
@@ -67,8 +65,8 @@ public sealed partial class PostgresFerryStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.Command(
-                "DELETE FROM custom_domains WHERE tenant = @tenant AND host = @host AND (@base::text IS NULL OR base_path = @base);")
-            .With("tenant", tenant).With("host", host).WithText("base", basePath);
+                "DELETE FROM custom_domains WHERE tenant = @tenant AND host = @host AND (@base IS NULL OR base_path = @base);")
+            .With("tenant", tenant).With("host", host).With("base", basePath);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -1,8 +1,8 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Ferry.Store;
 
-public sealed partial class SqliteFerryStore
+public abstract partial class FerryStore
 {
     /// <summary>(table, key column, secret column) of every column that holds a secret.</summary>
     internal static readonly (string Table, string Key, string Column)[] SecretColumns =
@@ -14,21 +14,22 @@ public sealed partial class SqliteFerryStore
 
     /// <summary>
     /// Encrypts, in one transaction, secret values written in plain text (by a Ferry before encryption at rest, or a
-    /// store opened without a protector). Safe to run at every start: encrypted rows are left alone.
+    /// store opened without a protector). Safe to run at every start, and on several servers at once: the rows are
+    /// locked, and encrypted rows are left alone.
     /// </summary>
-    private async Task EncryptPlainSecretsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private async Task EncryptPlainSecretsAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         if (!_secrets.CanEncrypt)
         {
             return;
         }
 
-        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var transaction = await _dialect.BeginWriteAsync(connection, cancellationToken);
         foreach (var (table, key, column) in SecretColumns)
         {
             var plain = new List<(object Key, string Value)>();
             await using (var select = connection.Command(
-                             $"SELECT {key}, {column} FROM {table} WHERE {column} NOT LIKE '{StoredSecrets.EncryptedPattern}';", transaction))
+                             $"SELECT {key}, {column} FROM {table} WHERE {column} NOT LIKE '{StoredSecrets.EncryptedPattern}'{_dialect.ForUpdate};", transaction))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -39,8 +40,8 @@ public sealed partial class SqliteFerryStore
 
             foreach (var (id, value) in plain)
             {
-                await using var update = connection.Command($"UPDATE {table} SET {column} = $value WHERE {key} = $key;", transaction)
-                    .With("$value", _secrets.Seal(value)).With("$key", id);
+                await using var update = connection.Command($"UPDATE {table} SET {column} = @value WHERE {key} = @key;", transaction)
+                    .With("value", _secrets.Seal(value)).With("key", id);
                 await update.ExecuteNonQueryAsync(cancellationToken);
             }
         }

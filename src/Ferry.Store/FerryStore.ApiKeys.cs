@@ -1,8 +1,8 @@
 using static Ferry.Store.StoreRows;
 
-namespace Ferry.Store.Postgres;
+namespace Ferry.Store;
 
-public sealed partial class PostgresFerryStore
+public abstract partial class FerryStore
 {
     private const string ApiKeyColumns = "id, app_stage_id, name, prefix, created_at";
 
