@@ -31,7 +31,7 @@ public sealed record FerryServerOptions
     /// <summary>Most stem cells per runtime family after bursts of cold starts (<c>--stem-cells-max</c>).</summary>
     public int StemCellsMaxPerRuntime { get; init; } = 10;
 
-    /// <summary>Memory all waiting stem cells may take beyond the floors, MB (<c>--stem-cell-memory-mb</c>).</summary>
+    /// <summary>Memory all waiting stem cells may take together, MB; the floors are kept even above it (<c>--stem-cell-memory-mb</c>).</summary>
     public int StemCellMemoryBudgetMb { get; init; } = 512;
 
     /// <summary>Stem cells started at the same time at most; null: half the cores (<c>--stem-cell-refills</c>).</summary>
