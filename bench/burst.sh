@@ -24,13 +24,14 @@ burst() {
   done
 }
 
-# Waits until no stem cell is starting and every family has its target ready (or SETTLE s without those metrics).
+# Waits SETTLE s (the previous revision's instances stop meanwhile: its drain takes about 1 s after a deploy), then
+# until no stem cell is starting and every family has its target ready (builds without those metrics: SETTLE s only).
 wait_for_cells() {
   local metrics
+  sleep "$settle"
   for _ in $(seq 1 120); do
     metrics="$(curl -fsS -H "Authorization: Bearer $FERRY_TOKEN" "$FERRY_URL/metrics")"
     if ! grep -q '^ferry_stem_cells_target' <<<"$metrics"; then
-      sleep "$settle"
       return
     fi
     if python3 - "$metrics" <<'PY'
