@@ -106,6 +106,10 @@ public static partial class FerryServerHost
         {
             IdleTimeout = options.IdleTimeout,
             StemCellsPerRuntime = options.StemCellsPerRuntime,
+            StemCellsMaxPerRuntime = options.StemCellsMaxPerRuntime,
+            StemCellMemoryBudgetMb = options.StemCellMemoryBudgetMb,
+            StemCellRefillConcurrency = options.StemCellRefillConcurrency ?? new RuntimeOptions().StemCellRefillConcurrency,
+            StemCellDemandHalfLife = options.StemCellDemandHalfLife,
             MaxInstancesPerFunction = options.MaxInstancesPerFunction,
             StemCellDirectory = Path.Combine(dataDirectory, "stem-cells"), // beside the revisions: filled by hard links
         };
