@@ -27,6 +27,8 @@ namespace Ferry.Runtime.RuntimeApi;
 /// <c>"http://" + AWS_LAMBDA_RUNTIME_API + "/2018-06-01/…"</c>). Either way an instance only ever sees its own invocations.
 /// Stem cells (runtimes started before their function is known) use the same prefix scheme and one Ferry-specific
 /// call, <c>GET …/2018-06-01/ferry/identity</c>, which answers once the cell has been given a function.
+/// Ferry's own runtime loops post each outcome with <see cref="FerryNextHeader"/>, which makes the answer to that POST
+/// the next invocation: one round trip per invocation instead of two (official clients never send it and get Lambda's 202).
 /// </summary>
 public sealed partial class RuntimeApiHost : IAsyncDisposable
 {
@@ -124,12 +126,12 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     {
         // Plain Lambda paths, for instances behind a bridge: the connection tells which instance is calling.
         var plain = app.MapGroup(Version);
-        plain.MapGet("/invocation/next", (HttpContext context) => WithPeer(context, token => NextAsync(token, context)));
+        plain.MapGet("/invocation/next", (HttpContext context) => TryPeer(context, out var token, out var refusal) ? NextAsync(token, context) : refusal);
         plain.MapPost("/invocation/{requestId}/response", (string requestId, HttpContext context)
-            => WithPeer(context, token => AnswerAsync(token, requestId, InvocationStatus.Success, context)));
+            => TryPeer(context, out var token, out var refusal) ? AnswerAsync(token, requestId, InvocationStatus.Success, context) : refusal);
         plain.MapPost("/invocation/{requestId}/error", (string requestId, HttpContext context)
-            => WithPeer(context, token => AnswerAsync(token, requestId, InvocationStatus.Error, context)));
-        plain.MapPost("/init/error", (HttpContext context) => WithPeer(context, token => InitErrorAsync(token, context)));
+            => TryPeer(context, out var token, out var refusal) ? AnswerAsync(token, requestId, InvocationStatus.Error, context) : refusal);
+        plain.MapPost("/init/error", (HttpContext context) => TryPeer(context, out var token, out var refusal) ? InitErrorAsync(token, context) : refusal);
 
         var api = app.MapGroup("/i/{token}" + Version);
         api.MapGet("/invocation/next", NextAsync);
@@ -145,28 +147,37 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     private const string PeerPidKey = "ferry.peer-pid";
     private const string PeerTokenKey = "ferry.peer-token";
 
-    /// <summary>Runs <paramref name="handler"/> for the instance whose sandbox the connection comes from.</summary>
-    private Task WithPeer(HttpContext context, Func<string, Task> handler)
+    /// <summary>
+    /// The token of the instance whose sandbox the connection comes from (found once per connection, then remembered
+    /// on it); false with <paramref name="refusal"/> answering the request when there is none. No delegate per request.
+    /// </summary>
+    private bool TryPeer(HttpContext context, out string token, out Task refusal)
     {
+        refusal = Task.CompletedTask;
         var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
         if (items is null || !items.TryGetValue(PeerPidKey, out var pidItem) || pidItem is not int pid)
         {
-            return Error(context, StatusCodes.Status404NotFound, "InvalidRequestException",
+            token = "";
+            refusal = Error(context, StatusCodes.Status404NotFound, "InvalidRequestException",
                 "Use the address in AWS_LAMBDA_RUNTIME_API: this connection does not come from a sandboxed instance");
+            return false;
         }
 
-        if (!items.TryGetValue(PeerTokenKey, out var tokenItem) || tokenItem is not string token)
+        if (items.TryGetValue(PeerTokenKey, out var tokenItem) && tokenItem is string known)
         {
-            token = TokenOfProcess(pid) ?? "";
-            if (token.Length > 0)
-            {
-                items[PeerTokenKey] = token;
-            }
+            token = known;
+            return true;
         }
 
-        return token.Length > 0
-            ? handler(token)
-            : Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
+        token = TokenOfProcess(pid) ?? "";
+        if (token.Length > 0)
+        {
+            items[PeerTokenKey] = token;
+            return true;
+        }
+
+        refusal = Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
+        return false;
     }
 
     /// <summary>The token of the instance whose sandbox holds <paramref name="pid"/> (the bridge's forwarder, or the function itself).</summary>
@@ -192,14 +203,18 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         return null;
     }
 
-    private async Task NextAsync(string token, HttpContext context)
-    {
-        if (!_instances.TryGetValue(token, out var instance))
-        {
-            await Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
-            return;
-        }
+    private Task NextAsync(string token, HttpContext context)
+        => _instances.TryGetValue(token, out var instance)
+            ? SendNextAsync(instance, context)
+            : Error(context, StatusCodes.Status403Forbidden, "UnknownInstance", "This instance is no longer registered");
 
+    /// <summary>
+    /// Waits for the instance's next invocation and answers with it (200, the event as body, its details in the
+    /// <c>Lambda-Runtime-*</c> headers); 410 when the instance is stopped first. Used by <c>GET …/invocation/next</c>
+    /// and by a posted outcome that asked for the next invocation (<see cref="FerryNextHeader"/>).
+    /// </summary>
+    private async Task SendNextAsync(EventFunctionInstance instance, HttpContext context)
+    {
         PendingInvocation invocation;
         try
         {
@@ -216,15 +231,28 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
             return;
         }
 
-        var headers = context.Response.Headers;
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        var headers = response.Headers;
         headers["Lambda-Runtime-Aws-Request-Id"] = invocation.RequestId;
         headers["Lambda-Runtime-Deadline-Ms"] = invocation.Deadline.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         headers["Lambda-Runtime-Invoked-Function-Arn"] = invocation.FunctionArn;
         headers["Lambda-Runtime-Trace-Id"] = invocation.TraceId;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = invocation.Payload.Length;
-        await context.Response.Body.WriteAsync(invocation.Payload, context.RequestAborted);
+        response.ContentType = "application/json";
+        response.ContentLength = invocation.Payload.Length;
+        await response.Body.WriteAsync(invocation.Payload, context.RequestAborted);
     }
+
+    /// <summary>
+    /// Ferry's extension of the Runtime API: a posted outcome (<c>…/response</c> or <c>…/error</c>) with this header
+    /// set to <c>1</c> is answered, once recorded, with the next invocation exactly as <c>GET …/invocation/next</c>
+    /// would answer (a long poll; 410 when the instance is stopped), so Ferry's runtime loops make one round trip per
+    /// invocation. Without the header the answer is Lambda's 202, as official clients expect.
+    /// </summary>
+    internal const string FerryNextHeader = "Lambda-Runtime-Ferry-Next";
+
+    private static bool WantsNext(HttpContext context)
+        => context.Request.Headers.TryGetValue(FerryNextHeader, out var value) && value.Count == 1 && value[0] == "1";
 
     private async Task AnswerAsync(string token, string requestId, InvocationStatus status, HttpContext context)
     {
@@ -248,6 +276,12 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         if (!instance.TryAnswer(requestId, new InvocationAnswer(status, body, errorType)))
         {
             await Error(context, StatusCodes.Status400BadRequest, "InvalidRequestIDException", $"No invocation {requestId} is in progress on this instance");
+            return;
+        }
+
+        if (WantsNext(context))
+        {
+            await SendNextAsync(instance, context);
             return;
         }
 

@@ -217,6 +217,62 @@ public abstract class BootstrapContractTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, report.AsResponse().ValueKind);
     }
 
+    [Fact]
+    public async Task Each_report_asks_for_the_next_event_so_an_invocation_is_one_round_trip()
+    {
+        var process = Start(CountingFunction);
+
+        var counts = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            counts.Add((await AwaitAsync(Api.Enqueue("{}").Report, process)).AsResponse().GetProperty("count").GetInt32());
+        }
+
+        Assert.Equal([1, 2, 3], counts);
+        Assert.Equal(1, Api.NextPolls); // only the first event came from GET …/next
+        Assert.Equal(3, Api.ReportsAskingForNext);
+    }
+
+    [Fact]
+    public async Task An_error_report_also_brings_the_next_event()
+    {
+        var process = Start(FailingFunction);
+
+        var first = await AwaitAsync(Api.Enqueue("""{"name":"one"}""").Report, process);
+        var second = await AwaitAsync(Api.Enqueue("""{"name":"two"}""").Report, process);
+
+        Assert.Equal("rejected: one", first.AsError().ErrorMessage);
+        Assert.Equal("rejected: two", second.AsError().ErrorMessage);
+        Assert.Equal(1, Api.NextPolls);
+    }
+
+    [Fact]
+    public async Task A_runtime_api_without_ferrys_extension_gets_plain_lambda_calls()
+    {
+        Api.AnswersWithNextInvocation = false; // 202 to every report, as Lambda's own Runtime API answers
+        var process = Start(CountingFunction);
+
+        var first = await AwaitAsync(Api.Enqueue("{}").Report, process);
+        var second = await AwaitAsync(Api.Enqueue("{}").Report, process);
+
+        Assert.Equal(1, first.AsResponse().GetProperty("count").GetInt32());
+        Assert.Equal(2, second.AsResponse().GetProperty("count").GetInt32());
+        Assert.InRange(Api.NextPolls, 2, 3); // a GET …/next after each report (the third may be waiting already)
+        Assert.False(process.Exited.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_retired_instance_is_answered_410_and_the_loop_exits_cleanly()
+    {
+        var process = Start(CountingFunction);
+        await AwaitAsync(Api.Enqueue("{}").Report, process); // its report now waits for the next event
+
+        Api.Retire();
+
+        Assert.Equal(0, await process.Exited.WaitAsync(Patience));
+        Assert.DoesNotContain("ferry-runtime:", process.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>Writes the function's files to the task root and starts the runtime loop on it.</summary>
     private protected BootstrapProcess Start(FunctionCode code)
     {

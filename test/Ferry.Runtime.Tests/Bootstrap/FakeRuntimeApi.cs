@@ -39,14 +39,29 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
         var runtime = _app.MapGroup(_prefix + "/2018-06-01/runtime");
         runtime.MapGet("/invocation/next", ServeNextEventAsync);
         runtime.MapPost("/invocation/{requestId}/response",
-            (string requestId, HttpRequest request) => RecordAsync(requestId, ReportKind.Response, request));
+            (string requestId, HttpContext context) => RecordAsync(requestId, ReportKind.Response, context));
         runtime.MapPost("/invocation/{requestId}/error",
-            (string requestId, HttpRequest request) => RecordAsync(requestId, ReportKind.Error, request));
+            (string requestId, HttpContext context) => RecordAsync(requestId, ReportKind.Error, context));
         runtime.MapPost("/init/error", RecordInitErrorAsync);
     }
 
     /// <summary>The value for AWS_LAMBDA_RUNTIME_API: host:port plus the path prefix.</summary>
     public string Address => $"127.0.0.1:{_port}{_prefix}";
+
+    /// <summary>
+    /// Whether a report posted with <c>Lambda-Runtime-Ferry-Next: 1</c> is answered with the next event, as Ferry's
+    /// Runtime API does (true), or with Lambda's plain 202, as any other Runtime API would (false).
+    /// </summary>
+    public bool AnswersWithNextInvocation { get; set; } = true;
+
+    /// <summary>How many <c>GET …/invocation/next</c> requests the loop has made.</summary>
+    public int NextPolls => Volatile.Read(ref _nextPolls);
+
+    /// <summary>How many reports came with <c>Lambda-Runtime-Ferry-Next: 1</c>.</summary>
+    public int ReportsAskingForNext => Volatile.Read(ref _reportsAskingForNext);
+
+    private int _nextPolls;
+    private int _reportsAskingForNext;
 
     /// <summary>Runs when a response has been recorded, before it is acknowledged to the runtime loop.</summary>
     public Action<string>? OnResponseRecorded { get; set; }
@@ -64,6 +79,9 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
         return api;
     }
 
+    /// <summary>Stops handing out events: every poll for one (waiting or later) is answered 410, as Ferry answers an instance it retires.</summary>
+    public void Retire() => _events.Writer.TryComplete();
+
     /// <summary>Queues an event for the next GET /runtime/invocation/next.</summary>
     public PendingInvocation Enqueue(string eventJson, TimeSpan? timeout = null, string? traceId = null)
     {
@@ -78,10 +96,28 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
         return new PendingInvocation(requestId, queued.DeadlineMs, report.Task);
     }
 
-    private async Task ServeNextEventAsync(HttpContext context)
+    private Task ServeNextEventAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _nextPolls);
+        return WriteNextEventAsync(context);
+    }
+
+    private async Task WriteNextEventAsync(HttpContext context)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
-        var queued = await _events.Reader.ReadAsync(cancel.Token);
+        QueuedEvent queued;
+        try
+        {
+            queued = await _events.Reader.ReadAsync(cancel.Token);
+        }
+        catch (ChannelClosedException)
+        {
+            // Retired, as Ferry's Runtime API answers an instance it is stopping.
+            context.Response.StatusCode = StatusCodes.Status410Gone;
+            await context.Response.WriteAsJsonAsync(new { errorType = "InstanceStopped", errorMessage = "This instance is being stopped" });
+            return;
+        }
+
         var headers = context.Response.Headers;
         headers["Lambda-Runtime-Aws-Request-Id"] = queued.RequestId;
         headers["Lambda-Runtime-Deadline-Ms"] = queued.DeadlineMs.ToString(CultureInfo.InvariantCulture);
@@ -94,7 +130,25 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
         await context.Response.WriteAsync(queued.EventJson, cancel.Token);
     }
 
-    private async Task<IResult> RecordAsync(string requestId, ReportKind kind, HttpRequest request)
+    private async Task RecordAsync(string requestId, ReportKind kind, HttpContext context)
+    {
+        var askingForNext = context.Request.Headers["Lambda-Runtime-Ferry-Next"].ToString() == "1";
+        if (askingForNext)
+        {
+            Interlocked.Increment(ref _reportsAskingForNext);
+        }
+
+        var result = await RecordReportAsync(requestId, kind, context.Request);
+        if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted } && askingForNext && AnswersWithNextInvocation)
+        {
+            await WriteNextEventAsync(context);
+            return;
+        }
+
+        await result.ExecuteAsync(context);
+    }
+
+    private async Task<IResult> RecordReportAsync(string requestId, ReportKind kind, HttpRequest request)
     {
         var body = await ReadBodyAsync(request);
         if (!_reports.TryGetValue(requestId, out var report))

@@ -32,7 +32,13 @@ class RuntimeError extends Error {
 // Runtime API client
 // ---------------------------------------------------------------------------------------------
 
+/** Thrown when Ferry answers 410: the instance is being stopped, and the loop ends quietly (exit code 0). */
+class InstanceStopped extends Error {}
+
+const NEXT_ROUTE = '/runtime/invocation/next';
+
 class RuntimeApiClient {
+  // One kept-alive connection: the loop never has two requests in flight.
   #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   #host;
   #port;
@@ -48,23 +54,12 @@ class RuntimeApiClient {
 
   /** Long-polls for the next event. */
   async nextInvocation() {
-    const res = await this.#request('GET', '/runtime/invocation/next');
+    const res = await this.#request('GET', NEXT_ROUTE, undefined, undefined);
+    if (res.status === 410) throw new InstanceStopped();
     if (res.status !== 200) {
-      throw new Error(`GET /runtime/invocation/next answered ${res.status}: ${res.body}`);
+      throw new Error(`GET ${NEXT_ROUTE} answered ${res.status}: ${res.body}`);
     }
-    const requestId = res.headers['lambda-runtime-aws-request-id'];
-    if (!requestId) {
-      throw new Error('GET /runtime/invocation/next answered without a Lambda-Runtime-Aws-Request-Id header');
-    }
-    return {
-      requestId,
-      deadlineMs: Number(res.headers['lambda-runtime-deadline-ms']) || Date.now() + 900_000,
-      invokedFunctionArn: res.headers['lambda-runtime-invoked-function-arn'] ?? '',
-      traceId: res.headers['lambda-runtime-trace-id'],
-      clientContext: res.headers['lambda-runtime-client-context'],
-      cognitoIdentity: res.headers['lambda-runtime-cognito-identity'],
-      body: res.body,
-    };
+    return invocationFrom(res, `GET ${NEXT_ROUTE}`);
   }
 
   /**
@@ -72,7 +67,7 @@ class RuntimeApiClient {
    * or with null when the stem cell is stopped instead.
    */
   async identity() {
-    const res = await this.#request('GET', '/ferry/identity');
+    const res = await this.#request('GET', '/ferry/identity', undefined, undefined);
     if (res.status === 410) return null;
     if (res.status !== 200) {
       throw new Error(`GET /ferry/identity answered ${res.status}: ${res.body}`);
@@ -85,55 +80,86 @@ class RuntimeApiClient {
     return environment;
   }
 
-  postInvocationResponse(requestId, json) {
-    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/response`, json, {});
+  /**
+   * Posts the result. With `next`, asks Ferry (Lambda-Runtime-Ferry-Next: 1) to answer with the next invocation,
+   * which it resolves with; null when the server answered otherwise (Lambda's 202, or a refusal): then GET …/next.
+   */
+  postInvocationResponse(requestId, json, next) {
+    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/response`, json, next, undefined);
   }
 
-  postInvocationError(requestId, error) {
-    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/error`, JSON.stringify(error),
-      { 'Lambda-Runtime-Function-Error-Type': headerSafe(error.errorType) });
+  postInvocationError(requestId, error, next) {
+    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/error`, JSON.stringify(error), next,
+      headerSafe(error.errorType));
   }
 
   postInitError(error) {
-    return this.#post('/runtime/init/error', JSON.stringify(error),
-      { 'Lambda-Runtime-Function-Error-Type': headerSafe(error.errorType) });
+    return this.#post('/runtime/init/error', JSON.stringify(error), false, headerSafe(error.errorType));
   }
 
   /** Posts a report; a 4xx (e.g. the invocation already timed out) is logged, not fatal. */
-  async #post(route, body, headers) {
-    const res = await this.#request('POST', route, body, { 'Content-Type': 'application/json', ...headers });
+  async #post(route, body, next, errorType) {
+    const payload = Buffer.from(body, 'utf8');
+    const headers = { 'Content-Type': 'application/json', 'Content-Length': payload.length };
+    if (next) headers['Lambda-Runtime-Ferry-Next'] = '1';
+    if (errorType !== undefined) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
+    const res = await this.#request('POST', route, payload, headers);
+    if (res.status === 200 && next) return invocationFrom(res, `POST ${route}`);
+    if (res.status === 410 && next) throw new InstanceStopped();
     if (res.status >= 500) {
       throw new Error(`POST ${route} answered ${res.status}: ${res.body}`);
     }
     if (res.status >= 300) {
       process.stderr.write(`ferry-runtime: POST ${route} was refused with ${res.status}: ${res.body}\n`);
     }
+    return null;
   }
 
-  #request(method, route, body, headers = {}) {
+  #request(method, route, payload, headers) {
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
       const req = http.request({
         host: this.#host,
         port: this.#port,
         path: this.#basePath + route,
         method,
         agent: this.#agent,
-        headers: payload === undefined ? headers : { ...headers, 'Content-Length': payload.length },
+        headers,
       }, (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
+        let first = null;
+        let chunks = null;
+        res.on('data', (chunk) => {
+          if (first === null) first = chunk;
+          else (chunks ??= [first]).push(chunk);
+        });
         res.on('error', reject);
         res.on('end', () => resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
+          body: chunks !== null ? Buffer.concat(chunks).toString('utf8') : first === null ? '' : first.toString('utf8'),
         }));
       });
       req.on('error', (err) => reject(new Error(`${method} ${route} failed: ${err.message}`, { cause: err })));
       req.end(payload);
     });
   }
+}
+
+/** An invocation from the answer to GET …/next (or to a post with Lambda-Runtime-Ferry-Next: 1). */
+function invocationFrom(res, call) {
+  const headers = res.headers;
+  const requestId = headers['lambda-runtime-aws-request-id'];
+  if (!requestId) {
+    throw new Error(`${call} answered without a Lambda-Runtime-Aws-Request-Id header`);
+  }
+  return {
+    requestId,
+    deadlineMs: Number(headers['lambda-runtime-deadline-ms']) || Date.now() + 900_000,
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'] ?? '',
+    traceId: headers['lambda-runtime-trace-id'],
+    clientContext: headers['lambda-runtime-client-context'],
+    cognitoIdentity: headers['lambda-runtime-cognito-identity'],
+    body: res.body,
+  };
 }
 
 function headerSafe(value) {
@@ -243,7 +269,7 @@ function createContext(invocation, settle) {
  * Runs the handler and resolves with its result or rejects with its error. Supports async handlers,
  * synchronous return values, and callback-style handlers (event, context, callback).
  */
-function runHandler(handler, event, invocation, onPending) {
+function runHandler(handler, event, invocation, state) {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (err, result) => {
@@ -252,7 +278,7 @@ function runHandler(handler, event, invocation, onPending) {
       if (err !== null && err !== undefined) reject(err);
       else resolve(result);
     };
-    onPending(settle);
+    state.settle = settle;
 
     const context = createContext(invocation, settle);
     let returned;
@@ -300,19 +326,34 @@ function stackLines(err) {
  * When Ferry asks for it (FERRY_OUTPUT_MARKERS=1), a marker line on stdout and stderr tells it that everything the
  * handler printed for this request came before: its END line then follows the handler's last line exactly.
  */
+let outputMarkers = false;
+
 function markOutputEnd(requestId) {
-  if (process.env.FERRY_OUTPUT_MARKERS !== '1') return;
+  if (!outputMarkers) return;
   process.stdout.write(`\x1eferry:flushed ${requestId}\n`);
   process.stderr.write(`\x1eferry:flushed ${requestId}\n`);
 }
 
-/** Resolves once everything written to stdout and stderr so far has been handed to the OS. */
+/**
+ * Resolves once everything written to stdout and stderr so far has been handed to the OS; undefined when that is
+ * already so (the usual case: Node writes to pipes synchronously), which saves two promises per invocation.
+ */
 function flushOutput() {
+  const { stdout, stderr } = process;
+  if (stdout.writableLength === 0 && !stdout.writableNeedDrain && stderr.writableLength === 0 && !stderr.writableNeedDrain) {
+    return undefined;
+  }
   const flush = (stream) => new Promise((resolve) => {
     if (stream.writableLength === 0 && !stream.writableNeedDrain) resolve();
     else stream.write('', () => resolve());
   });
-  return Promise.all([flush(process.stdout), flush(process.stderr)]);
+  return Promise.all([flush(stdout), flush(stderr)]);
+}
+
+/** Runs `post` once the output is flushed (at once when it already is). */
+function afterFlush(post) {
+  const flushed = flushOutput();
+  return flushed === undefined ? post() : flushed.then(post);
 }
 
 function logError(prefix, payload) {
@@ -326,12 +367,19 @@ function logError(prefix, payload) {
 /** The invocation in flight, so process-level failures can be reported against it. */
 let current = null;
 let api = null;
+/** Set when a process-level failure is being reported: the process ends, so it asks for no more invocations. */
+let stopping = false;
 
+/**
+ * Runs one invocation and posts its outcome, asking Ferry to answer the post with the next invocation (one Runtime
+ * API round trip per invocation); resolves with that next invocation, or null when there is none (then GET …/next).
+ */
 async function invoke(handler, invocation) {
   if (invocation.traceId) process.env._X_AMZN_TRACE_ID = invocation.traceId;
   else delete process.env._X_AMZN_TRACE_ID;
 
-  const state = { requestId: invocation.requestId, settle: null, report: null };
+  const requestId = invocation.requestId;
+  const state = { requestId, settle: null, report: null };
   current = state;
   try {
     let event;
@@ -340,7 +388,7 @@ async function invoke(handler, invocation) {
     } catch (err) {
       throw new RuntimeError('Runtime.UnmarshalError', `Unable to parse the event as JSON: ${err.message}`, err);
     }
-    const result = await runHandler(handler, event, invocation, (settle) => { state.settle = settle; });
+    const result = await runHandler(handler, event, invocation, state);
 
     let json;
     try {
@@ -348,17 +396,17 @@ async function invoke(handler, invocation) {
     } catch (err) {
       throw new RuntimeError('Runtime.MarshalError', `Unable to stringify the handler's result: ${err.message}`, err);
     }
-    if (state.report !== null) return; // A process-level failure already reported this invocation.
-    markOutputEnd(invocation.requestId);
-    state.report = flushOutput().then(() => api.postInvocationResponse(invocation.requestId, json));
-    await state.report;
+    if (state.report !== null) return null; // A process-level failure already reported this invocation.
+    markOutputEnd(requestId);
+    state.report = afterFlush(() => api.postInvocationResponse(requestId, json, true));
+    return await state.report;
   } catch (err) {
     if (state.report !== null) throw err; // Posting itself failed: fatal.
     const payload = toErrorPayload(err);
     logError('Invoke Error', payload);
-    markOutputEnd(invocation.requestId);
-    state.report = flushOutput().then(() => api.postInvocationError(invocation.requestId, payload));
-    await state.report;
+    markOutputEnd(requestId);
+    state.report = afterFlush(() => api.postInvocationError(requestId, payload, true));
+    return await state.report;
   } finally {
     current = null;
   }
@@ -375,11 +423,13 @@ async function fatal(message, detail) {
 async function onProcessFailure(err, errorType) {
   const state = current;
   try {
+    stopping = true;
     if (state !== null && state.report === null) {
       const payload = { ...toErrorPayload(err), ...(errorType ? { errorType } : {}) };
       logError('Invoke Error', payload);
       markOutputEnd(state.requestId);
-      state.report = flushOutput().then(() => api.postInvocationError(state.requestId, payload));
+      // No next invocation: this process ends once the failure is reported.
+      state.report = afterFlush(() => api.postInvocationError(state.requestId, payload, false));
     }
     await state?.report;
   } catch (postErr) {
@@ -435,10 +485,21 @@ async function main() {
     return;
   }
 
+  outputMarkers = process.env.FERRY_OUTPUT_MARKERS === '1';
+  let invocation = await api.nextInvocation();
   for (;;) {
-    const invocation = await api.nextInvocation();
-    await invoke(handler, invocation);
+    const next = await invoke(handler, invocation);
+    if (stopping) return; // onProcessFailure ends the process.
+    invocation = next ?? await api.nextInvocation();
   }
 }
 
-main().catch((err) => fatal('Runtime API failure', err?.message ?? err));
+main().catch(async (err) => {
+  if (err instanceof InstanceStopped) {
+    // Ferry is stopping this instance (idle, replaced, server shutdown): not a failure.
+    const flushed = flushOutput();
+    if (flushed !== undefined) await flushed;
+    process.exit(0);
+  }
+  await fatal('Runtime API failure', err?.message ?? err);
+});

@@ -41,6 +41,16 @@ class RuntimeApiError(Exception):
     """The Runtime API could not be reached or answered unexpectedly; fatal."""
 
 
+class InstanceStopped(Exception):
+    """Ferry answered 410: the instance is being stopped; the loop ends quietly (exit code 0)."""
+
+
+_NEXT_ROUTE = "/runtime/invocation/next"
+# Ferry's extension: a posted outcome with this header is answered with the next invocation (one round trip each).
+_FERRY_NEXT = {"Content-Type": "application/json", "Lambda-Runtime-Ferry-Next": "1"}
+_PLAIN_POST = {"Content-Type": "application/json"}
+
+
 # -------------------------------------------------------------------------------------------------
 # Runtime API client
 # -------------------------------------------------------------------------------------------------
@@ -62,24 +72,12 @@ class RuntimeApiClient:
         self._connection = None
 
     def next_invocation(self):
-        status, headers, body = self._request("GET", "/runtime/invocation/next")
+        status, headers, body = self._request("GET", _NEXT_ROUTE)
+        if status == 410:
+            raise InstanceStopped()
         if status != 200:
-            raise RuntimeApiError(f"GET /runtime/invocation/next answered {status}: {body[:500]!r}")
-        request_id = headers.get("lambda-runtime-aws-request-id")
-        if not request_id:
-            raise RuntimeApiError(
-                "GET /runtime/invocation/next answered without a Lambda-Runtime-Aws-Request-Id header"
-            )
-        deadline = headers.get("lambda-runtime-deadline-ms", "")
-        return SimpleNamespace(
-            request_id=request_id,
-            deadline_ms=int(deadline) if deadline.isdigit() else int(time.time() * 1000) + 900_000,
-            invoked_function_arn=headers.get("lambda-runtime-invoked-function-arn", ""),
-            trace_id=headers.get("lambda-runtime-trace-id"),
-            client_context=headers.get("lambda-runtime-client-context"),
-            cognito_identity=headers.get("lambda-runtime-cognito-identity"),
-            body=body,
-        )
+            raise RuntimeApiError(f"GET {_NEXT_ROUTE} answered {status}: {body[:500]!r}")
+        return _invocation_from(headers, body, f"GET {_NEXT_ROUTE}")
 
     def identity(self):
         """Stem mode: waits until Ferry gives this process a function; its environment, or None when stopped instead."""
@@ -98,30 +96,42 @@ class RuntimeApiClient:
             raise RuntimeApiError('GET /ferry/identity answered without an "environment" object of strings')
         return environment
 
-    def post_invocation_response(self, request_id, payload):
-        self._post(f"/runtime/invocation/{quote(request_id, safe='')}/response", payload, {})
+    def post_invocation_response(self, request_id, payload, next_invocation):
+        """Posts the result; with next_invocation, returns the next invocation when Ferry answered with it, else None."""
+        return self._post(
+            f"/runtime/invocation/{quote(request_id, safe='')}/response",
+            payload,
+            _FERRY_NEXT if next_invocation else _PLAIN_POST,
+            next_invocation,
+        )
 
-    def post_invocation_error(self, request_id, error):
-        self._post(
+    def post_invocation_error(self, request_id, error, next_invocation):
+        headers = dict(_FERRY_NEXT if next_invocation else _PLAIN_POST)
+        headers["Lambda-Runtime-Function-Error-Type"] = _header_safe(error["errorType"])
+        return self._post(
             f"/runtime/invocation/{quote(request_id, safe='')}/error",
             json.dumps(error).encode("utf-8"),
-            {"Lambda-Runtime-Function-Error-Type": _header_safe(error["errorType"])},
+            headers,
+            next_invocation,
         )
 
     def post_init_error(self, error):
-        self._post(
-            "/runtime/init/error",
-            json.dumps(error).encode("utf-8"),
-            {"Lambda-Runtime-Function-Error-Type": _header_safe(error["errorType"])},
-        )
+        headers = dict(_PLAIN_POST)
+        headers["Lambda-Runtime-Function-Error-Type"] = _header_safe(error["errorType"])
+        self._post("/runtime/init/error", json.dumps(error).encode("utf-8"), headers, False)
 
-    def _post(self, route, body, headers):
-        status, _, answer = self._request("POST", route, body, {"Content-Type": "application/json", **headers})
+    def _post(self, route, body, headers, next_invocation):
+        status, response_headers, answer = self._request("POST", route, body, headers)
+        if next_invocation and status == 200:
+            return _invocation_from(response_headers, answer, f"POST {route}")
+        if next_invocation and status == 410:
+            raise InstanceStopped()
         if status >= 500:
             raise RuntimeApiError(f"POST {route} answered {status}: {answer[:500]!r}")
         if status >= 300:
             # E.g. the invocation already timed out; the server has decided, carry on.
             print(f"ferry-runtime: POST {route} was refused with {status}: {answer[:500]!r}", file=sys.stderr)
+        return None
 
     def _request(self, method, route, body=None, headers=None):
         # A kept-alive connection the server has since closed fails on first use; retry once on a new one.
@@ -130,7 +140,7 @@ class RuntimeApiClient:
             if self._connection is None:
                 self._connection = http.client.HTTPConnection(self._host, self._port, timeout=None)
             try:
-                self._connection.request(method, self._base_path + route, body=body, headers=headers or {})
+                self._connection.request(method, self._base_path + route, body=body, headers=headers or _NO_HEADERS)
                 response = self._connection.getresponse()
                 answer = response.read()
                 response_headers = {name.lower(): value for name, value in response.getheaders()}
@@ -150,6 +160,26 @@ class RuntimeApiClient:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+_NO_HEADERS = {}
+
+
+def _invocation_from(headers, body, call):
+    """An invocation from the answer to GET .../next (or to a post with Lambda-Runtime-Ferry-Next: 1)."""
+    request_id = headers.get("lambda-runtime-aws-request-id")
+    if not request_id:
+        raise RuntimeApiError(f"{call} answered without a Lambda-Runtime-Aws-Request-Id header")
+    deadline = headers.get("lambda-runtime-deadline-ms", "")
+    return SimpleNamespace(
+        request_id=request_id,
+        deadline_ms=int(deadline) if deadline.isdigit() else int(time.time() * 1000) + 900_000,
+        invoked_function_arn=headers.get("lambda-runtime-invoked-function-arn", ""),
+        trace_id=headers.get("lambda-runtime-trace-id"),
+        client_context=headers.get("lambda-runtime-client-context"),
+        cognito_identity=headers.get("lambda-runtime-cognito-identity"),
+        body=body,
+    )
 
 
 def _header_safe(value):
@@ -293,9 +323,12 @@ def configure_logging():
     logging.getLogger().addHandler(handler)
 
 
+_output_markers = False
+
+
 def _mark_output_end(request_id):
     """With FERRY_OUTPUT_MARKERS=1, tells Ferry that the handler's output for this request is complete."""
-    if os.environ.get("FERRY_OUTPUT_MARKERS") == "1":
+    if _output_markers:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.write(f"\x1eferry:flushed {request_id}\n")
@@ -316,6 +349,7 @@ def _log_error(prefix, payload):
 
 
 def invoke(api, handler, invocation):
+    """Runs one invocation and posts its outcome; returns the next invocation when Ferry answered the post with it."""
     if invocation.trace_id:
         os.environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
     else:
@@ -348,14 +382,14 @@ def invoke(api, handler, invocation):
 
     _mark_output_end(invocation.request_id)
     _flush_output()
-    api.post_invocation_response(invocation.request_id, payload)
+    return api.post_invocation_response(invocation.request_id, payload, True)
 
 
 def _report_error(api, invocation, payload):
     _log_error("Invoke Error", payload)
     _mark_output_end(invocation.request_id)
     _flush_output()
-    api.post_invocation_error(invocation.request_id, payload)
+    return api.post_invocation_error(invocation.request_id, payload, True)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -425,9 +459,15 @@ def main():
             print(f"ferry-runtime: could not report the init error: {post_err}", file=sys.stderr)
         _fatal(f"handler could not be loaded: {payload['errorType']}")
 
+    global _output_markers
+    _output_markers = os.environ.get("FERRY_OUTPUT_MARKERS") == "1"
     try:
+        invocation = api.next_invocation()
         while True:
-            invoke(api, handler, api.next_invocation())
+            invocation = invoke(api, handler, invocation) or api.next_invocation()
+    except InstanceStopped:
+        _flush_output()  # Ferry is stopping this instance (idle, replaced, server shutdown): not a failure.
+        sys.exit(0)
     except RuntimeApiError as err:
         _fatal(f"Runtime API failure: {err}")
 
