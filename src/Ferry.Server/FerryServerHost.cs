@@ -13,6 +13,7 @@ using Ferry.Server.ApiKeys;
 using Ferry.Server.Deployments;
 using Ferry.Server.Domains;
 using Ferry.Server.Hub;
+using Ferry.Server.Lambda;
 using Ferry.Server.Resources;
 using Ferry.Server.Storage;
 using Ferry.Runtime.StemCells;
@@ -20,6 +21,7 @@ using Ferry.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -186,15 +188,12 @@ public static partial class FerryServerHost
         await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
         await app.Services.GetRequiredService<CustomDomainService>().ReloadAsync(cancellationToken);
 
-        // A bound custom domain's host belongs to its app at every path (its /api too), so it is served before routing.
+        // Requests for functions skip routing, authentication and authorization (GatewayFastPath says when that is
+        // safe); a bound custom domain's host belongs to its app at every path (its /api too), so it is served here too.
         var gateway = app.Services.GetRequiredService<FunctionGateway>();
-        app.Use(async (context, next) =>
-        {
-            if (!await gateway.TryHandleByHostAsync(context))
-            {
-                await next(context);
-            }
-        });
+        var fastPath = new GatewayFastPath(gateway, app.Services.GetRequiredService<LambdaEndpointRelay>(),
+            app.Services.GetRequiredService<EndpointDataSource>());
+        app.Use(next => context => fastPath.InvokeAsync(context, next));
         app.UseRouting();
 
         // Routing (added first by WebApplication) picks the endpoint; its policy decides who may call it. Endpoints

@@ -40,7 +40,15 @@ public sealed partial class FunctionGateway
     }
 
     /// <summary>Handles the request when its path names a deployed app stage; returns false when it does not look like one.</summary>
-    public async Task<bool> TryHandleAsync(HttpContext context)
+    public Task<bool> TryHandleAsync(HttpContext context) => TryHandleByPathAsync(context, answerUnknownApp: true);
+
+    /// <summary>
+    /// Handles the request only when its path names an app stage that is deployed now; returns false otherwise,
+    /// without answering (the server's fast path: anything else goes on through routing to its endpoint).
+    /// </summary>
+    public Task<bool> TryHandleDeployedAsync(HttpContext context) => TryHandleByPathAsync(context, answerUnknownApp: false);
+
+    private async Task<bool> TryHandleByPathAsync(HttpContext context, bool answerUnknownApp)
     {
         if (!GatewayPath.TryParse(context.Request.Path, out var address))
         {
@@ -50,6 +58,11 @@ public sealed partial class FunctionGateway
         var app = _apps.Find(address.Service, address.Stage, address.Region);
         if (app is null)
         {
+            if (!answerUnknownApp)
+            {
+                return false;
+            }
+
             await GatewayResponses.WriteAsync(context, StatusCodes.Status404NotFound, "app_not_found",
                 $"No app '{address.Service}' is deployed to stage '{address.Stage}' in region '{address.Region}'");
             return true;
@@ -240,10 +253,10 @@ public sealed partial class FunctionGateway
         using var lease = acquired.Value;
         var instance = (WebFunctionInstance)lease.Instance;
         var start = DateTimeOffset.UtcNow;
-        var stopwatch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         var transformer = new PrefixStrippingTransformer(address.RemainingPath, address.PublicPrefix);
         var error = await _forwarder.SendAsync(context, instance.Address.ToString(), instance.Client, ForwarderRequestConfig.Empty, transformer);
-        stopwatch.Stop();
+        var elapsed = Stopwatch.GetElapsedTime(started);
 
         var status = context.Response.StatusCode >= 500 || error != ForwarderError.None ? InvocationStatus.Error : InvocationStatus.Success;
         string? message = null;
@@ -264,7 +277,7 @@ public sealed partial class FunctionGateway
             }
         }
 
-        await instance.RecordRequestAsync(requestId, start, stopwatch.Elapsed, status, message, lease.ColdStart);
+        await instance.RecordRequestAsync(requestId, start, elapsed, status, message, lease.ColdStart);
     }
 
     private async Task<bool> HasValidApiKeyAsync(HttpContext context, DeployedApp app)
