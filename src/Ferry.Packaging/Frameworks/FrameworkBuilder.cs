@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Text;
 
 namespace Ferry.Packaging.Frameworks;
 
@@ -19,7 +20,12 @@ public static class FrameworkBuilder
     private const int TailLines = 30;
 
     /// <exception cref="FrameworkException">A step's tool is missing, or it failed or timed out.</exception>
-    public static async Task RunAsync(FrameworkPlan plan, ProjectFiles project, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+    public static Task RunAsync(FrameworkPlan plan, ProjectFiles project, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+        => RunAsync(plan, project, sandbox: null, progress, cancellationToken);
+
+    /// <summary>Runs the steps, each inside <paramref name="sandbox"/> (null: as plain processes of this user).</summary>
+    /// <exception cref="FrameworkException">A step's tool is missing, or it failed, timed out or wrote too much output.</exception>
+    public static async Task RunAsync(FrameworkPlan plan, ProjectFiles project, BuildSandbox? sandbox, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(project);
@@ -44,30 +50,92 @@ public static class FrameworkBuilder
 
             var started = Stopwatch.GetTimestamp();
             progress.Report(new BuildProgress($"Build: {step.Name}…", true));
-            await RunStepAsync(step, project, progress, cancellationToken);
+            await RunStepAsync(step, project, sandbox, progress, cancellationToken);
             await cache.RecordAsync(step, hash, cancellationToken);
             progress.Report(new BuildProgress($"Build: {step.Name} done in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s", false));
         }
     }
 
-    private static async Task RunStepAsync(BuildStep step, ProjectFiles project, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+    private static async Task RunStepAsync(BuildStep step, ProjectFiles project, BuildSandbox? sandbox, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(step.Command[0])
+        var limits = sandbox?.Limits ?? BuildLimits.Default;
+        IBuildCgroup? cgroup = null;
+        ProcessStartInfo info;
+        if (sandbox is null)
         {
-            WorkingDirectory = project.Directory,
+            info = StartInfo(step.Command, project.Directory);
+            info.Environment["NEXT_TELEMETRY_DISABLED"] = "1";
+            info.Environment["CI"] = "1";
+        }
+        else
+        {
+            var program = BuildProgram.Resolve(step.Command[0], project.Directory, sandbox.Environment.GetValueOrDefault("PATH"))
+                ?? throw new FrameworkException(MissingTool(step));
+            var directory = BuildProgram.RealPath(project.Directory);
+            var argv = sandbox.CommandLine(directory, [program, .. step.Command.Skip(1)]);
+            cgroup = sandbox.Cgroups is null ? null : await sandbox.Cgroups.CreateAsync(limits, cancellationToken);
+            if (cgroup is not null)
+            {
+                argv = [Shell, "-c", JoinCgroupScript, "ferry-build", .. cgroup.ProcsFiles, "--", .. argv];
+            }
+
+            info = StartInfo(argv, directory);
+        }
+
+        try
+        {
+            await RunProcessAsync(step, project, sandbox, limits, info, progress, cancellationToken);
+        }
+        finally
+        {
+            if (cgroup is not null)
+            {
+                await cgroup.DisposeAsync();
+            }
+        }
+    }
+
+    private const string Shell = "/bin/sh";
+
+    /// <summary>
+    /// Joins every cgroup.procs given before "--", then execs the rest: the build is in its cgroup before its first
+    /// instruction, so nothing it forks escapes. Paths travel as arguments, never as shell text.
+    /// </summary>
+    private const string JoinCgroupScript =
+        """
+        while [ "$1" != "--" ]; do
+          echo $$ > "$1" || { echo "ferry: could not join cgroup $1" >&2; exit 125; }
+          shift
+        done
+        shift
+        exec "$@"
+        """;
+
+    private static ProcessStartInfo StartInfo(IReadOnlyList<string> argv, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(argv[0])
+        {
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in step.Command.Skip(1))
+        foreach (var argument in argv.Skip(1))
         {
             info.ArgumentList.Add(argument);
         }
 
-        info.Environment["NEXT_TELEMETRY_DISABLED"] = "1";
-        info.Environment["CI"] = "1";
+        return info;
+    }
 
+    private static string MissingTool(BuildStep step) =>
+        step.MissingToolHint ?? $"'{step.Command[0]}' is not installed on this machine; it is needed for {step.Name}";
+
+    private static async Task RunProcessAsync(
+        BuildStep step, ProjectFiles project, BuildSandbox? sandbox, BuildLimits limits, ProcessStartInfo info, IProgress<BuildProgress> progress,
+        CancellationToken cancellationToken)
+    {
         Process process;
         try
         {
@@ -75,7 +143,7 @@ public static class FrameworkBuilder
         }
         catch (Win32Exception)
         {
-            throw new FrameworkException(step.MissingToolHint ?? $"'{step.Command[0]}' is not installed on this machine; it is needed for {step.Name}");
+            throw new FrameworkException(sandbox is null ? MissingTool(step) : $"could not start {info.FileName} for {step.Name}");
         }
 
         using (process)
@@ -100,8 +168,25 @@ public static class FrameworkBuilder
                 }
             }
 
-            var stdout = PumpAsync(process.StandardOutput, Keep);
-            var stderr = PumpAsync(process.StandardError, Keep);
+            string Tail()
+            {
+                lock (gate)
+                {
+                    return string.Join('\n', tail);
+                }
+            }
+
+            var output = new OutputBudget(limits.MaxOutputBytes);
+            void Overflow()
+            {
+                if (output.MarkOverflow())
+                {
+                    Kill(process);
+                }
+            }
+
+            var stdout = PumpAsync(process.StandardOutput, Keep, output, Overflow);
+            var stderr = PumpAsync(process.StandardError, Keep, output, Overflow);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(StepTimeout);
             try
@@ -111,30 +196,89 @@ public static class FrameworkBuilder
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
+                Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None);
                 cancellationToken.ThrowIfCancellationRequested();
                 throw new FrameworkException($"{step.Name} took longer than {StepTimeout.TotalMinutes:0} minutes and was stopped");
             }
 
+            if (output.Overflowed)
+            {
+                throw new FrameworkException(
+                    $"{step.Name} wrote more than {limits.MaxOutputBytes / (1024 * 1024)} MiB of output and was stopped; its last output:\n{Tail()}");
+            }
+
             if (process.ExitCode != 0)
             {
-                string output;
-                lock (gate)
-                {
-                    output = string.Join('\n', tail);
-                }
-
-                throw new FrameworkException($"{step.Name} failed with exit code {process.ExitCode} in {project.Directory}; its last output:\n{output}");
+                var where = sandbox is null
+                    ? ""
+                    : $" (it ran in the build sandbox: only the app folder and the build's HOME {sandbox.CacheHome} are writable, /tmp is private; " +
+                      "--no-build-sandbox runs it without)";
+                throw new FrameworkException($"{step.Name} failed with exit code {process.ExitCode} in {project.Directory}{where}; its last output:\n{Tail()}");
             }
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, Action<string> line)
+    private static void Kill(Process process)
     {
-        while (await reader.ReadLineAsync() is { } text)
+        try
         {
-            line(text);
+            process.Kill(entireProcessTree: true);
         }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>A step's output lines longer than this are cut (the rest of the line still counts against the budget).</summary>
+    private const int MaxLineChars = 4096;
+
+    private static async Task PumpAsync(StreamReader reader, Action<string> line, OutputBudget budget, Action overflow)
+    {
+        var buffer = new char[4096];
+        var pending = new StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            if (!budget.Take(read))
+            {
+                overflow();
+                return;
+            }
+
+            for (var i = 0; i < read; i++)
+            {
+                var c = buffer[i];
+                if (c == '\n')
+                {
+                    line(pending.ToString().TrimEnd('\r'));
+                    pending.Clear();
+                }
+                else if (pending.Length < MaxLineChars)
+                {
+                    pending.Append(c);
+                }
+            }
+        }
+
+        if (pending.Length > 0)
+        {
+            line(pending.ToString().TrimEnd('\r'));
+        }
+    }
+
+    /// <summary>Characters of output a step may still write (shared by stdout and stderr).</summary>
+    private sealed class OutputBudget(long max)
+    {
+        private long _used;
+        private int _overflowed;
+
+        public bool Overflowed => Volatile.Read(ref _overflowed) == 1;
+
+        public bool Take(int count) => Interlocked.Add(ref _used, count) <= max;
+
+        /// <summary>True the first time only.</summary>
+        public bool MarkOverflow() => Interlocked.Exchange(ref _overflowed, 1) == 0;
     }
 }
