@@ -192,12 +192,20 @@ public static class FrameworkBuilder
             try
             {
                 await process.WaitForExitAsync(timeout.Token);
-                await Task.WhenAll(stdout, stderr);
+                if (output.Overflowed)
+                {
+                    await DrainAsync(stdout, stderr);
+                }
+                else
+                {
+                    await Task.WhenAll(stdout, stderr).WaitAsync(timeout.Token);
+                }
             }
             catch (OperationCanceledException)
             {
                 Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None);
+                await DrainAsync(stdout, stderr);
                 cancellationToken.ThrowIfCancellationRequested();
                 throw new FrameworkException($"{step.Name} took longer than {StepTimeout.TotalMinutes:0} minutes and was stopped");
             }
@@ -225,9 +233,25 @@ public static class FrameworkBuilder
         {
             process.Kill(entireProcessTree: true);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or AggregateException or Win32Exception or NotSupportedException)
         {
-            // Already gone.
+            // Already gone, or part of the tree could not be signalled: the process itself is killed first, and a
+            // sandbox dies with it (bwrap --die-with-parent), a cgroup is emptied when it is disposed.
+        }
+    }
+
+    /// <summary>How long a stopped step's output may stay open (a process that outlived it) before it is left behind.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
+    private static async Task DrainAsync(Task stdout, Task stderr)
+    {
+        try
+        {
+            await Task.WhenAll(stdout, stderr).WaitAsync(DrainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // Something of the step still holds its output open; the error says what happened to the step itself.
         }
     }
 
