@@ -85,7 +85,7 @@ internal static class BuildSandboxFactory
 
         try
         {
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("no process");
+            using var process = await BuildLauncher.StartAsync(info);
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
             await process.StandardOutput.ReadToEndAsync(cancellationToken);
             await process.WaitForExitAsync(cancellationToken);

@@ -139,7 +139,11 @@ public static class FrameworkBuilder
         Process process;
         try
         {
-            process = Process.Start(info) ?? throw new FrameworkException($"could not start {step.Name}");
+            process = await BuildLauncher.StartAsync(info);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new FrameworkException($"could not start {step.Name}");
         }
         catch (Win32Exception)
         {
