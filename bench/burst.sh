@@ -2,10 +2,17 @@
 # (3) Burst: 50 requests at once (connections opened beforehand) to a function with no instance, ROUNDS times each;
 # every round deploys a new revision first so that it starts from zero instances. The same bursts against a server
 # with --insecure-no-sandbox show what the sandbox (bwrap, cgroup, socat bridges) adds.
+# (3b) Burst / one cold start (stem cells on): each round times one request to a fresh revision, then 50 at once to
+# another fresh revision, on the same server, and reports the ratio; a first burst (not counted) is the warm-up that
+# shows the stem cell pool its demand. PARTS picks parts (default "sandboxed unsandboxed ratio"); RATIO_SERVER_ARGS
+# adds `ferry server` options to the ratio part's server; between measurements it waits until the stem cells are
+# refilled (read from /metrics; SETTLE seconds on builds without those series).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
 count="${COUNT:-50}"
 rounds="${ROUNDS:-3}"
+parts="${PARTS:-sandboxed unsandboxed ratio}"
+settle="${SETTLE:-3}"
 out="$results/burst.txt"
 : >"$out"
 
@@ -17,13 +24,75 @@ burst() {
   done
 }
 
-start_server "${FERRY_BENCH_PORT:-18080}"
-burst sandboxed bench /bench/dev/py
-burst sandboxed bench /bench/dev/node
-burst sandboxed benchweb /benchweb/dev/
-stop_servers
-start_server "$(( ${FERRY_BENCH_PORT:-18080} + 1 ))" --insecure-no-sandbox
-burst unsandboxed bench /bench/dev/py
-burst unsandboxed bench /bench/dev/node
-burst unsandboxed benchweb /benchweb/dev/
-echo "machine: $(machine); load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+# Waits SETTLE s (the previous revision's instances stop meanwhile: its drain takes about 1 s after a deploy), then
+# until no stem cell is starting and every family has its target ready (builds without those metrics: SETTLE s only).
+wait_for_cells() {
+  local metrics
+  sleep "$settle"
+  for _ in $(seq 1 120); do
+    metrics="$(curl -fsS -H "Authorization: Bearer $FERRY_TOKEN" "$FERRY_URL/metrics")"
+    if ! grep -q '^ferry_stem_cells_target' <<<"$metrics"; then
+      return
+    fi
+    if python3 - "$metrics" <<'PY'
+import re, sys
+values = {}
+for name, labels, value in re.findall(r'^(ferry_stem_cells(?:_target)?)\{([^}]*)\} (\S+)$', sys.argv[1], re.M):
+    values[(name, labels)] = float(value)
+starting = sum(v for (n, l), v in values.items() if n == "ferry_stem_cells" and 'state="starting"' in l)
+ready = sum(v for (n, l), v in values.items() if n == "ferry_stem_cells" and 'state="ready"' in l)
+target = sum(v for (n, l), v in values.items() if n == "ferry_stem_cells_target")
+sys.exit(0 if starting == 0 and ready >= target else 1)
+PY
+    then
+      return
+    fi
+    sleep 0.5
+  done
+}
+
+# total_ms LINE: the "all answered after N ms" of a burst.py line
+total_ms() { sed -E 's/.*all answered after ([0-9]+) ms.*/\1/' <<<"$1"; }
+
+# ratio LABEL APP PATH
+ratio() {
+  local cold burst_line ratios=()
+  deploy "$2"
+  wait_for_cells
+  echo "$1 $3 warm-up burst: $(/usr/bin/python3 "$bench_dir/burst.py" "$FERRY_URL$3" "$count")" | tee -a "$out"
+  for round in $(seq 1 "$rounds"); do
+    deploy "$2"
+    wait_for_cells
+    cold="$(/usr/bin/python3 "$bench_dir/burst.py" "$FERRY_URL$3" 1)"
+    deploy "$2"
+    wait_for_cells
+    burst_line="$(/usr/bin/python3 "$bench_dir/burst.py" "$FERRY_URL$3" "$count")"
+    ratios+=("$(python3 -c "print(f'{$(total_ms "$burst_line") / $(total_ms "$cold"):.1f}')")")
+    echo "$1 $3 round $round: one cold request $(total_ms "$cold") ms; $burst_line; burst / cold = ${ratios[-1]}×" | tee -a "$out"
+  done
+  echo "$1 $3 burst / cold, median of $rounds: $(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')×" | tee -a "$out"
+}
+
+port="${FERRY_BENCH_PORT:-18080}"
+if [[ " $parts " == *" sandboxed "* ]]; then
+  start_server "$port"
+  burst sandboxed bench /bench/dev/py
+  burst sandboxed bench /bench/dev/node
+  burst sandboxed benchweb /benchweb/dev/
+  stop_servers
+fi
+if [[ " $parts " == *" unsandboxed "* ]]; then
+  start_server "$(( port + 1 ))" --insecure-no-sandbox
+  burst unsandboxed bench /bench/dev/py
+  burst unsandboxed bench /bench/dev/node
+  burst unsandboxed benchweb /benchweb/dev/
+  stop_servers
+fi
+if [[ " $parts " == *" ratio "* ]]; then
+  # shellcheck disable=SC2086 # RATIO_SERVER_ARGS is a list of options
+  start_server "$(( port + 2 ))" --stem-cells 1 ${RATIO_SERVER_ARGS:-}
+  ratio stem-cells bench /bench/dev/py
+  ratio stem-cells bench /bench/dev/node
+  stop_servers
+fi
+echo "machine: $(machine); build: ${FERRY_CLI:-./ferry (Release, .build/cli)}; load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"

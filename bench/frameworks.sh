@@ -2,7 +2,8 @@
 # (6) Framework presets: cold start of each preset's sample app through Ferry (first request after a deploy, which
 # starts the app in a sandbox with the preset's command) against starting the same app bare on the host until it
 # answers (node / gunicorn / php -S), in one hyperfine run; prints the ratio Ferry ÷ bare per framework (goal ≤ 1.3).
-# Builds are cached by ferry deploy, so --prepare only uploads a new revision.
+# Builds are cached by ferry deploy, so --prepare only uploads a new revision (--force: the code is unchanged, and an
+# unchanged deploy makes no revision, so without it the "cold" request would find a warm instance).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
 start_server "${FERRY_BENCH_PORT:-18080}"
@@ -12,7 +13,7 @@ port=18099
 # samples/web-flask starts itself with a command; the flask preset serves the same app.py with gunicorn.
 apps="$(mktemp -d -t ferry-bench-frameworks-XXXXXX)"
 data_dirs+=("$apps")
-for app in web-express web-koa web-django web-php; do
+for app in web-express web-koa web-django web-php web-laravel; do
   cp -r "$samples/$app" "$apps/$app"
   sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/$app/serverless.yml"
 done
@@ -37,7 +38,7 @@ args=(--warmup 1 --runs "${RUNS:-10}" --export-markdown "$results/frameworks.md"
 # pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app, then its cold start through Ferry.
 pair() {
   args+=(--command-name "$1 bare" --prepare "$stop_bare" "$(bare "$2" "$4")")
-  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
+  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy --force >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
 }
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
 pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
@@ -45,13 +46,15 @@ pair koa "$apps/web-koa" koaapp "env PORT=$port node server.js"
 pair flask "$apps/web-flask" flaskapp "$gunicorn app:app"
 pair django "$apps/web-django" djangoapp "env DJANGO_SETTINGS_MODULE=mysite.settings $gunicorn mysite.wsgi:application"
 pair php "$apps/web-php" phpapp "php -S 127.0.0.1:$port -t public"
+# The deploy above wrote vendor/autoload.php (composer, or Debian's Laravel) and the app's key into the copy.
+pair laravel "$apps/web-laravel" laravelapp "env APP_KEY=$(cat "$apps/web-laravel/.ferry/laravel-app-key") php -S 127.0.0.1:$port -t public"
 hyperfine "${args[@]}"
 
 python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
 import json, sys
 results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
 print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
-for name in ("express", "koa", "flask", "django", "php"):
+for name in ("express", "koa", "flask", "django", "php", "laravel"):
     bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
     print(f"| {name} | {bare * 1000:.0f} ms | {ferry * 1000:.0f} ms | {ferry / bare:.2f}× |")
 PY

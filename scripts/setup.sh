@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Ferry needs on Debian 12 (idempotent): bubblewrap and socat for the sandbox, curl, Flask, Django, gunicorn and PHP for the web samples.
+# Installs what Ferry needs on Debian 12 (idempotent): bubblewrap and socat for the sandbox, curl, Flask, Django, gunicorn, PHP, composer and Debian's Laravel for the web samples.
 set -euo pipefail
 
 need=()
@@ -18,6 +18,10 @@ command -v umoci >/dev/null 2>&1 || need+=(umoci)
 /usr/bin/python3 -c 'import gunicorn' >/dev/null 2>&1 || need+=(python3-gunicorn)
 /usr/bin/python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
+# Laravel: composer installs an app's packages when Packagist is reachable; otherwise the laravel preset loads
+# Debian's Laravel 8 (Illuminate and its dependencies under /usr/share/php; samples/web-laravel runs on it).
+command -v composer >/dev/null 2>&1 || need+=(composer)
+[ -e /usr/share/php/Illuminate/autoload.php ] || need+=(php-laravel-framework)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -25,11 +25,43 @@ public sealed record RuntimeOptions
     public int MaxPayloadBytes { get; init; } = 6 * 1024 * 1024;
 
     /// <summary>
-    /// Stem cells kept ready per runtime family (Node, Python): sandboxed runtime loops started before any function is
-    /// known, which a cold start of a fitting event function takes over instead of starting a runtime from scratch.
-    /// 0 turns them off.
+    /// Stem cells kept ready per runtime family (Node, Python) at the least: sandboxed runtime loops started before any
+    /// function is known, which a cold start of a fitting event function takes over instead of starting a runtime from
+    /// scratch. The pool grows above this floor with demand (<see cref="StemCellsMaxPerRuntime"/>). 0 turns them off.
     /// </summary>
     public int StemCellsPerRuntime { get; init; }
+
+    /// <summary>
+    /// Most stem cells one runtime family keeps when cold starts come in bursts (the floor
+    /// <see cref="StemCellsPerRuntime"/> wins when it is higher). The default matches
+    /// <see cref="MaxInstancesPerFunction"/>'s: a burst of one function to its maximum finds a cell for each instance.
+    /// </summary>
+    public int StemCellsMaxPerRuntime { get; init; } = 10;
+
+    /// <summary>
+    /// Memory all waiting stem cells together may take, MB: a cell above a family's floor is only started while the
+    /// cells kept (each counted at the largest idle size seen for its family, node ≈ 45 MB, python ≈ 20 MB) stay within it.
+    /// Floors are always kept.
+    /// </summary>
+    public int StemCellMemoryBudgetMb { get; init; } = 512;
+
+    /// <summary>
+    /// Stem cells started at the same time at most (all families together), so that refilling after a burst does not
+    /// take every core from the burst it follows. Default: half the cores, at least 1.
+    /// </summary>
+    public int StemCellRefillConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>
+    /// Time constant of "recent" cold starts (see <c>StemCellDemand</c>): a burst's cold starts count together when
+    /// they come within about this long; a steady rate r keeps about r × this many cells.
+    /// </summary>
+    public TimeSpan StemCellDemandWindow { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How fast the pool forgets a burst: the demand it sized the pool for halves every this long without cold starts,
+    /// and surplus cells are stopped as the target falls back to the floor.
+    /// </summary>
+    public TimeSpan StemCellDemandHalfLife { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Host folder for the stem cells' code folders; null: a private temp folder. On the file system of the extracted
@@ -38,8 +70,8 @@ public sealed record RuntimeOptions
     public string? StemCellDirectory { get; init; }
 
     /// <summary>
-    /// How long after a stem cell was taken its replacement starts: the replacement's start (a whole runtime) should
-    /// not compete for the CPU with the cold start that just took the cell.
+    /// How long after the latest cold start that wanted a stem cell replacements start: their starts (whole runtimes)
+    /// should not compete for the CPU with the cold starts (a burst) that just took the cells.
     /// </summary>
     public TimeSpan StemCellRefillDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -106,6 +106,10 @@ public static partial class FerryServerHost
         {
             IdleTimeout = options.IdleTimeout,
             StemCellsPerRuntime = options.StemCellsPerRuntime,
+            StemCellsMaxPerRuntime = options.StemCellsMaxPerRuntime,
+            StemCellMemoryBudgetMb = options.StemCellMemoryBudgetMb,
+            StemCellRefillConcurrency = options.StemCellRefillConcurrency ?? new RuntimeOptions().StemCellRefillConcurrency,
+            StemCellDemandHalfLife = options.StemCellDemandHalfLife,
             MaxInstancesPerFunction = options.MaxInstancesPerFunction,
             StemCellDirectory = Path.Combine(dataDirectory, "stem-cells"), // beside the revisions: filled by hard links
         };
@@ -119,6 +123,8 @@ public static partial class FerryServerHost
         services.AddSingleton(sp => storeLocation.Open(TimeProvider.System, sp.GetRequiredService<StoreSecretProtector>()));
         services.AddSingleton<StoreSecretProtector>();
         services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+        services.AddSingleton<ILogSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
+        services.AddSingleton<IInvocationSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<IControlPlaneStore>());

@@ -28,6 +28,18 @@ public sealed record FerryServerOptions
     /// <summary>Stem cells (pre-started runtimes that cold starts take over) kept ready per runtime family; 0 turns them off.</summary>
     public int StemCellsPerRuntime { get; init; } = 1;
 
+    /// <summary>Most stem cells per runtime family after bursts of cold starts (<c>--stem-cells-max</c>).</summary>
+    public int StemCellsMaxPerRuntime { get; init; } = 10;
+
+    /// <summary>Memory all waiting stem cells may take together, MB; the floors are kept even above it (<c>--stem-cell-memory-mb</c>).</summary>
+    public int StemCellMemoryBudgetMb { get; init; } = 512;
+
+    /// <summary>Stem cells started at the same time at most; null: half the cores (<c>--stem-cell-refills</c>).</summary>
+    public int? StemCellRefillConcurrency { get; init; }
+
+    /// <summary>How fast the stem cell pool shrinks back to its floor after a burst: the half-life of its demand (<c>--stem-cell-decay</c>).</summary>
+    public TimeSpan StemCellDemandHalfLife { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// Instances one function revision may run at once when its manifest sets no <c>maxInstances</c>
     /// (<c>reservedConcurrency</c>); <c>--max-instances-per-function</c>.

@@ -4,7 +4,7 @@ namespace Ferry.Store;
 /// Control-plane state. Implementations are safe to call concurrently. Every write that must be all-or-nothing
 /// (a deploy, a removal) is one transaction.
 /// </summary>
-public interface IFerryStore : IAsyncDisposable
+public interface IFerryStore : ILogSink, IInvocationSink, IAsyncDisposable
 {
     /// <summary>Creates tables when missing and applies pending schema migrations.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
@@ -46,13 +46,8 @@ public interface IFerryStore : IAsyncDisposable
     /// </summary>
     Task<bool> DeleteAppStageAsync(long appStageId, CancellationToken cancellationToken);
 
-    /// <summary>Appends a batch of log lines in one transaction; returns them with their ids (ascending).</summary>
-    Task<IReadOnlyList<LogEntry>> AppendLogsAsync(IReadOnlyList<NewLogEntry> entries, CancellationToken cancellationToken);
-
     /// <summary>Log lines matching the query, oldest first (by id).</summary>
     Task<IReadOnlyList<LogEntry>> QueryLogsAsync(LogQuery query, CancellationToken cancellationToken);
-
-    Task RecordInvocationsAsync(IReadOnlyList<InvocationRecord> invocations, CancellationToken cancellationToken);
 
     /// <summary>Invocations of an app stage (optionally one function) that started at or after <paramref name="since"/>, newest first.</summary>
     Task<IReadOnlyList<InvocationRecord>> QueryInvocationsAsync(

@@ -18,12 +18,12 @@ internal static class RemovedAppUsage
     /// <summary>
     /// Usage rows as <see cref="StoreRows.ReadFunctionUsage"/> reads them, over live and removed app stages and the
     /// hourly rollups retention made of records it deleted (a rollup counts when its hour starts in the period).
-    /// <paramref name="exactSum"/> is a format with <c>{0}</c> for the summed expression: how the backend sums integers
-    /// without losing or wrapping anything.
+    /// The sums are exact: SQLite raises an error rather than wrap on overflow; PostgreSQL sums bigints as numeric,
+    /// and the cast back to bigint raises an error rather than wrap.
     /// </summary>
-    public static string UsageSql(string tenant, string from, string to, string exactSum) => $"""
+    public static string UsageSql(string tenant, string from, string to) => $"""
         SELECT tenant, app_stage_id, service, stage, region, function,
-               {Sum(exactSum, "invocations")}, {Sum(exactSum, "billed_duration_ms")}, {Sum(exactSum, "memory_mb_ms")}
+               CAST(SUM(invocations) AS BIGINT), CAST(SUM(billed_duration_ms) AS BIGINT), CAST(SUM(memory_mb_ms) AS BIGINT)
         FROM (
             SELECT i.tenant, i.app_stage_id, a.service, a.stage, a.region, i.function, 1 AS invocations,
                    i.billed_duration_ms, i.billed_duration_ms * i.memory_size_mb AS memory_mb_ms
@@ -41,7 +41,4 @@ internal static class RemovedAppUsage
         GROUP BY tenant, app_stage_id, service, stage, region, function
         ORDER BY service, stage, region, function, tenant, app_stage_id;
         """;
-
-    private static string Sum(string exactSum, string column)
-        => string.Format(System.Globalization.CultureInfo.InvariantCulture, exactSum, column);
 }

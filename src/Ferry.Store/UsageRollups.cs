@@ -4,7 +4,7 @@ namespace Ferry.Store;
 /// Retention without losing usage: before invocation records (and usage rows of removed apps) are deleted, their
 /// metering columns are summed into <c>usage_rollups</c>, one row per tenant, app stage, function and UTC hour, which
 /// <see cref="RemovedAppUsage.UsageSql"/> adds to the raw rows. The SQL is the same on every backend; parameters are
-/// named by the caller (<c>$x</c> on SQLite, <c>@x</c> on PostgreSQL).
+/// named by the caller.
 /// </summary>
 internal static class UsageRollups
 {

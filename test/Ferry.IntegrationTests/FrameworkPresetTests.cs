@@ -17,9 +17,12 @@ public sealed class FrameworkPresetTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    /// <summary>npm ci and a TypeScript build on a loaded machine take minutes: no timing is asserted, the wait is generous.</summary>
+    private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(15);
+
     private async Task<CliResult> DeployAsync(string folder)
     {
-        var deploy = await FerryCli.RunAsync(_server.BaseUrl, folder, "deploy");
+        var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, folder, "deploy");
         Assert.True(deploy.ExitCode == 0, deploy.ToString());
         return deploy;
     }
@@ -46,6 +49,40 @@ public sealed class FrameworkPresetTests : IAsyncLifetime
         // The lock file did not change, so the second deploy does not reinstall.
         var second = await DeployAsync(Repo.Sample("web-express"));
         Assert.Contains("Build: npm ci skipped (package-lock.json unchanged)", second.Stderr);
+    }
+
+    [Fact]
+    public async Task A_nest_app_is_built_with_its_build_script_and_its_routes_answer_under_the_prefix_and_at_a_custom_host()
+    {
+        var deploy = await DeployAsync(Repo.Sample("web-nest"));
+        Assert.Contains("Framework nest for function web (package.json depends on @nestjs/core)", deploy.Stderr);
+        Assert.Contains("Build: npm run build", deploy.Stderr);
+
+        // Under /{service}/{stage}: Nest routes its own paths; the prefix arrives as X-Forwarded-Prefix.
+        Assert.Equal("Hello from Nest under /nestapp/dev", await _server.Http.GetStringAsync("/nestapp/dev/"));
+        var boat = await _server.Http.GetFromJsonAsync<JsonElement>("/nestapp/dev/boats/2?q=oar");
+        Assert.Equal((2, "Kon-Tiki", "oar", "/boats/2", "/nestapp/dev"), (boat.GetProperty("id").GetInt32(), boat.GetProperty("name").GetString(),
+            boat.GetProperty("q").GetString(), boat.GetProperty("path").GetString(), boat.GetProperty("prefix").GetString()));
+        var boats = await _server.Http.GetFromJsonAsync<JsonElement>("/nestapp/dev/boats");
+        Assert.Contains("Ark", boats.EnumerateArray().Select(b => b.GetProperty("name").GetString()));
+
+        var added = await _server.Http.PostAsJsonAsync("/nestapp/dev/boats", new { name = "Tea clipper" });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        Assert.Equal("Tea clipper", (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString());
+
+        // Nest's own errors: ParseIntPipe's 400 and the service's NotFoundException.
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Http.GetAsync("/nestapp/dev/boats/abc")).StatusCode);
+        var missing = await _server.Http.GetAsync("/nestapp/dev/boats/99");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("boat 99 not found", (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString());
+
+        // At / of a custom domain the same app sees the same paths, with no prefix.
+        var add = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("web-nest"), "domain", "add", "nest.example.test", "--app", "nestapp", "--stage", "dev");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Equal("Hello from Nest under /", await GetStringAtHostAsync("nest.example.test", "/"));
+        var atHost = JsonDocument.Parse(await GetStringAtHostAsync("nest.example.test", "/boats/1")).RootElement;
+        Assert.Equal(("Ark", "/boats/1", JsonValueKind.Null), (atHost.GetProperty("name").GetString(), atHost.GetProperty("path").GetString(),
+            atHost.GetProperty("prefix").ValueKind));
     }
 
     [Fact]
@@ -132,6 +169,67 @@ public sealed class FrameworkPresetTests : IAsyncLifetime
         var missing = await _server.Http.GetAsync("/phpapp/dev/nowhere");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("/nowhere", (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("path").GetString());
+    }
+
+    private async Task<string> GetStringAtHostAsync(string host, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = host;
+        using var response = await _server.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    [Fact]
+    public async Task A_laravel_app_without_vendor_runs_on_debians_laravel_and_its_urls_are_the_public_ones()
+    {
+        Assert.True(File.Exists("/usr/share/php/Illuminate/autoload.php"), "Debian's Laravel is missing: run scripts/setup.sh (apt-get install php-laravel-framework)");
+        var app = AppCopy.Of(Repo.Sample("web-laravel"));
+
+        var first = await DeployAsync(app);
+        Assert.Contains("Framework laravel for function web (composer.json requires laravel/framework)", first.Stderr);
+        Assert.Contains("Build: vendor/autoload.php for Debian's Laravel 8.", first.Stderr);
+        Assert.Contains("note: APP_KEY: none in .env", first.Stderr);
+        Assert.Contains("Written by Ferry's laravel preset", await File.ReadAllTextAsync(Path.Combine(app, "vendor", "autoload.php")));
+
+        // A Blade page under /{service}/{stage}: route() and asset() build the public URLs, prefix included.
+        var page = await _server.Http.GetAsync("/laravelapp/dev/");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.IsSuccessStatusCode, html);
+        Assert.Contains("<h1>Ferry harbour</h1>", html);
+        Assert.Contains($"<p id=\"home\">{_server.BaseUrl}/laravelapp/dev</p>", html);
+        Assert.Contains($"<a href=\"{_server.BaseUrl}/laravelapp/dev/api/boats/dinghy\">Dinghy</a>", html);
+        Assert.Contains($"href=\"{_server.BaseUrl}/laravelapp/dev/app.css\"", html);
+        Assert.Contains("Laravel 8.", html);
+
+        // A JSON route of routes/api.php: Laravel routes on its own path and reports the prefix as its base URL.
+        var boat = await _server.Http.GetFromJsonAsync<JsonElement>("/laravelapp/dev/api/boats/ark?q=oar");
+        Assert.Equal("ark", boat.GetProperty("boat").GetString());
+        Assert.Equal("oar", boat.GetProperty("q").GetString());
+        Assert.Equal("api/boats/ark", boat.GetProperty("path").GetString());
+        Assert.Equal("/laravelapp/dev", boat.GetProperty("base").GetString());
+        Assert.Equal($"{_server.BaseUrl}/laravelapp/dev/api/boats/ark", boat.GetProperty("url").GetString());
+        Assert.StartsWith("8.", boat.GetProperty("laravel").GetString());
+        Assert.Equal("Ferry harbour", (await _server.Http.GetFromJsonAsync<JsonElement>("/laravelapp/dev/api/ping")).GetProperty("harbour").GetString());
+
+        Assert.StartsWith("User-agent: *", await _server.Http.GetStringAsync("/laravelapp/dev/robots.txt"));
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Http.GetAsync("/laravelapp/dev/nowhere")).StatusCode);
+
+        // Through a custom domain at its root there is no prefix, and the links name that host.
+        var domain = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", "harbour.example.test", "--app", "laravelapp", "--stage", "dev");
+        Assert.True(domain.ExitCode == 0, domain.ToString());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/boats/junk");
+        request.Headers.Host = "harbour.example.test";
+        using var response = await _server.Http.SendAsync(request);
+        var junk = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("http://harbour.example.test/api/boats/junk", junk.GetProperty("url").GetString());
+        Assert.Equal("", junk.GetProperty("base").GetString());
+
+        // composer.json did not change: the generated autoloader is kept and nothing is redeployed.
+        var second = await DeployAsync(app);
+        Assert.Contains("skipped (composer.json unchanged)", second.Stderr);
+        Assert.Contains("Unchanged: laravelapp", second.Stdout);
     }
 
     [Fact]

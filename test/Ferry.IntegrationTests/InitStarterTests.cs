@@ -58,6 +58,37 @@ public sealed class InitStarterTests : IAsyncLifetime
         Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task The_nest_starter_installs_builds_deploys_and_answers()
+    {
+        var app = await InitAsync("nest", "init-nest");
+
+        // npm install and tsc on a loaded machine take minutes: the wait is generous, nothing is timed.
+        var deploy = await FerryCli.RunAsync(TimeSpan.FromMinutes(15), _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Build: npm run build", deploy.Stderr);
+
+        var index = await _server.Http.GetFromJsonAsync<JsonElement>("/init-nest/dev/");
+        Assert.Equal(("init-nest", "nest"), (index.GetProperty("app").GetString(), index.GetProperty("framework").GetString()));
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-nest/dev/hello/ferry");
+        Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task The_django_starter_deploys_and_reverses_its_urls_under_the_prefix()
+    {
+        var app = await InitAsync("django", "init-django");
+
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        var index = await _server.Http.GetFromJsonAsync<JsonElement>("/init-django/dev/");
+        Assert.Equal(("init-django", "django"), (index.GetProperty("app").GetString(), index.GetProperty("framework").GetString()));
+        Assert.Equal("/init-django/dev/hello/world", index.GetProperty("hello_url").GetString());
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-django/dev/hello/ferry");
+        Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
+    }
+
     /// <summary>Runs <c>ferry init STARTER</c> in a scratch folder; the service name is the new folder's name.</summary>
     private async Task<string> InitAsync(string starter, string name)
     {

@@ -12,7 +12,7 @@ public sealed class StemCellTests : IAsyncLifetime
 {
     private FerryTestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync(o => o with { StemCellsPerRuntime = 1 });
+    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync(o => o with { StemCellsPerRuntime = 1, StemCellsMaxPerRuntime = 1 }); // a fixed pool (its growth: StemCellBurstTests)
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

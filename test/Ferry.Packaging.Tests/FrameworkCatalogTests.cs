@@ -123,10 +123,12 @@ public sealed class FrameworkCatalogTests : IDisposable
         _app.WriteFile("composer.json", """{ "require": { "php": "^8.2", "laravel/framework": "^11.0" } }""");
         _app.WriteFile("public/index.php", "<?php");
 
-        var plan = Detect();
+        Assert.Equal("laravel", Detect().Preset.Name);
+        // Without Debian's Laravel on the machine there is nothing to fall back on.
+        var plan = new LaravelPreset(_app.Combine("no-system-php")).Plan(new ProjectFiles(_app.Path), "test");
 
-        Assert.Equal("laravel", plan.Preset.Name);
         var install = Assert.Single(plan.Steps);
+        Assert.Null(install.Fallback);
         Assert.True(install.OnlyWhenOutputMissing);
         Assert.Equal("vendor", install.Output);
         Assert.Contains("apt-get install composer", install.MissingToolHint);

@@ -89,7 +89,12 @@ internal static class FrameworkPresetStep
 
             var progress = new SynchronousProgress<BuildProgress>(line =>
             {
-                if (line.Transient)
+                if (line.Warning)
+                {
+                    status.Clear();
+                    cli.WriteWarning(line.Text);
+                }
+                else if (line.Transient)
                 {
                     status.Update(line.Text);
                 }

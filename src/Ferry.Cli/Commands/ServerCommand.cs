@@ -74,7 +74,7 @@ internal static class ServerCommand
         });
         var stemCells = new Option<int?>("--stem-cells")
         {
-            Description = "Pre-started Node/Python runtimes kept ready per runtime, taken over by cold starts (default 1; 0 turns them off)",
+            Description = "Pre-started Node/Python runtimes kept ready per runtime at the least, taken over by cold starts (default 1; 0 turns them off)",
             HelpName = "count",
         };
         stemCells.Validators.Add(result =>
@@ -82,6 +82,54 @@ internal static class ServerCommand
             if (result.GetValueOrDefault<int?>() is < 0 or > 16)
             {
                 result.AddError("--stem-cells must be between 0 and 16.");
+            }
+        });
+        var stemCellsMax = new Option<int?>("--stem-cells-max")
+        {
+            Description = "Most stem cells per runtime when cold starts come in bursts; the pool grows with demand and shrinks back to --stem-cells (default 10)",
+            HelpName = "count",
+        };
+        stemCellsMax.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 or > 64)
+            {
+                result.AddError("--stem-cells-max must be between 0 and 64.");
+            }
+        });
+        var stemCellMemory = new Option<int?>("--stem-cell-memory-mb")
+        {
+            Description = "Memory all waiting stem cells may take together, MB; the --stem-cells floor is always kept (default 512)",
+            HelpName = "MB",
+        };
+        stemCellMemory.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 or > 1_048_576)
+            {
+                result.AddError("--stem-cell-memory-mb must be between 0 and 1048576.");
+            }
+        });
+        var stemCellRefills = new Option<int?>("--stem-cell-refills")
+        {
+            Description = "Stem cells started at the same time at most, so refilling does not take every core from a burst (default: half the cores)",
+            HelpName = "count",
+        };
+        stemCellRefills.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 or > 64)
+            {
+                result.AddError("--stem-cell-refills must be between 1 and 64.");
+            }
+        });
+        var stemCellDecay = new Option<string?>("--stem-cell-decay")
+        {
+            Description = "Half-life of the stem cell demand: how fast the pool shrinks back after a burst, e.g. 30s or 5m (default 1m)",
+            HelpName = "duration",
+        };
+        stemCellDecay.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !(DurationParser.TryParseDuration(result.Tokens[^1].Value, out var decay) && decay >= TimeSpan.FromSeconds(1) && decay <= TimeSpan.FromDays(1)))
+            {
+                result.AddError("--stem-cell-decay must be a duration between 1s and 1d, like 30s or 5m.");
             }
         });
         var maxInstancesPerFunction = new Option<int?>("--max-instances-per-function")
@@ -130,7 +178,8 @@ internal static class ServerCommand
 
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
-            urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, maxInstancesPerFunction, logRetention,
+            urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, stemCellsMax, stemCellMemory, stemCellRefills, stemCellDecay,
+            maxInstancesPerFunction, logRetention,
             defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs, tlsCertificates,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
@@ -154,6 +203,26 @@ internal static class ServerCommand
             if (parseResult.GetValue(stemCells) is { } cells)
             {
                 options = options with { StemCellsPerRuntime = cells };
+            }
+
+            if (parseResult.GetValue(stemCellsMax) is { } cellsMax)
+            {
+                options = options with { StemCellsMaxPerRuntime = cellsMax };
+            }
+
+            if (parseResult.GetValue(stemCellMemory) is { } cellMemory)
+            {
+                options = options with { StemCellMemoryBudgetMb = cellMemory };
+            }
+
+            if (parseResult.GetValue(stemCellRefills) is { } refills)
+            {
+                options = options with { StemCellRefillConcurrency = refills };
+            }
+
+            if (parseResult.GetValue(stemCellDecay) is { Length: > 0 } decayText && DurationParser.TryParseDuration(decayText, out var decaySpan))
+            {
+                options = options with { StemCellDemandHalfLife = decaySpan };
             }
 
             if (parseResult.GetValue(maxInstancesPerFunction) is { } instances)

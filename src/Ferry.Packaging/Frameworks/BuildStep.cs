@@ -15,6 +15,16 @@ public sealed record BuildStep(string Name, IReadOnlyList<string> Command, Build
 
     /// <summary>Run only when <see cref="Output"/> is missing, whatever the inputs (<c>composer install</c> with a vendor/ folder).</summary>
     public bool OnlyWhenOutputMissing { get; init; }
+
+    /// <summary>
+    /// Runs instead when <see cref="Command"/>'s program is not installed or fails (a warning says why), e.g. Ferry's
+    /// own vendor/autoload.php for Debian's Laravel when composer can't reach Packagist. What the failed command left
+    /// of a missing <see cref="Output"/> is removed first.
+    /// </summary>
+    public BuildStep? Fallback { get; init; }
+
+    /// <summary>Work Ferry does itself instead of running <see cref="Command"/> (which is then empty).</summary>
+    public Func<ProjectFiles, IProgress<BuildProgress>, CancellationToken, Task>? Action { get; init; }
 }
 
 /// <summary>What a build step depends on: the named files (a lock file), or every source file of the app.</summary>

@@ -5,7 +5,8 @@ using System.Text;
 namespace Ferry.Packaging.Frameworks;
 
 /// <summary>A line of build progress: <see cref="Transient"/> lines (the build's own output) replace each other.</summary>
-public sealed record BuildProgress(string Text, bool Transient);
+/// <see cref="Warning"/> lines are shown as warnings (a fallback, a version that differs from the one asked for).
+public sealed record BuildProgress(string Text, bool Transient, bool Warning = false);
 
 /// <summary>
 /// Runs a plan's build steps in the app folder on the developer's machine, skipping a step whose inputs hash as they
@@ -48,13 +49,65 @@ public static class FrameworkBuilder
                 continue;
             }
 
-            var started = Stopwatch.GetTimestamp();
-            progress.Report(new BuildProgress($"Build: {step.Name}…", true));
-            await RunStepAsync(step, project, sandbox, progress, cancellationToken);
-            await cache.RecordAsync(step, hash, cancellationToken);
-            progress.Report(new BuildProgress($"Build: {step.Name} done in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s", false));
+            var ran = await RunWithFallbackAsync(step, outputExists, project, sandbox, progress, cancellationToken);
+            if (!ReferenceEquals(ran, step))
+            {
+                hash = await BuildCache.HashInputsAsync(project, ran.Inputs, cancellationToken);
+            }
+
+            await cache.RecordAsync(ran, hash, cancellationToken);
         }
     }
+
+    /// <returns>The step that succeeded: <paramref name="step"/> or its fallback.</returns>
+    private static async Task<BuildStep> RunWithFallbackAsync(
+        BuildStep step, bool outputExisted, ProjectFiles project, BuildSandbox? sandbox, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        progress.Report(new BuildProgress($"Build: {step.Name}…", true));
+        try
+        {
+            if (step.Action is { } action)
+            {
+                await action(project, progress, cancellationToken);
+            }
+            else
+            {
+                await RunStepAsync(step, project, sandbox, progress, cancellationToken);
+            }
+        }
+        catch (FrameworkException ex) when (step.Fallback is not null)
+        {
+            var why = FailureSummary(ex.Message);
+            if (!outputExisted && project.HasDirectory(step.Output) && new DirectoryInfo(project.FullPath(step.Output)).LinkTarget is null)
+            {
+                Directory.Delete(project.FullPath(step.Output), recursive: true);
+            }
+
+            var what = why.StartsWith(step.Name, StringComparison.Ordinal) ? why : $"{step.Name}: {why}";
+            progress.Report(new BuildProgress($"{what}; {step.Fallback.Name} instead", false, Warning: true));
+            return await RunWithFallbackAsync(step.Fallback, outputExisted, project, sandbox, progress, cancellationToken);
+        }
+
+        progress.Report(new BuildProgress($"Build: {step.Name} done in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s", false));
+        return step;
+    }
+
+    /// <summary>
+    /// A failed step's error in one line: its first line, and the first line of the tool's output that names the
+    /// problem (composer prints its usage after the error, so the last line says nothing).
+    /// </summary>
+    internal static string FailureSummary(string message)
+    {
+        var lines = message.Split('\n');
+        var head = lines[0].Replace("; its last output:", "", StringComparison.Ordinal).Trim();
+        var problem = lines.Skip(1)
+            .Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .FirstOrDefault(line => ProblemWords.Any(word => line.Contains(word, StringComparison.OrdinalIgnoreCase)));
+        return problem is null ? head : $"{head}: {problem}";
+    }
+
+    private static readonly string[] ProblemWords = ["could not", "cannot", "error", "failed", "not found", "exception"];
 
     private static async Task RunStepAsync(BuildStep step, ProjectFiles project, BuildSandbox? sandbox, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
     {

@@ -15,7 +15,9 @@ internal static class BubblewrapCommandLine
     public const string NodeSdkModules = "/usr/local/lib/ferry/aws-sdk/node_modules";
 
     /// <summary>
-    /// Pieces of /etc that programs need for the dynamic linker, DNS, TLS, users and time; bound only when the host has them.
+    /// Pieces of /etc that programs need for the dynamic linker, DNS, TLS, users and time, and PHP's configuration
+    /// (Debian loads PHP's extensions, mbstring, ctype, tokenizer, dom… which Laravel needs, through /etc/php/*/conf.d);
+    /// bound read-only and only when the host has them.
     /// </summary>
     public static readonly IReadOnlyList<string> EtcEntries =
     [
@@ -24,6 +26,7 @@ internal static class BubblewrapCommandLine
         "/etc/resolv.conf", "/etc/hosts", "/etc/host.conf", "/etc/gai.conf", "/etc/nsswitch.conf", "/etc/services", "/etc/protocols",
         "/etc/passwd", "/etc/group",
         "/etc/localtime", "/etc/timezone", "/etc/mime.types", "/etc/os-release",
+        "/etc/php",
     ];
 
     /// <summary>

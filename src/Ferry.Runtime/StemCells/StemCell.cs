@@ -131,6 +131,18 @@ public sealed class StemCell : IAsyncDisposable
     }
 
     /// <summary>
+    /// A cell around a process that was started by other means and already waits for its identity (tests of the pool's
+    /// sizing use fake processes; nothing in them can become a function).
+    /// </summary>
+    internal static StemCell Waiting(StemCellFamily family, string codeDirectory, RuntimeApiHost runtimeApi, ISandboxedProcess process, ILogger logger)
+    {
+        var cell = new StemCell(family, codeDirectory, runtimeApi);
+        cell._process = new StemCellProcess(process, codeDirectory, logger);
+        cell._asked.TrySetResult();
+        return cell;
+    }
+
+    /// <summary>
     /// Turns the cell into an instance of <paramref name="function"/> whose process has <paramref name="environment"/>,
     /// and hands over its process (which then belongs to the caller). The handler's loading is not awaited.
     /// </summary>

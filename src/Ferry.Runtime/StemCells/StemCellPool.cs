@@ -5,27 +5,48 @@ using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.StemCells;
 
+/// <summary>Starts one stem cell of <paramref name="family"/> whose code folder is <paramref name="codeDirectory"/> and returns once it waits.</summary>
+internal delegate Task<StemCell> StemCellStarter(StemCellFamily family, string codeDirectory, CancellationToken cancellationToken);
+
+/// <summary>What the pool holds of one runtime family and has done with it (metrics, tests).</summary>
+/// <param name="Ready">Cells waiting to be taken.</param>
+/// <param name="Starting">Cells being started.</param>
+/// <param name="Target">Cells the family should have now, from recent demand.</param>
+/// <param name="Taken">Cold starts that took a cell.</param>
+/// <param name="Missed">Cold starts that wanted a cell and found none waiting.</param>
+/// <param name="Stopped">Waiting cells stopped because demand fell.</param>
+public readonly record struct StemCellStats(int Ready, int Starting, int Target, long Taken, long Missed, long Stopped);
+
 /// <summary>
-/// Keeps <see cref="RuntimeOptions.StemCellsPerRuntime"/> stem cells per runtime family waiting, so that the cold start
-/// of a fitting event function takes over a runtime that is already up instead of starting one. A taken cell is
-/// never given back (one function per process); the pool starts a replacement in the background. Cells that die
-/// while waiting are replaced; cells that keep failing are retried with back-off.
+/// Keeps stem cells of each runtime family waiting, so that the cold start of a fitting event function takes over a
+/// runtime that is already up instead of starting one. How many follows demand (<see cref="StemCellDemand"/>): at
+/// least <see cref="RuntimeOptions.StemCellsPerRuntime"/>, more after bursts of cold starts (up to
+/// <see cref="RuntimeOptions.StemCellsMaxPerRuntime"/> per family and <see cref="RuntimeOptions.StemCellMemoryBudgetMb"/>
+/// for all), back to the floor when bursts stop (surplus cells are stopped). A taken cell is never given back (one
+/// function per process); replacements start <see cref="RuntimeOptions.StemCellRefillDelay"/> after the latest cold
+/// start that wanted a cell, at most <see cref="RuntimeOptions.StemCellRefillConcurrency"/> at a time. Cells that die
+/// while waiting are replaced; cells that keep failing are retried with back-off. All time is the <see cref="TimeProvider"/>'s.
 /// </summary>
 public sealed partial class StemCellPool : IAsyncDisposable
 {
     /// <summary>A cell that dies sooner than this after it became ready counts as a failure (for the back-off).</summary>
     private static readonly TimeSpan YoungDeath = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the targets are recomputed (demand decays without events) and surplus cells stopped.</summary>
+    internal static readonly TimeSpan TrimPeriod = TimeSpan.FromSeconds(1);
+
     private readonly Lock _gate = new();
-    private readonly Dictionary<StemCellFamily, FamilyCells> _families = StemCellFamily.All.ToDictionary(f => f, _ => new FamilyCells());
+    private readonly Dictionary<StemCellFamily, FamilyCells> _families;
     private readonly List<Task> _background = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger<StemCellPool> _logger;
     private readonly IReadOnlyDictionary<string, string> _cellEnvironment = FunctionInstance.RuntimeEnvironment();
+    private readonly StemCellStarter _startCell;
     private IReadOnlyList<HostServiceBridge> _sharedServices = [];
     private string? _folder;
     private bool _ownsFolder;
     private bool _started;
+    private int _startingTotal;
 
     private readonly ISandbox _sandbox;
     private readonly RuntimeApiHost _runtimeApi;
@@ -33,18 +54,35 @@ public sealed partial class StemCellPool : IAsyncDisposable
     private readonly TimeProvider _time;
 
     public StemCellPool(ISandbox sandbox, RuntimeApiHost runtimeApi, RuntimeOptions options, ILoggerFactory loggerFactory, TimeProvider time)
+        : this(sandbox, runtimeApi, options, loggerFactory, time, startCell: null)
+    {
+    }
+
+    /// <param name="startCell">Starts a cell; null: a real sandboxed runtime loop (tests pass fakes).</param>
+    internal StemCellPool(ISandbox sandbox, RuntimeApiHost runtimeApi, RuntimeOptions options, ILoggerFactory loggerFactory, TimeProvider time,
+        StemCellStarter? startCell)
     {
         _sandbox = sandbox;
         _runtimeApi = runtimeApi;
         _options = options;
         _time = time;
         _logger = loggerFactory.CreateLogger<StemCellPool>();
+        _startCell = startCell ?? ((family, folder, cancellationToken) =>
+            StemCell.StartAsync(family, folder, _sandbox, _runtimeApi, _options, _sharedServices, _logger, cancellationToken));
+        _families = StemCellFamily.All.ToDictionary(f => f, f => new FamilyCells(
+            new StemCellDemand(time, options.StemCellDemandWindow, options.StemCellDemandHalfLife), FamilyCells.IdleBytesGuess(f), Floor));
     }
 
-    private int Target => _options.StemCellsPerRuntime;
+    private int Floor => _options.StemCellsPerRuntime;
+
+    private int Max => Math.Max(Floor, _options.StemCellsMaxPerRuntime);
+
+    private long BudgetBytes => Math.Max(0L, _options.StemCellMemoryBudgetMb) * 1024 * 1024;
+
+    private int RefillConcurrency => Math.Max(1, _options.StemCellRefillConcurrency);
 
     /// <summary>Whether cells are kept at all: asked for, and the sandbox gives them a private network of their own.</summary>
-    public bool Enabled => Target > 0 && _sandbox.SupportsPrivateNetwork;
+    public bool Enabled => Floor > 0 && _sandbox.SupportsPrivateNetwork;
 
     /// <summary>
     /// Starts filling the pool in the background. Call once the Runtime API host listens. Does nothing when
@@ -58,7 +96,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
     {
         if (!Enabled)
         {
-            if (Target > 0)
+            if (Floor > 0)
             {
                 LogNoPrivateNetwork();
             }
@@ -89,14 +127,11 @@ public sealed partial class StemCellPool : IAsyncDisposable
 
             // Cells run as unprivileged users; bwrap must reach their code folders in here.
             _sandbox.AllowTraversal(_folder);
-
-            foreach (var family in StemCellFamily.All)
-            {
-                Fill(family);
-            }
+            FillAll();
+            Track(TrimLoopAsync());
         }
 
-        LogStarted(Target, _folder);
+        LogStarted(Floor, Max, _options.StemCellMemoryBudgetMb, RefillConcurrency, _folder);
     }
 
     /// <summary>Cells of <paramref name="family"/> waiting to be taken.</summary>
@@ -137,15 +172,23 @@ public sealed partial class StemCellPool : IAsyncDisposable
             }
 
             var cells = _families[family];
+            cells.Demand.Record();
+            cells.DelayRefills(_time, _options.StemCellRefillDelay);
             cell = cells.Ready.FirstOrDefault(c => c.IsWaiting);
             if (cell is null)
             {
+                cells.Missed++;
+                UpdateTarget(family);
+                FillAll();
+                LogMissed(function.ToString(), family.Name);
                 return null;
             }
 
             cells.Ready.Remove(cell);
+            cells.Taken++;
             cells.Failures = 0;
-            Track(RefillLaterAsync(family, _options.StemCellRefillDelay));
+            UpdateTarget(family);
+            FillAll();
         }
 
         _runtimeApi.UnregisterStemCell(cell);
@@ -153,14 +196,181 @@ public sealed partial class StemCellPool : IAsyncDisposable
         return cell;
     }
 
-    /// <summary>Starts cells until the family has its target ready or starting. Caller holds the lock.</summary>
-    private void Fill(StemCellFamily family)
+    /// <summary>What the pool holds of <paramref name="family"/> now.</summary>
+    public StemCellStats Stats(StemCellFamily family)
+    {
+        lock (_gate)
+        {
+            var cells = _families[family];
+            return new StemCellStats(cells.Ready.Count(c => c.IsWaiting), cells.Starting, cells.Target, cells.Taken, cells.Missed, cells.Stopped);
+        }
+    }
+
+    /// <summary>Recomputes a family's target from its demand now (logs changes). Caller holds the lock.</summary>
+    private int UpdateTarget(StemCellFamily family)
     {
         var cells = _families[family];
-        while (!_stopping.IsCancellationRequested && cells.Ready.Count + cells.Starting < Target)
+        var target = cells.Demand.Target(Floor, Max);
+        if (target != cells.Target)
         {
-            cells.Starting++;
-            Track(StartCellAsync(family));
+            LogTargetChanged(family.Name, target, cells.Target, cells.Demand.Level());
+            cells.Target = target;
+        }
+
+        return target;
+    }
+
+    /// <summary>Memory the cells kept now take (ready and starting, each at its family's idle size). Caller holds the lock.</summary>
+    private long MemoryKept()
+    {
+        long total = 0;
+        foreach (var cells in _families.Values)
+        {
+            total += (cells.Ready.Count + cells.Starting) * cells.IdleBytes;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Starts cells where families are below their targets, as many at a time as the refill concurrency allows: first
+    /// families below the floor, then the largest shortfall; above the floor only within the memory budget. A family
+    /// that must wait (refill delay, back-off) gets a wake-up. Caller holds the lock.
+    /// </summary>
+    private void FillAll()
+    {
+        if (!_started)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        while (!_stopping.IsCancellationRequested && _startingTotal < RefillConcurrency)
+        {
+            StemCellFamily? next = null;
+            var nextBelowFloor = false;
+            var nextShortfall = 0;
+            var memory = MemoryKept();
+            foreach (var (family, cells) in _families)
+            {
+                var count = cells.Ready.Count + cells.Starting;
+                var shortfall = cells.Target - count;
+                if (shortfall <= 0)
+                {
+                    continue;
+                }
+
+                if (now < cells.NotBefore)
+                {
+                    ScheduleWake(family, cells.NotBefore, now);
+                    continue;
+                }
+
+                var belowFloor = count < Floor;
+                if (!belowFloor && memory + cells.IdleBytes > BudgetBytes)
+                {
+                    continue;
+                }
+
+                if (next is null || (belowFloor && !nextBelowFloor) || (belowFloor == nextBelowFloor && shortfall > nextShortfall))
+                {
+                    (next, nextBelowFloor, nextShortfall) = (family, belowFloor, shortfall);
+                }
+            }
+
+            if (next is null)
+            {
+                return;
+            }
+
+            _families[next].Starting++;
+            _startingTotal++;
+            Track(StartCellAsync(next));
+        }
+    }
+
+    /// <summary>Fills again at <paramref name="at"/> unless a wake-up of the family is due sooner. Caller holds the lock.</summary>
+    private void ScheduleWake(StemCellFamily family, long at, long now)
+    {
+        var cells = _families[family];
+        if (cells.WakeAt is { } pending && pending <= at)
+        {
+            return;
+        }
+
+        cells.WakeAt = at;
+        Track(WakeAsync(family, at, _time.GetElapsedTime(now, at)));
+    }
+
+    private async Task WakeAsync(StemCellFamily family, long at, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var cells = _families[family];
+            if (cells.WakeAt == at)
+            {
+                cells.WakeAt = null;
+            }
+
+            FillAll();
+        }
+    }
+
+    /// <summary>Recomputes the targets as demand decays and stops waiting cells above them.</summary>
+    private async Task TrimLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TrimPeriod, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                await TrimAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task TrimAsync()
+    {
+        List<StemCell> surplus = [];
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            foreach (var (family, cells) in _families)
+            {
+                var target = UpdateTarget(family);
+                // Cells still starting are left to finish; they are stopped at the next round if still too many.
+                while (cells.Ready.Count + cells.Starting > target && cells.Ready.Count > 0)
+                {
+                    var cell = cells.Ready[^1];
+                    cells.Ready.RemoveAt(cells.Ready.Count - 1);
+                    cells.Stopped++;
+                    surplus.Add(cell);
+                }
+            }
+
+            FillAll();
+        }
+
+        foreach (var cell in surplus)
+        {
+            LogSurplusStopped(cell.Id, cell.Family.Name);
+            await cell.DisposeAsync();
         }
     }
 
@@ -171,7 +381,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
         StemCell cell;
         try
         {
-            cell = await StemCell.StartAsync(family, folder, _sandbox, _runtimeApi, _options, _sharedServices, _logger, _stopping.Token);
+            cell = await _startCell(family, folder, _stopping.Token);
         }
         catch (Exception ex)
         {
@@ -179,6 +389,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
             {
                 var cells = _families[family];
                 cells.Starting--;
+                _startingTotal--;
                 if (_stopping.IsCancellationRequested)
                 {
                     return;
@@ -186,7 +397,8 @@ public sealed partial class StemCellPool : IAsyncDisposable
 
                 cells.Failures++;
                 LogStartFailed(ex, family.Name, cells.Failures);
-                Track(RefillLaterAsync(family, BackOff(cells.Failures)));
+                cells.DelayRefills(_time, BackOff(cells.Failures));
+                FillAll();
             }
 
             return;
@@ -194,12 +406,20 @@ public sealed partial class StemCellPool : IAsyncDisposable
 
         lock (_gate)
         {
-            _families[family].Starting--;
+            var cells = _families[family];
+            cells.Starting--;
+            _startingTotal--;
             if (!_stopping.IsCancellationRequested)
             {
-                _families[family].Ready.Add(cell);
+                cells.Ready.Add(cell);
+                if (cell.Process.PeakMemoryBytes() is { } bytes && bytes > cells.IdleBytes)
+                {
+                    cells.IdleBytes = bytes; // the largest seen: the budget counts what a cell really takes
+                }
+
                 Track(WatchAsync(cell));
                 LogReady(cell.Id, family.Name);
+                FillAll();
                 return;
             }
         }
@@ -207,7 +427,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
         await cell.DisposeAsync();
     }
 
-    /// <summary>Replaces a waiting cell that dies; a cell that was taken is its instance's business.</summary>
+    /// <summary>Replaces a waiting cell that dies; a cell that was taken (or stopped as surplus) is someone else's business.</summary>
     private async Task WatchAsync(StemCell cell)
     {
         var readyAt = _time.GetTimestamp();
@@ -224,7 +444,8 @@ public sealed partial class StemCellPool : IAsyncDisposable
             {
                 cells.Failures = _time.GetElapsedTime(readyAt) < YoungDeath ? cells.Failures + 1 : 0;
                 LogDied(cell.Id, cell.Family.Name, cell.Process.Exited.Result);
-                Track(RefillLaterAsync(cell.Family, BackOff(cells.Failures)));
+                cells.DelayRefills(_time, BackOff(cells.Failures));
+                FillAll();
             }
         }
 
@@ -233,26 +454,6 @@ public sealed partial class StemCellPool : IAsyncDisposable
 
     /// <summary>No wait for a first failure (a single death is replaced at once), then 2, 4 … 60 s.</summary>
     private static TimeSpan BackOff(int failures) => failures <= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, failures - 1)));
-
-    private async Task RefillLaterAsync(StemCellFamily family, TimeSpan delay)
-    {
-        try
-        {
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, _time, _stopping.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            Fill(family);
-        }
-    }
 
     /// <summary>Keeps a background task to await on disposal. Caller holds the lock.</summary>
     private void Track(Task task)
@@ -299,18 +500,57 @@ public sealed partial class StemCellPool : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed class FamilyCells
+    private sealed class FamilyCells(StemCellDemand demand, long idleBytes, int target)
     {
+        public StemCellDemand Demand { get; } = demand;
+
         public List<StemCell> Ready { get; } = [];
 
         public int Starting { get; set; }
 
+        /// <summary>Cells to keep (ready and starting), as last computed from <see cref="Demand"/>.</summary>
+        public int Target { get; set; } = target;
+
+        /// <summary>Memory one waiting cell takes: a guess until cells were measured, then the largest measured.</summary>
+        public long IdleBytes { get; set; } = idleBytes;
+
+        /// <summary>No cell of the family starts before this timestamp (refill delay, back-off).</summary>
+        public long NotBefore { get; private set; }
+
+        /// <summary>Timestamp of the pending wake-up, if any.</summary>
+        public long? WakeAt { get; set; }
+
         /// <summary>Failed starts and young deaths in a row; decides the back-off.</summary>
         public int Failures { get; set; }
+
+        public long Taken { get; set; }
+
+        public long Missed { get; set; }
+
+        public long Stopped { get; set; }
+
+        /// <summary>Holds the family's starts back for at least <paramref name="delay"/> from now.</summary>
+        public void DelayRefills(TimeProvider time, TimeSpan delay)
+        {
+            var at = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
+            NotBefore = Math.Max(NotBefore, at);
+        }
+
+        /// <summary>Idle size of a cell before one was measured (RSS of the idle loop plus bwrap and the bridge, rounded up).</summary>
+        public static long IdleBytesGuess(StemCellFamily family) => (family == StemCellFamily.Node ? 48L : 20L) * 1024 * 1024;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stem cells: keeping {Count} per runtime family ready (code folders in {Folder})")]
-    private partial void LogStarted(int count, string? folder);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stem cells: keeping {Floor} to {Max} per runtime family ready as demand goes (memory budget {BudgetMb} MB, {Refills} started at a time; code folders in {Folder})")]
+    private partial void LogStarted(int floor, int max, int budgetMb, int refills, string? folder);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stem cells ({Family}): keeping {Target} ready, was {Previous} (demand {Demand:0.0})")]
+    private partial void LogTargetChanged(string family, int target, int previous, double demand);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The cold start of {Function} found no {Family} stem cell waiting")]
+    private partial void LogMissed(string function, string family);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stem cell {CellId} ({Family}) stopped: fewer are wanted now")]
+    private partial void LogSurplusStopped(string cellId, string family);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stem cells are off: the sandbox gives processes no private network")]
     private partial void LogNoPrivateNetwork();

@@ -15,19 +15,19 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
 
     private const int MaxBatch = 1000;
 
-    private readonly IFerryStore _store;
+    private readonly IInvocationSink _sink;
     private readonly ILogger<InvocationRecorder> _logger;
     private readonly BatchingWriter<InvocationRecord> _pending;
 
-    public InvocationRecorder(IFerryStore store, ILogger<InvocationRecorder> logger)
-        : this(store, logger, TimeProvider.System)
+    public InvocationRecorder(IInvocationSink sink, ILogger<InvocationRecorder> logger)
+        : this(sink, logger, TimeProvider.System)
     {
     }
 
     /// <param name="time">Clock of the batch window.</param>
-    public InvocationRecorder(IFerryStore store, ILogger<InvocationRecorder> logger, TimeProvider time)
+    public InvocationRecorder(IInvocationSink sink, ILogger<InvocationRecorder> logger, TimeProvider time)
     {
-        _store = store;
+        _sink = sink;
         _logger = logger;
         _pending = new BatchingWriter<InvocationRecord>(StoreAsync, MaxBatch, BatchWindow, time);
     }
@@ -51,7 +51,7 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
     {
         try
         {
-            await _store.RecordInvocationsAsync(batch.ToArray(), CancellationToken.None);
+            await _sink.RecordInvocationsAsync(batch.ToArray(), CancellationToken.None);
         }
         catch (Exception ex)
         {

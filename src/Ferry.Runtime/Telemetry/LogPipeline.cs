@@ -20,7 +20,7 @@ public sealed partial class LogPipeline : IAsyncDisposable
     private const int MaxBatch = 500;
     private const int MaxMessageChars = 64 * 1024;
 
-    private readonly IFerryStore _store;
+    private readonly ILogSink _sink;
     private readonly ILogger<LogPipeline> _logger;
     private readonly TenantLogBudget? _budget;
     private readonly BatchingWriter<NewLogEntry> _pending;
@@ -29,16 +29,16 @@ public sealed partial class LogPipeline : IAsyncDisposable
     private volatile bool _hasSubscribers;
 
     /// <param name="budget">Per-tenant daily log volume; null: every line is stored.</param>
-    public LogPipeline(IFerryStore store, ILogger<LogPipeline> logger, TenantLogBudget? budget = null)
-        : this(store, logger, TimeProvider.System, budget)
+    public LogPipeline(ILogSink sink, ILogger<LogPipeline> logger, TenantLogBudget? budget = null)
+        : this(sink, logger, TimeProvider.System, budget)
     {
     }
 
     /// <param name="time">Clock of the batch window.</param>
     /// <param name="budget">Per-tenant daily log volume; null: every line is stored.</param>
-    public LogPipeline(IFerryStore store, ILogger<LogPipeline> logger, TimeProvider time, TenantLogBudget? budget = null)
+    public LogPipeline(ILogSink sink, ILogger<LogPipeline> logger, TimeProvider time, TenantLogBudget? budget = null)
     {
-        _store = store;
+        _sink = sink;
         _logger = logger;
         _budget = budget;
         // Up to 100k lines wait before writers wait (back-pressure on the instances' output pumps).
@@ -101,7 +101,7 @@ public sealed partial class LogPipeline : IAsyncDisposable
         {
             try
             {
-                var stored = await _store.AppendLogsAsync(batch.ToArray(), CancellationToken.None);
+                var stored = await _sink.AppendLogsAsync(batch.ToArray(), CancellationToken.None);
                 Publish(stored);
                 return;
             }

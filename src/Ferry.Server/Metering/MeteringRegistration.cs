@@ -30,6 +30,7 @@ internal static class MeteringRegistration
             return registry;
         });
         services.AddSingleton<InvocationMetrics>();
+        services.AddSingleton<StemCellMetrics>();
         return services;
     }
 
@@ -38,6 +39,7 @@ internal static class MeteringRegistration
     {
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
         app.Services.GetRequiredService<InvocationMetrics>(); // starts counting invocations now
+        app.Services.GetRequiredService<StemCellMetrics>();
         api.MapMeteringEndpoints();
         // Routing runs first (WebApplication adds it), so requests are labelled by endpoint pattern, not by raw path.
         // Requests to functions are left out: ferry_invocations_total and ferry_invocation_duration_seconds count them

@@ -17,14 +17,31 @@ public static class FerryCli
     public static Task<CliResult> RunAsync(string serverUrl, string workingDirectory, params string[] args)
         => RunAsAsync(FerryTestServer.AdminTokenFor(serverUrl), serverUrl, workingDirectory, args);
 
+    /// <summary>Runs the CLI as the test server's admin, waiting up to <paramref name="timeout"/> (a framework build can take minutes).</summary>
+    public static Task<CliResult> RunAsync(TimeSpan timeout, string serverUrl, string workingDirectory, params string[] args)
+        => RunCoreAsync(FerryTestServer.AdminTokenFor(serverUrl), serverUrl, workingDirectory, timeout, args);
+
     /// <summary>Runs the CLI with <paramref name="token"/> as FERRY_TOKEN (null: none).</summary>
-    public static async Task<CliResult> RunAsAsync(string? token, string serverUrl, string workingDirectory, params string[] args)
+    public static Task<CliResult> RunAsAsync(string? token, string serverUrl, string workingDirectory, params string[] args)
+        => RunCoreAsync(token, serverUrl, workingDirectory, TimeSpan.FromMinutes(2), args);
+
+    private static async Task<CliResult> RunCoreAsync(string? token, string serverUrl, string workingDirectory, TimeSpan timeout, string[] args)
     {
         using var process = StartAs(token, serverUrl, workingDirectory, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw new TimeoutException($"ferry {string.Join(' ', args)} in {workingDirectory} did not finish within {timeout.TotalMinutes:0} minutes; its stderr:\n{await stderr}");
+        }
+
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 

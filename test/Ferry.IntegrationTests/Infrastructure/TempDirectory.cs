@@ -19,7 +19,7 @@ internal static class TempDirectory
 /// <summary>Copies of app folders, so a test that builds into an app (<c>.ferry/build</c>) leaves the repository clean.</summary>
 internal static class AppCopy
 {
-    /// <summary>A scratch copy of <paramref name="source"/> (without <c>node_modules</c>, <c>.ferry</c> and <c>.serverless</c>).</summary>
+    /// <summary>A scratch copy of <paramref name="source"/> (without <c>node_modules</c>, <c>vendor</c>, <c>.ferry</c> and <c>.serverless</c>).</summary>
     public static string Of(string source)
     {
         var target = TempDirectory.Create(Path.GetFileName(source.TrimEnd('/'))[..Math.Min(20, Path.GetFileName(source.TrimEnd('/')).Length)]);
@@ -37,7 +37,7 @@ internal static class AppCopy
 
         foreach (var folder in source.EnumerateDirectories())
         {
-            if (folder.Name is not ("node_modules" or ".ferry" or ".serverless"))
+            if (folder.Name is not ("node_modules" or "vendor" or ".ferry" or ".serverless"))
             {
                 Copy(folder, Path.Combine(target, folder.Name));
             }

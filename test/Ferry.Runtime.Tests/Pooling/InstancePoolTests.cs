@@ -56,6 +56,33 @@ public sealed class InstancePoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_a_burst_the_first_instance_ready_serves_the_oldest_waiting_requests_whichever_request_started_it()
+    {
+        await using var pool = Pool();
+        var requests = Enumerable.Range(0, 3).Select(_ => pool.AcquireAsync(CancellationToken.None).AsTask()).ToList();
+        Assert.Equal(3, _fakes.Created.Count);
+
+        // The instance started for the last request is ready first: the oldest request gets it, the others keep waiting.
+        _fakes.Created[2].CompleteStart();
+        var oldest = await requests[0];
+        Assert.True(oldest.Succeeded);
+        Assert.Same(_fakes.Created[2], oldest.Value.Instance);
+        Assert.False(requests[1].IsCompleted || requests[2].IsCompleted);
+
+        // Given back before the other instances are up, it serves the next request (no cold start) instead of leaving
+        // that request to wait for "its own" instance.
+        oldest.Value.Dispose();
+        var next = await requests[1];
+        Assert.Same(_fakes.Created[2], next.Value!.Instance);
+        Assert.False(next.Value.ColdStart);
+        Assert.False(requests[2].IsCompleted);
+        next.Value.Dispose();
+        var last = await requests[2];
+        Assert.Same(_fakes.Created[2], last.Value!.Instance);
+        last.Value.Dispose();
+    }
+
+    [Fact]
     public async Task No_more_instances_than_the_maximum_start_and_the_rest_wait_for_a_free_one()
     {
         _fakes.StartAtOnce = true;

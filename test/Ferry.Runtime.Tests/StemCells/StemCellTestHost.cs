@@ -57,6 +57,7 @@ internal sealed class StemCellTestHost : IAsyncDisposable
         {
             RuntimeDirectory = Path.Combine(AppContext.BaseDirectory, "runtime"),
             StemCellsPerRuntime = cellsPerRuntime,
+            StemCellsMaxPerRuntime = cellsPerRuntime, // a fixed pool: these tests count cells (sizing: StemCellSizingTests)
             StemCellRefillDelay = TimeSpan.Zero,
             StemCellDirectory = Path.Combine(root.FullName, "cells"),
             IdleTimeout = TimeSpan.FromMinutes(5),

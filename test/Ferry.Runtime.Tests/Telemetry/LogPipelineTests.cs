@@ -64,4 +64,44 @@ public sealed class LogPipelineTests : IAsyncLifetime
         Assert.Equal(written, received.Select(l => l.Message));
         Assert.Equal(await _telemetry.StoredLogsAsync(), received);
     }
+
+    [Fact]
+    public async Task The_pipeline_needs_only_a_log_sink_and_publishes_the_ids_the_sink_gave()
+    {
+        var sink = new RecordingLogSink(firstId: 1001);
+        await using var pipeline = new LogPipeline(sink, NullLogger<LogPipeline>.Instance, _telemetry.Time);
+        using var subscription = pipeline.Subscribe(_telemetry.Function.AppStageId, _telemetry.Function.Name);
+
+        var written = await WriteLinesAsync(pipeline, 3);
+
+        var received = new List<LogEntry>();
+        while (received.Count < written.Count)
+        {
+            received.Add(await subscription.Entries.ReadAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(written, sink.Received.Select(e => e.Message));
+        Assert.Equal([1001L, 1002L, 1003L], received.Select(e => e.Id));
+        Assert.Equal(written, received.Select(e => e.Message));
+        Assert.Empty(await _telemetry.StoredLogsAsync());
+    }
+
+    /// <summary>Keeps what it is given and numbers it, as a store would.</summary>
+    private sealed class RecordingLogSink(long firstId) : ILogSink
+    {
+        private readonly Lock _gate = new();
+        private long _nextId = firstId;
+
+        public List<NewLogEntry> Received { get; } = [];
+
+        public Task<IReadOnlyList<LogEntry>> AppendLogsAsync(IReadOnlyList<NewLogEntry> entries, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                Received.AddRange(entries);
+                return Task.FromResult<IReadOnlyList<LogEntry>>([.. entries.Select(e => new LogEntry(
+                    _nextId++, e.AppStageId, e.RevisionId, e.Function, e.RequestId, e.InstanceId, e.Time, e.Stream, e.Message))]);
+            }
+        }
+    }
 }

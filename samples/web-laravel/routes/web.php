@@ -1,0 +1,6 @@
+<?php
+
+use App\Http\Controllers\BoatController;
+use Illuminate\Support\Facades\Route;
+
+Route::get('/', [BoatController::class, 'index'])->name('harbour');

@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+
+// As Nest's starter: listen on $PORT (Ferry sets it and HOST in the sandbox).
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule);
+  await app.listen(process.env.PORT ?? 3000, process.env.HOST ?? '127.0.0.1');
+}
+
+await bootstrap();
