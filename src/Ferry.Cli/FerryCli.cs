@@ -42,7 +42,7 @@ internal static class FerryCli
         var root = new RootCommand(Description);
         root.Options.Add(globals.Url);
         root.Subcommands.Add(ServerCommand.Create(context));
-        root.Subcommands.Add(InitCommand.Create(context));
+        root.Subcommands.Add(InitCommand.Create(context, globals));
         root.Subcommands.Add(DeployCommand.Create(context, globals));
         root.Subcommands.Add(InfoCommand.Create(context, globals));
         root.Subcommands.Add(AppsCommand.Create(context, globals));

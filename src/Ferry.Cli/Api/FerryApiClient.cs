@@ -190,6 +190,30 @@ internal sealed class FerryApiClient : IDisposable
         return await ReadJsonAsync<T>(response, cancellationToken);
     }
 
+    /// <summary>
+    /// GET an API path (relative to /api/v1/) and copy its body into <paramref name="destination"/>; a body longer than
+    /// <paramref name="maxBytes"/> is an error.
+    /// </summary>
+    public async Task DownloadAsync(string path, Stream destination, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, ApiPrefix + path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout: null, cancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > maxBytes)
+            {
+                throw new CliUserException($"{path} is larger than {maxBytes / (1024 * 1024)} MiB; nothing was written");
+            }
+
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
     /// <summary>POST a JSON body to an API path (relative to /api/v1/) and read the JSON answer.</summary>
     public async Task<TResponse> PostJsonAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken)
     {

@@ -29,9 +29,10 @@ internal static class DeployCommand
             Description = "Make a new revision even when the package and manifest are unchanged (its functions start cold)",
         };
 
+        var noBuildSandbox = CommonOptions.NoBuildSandbox();
         var command = new Command("deploy", "Package the app folder and deploy it with its serverless.yml as a new revision")
         {
-            stage, region, config, parameters, directory, output, force,
+            stage, region, config, parameters, directory, output, force, noBuildSandbox,
         };
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
@@ -44,6 +45,7 @@ internal static class DeployCommand
                 parseResult.GetRequiredValue(parameters))
             {
                 Force = parseResult.GetValue(force),
+                NoBuildSandbox = parseResult.GetValue(noBuildSandbox),
             };
 
             var cli = new CliOutput(context, parseResult.GetValue(output));
@@ -82,6 +84,9 @@ internal static class DeployCommand
 
         /// <summary>A new revision even when nothing changed.</summary>
         public bool Force { get; init; }
+
+        /// <summary>Framework build steps run as plain processes, not in the build sandbox.</summary>
+        public bool NoBuildSandbox { get; init; }
     }
 
     internal static async Task<DeploymentResult> DeployAsync(
@@ -93,7 +98,7 @@ internal static class DeployCommand
             cli.WriteWarning(warning.ToString());
         }
 
-        var manifest = await FrameworkPresetStep.ApplyAsync(loaded.Manifest, request.AppDirectory, cli, cancellationToken);
+        var manifest = await FrameworkPresetStep.ApplyAsync(loaded.Manifest, request.AppDirectory, cli, context, request.NoBuildSandbox, cancellationToken);
         manifest = await AppBundler.BuildAsync(manifest, request.AppDirectory, cli, context, cancellationToken);
         HandlerFileCheck.Run(manifest, request.AppDirectory);
         var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");

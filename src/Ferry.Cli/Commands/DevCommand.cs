@@ -25,12 +25,16 @@ internal static class DevCommand
             HelpName = "dir",
         };
 
-        var command = new Command("dev", Summary) { stage, region, config, parameters, directory };
+        var noBuildSandbox = CommonOptions.NoBuildSandbox();
+        var command = new Command("dev", Summary) { stage, region, config, parameters, directory, noBuildSandbox };
         command.SetReportingAction(context, async (parseResult, cancellationToken) =>
         {
             var (appDirectory, configPath) = CommonOptions.ResolveApp(parseResult, context, directory, config);
             var target = new DevTarget(
-                appDirectory, configPath, parseResult.GetValue(stage), parseResult.GetValue(region), parseResult.GetRequiredValue(parameters));
+                appDirectory, configPath, parseResult.GetValue(stage), parseResult.GetValue(region), parseResult.GetRequiredValue(parameters))
+            {
+                NoBuildSandbox = parseResult.GetValue(noBuildSandbox),
+            };
 
             var devContext = WithSynchronizedWriters(context);
             using var client = globals.CreateClient(parseResult, devContext);

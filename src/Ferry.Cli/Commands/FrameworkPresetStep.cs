@@ -1,3 +1,4 @@
+using Ferry.Cli.Build;
 using Ferry.Cli.Output;
 using Ferry.Manifest;
 using Ferry.Packaging.Frameworks;
@@ -6,11 +7,14 @@ namespace Ferry.Cli.Commands;
 
 /// <summary>
 /// Part of <c>ferry deploy</c>: a web function without a <c>command</c> gets one from its framework preset (named with
-/// <c>framework:</c>, or detected from the app's files), after the preset's build ran in the app folder.
+/// <c>framework:</c>, or detected from the app's files), after the preset's build ran in the app folder, inside the
+/// build sandbox where bubblewrap works (<see cref="BuildSandboxFactory"/>).
 /// </summary>
 internal static class FrameworkPresetStep
 {
-    public static async Task<ServiceManifest> ApplyAsync(ServiceManifest manifest, string appDirectory, CliOutput cli, CancellationToken cancellationToken)
+    /// <param name="noBuildSandbox"><c>--no-build-sandbox</c>: build steps run as plain processes even where bubblewrap works.</param>
+    public static async Task<ServiceManifest> ApplyAsync(
+        ServiceManifest manifest, string appDirectory, CliOutput cli, CliContext context, bool noBuildSandbox, CancellationToken cancellationToken)
     {
         if (!manifest.Functions.Any(NeedsPreset))
         {
@@ -19,6 +23,13 @@ internal static class FrameworkPresetStep
 
         var project = new ProjectFiles(appDirectory);
         var plans = new Dictionary<string, FrameworkPlan>(StringComparer.Ordinal);
+        Task<BuildSandboxFactory.Choice>? sandbox = null;
+        Task<BuildSandbox?> SandboxAsync()
+        {
+            sandbox ??= BuildSandboxFactory.CreateAsync(noBuildSandbox, context, cancellationToken);
+            return ChosenAsync(sandbox, cli);
+        }
+
         var functions = new List<FunctionManifest>(manifest.Functions.Count);
         foreach (var function in manifest.Functions)
         {
@@ -31,7 +42,7 @@ internal static class FrameworkPresetStep
             var key = function.Framework ?? "";
             if (!plans.TryGetValue(key, out var plan))
             {
-                plan = await PrepareAsync(function, project, cli, cancellationToken);
+                plan = await PrepareAsync(function, project, cli, SandboxAsync, cancellationToken);
                 plans[key] = plan;
             }
 
@@ -50,7 +61,21 @@ internal static class FrameworkPresetStep
 
     private static bool NeedsPreset(FunctionManifest function) => function.Kind == FunctionKind.Web && function.Command is null;
 
-    private static async Task<FrameworkPlan> PrepareAsync(FunctionManifest function, ProjectFiles project, CliOutput cli, CancellationToken cancellationToken)
+    /// <summary>The sandbox chosen, warning once (the first caller) when it is not possible.</summary>
+    private static async Task<BuildSandbox?> ChosenAsync(Task<BuildSandboxFactory.Choice> choice, CliOutput cli)
+    {
+        var wasDone = choice.IsCompleted;
+        var chosen = await choice;
+        if (!wasDone && chosen.Warning is { } warning)
+        {
+            cli.WriteWarning(warning);
+        }
+
+        return chosen.Sandbox;
+    }
+
+    private static async Task<FrameworkPlan> PrepareAsync(
+        FunctionManifest function, ProjectFiles project, CliOutput cli, Func<Task<BuildSandbox?>> sandbox, CancellationToken cancellationToken)
     {
         var status = cli.StartStatus();
         try
@@ -78,7 +103,8 @@ internal static class FrameworkPresetStep
                     status.Complete(line.Text);
                 }
             });
-            await FrameworkBuilder.RunAsync(plan, project, progress, cancellationToken);
+            var isolation = plan.Steps.Count == 0 ? null : await sandbox();
+            await FrameworkBuilder.RunAsync(plan, project, isolation, progress, cancellationToken);
             return plan;
         }
         catch (FrameworkException ex)

@@ -15,7 +15,11 @@ namespace Ferry.Cli.Local;
 
 /// <summary>What <c>ferry dev</c> deploys: an app folder and its manifest, resolved for one stage and region.</summary>
 internal sealed record DevTarget(
-    string AppDirectory, string ConfigPath, string? Stage, string? Region, IReadOnlyDictionary<string, string> Parameters);
+    string AppDirectory, string ConfigPath, string? Stage, string? Region, IReadOnlyDictionary<string, string> Parameters)
+{
+    /// <summary>Framework build steps run as plain processes, not in the build sandbox.</summary>
+    public bool NoBuildSandbox { get; init; }
+}
 
 /// <summary>
 /// The loop behind <c>ferry dev</c>: deploys the app, then redeploys it whenever a file that goes into the package
@@ -77,7 +81,7 @@ internal sealed class DevSession(DevTarget target, FerryApiClient client, CliCon
                 _cli.WriteWarning(warning.ToString());
             }
 
-            var manifest = await Commands.FrameworkPresetStep.ApplyAsync(loaded.Manifest, target.AppDirectory, _cli, cancellationToken);
+            var manifest = await Commands.FrameworkPresetStep.ApplyAsync(loaded.Manifest, target.AppDirectory, _cli, context, target.NoBuildSandbox, cancellationToken);
             manifest = await AppBundler.BuildAsync(manifest, target.AppDirectory, _cli, context, cancellationToken);
             HandlerFileCheck.Run(manifest, target.AppDirectory);
             filter.UsePatterns(manifest.PackagePatterns);

@@ -64,6 +64,11 @@ internal static class CommonOptions
         HelpName = "name",
     };
 
+    public static Option<bool> NoBuildSandbox() => new("--no-build-sandbox")
+    {
+        Description = "Run framework build steps (npm ci, next build, composer install) as plain processes instead of in the bubblewrap build sandbox",
+    };
+
     public static Option<OutputFormat> Output() => new("--output", "-o")
     {
         Description = "Output format: text for people (default) or json for scripts",

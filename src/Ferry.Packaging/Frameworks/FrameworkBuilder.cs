@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Text;
 
 namespace Ferry.Packaging.Frameworks;
 
@@ -20,7 +21,12 @@ public static class FrameworkBuilder
     private const int TailLines = 30;
 
     /// <exception cref="FrameworkException">A step's tool is missing, or it failed or timed out.</exception>
-    public static async Task RunAsync(FrameworkPlan plan, ProjectFiles project, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+    public static Task RunAsync(FrameworkPlan plan, ProjectFiles project, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+        => RunAsync(plan, project, sandbox: null, progress, cancellationToken);
+
+    /// <summary>Runs the steps, each inside <paramref name="sandbox"/> (null: as plain processes of this user).</summary>
+    /// <exception cref="FrameworkException">A step's tool is missing, or it failed, timed out or wrote too much output.</exception>
+    public static async Task RunAsync(FrameworkPlan plan, ProjectFiles project, BuildSandbox? sandbox, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(project);
@@ -43,7 +49,7 @@ public static class FrameworkBuilder
                 continue;
             }
 
-            var ran = await RunWithFallbackAsync(step, outputExists, project, progress, cancellationToken);
+            var ran = await RunWithFallbackAsync(step, outputExists, project, sandbox, progress, cancellationToken);
             if (!ReferenceEquals(ran, step))
             {
                 hash = await BuildCache.HashInputsAsync(project, ran.Inputs, cancellationToken);
@@ -55,7 +61,7 @@ public static class FrameworkBuilder
 
     /// <returns>The step that succeeded: <paramref name="step"/> or its fallback.</returns>
     private static async Task<BuildStep> RunWithFallbackAsync(
-        BuildStep step, bool outputExisted, ProjectFiles project, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+        BuildStep step, bool outputExisted, ProjectFiles project, BuildSandbox? sandbox, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         progress.Report(new BuildProgress($"Build: {step.Name}…", true));
@@ -67,7 +73,7 @@ public static class FrameworkBuilder
             }
             else
             {
-                await RunStepAsync(step, project, progress, cancellationToken);
+                await RunStepAsync(step, project, sandbox, progress, cancellationToken);
             }
         }
         catch (FrameworkException ex) when (step.Fallback is not null)
@@ -80,7 +86,7 @@ public static class FrameworkBuilder
 
             var what = why.StartsWith(step.Name, StringComparison.Ordinal) ? why : $"{step.Name}: {why}";
             progress.Report(new BuildProgress($"{what}; {step.Fallback.Name} instead", false, Warning: true));
-            return await RunWithFallbackAsync(step.Fallback, outputExisted, project, progress, cancellationToken);
+            return await RunWithFallbackAsync(step.Fallback, outputExisted, project, sandbox, progress, cancellationToken);
         }
 
         progress.Report(new BuildProgress($"Build: {step.Name} done in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s", false));
@@ -103,32 +109,98 @@ public static class FrameworkBuilder
 
     private static readonly string[] ProblemWords = ["could not", "cannot", "error", "failed", "not found", "exception"];
 
-    private static async Task RunStepAsync(BuildStep step, ProjectFiles project, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
+    private static async Task RunStepAsync(BuildStep step, ProjectFiles project, BuildSandbox? sandbox, IProgress<BuildProgress> progress, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(step.Command[0])
+        var limits = sandbox?.Limits ?? BuildLimits.Default;
+        IBuildCgroup? cgroup = null;
+        ProcessStartInfo info;
+        if (sandbox is null)
         {
-            WorkingDirectory = project.Directory,
+            info = StartInfo(step.Command, project.Directory);
+            info.Environment["NEXT_TELEMETRY_DISABLED"] = "1";
+            info.Environment["CI"] = "1";
+        }
+        else
+        {
+            var program = BuildProgram.Resolve(step.Command[0], project.Directory, sandbox.Environment.GetValueOrDefault("PATH"))
+                ?? throw new FrameworkException(MissingTool(step));
+            var directory = BuildProgram.RealPath(project.Directory);
+            var argv = sandbox.CommandLine(directory, [program, .. step.Command.Skip(1)]);
+            cgroup = sandbox.Cgroups is null ? null : await sandbox.Cgroups.CreateAsync(limits, cancellationToken);
+            if (cgroup is not null)
+            {
+                argv = [Shell, "-c", JoinCgroupScript, "ferry-build", .. cgroup.ProcsFiles, "--", .. argv];
+            }
+
+            info = StartInfo(argv, directory);
+        }
+
+        try
+        {
+            await RunProcessAsync(step, project, sandbox, limits, info, progress, cancellationToken);
+        }
+        finally
+        {
+            if (cgroup is not null)
+            {
+                await cgroup.DisposeAsync();
+            }
+        }
+    }
+
+    private const string Shell = "/bin/sh";
+
+    /// <summary>
+    /// Joins every cgroup.procs given before "--", then execs the rest: the build is in its cgroup before its first
+    /// instruction, so nothing it forks escapes. Paths travel as arguments, never as shell text.
+    /// </summary>
+    private const string JoinCgroupScript =
+        """
+        while [ "$1" != "--" ]; do
+          echo $$ > "$1" || { echo "ferry: could not join cgroup $1" >&2; exit 125; }
+          shift
+        done
+        shift
+        exec "$@"
+        """;
+
+    private static ProcessStartInfo StartInfo(IReadOnlyList<string> argv, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(argv[0])
+        {
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in step.Command.Skip(1))
+        foreach (var argument in argv.Skip(1))
         {
             info.ArgumentList.Add(argument);
         }
 
-        info.Environment["NEXT_TELEMETRY_DISABLED"] = "1";
-        info.Environment["CI"] = "1";
+        return info;
+    }
 
+    private static string MissingTool(BuildStep step) =>
+        step.MissingToolHint ?? $"'{step.Command[0]}' is not installed on this machine; it is needed for {step.Name}";
+
+    private static async Task RunProcessAsync(
+        BuildStep step, ProjectFiles project, BuildSandbox? sandbox, BuildLimits limits, ProcessStartInfo info, IProgress<BuildProgress> progress,
+        CancellationToken cancellationToken)
+    {
         Process process;
         try
         {
-            process = Process.Start(info) ?? throw new FrameworkException($"could not start {step.Name}");
+            process = await BuildLauncher.StartAsync(info);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new FrameworkException($"could not start {step.Name}");
         }
         catch (Win32Exception)
         {
-            throw new FrameworkException(step.MissingToolHint ?? $"'{step.Command[0]}' is not installed on this machine; it is needed for {step.Name}");
+            throw new FrameworkException(sandbox is null ? MissingTool(step) : $"could not start {info.FileName} for {step.Name}");
         }
 
         using (process)
@@ -153,41 +225,141 @@ public static class FrameworkBuilder
                 }
             }
 
-            var stdout = PumpAsync(process.StandardOutput, Keep);
-            var stderr = PumpAsync(process.StandardError, Keep);
+            string Tail()
+            {
+                lock (gate)
+                {
+                    return string.Join('\n', tail);
+                }
+            }
+
+            var output = new OutputBudget(limits.MaxOutputBytes);
+            void Overflow()
+            {
+                if (output.MarkOverflow())
+                {
+                    Kill(process);
+                }
+            }
+
+            var stdout = PumpAsync(process.StandardOutput, Keep, output, Overflow);
+            var stderr = PumpAsync(process.StandardError, Keep, output, Overflow);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(StepTimeout);
             try
             {
                 await process.WaitForExitAsync(timeout.Token);
-                await Task.WhenAll(stdout, stderr);
+                if (output.Overflowed)
+                {
+                    await DrainAsync(stdout, stderr);
+                }
+                else
+                {
+                    await Task.WhenAll(stdout, stderr).WaitAsync(timeout.Token);
+                }
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
+                Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None);
+                await DrainAsync(stdout, stderr);
                 cancellationToken.ThrowIfCancellationRequested();
                 throw new FrameworkException($"{step.Name} took longer than {StepTimeout.TotalMinutes:0} minutes and was stopped");
             }
 
+            if (output.Overflowed)
+            {
+                throw new FrameworkException(
+                    $"{step.Name} wrote more than {limits.MaxOutputBytes / (1024 * 1024)} MiB of output and was stopped; its last output:\n{Tail()}");
+            }
+
             if (process.ExitCode != 0)
             {
-                string output;
-                lock (gate)
-                {
-                    output = string.Join('\n', tail);
-                }
-
-                throw new FrameworkException($"{step.Name} failed with exit code {process.ExitCode} in {project.Directory}; its last output:\n{output}");
+                var where = sandbox is null
+                    ? ""
+                    : $" (it ran in the build sandbox: only the app folder and the build's HOME {sandbox.CacheHome} are writable, /tmp is private; " +
+                      "--no-build-sandbox runs it without)";
+                throw new FrameworkException($"{step.Name} failed with exit code {process.ExitCode} in {project.Directory}{where}; its last output:\n{Tail()}");
             }
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, Action<string> line)
+    private static void Kill(Process process)
     {
-        while (await reader.ReadLineAsync() is { } text)
+        try
         {
-            line(text);
+            process.Kill(entireProcessTree: true);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or AggregateException or Win32Exception or NotSupportedException)
+        {
+            // Already gone, or part of the tree could not be signalled: the process itself is killed first, and a
+            // sandbox dies with it (bwrap --die-with-parent), a cgroup is emptied when it is disposed.
+        }
+    }
+
+    /// <summary>How long a stopped step's output may stay open (a process that outlived it) before it is left behind.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
+    private static async Task DrainAsync(Task stdout, Task stderr)
+    {
+        try
+        {
+            await Task.WhenAll(stdout, stderr).WaitAsync(DrainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // Something of the step still holds its output open; the error says what happened to the step itself.
+        }
+    }
+
+    /// <summary>A step's output lines longer than this are cut (the rest of the line still counts against the budget).</summary>
+    private const int MaxLineChars = 4096;
+
+    private static async Task PumpAsync(StreamReader reader, Action<string> line, OutputBudget budget, Action overflow)
+    {
+        var buffer = new char[4096];
+        var pending = new StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            if (!budget.Take(read))
+            {
+                overflow();
+                return;
+            }
+
+            for (var i = 0; i < read; i++)
+            {
+                var c = buffer[i];
+                if (c == '\n')
+                {
+                    line(pending.ToString().TrimEnd('\r'));
+                    pending.Clear();
+                }
+                else if (pending.Length < MaxLineChars)
+                {
+                    pending.Append(c);
+                }
+            }
+        }
+
+        if (pending.Length > 0)
+        {
+            line(pending.ToString().TrimEnd('\r'));
+        }
+    }
+
+    /// <summary>Characters of output a step may still write (shared by stdout and stderr).</summary>
+    private sealed class OutputBudget(long max)
+    {
+        private long _used;
+        private int _overflowed;
+
+        public bool Overflowed => Volatile.Read(ref _overflowed) == 1;
+
+        public bool Take(int count) => Interlocked.Add(ref _used, count) <= max;
+
+        /// <summary>True the first time only.</summary>
+        public bool MarkOverflow() => Interlocked.Exchange(ref _overflowed, 1) == 0;
     }
 }

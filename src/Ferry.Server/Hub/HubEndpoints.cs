@@ -30,6 +30,7 @@ internal static class HubEndpoints
         api.MapGet("/templates", ListAsync);
         api.MapGet("/templates/{name}", ShowAsync);
         api.MapGet("/templates/{name}/versions/{version}/package", DownloadAsync).RequireAuthorization(AccessPolicies.Installer);
+        api.MapGet("/templates/{name}/versions/{version}/source", SourceAsync);
         api.MapGet("/reviews", async (IHubStore hub, CancellationToken ct) =>
             Results.Json((await hub.ListVersionsByStatusAsync(TemplateVersionStatus.Pending, ct)).Select(HubViews.Version).ToList(), ApiJson.Options))
             .RequireAuthorization(AccessPolicies.Reviewer);
@@ -257,6 +258,40 @@ internal static class HubEndpoints
         }
 
         return Results.Stream(code.Artifacts.OpenRead(record.PackageSha256), "application/zip");
+    }
+
+    /// <summary>
+    /// The app folder of an approved (or deprecated) version as a zip (the package's app.zip), for <c>ferry init
+    /// --template</c>: any signed-in user who can see the template. A version with closed-source functions is never
+    /// served as source (403 <c>closed_source</c>): its compiled code is only for installing.
+    /// </summary>
+    private static async Task<IResult> SourceAsync(string name, string version, HttpContext context, IHubStore hub, CodeStore code, CancellationToken ct)
+    {
+        var caller = context.GetCaller();
+        var template = await hub.FindTemplateAsync(name, ct);
+        var record = await hub.FindVersionAsync(name, version, ct);
+        if (template is null || record is null || record.Status is not (TemplateVersionStatus.Approved or TemplateVersionStatus.Deprecated)
+            || !HubViews.CanSee(caller, template, record))
+        {
+            return ApiResults.NotFound($"No approved version {name}@{version}");
+        }
+
+        var closed = HubViews.Definition(record).ClosedSource.Select(c => c.Function).ToList();
+        if (closed.Count > 0)
+        {
+            return ApiResults.Error(StatusCodes.Status403Forbidden, "closed_source",
+                $"{name}@{version} has closed-source functions ({string.Join(", ", closed)}), so its source is not available; " +
+                "install it with 'ferry app install' instead");
+        }
+
+        TemplatePackage package;
+        await using (var stored = code.Artifacts.OpenRead(record.PackageSha256))
+        {
+            package = await TemplatePackageReader.OpenAsync(stored, ct);
+        }
+
+        context.Response.RegisterForDisposeAsync(package);
+        return Results.Stream(package.OpenAppArchive(), "application/zip", $"{name}-{version}.zip");
     }
 
     private static async Task<IResult> ReviewAsync(string name, string version, HttpContext context, IHubStore hub, CodeStore code, CancellationToken ct)
