@@ -584,7 +584,12 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
             _state = PoolState.Retiring;
             stopping = _stopping.Token;
-            _services.Admission?.BeginDraining(Function.Tenant, this);
+        }
+
+        AnnounceRetirement();
+        if (_services.Admission?.IsWaitingForPlace(Function.Tenant) == true)
+        {
+            ((IPlaceTaker)this).YieldIdleInstances(); // the new revision was refused a place before this pool was retired
         }
 
         try
@@ -622,6 +627,13 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
         await DisposeAsync();
     }
+
+    /// <summary>
+    /// Tells the tenant's admission that this pool is about to be retired (called just before traffic switches away
+    /// from it, and again by <see cref="DrainAsync"/>): a pool of the new revision refused a place from then on waits
+    /// for this one's places instead of failing its requests.
+    /// </summary>
+    public void AnnounceRetirement() => _services.Admission?.BeginDraining(Function.Tenant, this);
 
     /// <summary>Stops the pool now: waiting requests get <see cref="PoolErrorKind.Retired"/>, instances are stopped.</summary>
     public async ValueTask DisposeAsync()

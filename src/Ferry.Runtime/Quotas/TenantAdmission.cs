@@ -113,6 +113,15 @@ public sealed class TenantAdmission(ITenantLimitSource limits)
         return true;
     }
 
+    /// <summary>Whether a pool of <paramref name="tenant"/> waits for a place (see <see cref="WaitForPlace"/>).</summary>
+    public bool IsWaitingForPlace(string tenant)
+    {
+        lock (_gate)
+        {
+            return _waiting.TryGetValue(tenant, out var waiting) && waiting.Count > 0;
+        }
+    }
+
     /// <summary>A retired pool that still holds places of <paramref name="tenant"/> (until <see cref="EndDraining"/>).</summary>
     public void BeginDraining(string tenant, IPlaceTaker pool)
     {

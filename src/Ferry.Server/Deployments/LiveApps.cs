@@ -125,6 +125,15 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
     {
         var appStage = live.AppStage;
         var key = new AppKey(appStage.Service, appStage.Stage, appStage.Region);
+        if (_apps.TryGetValue(key, out var serving))
+        {
+            // Before the switch: the new pools' first requests may be refused a quota place the old pools still hold.
+            foreach (var pool in serving.Deployed.Pools.Values)
+            {
+                pool.AnnounceRetirement();
+            }
+        }
+
         LiveApp? previous = null;
         _apps.AddOrUpdate(key, live, (_, old) =>
         {
