@@ -1,5 +1,6 @@
 using Ferry.Manifest;
 using Ferry.Runtime.Pooling;
+using Ferry.Runtime.Quotas;
 
 namespace Ferry.Runtime.Tests.Pooling;
 
@@ -286,16 +287,16 @@ public sealed class InstancePoolTests : IAsyncLifetime
         stuck.Dispose();
     }
 
-    private sealed class FixedLimits(Quotas.TenantLimits limits) : Quotas.ITenantLimitSource
+    private sealed class FixedLimits(TenantLimits limits) : ITenantLimitSource
     {
-        public Quotas.TenantLimits For(string tenant) => limits;
+        public TenantLimits For(string tenant) => limits;
     }
 
     [Fact]
     public async Task A_new_revision_refused_a_quota_place_waits_for_the_retired_one_to_hand_its_places_over()
     {
         _fakes.StartAtOnce = true;
-        var admission = new Quotas.TenantAdmission(new FixedLimits(new Quotas.TenantLimits(MaxInstances: 2, MaxMemoryMb: 1024, MaxLogBytesPerDay: 0)));
+        var admission = new TenantAdmission(new FixedLimits(new TenantLimits(MaxInstances: 2, MaxMemoryMb: 1024, MaxLogBytesPerDay: 0)));
         var services = _fakes.Services with { Admission = admission };
         var old = new InstancePool(_fakes.Function(), services, _fakes.Create);
         var busy = (await old.AcquireAsync(CancellationToken.None)).Value!;
@@ -335,7 +336,7 @@ public sealed class InstancePoolTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_retiring_pool_a_request_refused_its_first_instance_fails_with_the_quota_at_once()
     {
-        var admission = new Quotas.TenantAdmission(new FixedLimits(new Quotas.TenantLimits(MaxInstances: 0, MaxMemoryMb: 1024, MaxLogBytesPerDay: 0)));
+        var admission = new TenantAdmission(new FixedLimits(new TenantLimits(MaxInstances: 0, MaxMemoryMb: 1024, MaxLogBytesPerDay: 0)));
         await using var pool = new InstancePool(_fakes.Function(), _fakes.Services with { Admission = admission }, _fakes.Create);
         Assert.Equal(PoolErrorKind.QuotaExceeded, (await pool.AcquireAsync(CancellationToken.None)).Error?.Kind);
     }
