@@ -13,8 +13,10 @@ data_dirs=()
 
 # ensure_tools [PACKAGE…]: installs the benchmark tools (Debian packages) and Ferry's own prerequisites when missing;
 # each extra PACKAGE is installed when no command of the same name is on PATH or in /usr/sbin (e.g. nginx).
+# FERRY_BENCH_SKIP_SETUP=1 skips scripts/setup.sh (a machine already set up, e.g. while its aws-lambda-ric addon is being
+# rebuilt by another checkout).
 ensure_tools() {
-  bash "$repo/scripts/setup.sh"
+  [ "${FERRY_BENCH_SKIP_SETUP:-0}" = 1 ] || bash "$repo/scripts/setup.sh"
   local need=() package
   command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)

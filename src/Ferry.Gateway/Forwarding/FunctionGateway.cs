@@ -162,13 +162,31 @@ public sealed partial class FunctionGateway
             }
             else
             {
-                await InvokeEventFunctionAsync(context, pool, match, address, requestId);
+                await InvokeEventFunctionAsync(context, app, pool, match, address, requestId);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
         }
+    }
+
+    /// <summary>How many times a request follows its function into a newer revision (one per deploy that overtook it).</summary>
+    private const int MaxRevisionHops = 3;
+
+    /// <summary>
+    /// The same function in the app stage's current revision, when <paramref name="app"/> was replaced (a deploy)
+    /// after this request was routed to it: a request its retired pool no longer takes is served by the new revision
+    /// instead of failing. Null when there is none (the app was removed, or the function is gone or changed kind).
+    /// </summary>
+    private (DeployedApp App, InstancePool Pool)? Successor(DeployedApp app, InstancePool pool)
+    {
+        var current = _apps.Find(app.Service, app.Stage, app.Region);
+        return current is not null && !ReferenceEquals(current, app) && current.Tenant == app.Tenant
+            && current.Pools.TryGetValue(pool.Function.Name, out var next) && !ReferenceEquals(next, pool)
+            && next.Function.Function.Kind == pool.Function.Function.Kind
+            ? (current, next)
+            : null;
     }
 
     /// <summary>The answer to a request the pool could not give an instance.</summary>
@@ -193,7 +211,7 @@ public sealed partial class FunctionGateway
         }
     }
 
-    private async Task InvokeEventFunctionAsync(HttpContext context, InstancePool pool, RouteMatch match, GatewayAddress address, string requestId)
+    private async Task InvokeEventFunctionAsync(HttpContext context, DeployedApp app, InstancePool pool, RouteMatch match, GatewayAddress address, string requestId)
     {
         var body = await ReadBodyAsync(context.Request, _options.MaxPayloadBytes, context.RequestAborted);
         if (body is null)
@@ -213,6 +231,13 @@ public sealed partial class FunctionGateway
             : HttpApiEventV2.Build(context.Request, body, match, address, info);
 
         var invoked = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted);
+        for (var hop = 0; hop < MaxRevisionHops && !invoked.Succeeded && invoked.Error.Kind == PoolErrorKind.Retired
+             && Successor(app, pool) is var (nextApp, nextPool); hop++)
+        {
+            (app, pool) = (nextApp, nextPool);
+            invoked = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted);
+        }
+
         if (!invoked.Succeeded)
         {
             await WritePoolErrorAsync(context, invoked.Error, match.Function, requestId);
@@ -244,6 +269,13 @@ public sealed partial class FunctionGateway
     private async Task ForwardToWebFunctionAsync(HttpContext context, InstancePool pool, GatewayAddress address, DeployedApp app, string requestId)
     {
         var acquired = await pool.AcquireAsync(context.RequestAborted);
+        for (var hop = 0; hop < MaxRevisionHops && !acquired.Succeeded && acquired.Error.Kind == PoolErrorKind.Retired
+             && Successor(app, pool) is var (nextApp, nextPool); hop++)
+        {
+            (app, pool) = (nextApp, nextPool);
+            acquired = await pool.AcquireAsync(context.RequestAborted);
+        }
+
         if (!acquired.Succeeded)
         {
             await WritePoolErrorAsync(context, acquired.Error, pool.Function.Name, requestId);

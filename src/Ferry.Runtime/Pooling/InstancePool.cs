@@ -11,8 +11,12 @@ namespace Ferry.Runtime.Pooling;
 /// timeout are stopped (scale to zero); crashed ones are dropped and replaced on demand. Expected failures (queue full,
 /// no slot in time, a failed start, a quota) come back as a <see cref="PoolError"/>; all time is the services'
 /// <see cref="TimeProvider"/>. A retired pool (its revision was replaced) drains: it finishes what it holds, then stops.
+/// While it drains it still holds its tenant's quota places; when another pool of the tenant is refused one (the new
+/// revision under load), the retired pool yields: it stops every instance that serves nothing, now and as each
+/// finishes, and answers <see cref="PoolErrorKind.Retired"/> to a late request it has no free instance for (the
+/// gateway sends that one to the new revision) rather than starting a cold instance of replaced code.
 /// </summary>
-public sealed partial class InstancePool : IAsyncDisposable
+public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 {
     private readonly Lock _gate = new();
     private readonly List<FunctionInstance> _instances = [];
@@ -28,6 +32,7 @@ public sealed partial class InstancePool : IAsyncDisposable
     private int _consecutiveStartFailures;
     private int _youngExits;
     private bool _minimumRefusalLogged;
+    private bool _yielding;
 
     public InstancePool(FunctionRevision function, InstanceServices services,
         Func<FunctionRevision, InstanceServices, FunctionInstance>? createInstance = null)
@@ -121,6 +126,11 @@ public sealed partial class InstancePool : IAsyncDisposable
                 return ValueTask.FromResult<PoolResult<InstanceLease>>(TakeSlot(free));
             }
 
+            if (_yielding)
+            {
+                return ValueTask.FromResult<PoolResult<InstanceLease>>(PoolError.Retired(Function));
+            }
+
             if (_waiters.Count >= Options.QueueCapacityPerFunction)
             {
                 return ValueTask.FromResult<PoolResult<InstanceLease>>(PoolError.QueueFull(Function, Options.QueueCapacityPerFunction));
@@ -159,6 +169,29 @@ public sealed partial class InstancePool : IAsyncDisposable
         using var lease = acquired.Value;
         var instance = (EventFunctionInstance)lease.Instance;
         return await instance.InvokeAsync(requestId, payload, lease.ColdStart);
+    }
+
+    /// <summary>
+    /// Before a new revision takes over from a warm one: starts instances until the pool has <paramref name="count"/>
+    /// (at most its maximum, as far as the tenant's quota admits them) and waits until they are ready or failed, so
+    /// the requests switched to it find warm instances instead of all waiting for cold starts at once. Their first
+    /// requests are not cold starts (no request waited for them). Returns how many instances are ready.
+    /// </summary>
+    public async Task<int> PrewarmAsync(int count, CancellationToken cancellationToken)
+    {
+        List<Task> starts = [];
+        lock (_gate)
+        {
+            while (_state == PoolState.Serving && _instances.Count + _starting < Math.Min(count, MaxInstances)
+                   && TryAdmitInstance(forWaitingRequest: false))
+            {
+                _starting++;
+                starts.Add(StartInstanceAsync(forWaitingRequest: true, prewarm: true));
+            }
+        }
+
+        await Task.WhenAll(starts).WaitAsync(cancellationToken);
+        return InstanceCount;
     }
 
     private FunctionInstance? FindFreeInstance()
@@ -212,8 +245,9 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     /// <summary>
     /// Asks the tenant's quotas for one more instance. When refused and this pool has no instance running or starting,
-    /// the waiting requests have nothing to wait for: they fail with the quota error (429/507). With instances running
-    /// they keep waiting for a free slot. Caller holds the lock.
+    /// the waiting requests have nothing to wait for: they fail with the quota error (429/507), unless a retired
+    /// revision of the tenant is draining, which gives its places back (<see cref="TenantAdmission.WaitForPlace"/>):
+    /// then they wait for one. With instances running they keep waiting for a free slot. Caller holds the lock.
     /// </summary>
     private bool TryAdmitInstance(bool forWaitingRequest)
     {
@@ -221,6 +255,11 @@ public sealed partial class InstancePool : IAsyncDisposable
             || admission.TryAdmit(Function.Tenant, Function.Function.MemorySize, Function.ToString(), out var refusal))
         {
             return true;
+        }
+
+        if (forWaitingRequest && _state == PoolState.Serving && admission.WaitForPlace(Function.Tenant, this))
+        {
+            return false; // PlaceReleased starts the instance
         }
 
         if (forWaitingRequest && _instances.Count + _starting == 0)
@@ -249,7 +288,7 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     private int CapacityPerInstance() => Function.Function.Kind == FunctionKind.Web ? Scaling.Concurrency ?? Options.WebConcurrencyPerInstance : 1;
 
-    private async Task StartInstanceAsync(bool forWaitingRequest)
+    private async Task StartInstanceAsync(bool forWaitingRequest, bool prewarm = false)
     {
         var instance = CreateInstance(forWaitingRequest);
         try
@@ -299,6 +338,7 @@ public sealed partial class InstancePool : IAsyncDisposable
             }
 
             instance.IdleSince = Time.GetUtcNow();
+            instance.HasServed |= prewarm;
             _instances.Add(instance);
             HandOutSlots(instance);
         }
@@ -366,6 +406,7 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     internal void Release(FunctionInstance instance)
     {
+        var stop = false;
         lock (_gate)
         {
             instance.InFlight--;
@@ -375,7 +416,60 @@ public sealed partial class InstancePool : IAsyncDisposable
                 HandOutSlots(instance);
             }
 
+            if (_yielding && instance.InFlight == 0 && _instances.Remove(instance))
+            {
+                ReleaseAdmission();
+                stop = true;
+            }
+
             SignalIfDrained();
+        }
+
+        if (stop)
+        {
+            LogInstanceYielded(Function.ToString(), instance.Id);
+            _ = instance.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <inheritdoc/>
+    void IPlaceTaker.PlaceReleased()
+    {
+        lock (_gate)
+        {
+            if (_waiters.Count > 0)
+            {
+                StartInstancesIfNeeded();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    void IPlaceTaker.YieldIdleInstances()
+    {
+        List<FunctionInstance> idle;
+        lock (_gate)
+        {
+            if (_state is PoolState.Serving or PoolState.Stopped)
+            {
+                return;
+            }
+
+            _yielding = true;
+            idle = _instances.FindAll(i => i.InFlight == 0);
+            foreach (var instance in idle)
+            {
+                _instances.Remove(instance);
+                ReleaseAdmission();
+            }
+
+            SignalIfDrained();
+        }
+
+        foreach (var instance in idle)
+        {
+            LogInstanceYielded(Function.ToString(), instance.Id);
+            _ = instance.DisposeAsync().AsTask();
         }
     }
 
@@ -492,6 +586,12 @@ public sealed partial class InstancePool : IAsyncDisposable
             stopping = _stopping.Token;
         }
 
+        AnnounceRetirement();
+        if (_services.Admission?.IsWaitingForPlace(Function.Tenant) == true)
+        {
+            ((IPlaceTaker)this).YieldIdleInstances(); // the new revision was refused a place before this pool was retired
+        }
+
         try
         {
             await Task.Delay(DrainGracePeriod, Time, stopping);
@@ -528,6 +628,13 @@ public sealed partial class InstancePool : IAsyncDisposable
         await DisposeAsync();
     }
 
+    /// <summary>
+    /// Tells the tenant's admission that this pool is about to be retired (called just before traffic switches away
+    /// from it, and again by <see cref="DrainAsync"/>): a pool of the new revision refused a place from then on waits
+    /// for this one's places instead of failing its requests.
+    /// </summary>
+    public void AnnounceRetirement() => _services.Admission?.BeginDraining(Function.Tenant, this);
+
     /// <summary>Stops the pool now: waiting requests get <see cref="PoolErrorKind.Retired"/>, instances are stopped.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -559,6 +666,7 @@ public sealed partial class InstancePool : IAsyncDisposable
             _drained.TrySetResult();
         }
 
+        _services.Admission?.EndDraining(Function.Tenant, this);
         await _reaper;
         await Task.WhenAll(instances.Select(i => i.DisposeAsync().AsTask()));
         _stopping.Dispose();
@@ -599,6 +707,9 @@ public sealed partial class InstancePool : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping idle instance {InstanceId} of {Function}")]
     private partial void LogInstanceIdleStop(string function, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping instance {InstanceId} of retired {Function}: its quota place goes to the new revision")]
+    private partial void LogInstanceYielded(string function, string instanceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Function} was still serving {Seconds} s after it was retired; stopping its instances")]
     private partial void LogDrainTimedOut(string function, double seconds);

@@ -5,11 +5,19 @@ namespace Ferry.Runtime.Quotas;
 /// pools of the tenant; a pool asks here before it starts an instance and gives the place back when the instance is
 /// gone. An instance that would take the tenant past its instance or memory quota, or any new instance while the
 /// tenant's storage is over quota, is refused with <see cref="TenantQuotaExceededException"/>.
+/// <para>
+/// A redeploy hands places over: the retired revision's pools still hold the tenant's places while they drain, so a
+/// refused pool whose tenant has a draining pool waits for a place (<see cref="WaitForPlace"/>) instead of failing
+/// its requests, and the draining pools are asked to stop their idle instances at once. Callbacks run on the thread
+/// pool, never under a lock of this class (pools call in here while holding their own).
+/// </para>
 /// </summary>
 public sealed class TenantAdmission(ITenantLimitSource limits)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TenantInstanceUsage> _usage = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<IPlaceTaker>> _waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<IPlaceTaker>> _draining = new(StringComparer.Ordinal);
 
     /// <summary>Takes a place for one instance of <paramref name="memoryMb"/>, or says which quota refuses it.</summary>
     public bool TryAdmit(string tenant, int memoryMb, string function, out TenantQuotaExceededException? refusal)
@@ -47,6 +55,7 @@ public sealed class TenantAdmission(ITenantLimitSource limits)
     /// <summary>Gives back the place of one instance taken by <see cref="TryAdmit"/>.</summary>
     public void Release(string tenant, int memoryMb)
     {
+        HashSet<IPlaceTaker>? waiting;
         lock (_gate)
         {
             var usage = _usage.GetValueOrDefault(tenant);
@@ -58,6 +67,93 @@ public sealed class TenantAdmission(ITenantLimitSource limits)
             else
             {
                 _usage[tenant] = left;
+            }
+
+            _waiting.Remove(tenant, out waiting);
+        }
+
+        if (waiting is not null)
+        {
+            foreach (var taker in waiting)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static t => t.PlaceReleased(), taker, preferLocal: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a refusal: when the tenant has a draining pool (a retired revision), registers <paramref name="taker"/> to
+    /// be told once when a place is given back, asks the draining pools to stop their idle instances, and returns true
+    /// (the refused requests should wait). Returns false when no place is expected back soon.
+    /// </summary>
+    public bool WaitForPlace(string tenant, IPlaceTaker taker)
+    {
+        IPlaceTaker[] draining;
+        lock (_gate)
+        {
+            if (!_draining.TryGetValue(tenant, out var pools) || pools.Count == 0)
+            {
+                return false;
+            }
+
+            if (!_waiting.TryGetValue(tenant, out var waiting))
+            {
+                _waiting[tenant] = waiting = [];
+            }
+
+            waiting.Add(taker);
+            draining = [.. pools];
+        }
+
+        foreach (var pool in draining)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static p => p.YieldIdleInstances(), pool, preferLocal: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether a pool of <paramref name="tenant"/> waits for a place (see <see cref="WaitForPlace"/>).</summary>
+    public bool IsWaitingForPlace(string tenant)
+    {
+        lock (_gate)
+        {
+            return _waiting.TryGetValue(tenant, out var waiting) && waiting.Count > 0;
+        }
+    }
+
+    /// <summary>A retired pool that still holds places of <paramref name="tenant"/> (until <see cref="EndDraining"/>).</summary>
+    public void BeginDraining(string tenant, IPlaceTaker pool)
+    {
+        lock (_gate)
+        {
+            if (!_draining.TryGetValue(tenant, out var pools))
+            {
+                _draining[tenant] = pools = [];
+            }
+
+            pools.Add(pool);
+        }
+    }
+
+    public void EndDraining(string tenant, IPlaceTaker pool)
+    {
+        HashSet<IPlaceTaker>? waiting = null;
+        lock (_gate)
+        {
+            if (_draining.TryGetValue(tenant, out var pools) && pools.Remove(pool) && pools.Count == 0)
+            {
+                _draining.Remove(tenant);
+                // Nothing more will be given back: the waiting pools look again (and fail their requests if still refused).
+                _waiting.Remove(tenant, out waiting);
+            }
+        }
+
+        if (waiting is not null)
+        {
+            foreach (var taker in waiting)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static t => t.PlaceReleased(), taker, preferLocal: false);
             }
         }
     }
@@ -72,6 +168,16 @@ public sealed class TenantAdmission(ITenantLimitSource limits)
     }
 
     private static long ToMb(long bytes) => (bytes + 1024 * 1024 - 1) / (1024 * 1024);
+}
+
+/// <summary>An instance pool as <see cref="TenantAdmission"/> sees it during a handover of places.</summary>
+public interface IPlaceTaker
+{
+    /// <summary>A place of the tenant was given back: start instances for waiting requests if any.</summary>
+    void PlaceReleased();
+
+    /// <summary>A retired pool: stop the instances that serve nothing (now and as they finish) to give their places back.</summary>
+    void YieldIdleInstances();
 }
 
 /// <summary>Instances a tenant runs (or is starting) and Σ their memorySize.</summary>

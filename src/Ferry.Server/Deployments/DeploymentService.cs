@@ -93,7 +93,9 @@ public sealed partial class DeploymentService(
 
             var functionResources = await resources.ProvisionAsync(tenant, manifest, cancellationToken);
             var (appStage, revision) = await store.AddRevisionAsync(tenant, manifest.Service, provider.Stage, provider.Region, codeDirectory.Sha256, manifestJson, cancellationToken);
-            liveApps.Activate(appStage, revision, manifest, codeDirectory.Path, functionResources);
+            var candidate = liveApps.Build(appStage, revision, manifest, codeDirectory.Path, functionResources);
+            await liveApps.WarmUpLikeLiveAsync(candidate);
+            liveApps.Publish(candidate);
             LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
             return new DeployOutcome(appStage, revision, manifest, Unchanged: false);
         }), cancellationToken);
@@ -125,6 +127,7 @@ public sealed partial class DeploymentService(
                 return new GuardedDeployment(candidate, previous, problem);
             }
 
+            await liveApps.WarmUpLikeLiveAsync(candidate);
             await store.SetActiveRevisionAsync(appStage.Id, revision.Id, cancellationToken);
             liveApps.Publish(candidate);
             LogDeployed(manifest.Service, provider.Stage, provider.Region, revision.Number, codeDirectory.Sha256[..12]);
@@ -140,6 +143,7 @@ public sealed partial class DeploymentService(
         var functionResources = await resources.ProvisionAsync(appStage.Tenant, manifest, cancellationToken);
         await store.SetActiveRevisionAsync(appStage.Id, revision.Id, cancellationToken);
         var live = liveApps.Build(appStage, revision, manifest, directory, functionResources);
+        await liveApps.WarmUpLikeLiveAsync(live);
         liveApps.Publish(live);
         return live;
     }

@@ -80,11 +80,60 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
         return function with { OutboundNetwork = false };
     }
 
+    /// <summary>
+    /// Starts, in a built revision's pools, as many instances as the same functions of the revision being served run
+    /// now, and waits for them (at most the instance start timeout), so that publishing it switches traffic to warm
+    /// instances instead of sending every request of a busy function to a cold start at once. Functions nobody calls
+    /// start nothing. Never throws: what is not ready in time starts on demand as before.
+    /// </summary>
+    public async Task WarmUpLikeLiveAsync(LiveApp candidate)
+    {
+        var appStage = candidate.AppStage;
+        if (Get(appStage.Service, appStage.Stage, appStage.Region) is not { } live || ReferenceEquals(live, candidate))
+        {
+            return;
+        }
+
+        List<Task<int>> warming = [];
+        foreach (var (name, pool) in candidate.Deployed.Pools)
+        {
+            if (live.Deployed.Pools.TryGetValue(name, out var serving) && serving.InstanceCount is > 0 and var count
+                && serving.Function.Function.Kind == pool.Function.Function.Kind)
+            {
+                warming.Add(pool.PrewarmAsync(count, CancellationToken.None));
+            }
+        }
+
+        if (warming.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(warming).WaitAsync(services.Options.StartTimeout, services.Time);
+            LogWarmedUp(appStage.Service, appStage.Stage, appStage.Region, candidate.Revision.Number, warming.Sum(t => t.Result));
+        }
+        catch (TimeoutException)
+        {
+            LogWarmUpTimedOut(appStage.Service, appStage.Stage, appStage.Region, candidate.Revision.Number, services.Options.StartTimeout.TotalSeconds);
+        }
+    }
+
     /// <summary>Switches public traffic to <paramref name="live"/> atomically; the previous revision drains in the background.</summary>
     public void Publish(LiveApp live)
     {
         var appStage = live.AppStage;
         var key = new AppKey(appStage.Service, appStage.Stage, appStage.Region);
+        if (_apps.TryGetValue(key, out var serving))
+        {
+            // Before the switch: the new pools' first requests may be refused a quota place the old pools still hold.
+            foreach (var pool in serving.Deployed.Pools.Values)
+            {
+                pool.AnnounceRetirement();
+            }
+        }
+
         LiveApp? previous = null;
         _apps.AddOrUpdate(key, live, (_, old) =>
         {
@@ -132,6 +181,12 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}/{Stage}/{Function} declares outboundNetwork: true but tenant {Tenant} is not allowed it (ferry tenant quota set {Tenant} --allow-outbound-network true); it runs without outbound network")]
     private partial void LogOutboundNetworkWithdrawn(string service, string stage, string function, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started {Instances} instances of {Service}/{Stage}@{Region} revision {Revision} before switching traffic to it")]
+    private partial void LogWarmedUp(string service, string stage, string region, int revision, int instances);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instances of {Service}/{Stage}@{Region} revision {Revision} were not all ready after {Seconds} s; switching traffic to it anyway")]
+    private partial void LogWarmUpTimedOut(string service, string stage, string region, int revision, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Service}/{Stage}@{Region} at revision {Revision}")]
     private partial void LogActivated(string service, string stage, string region, int revision);

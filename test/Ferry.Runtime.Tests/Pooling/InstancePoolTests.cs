@@ -1,5 +1,6 @@
 using Ferry.Manifest;
 using Ferry.Runtime.Pooling;
+using Ferry.Runtime.Quotas;
 
 namespace Ferry.Runtime.Tests.Pooling;
 
@@ -311,5 +312,71 @@ public sealed class InstancePoolTests : IAsyncLifetime
 
         Assert.True(((FakeInstance)stuck.Instance).Stopped);
         stuck.Dispose();
+    }
+
+    private sealed class FixedLimits(TenantLimits limits) : ITenantLimitSource
+    {
+        public TenantLimits For(string tenant) => limits;
+    }
+
+    [Fact]
+    public async Task A_new_revision_refused_a_quota_place_waits_for_the_retired_one_to_hand_its_places_over()
+    {
+        _fakes.StartAtOnce = true;
+        var admission = new TenantAdmission(new FixedLimits(new TenantLimits(MaxInstances: 2, MaxMemoryMb: 1024, MaxLogBytesPerDay: 0)));
+        var services = _fakes.Services with { Admission = admission };
+        var old = new InstancePool(_fakes.Function(), services, _fakes.Create);
+        var busy = (await old.AcquireAsync(CancellationToken.None)).Value!;
+        var alsoBusy = (await old.AcquireAsync(CancellationToken.None)).Value!;
+        Assert.Equal(2, admission.UsageOf("default").Instances);
+
+        // The switch: the old pool is announced as retiring, then the new one takes requests while the old one holds
+        // every place of the tenant. Its requests wait instead of failing with quota_exceeded.
+        var replacement = new InstancePool(_fakes.Function(), services, _fakes.Create);
+        old.AnnounceRetirement();
+        var first = replacement.AcquireAsync(CancellationToken.None).AsTask();
+        var second = replacement.AcquireAsync(CancellationToken.None).AsTask();
+        var drain = old.DrainAsync();
+        Assert.False(first.IsCompleted);
+
+        // Each old instance is stopped as soon as it has finished its request, and its place goes to the new revision.
+        busy.Dispose();
+        var got = await first;
+        Assert.True(got.Succeeded, got.ToString());
+        await FakeInstances.EventuallyAsync(() => ((FakeInstance)busy.Instance).Stopped, "the old instance is stopped");
+        alsoBusy.Dispose();
+        var gotToo = await second;
+        Assert.True(gotToo.Succeeded, gotToo.ToString());
+        Assert.NotSame(got.Value.Instance, gotToo.Value.Instance);
+        Assert.Equal(2, admission.UsageOf("default").Instances);
+
+        // A request still routed to the retired pool is not served by a cold start of replaced code: it is told to go on.
+        Assert.Equal(PoolErrorKind.Retired, (await old.AcquireAsync(CancellationToken.None)).Error?.Kind);
+        _fakes.Time.Advance(InstancePool.DrainGracePeriod);
+        await drain;
+        got.Value.Dispose();
+        gotToo.Value.Dispose();
+        await replacement.DisposeAsync();
+        Assert.Equal(0, admission.UsageOf("default").Instances);
+    }
+
+    [Fact]
+    public async Task Without_a_retiring_pool_a_request_refused_its_first_instance_fails_with_the_quota_at_once()
+    {
+        var admission = new TenantAdmission(new FixedLimits(new TenantLimits(MaxInstances: 0, MaxMemoryMb: 1024, MaxLogBytesPerDay: 0)));
+        await using var pool = new InstancePool(_fakes.Function(), _fakes.Services with { Admission = admission }, _fakes.Create);
+        Assert.Equal(PoolErrorKind.QuotaExceeded, (await pool.AcquireAsync(CancellationToken.None)).Error?.Kind);
+    }
+
+    [Fact]
+    public async Task Prewarming_starts_instances_before_traffic_and_their_first_requests_are_not_cold()
+    {
+        _fakes.StartAtOnce = true;
+        await using var pool = Pool();
+        Assert.Equal(3, await pool.PrewarmAsync(5, CancellationToken.None)); // capped at the maximum
+        var lease = (await pool.AcquireAsync(CancellationToken.None)).Value!;
+        Assert.False(lease.ColdStart);
+        Assert.Equal(3, _fakes.Created.Count);
+        lease.Dispose();
     }
 }
