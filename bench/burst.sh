@@ -75,14 +75,14 @@ ratio() {
 
 port="${FERRY_BENCH_PORT:-18080}"
 if [[ " $parts " == *" sandboxed "* ]]; then
-  start_server "$port"
+  start_server "$port" --cold-redeploys
   burst sandboxed bench /bench/dev/py
   burst sandboxed bench /bench/dev/node
   burst sandboxed benchweb /benchweb/dev/
   stop_servers
 fi
 if [[ " $parts " == *" unsandboxed "* ]]; then
-  start_server "$(( port + 1 ))" --insecure-no-sandbox
+  start_server "$(( port + 1 ))" --insecure-no-sandbox --cold-redeploys
   burst unsandboxed bench /bench/dev/py
   burst unsandboxed bench /bench/dev/node
   burst unsandboxed benchweb /benchweb/dev/
@@ -90,7 +90,7 @@ if [[ " $parts " == *" unsandboxed "* ]]; then
 fi
 if [[ " $parts " == *" ratio "* ]]; then
   # shellcheck disable=SC2086 # RATIO_SERVER_ARGS is a list of options
-  start_server "$(( port + 2 ))" --stem-cells 1 ${RATIO_SERVER_ARGS:-}
+  start_server "$(( port + 2 ))" --stem-cells 1 --cold-redeploys ${RATIO_SERVER_ARGS:-}
   ratio stem-cells bench /bench/dev/py
   ratio stem-cells bench /bench/dev/node
   stop_servers

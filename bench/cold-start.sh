@@ -5,12 +5,12 @@
 # start on a server with --insecure-no-sandbox (what bwrap, seccomp and the socat bridges add).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
-start_server "$(( ${FERRY_BENCH_PORT:-18080} + 1 ))" --insecure-no-sandbox
+start_server "$(( ${FERRY_BENCH_PORT:-18080} + 1 ))" --insecure-no-sandbox --cold-redeploys
 deploy bench
 deploy benchweb
 unsandboxed="$FERRY_URL"
 unsandboxed_env="FERRY_URL=$FERRY_URL FERRY_TOKEN=$FERRY_TOKEN"
-start_server "${FERRY_BENCH_PORT:-18080}"
+start_server "${FERRY_BENCH_PORT:-18080}" --cold-redeploys
 deploy bench
 deploy benchweb
 app="$bench_dir/apps/bench"

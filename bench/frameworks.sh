@@ -6,7 +6,7 @@
 # unchanged deploy makes no revision, so without it the "cold" request would find a warm instance).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
-start_server "${FERRY_BENCH_PORT:-18080}"
+start_server "${FERRY_BENCH_PORT:-18080}" --cold-redeploys
 samples="$repo/samples"
 port=18099
 # Each sample is copied with memorySize 1769 (one full vCPU through the cgroup CPU quota, as the bare app has).

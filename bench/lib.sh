@@ -51,7 +51,8 @@ start_server() {
   FERRY_TOKEN="$(cat "$data/admin-token")"
 }
 
-# deploy APP: deploys bench/apps/APP to the server in FERRY_URL (a new revision, so its functions start cold).
+# deploy APP: deploys bench/apps/APP to the server in FERRY_URL (a new revision; its functions start cold on a server
+# started with --cold-redeploys, else warmed up to as many instances as the live revision runs).
 deploy() {
   (cd "$bench_dir/apps/$1" && "$ferry" deploy --force >/dev/null)
 }

@@ -6,11 +6,11 @@
 # (on both servers alike) so that the cell taken by the previous run has been replaced.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
-start_server "$(( ${FERRY_BENCH_PORT:-18080} + 1 ))" --stem-cells 0
+start_server "$(( ${FERRY_BENCH_PORT:-18080} + 1 ))" --stem-cells 0 --cold-redeploys
 deploy bench
 plain="$FERRY_URL"
 plain_env="FERRY_URL=$FERRY_URL FERRY_TOKEN=$FERRY_TOKEN"
-start_server "${FERRY_BENCH_PORT:-18080}" --stem-cells 1
+start_server "${FERRY_BENCH_PORT:-18080}" --stem-cells 1 --cold-redeploys
 deploy bench
 stem_env="FERRY_URL=$FERRY_URL FERRY_TOKEN=$FERRY_TOKEN"
 app="$bench_dir/apps/bench"

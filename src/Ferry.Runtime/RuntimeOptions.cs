@@ -9,6 +9,12 @@ public sealed record RuntimeOptions
     /// <summary>How long an instance may stay idle before it is stopped (scale to zero).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether a deploy starts, before it switches traffic, as many instances of each function as the live revision
+    /// runs (a warm switch); false: a new revision starts with no instances (<c>ferry server --cold-redeploys</c>).
+    /// </summary>
+    public bool WarmRedeploys { get; init; } = true;
+
     /// <summary>Longest time an instance may take to become ready (first /next call, or its port answering).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

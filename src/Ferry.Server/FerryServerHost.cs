@@ -107,6 +107,7 @@ public static partial class FerryServerHost
         var runtimeOptions = new RuntimeOptions
         {
             IdleTimeout = options.IdleTimeout,
+            WarmRedeploys = options.WarmRedeploys,
             StemCellsPerRuntime = options.StemCellsPerRuntime,
             StemCellsMaxPerRuntime = options.StemCellsMaxPerRuntime,
             StemCellMemoryBudgetMb = options.StemCellMemoryBudgetMb,

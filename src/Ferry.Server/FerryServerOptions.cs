@@ -49,6 +49,9 @@ public sealed record FerryServerOptions
     /// <summary>Largest accepted deployment archive, bytes.</summary>
     public long MaxArchiveBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>False: a new revision starts with no instances instead of as many as the live one runs (<c>--cold-redeploys</c>).</summary>
+    public bool WarmRedeploys { get; init; } = true;
+
     /// <summary>How long an idle instance is kept warm before it is stopped.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -160,6 +160,10 @@ internal static class ServerCommand
         var defaultMemory = QuotaDefault<int>("--default-quota-memory-mb", "MB", "Σ memorySize of a tenant's running instances, MB (default 20480)");
         var defaultStorage = QuotaDefault<long>("--default-quota-storage-mb", "MB", "A tenant's buckets and database folders, MB (default 10240)");
         var defaultLogs = QuotaDefault<long>("--default-quota-log-mb", "MB", "Log volume a tenant may store per UTC day, MB (default 200)");
+        var coldRedeploys = new Option<bool>("--cold-redeploys")
+        {
+            Description = "Start a new revision with no instances instead of as many as the live revision runs (a deploy then switches traffic to cold starts; the cold-start benchmarks use it)",
+        };
         var insecure = new Option<bool>("--insecure-no-sandbox")
         {
             Description = "Run functions as plain processes when bubblewrap is missing (unsafe: functions can read your files)",
@@ -179,7 +183,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
             urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, stemCellsMax, stemCellMemory, stemCellRefills, stemCellDecay,
-            maxInstancesPerFunction, logRetention,
+            maxInstancesPerFunction, logRetention, coldRedeploys,
             defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs, tlsCertificates,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
@@ -190,6 +194,11 @@ internal static class ServerCommand
                 parseResult.GetValue(data),
                 parseResult.GetValue(insecure),
                 parseResult.GetValue(store));
+            if (parseResult.GetValue(coldRedeploys))
+            {
+                options = options with { WarmRedeploys = false };
+            }
+
             if (parseResult.GetValue(allowPrivateHubs))
             {
                 options = options with { AllowPrivateHubs = true };

@@ -89,6 +89,11 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
     public async Task WarmUpLikeLiveAsync(LiveApp candidate)
     {
         var appStage = candidate.AppStage;
+        if (!services.Options.WarmRedeploys)
+        {
+            return;
+        }
+
         if (Get(appStage.Service, appStage.Stage, appStage.Region) is not { } live || ReferenceEquals(live, candidate))
         {
             return;
