@@ -179,8 +179,36 @@ public abstract class FunctionInstance : IAsyncDisposable
         ["FERRY_FUNCTION"] = Function.Name,
     };
 
-    /// <summary>Sets the request id later output lines are attributed to.</summary>
+    /// <summary>Sets the request id later output lines are attributed to (when no request awaits its output markers).</summary>
     protected void AttributeOutputTo(string? requestId) => _currentRequestId = requestId;
+
+    /// <summary>
+    /// Requests whose output markers have not yet been read, oldest first, per stream (stdout, stderr). A line belongs
+    /// to the oldest of them on its stream: its position in the stream says whose it is, not the moment it is read. The
+    /// answer to a request can reach the gateway, and the next request can start, before the pump has read the lines
+    /// the handler printed for the first one; attributing by the time of reading gave them to the next request.
+    /// </summary>
+    private readonly List<string>[] _awaitingMarkers = [[], []];
+
+    private string? OwnerOfLine(bool stderr)
+    {
+        lock (_awaitingMarkers)
+        {
+            var awaiting = _awaitingMarkers[stderr ? 1 : 0];
+            return awaiting.Count > 0 ? awaiting[0] : _currentRequestId;
+        }
+    }
+
+    /// <summary>A marker of <paramref name="requestId"/> was read on one stream: later lines there belong to the requests after it.</summary>
+    private void MarkerRead(string requestId, bool stderr)
+    {
+        lock (_awaitingMarkers)
+        {
+            var awaiting = _awaitingMarkers[stderr ? 1 : 0];
+            var index = awaiting.IndexOf(requestId);
+            awaiting.RemoveRange(0, index + 1); // earlier requests whose marker never came (a closed stream) are done too
+        }
+    }
 
     private async Task PumpOutputAsync()
     {
@@ -191,12 +219,14 @@ public abstract class FunctionInstance : IAsyncDisposable
             {
                 if (line.Text.StartsWith(OutputMarkerPrefix, StringComparison.Ordinal))
                 {
-                    OnOutputMarker(line.Text[OutputMarkerPrefix.Length..]);
+                    var flushed = line.Text[OutputMarkerPrefix.Length..];
+                    MarkerRead(flushed, line.IsStderr);
+                    OnOutputMarker(flushed);
                     continue;
                 }
 
                 Interlocked.Exchange(ref _lastOutputTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
-                await Services.Logs.WriteAsync(Function, _currentRequestId, Id, line.IsStderr ? LogStream.Stderr : LogStream.Stdout, line.Text, line.Time);
+                await Services.Logs.WriteAsync(Function, OwnerOfLine(line.IsStderr), Id, line.IsStderr ? LogStream.Stderr : LogStream.Stdout, line.Text, line.Time);
             }
         }
     }
@@ -210,7 +240,16 @@ public abstract class FunctionInstance : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OutputMarkers> _markers = new(StringComparer.Ordinal);
 
     /// <summary>Completes when both output markers of <paramref name="requestId"/> were read (call before the request is sent).</summary>
-    protected Task ExpectOutputMarkers(string requestId) => _markers.GetOrAdd(requestId, _ => new OutputMarkers()).AllRead;
+    protected Task ExpectOutputMarkers(string requestId)
+    {
+        lock (_awaitingMarkers)
+        {
+            _awaitingMarkers[0].Add(requestId);
+            _awaitingMarkers[1].Add(requestId);
+        }
+
+        return _markers.GetOrAdd(requestId, _ => new OutputMarkers()).AllRead;
+    }
 
     private void OnOutputMarker(string requestId)
     {
@@ -221,7 +260,15 @@ public abstract class FunctionInstance : IAsyncDisposable
         }
     }
 
-    protected void ForgetOutputMarkers(string requestId) => _markers.TryRemove(requestId, out _);
+    protected void ForgetOutputMarkers(string requestId)
+    {
+        _markers.TryRemove(requestId, out _);
+        lock (_awaitingMarkers)
+        {
+            _awaitingMarkers[0].Remove(requestId);
+            _awaitingMarkers[1].Remove(requestId);
+        }
+    }
 
     private sealed class OutputMarkers
     {

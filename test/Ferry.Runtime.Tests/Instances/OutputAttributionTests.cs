@@ -1,0 +1,232 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Threading.Channels;
+using Ferry.Manifest;
+using Ferry.Runtime.Instances;
+using Ferry.Runtime.RuntimeApi;
+using Ferry.Runtime.Sandbox;
+using Ferry.Runtime.Telemetry;
+using Ferry.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ferry.Runtime.Tests.Instances;
+
+/// <summary>
+/// Which request a line of a Node or Python function's output belongs to. The test plays the runtime loop over the
+/// real Runtime API host and writes the process's output itself, so it can deliver a handler's line only after the
+/// answer was posted and the next request has begun: what a busy machine does when the output pipe is read late.
+/// </summary>
+public sealed class OutputAttributionTests : IAsyncLifetime
+{
+    /// <summary>Guards against a hung call; never an assertion about speed.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("ferry-output-attribution-test-");
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly ScriptedSandbox _sandbox = new();
+    private readonly RecordingLogSink _logs = new();
+    private SqliteFerryStore? _store;
+    private RuntimeApiHost? _host;
+    private InstanceServices? _services;
+    private EventFunctionInstance? _instance;
+
+    private EventFunctionInstance Instance => _instance!;
+
+    public async Task InitializeAsync()
+    {
+        _store = new SqliteFerryStore(Path.Combine(_root.FullName, "ferry.db"));
+        await _store.InitializeAsync(CancellationToken.None);
+        var (appStage, revision) = await _store.AddRevisionAsync("default", "attribution", "dev", "local", new string('0', 64), "{}", CancellationToken.None);
+        var options = new RuntimeOptions { RuntimeDirectory = Path.Combine(AppContext.BaseDirectory, "runtime") };
+        _host = new RuntimeApiHost(options, NullLoggerFactory.Instance);
+        await _host.StartAsync(CancellationToken.None);
+        _services = new InstanceServices(_sandbox, _host, new LogPipeline(_logs, NullLogger<LogPipeline>.Instance),
+            new InvocationRecorder(_store, NullLogger<InvocationRecorder>.Instance), options, NullLoggerFactory.Instance, TimeProvider.System);
+        var function = new FunctionRevision
+        {
+            Tenant = "default",
+            AppStageId = appStage.Id,
+            RevisionId = revision.Id,
+            RevisionNumber = 1,
+            Service = "attribution",
+            Stage = "dev",
+            Region = "local",
+            CodeDirectory = Directory.CreateDirectory(Path.Combine(_root.FullName, "code")).FullName,
+            Function = new FunctionManifest { Name = "fn", Handler = "handler.main", Runtime = "nodejs20.x", MemorySize = 128, Timeout = 30 },
+        };
+
+        _instance = new EventFunctionInstance(function, _services);
+        var started = Instance.StartAsync(CancellationToken.None);
+        _firstNext = _http.GetAsync(Url("/runtime/invocation/next"));
+        await started.WaitAsync(Patience);
+    }
+
+    private Task<HttpResponseMessage>? _firstNext;
+
+    public async Task DisposeAsync()
+    {
+        if (_instance is not null)
+        {
+            await _instance.DisposeAsync();
+        }
+
+        if (_services is not null)
+        {
+            await _services.Logs.DisposeAsync();
+            await _services.Invocations.DisposeAsync();
+        }
+
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        _http.Dispose();
+        _root.Delete(recursive: true);
+    }
+
+    private string Url(string route) => $"http://{_host!.AddressFor(Instance)}/2018-06-01{route}";
+
+    private Task<HttpResponseMessage> PostResponseAsync(string requestId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, Url($"/runtime/invocation/{requestId}/response")) { Content = JsonContent.Create(new { ok = requestId }) };
+        request.Headers.Add(RuntimeApiHost.FerryNextHeader, "1");
+        return _http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_line_read_after_the_next_request_began_belongs_to_the_request_that_printed_it()
+    {
+        var process = _sandbox.Process!;
+        var first = Instance.InvokeAsync("req-1", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await _firstNext!.WaitAsync(Patience)).Dispose();
+
+        // The handler printed a line on each stream, but the answer overtakes them: the next request begins first.
+        var postedFirst = PostResponseAsync("req-1");
+        await first.WaitAsync(Patience);
+        var second = Instance.InvokeAsync("req-2", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await postedFirst.WaitAsync(Patience)).Dispose();
+
+        process.Print(stderr: false, "printed by req-1");
+        process.Print(stderr: true, "warning from req-1");
+        process.Flushed("req-1");
+        process.Print(stderr: false, "printed by req-2");
+        process.Flushed("req-2");
+        _ = PostResponseAsync("req-2"); // waits for a next request until the instance stops
+        await second.WaitAsync(Patience);
+
+        var lines = await _logs.WaitForAsync(entries => entries.Count(e => e.Message.StartsWith("REPORT", StringComparison.Ordinal)) == 2);
+        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "printed by req-1").RequestId);
+        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "warning from req-1").RequestId);
+        Assert.Equal("req-2", Assert.Single(lines, e => e.Message == "printed by req-2").RequestId);
+
+        // Each request's lines come before its END line.
+        var order = lines.Select(e => e.Message).ToList();
+        Assert.True(order.IndexOf("printed by req-1") < order.IndexOf("END RequestId: req-1"), string.Join(" | ", order));
+        Assert.True(order.IndexOf("printed by req-2") < order.IndexOf("END RequestId: req-2"), string.Join(" | ", order));
+    }
+
+    [Fact]
+    public async Task Output_after_a_request_was_flushed_and_before_the_next_belongs_to_the_last_request()
+    {
+        var process = _sandbox.Process!;
+        var first = Instance.InvokeAsync("req-1", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await _firstNext!.WaitAsync(Patience)).Dispose();
+        process.Flushed("req-1");
+        _ = PostResponseAsync("req-1");
+        await first.WaitAsync(Patience);
+
+        process.Print(stderr: false, "a timer the handler left running");
+        var lines = await _logs.WaitForAsync(entries => entries.Any(e => e.Message == "a timer the handler left running"));
+        Assert.Equal("req-1", lines.Single(e => e.Message == "a timer the handler left running").RequestId);
+    }
+
+    /// <summary>Starts one process whose output the test writes.</summary>
+    private sealed class ScriptedSandbox : ISandbox
+    {
+        public ScriptedProcess? Process { get; private set; }
+
+        public string Description => "scripted process (test)";
+
+        public Task<ISandboxedProcess> StartAsync(SandboxSpec spec, CancellationToken cancellationToken)
+        {
+            Assert.Equal("1", spec.Environment["FERRY_OUTPUT_MARKERS"]);
+            Process = new ScriptedProcess();
+            return Task.FromResult<ISandboxedProcess>(Process);
+        }
+    }
+
+    private sealed class ScriptedProcess : ISandboxedProcess
+    {
+        private readonly Channel<OutputLine> _output = Channel.CreateUnbounded<OutputLine>();
+        private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Pid => 0;
+
+        public ChannelReader<OutputLine> Output => _output.Reader;
+
+        public Task<int> Exited => _exited.Task;
+
+        public void Print(bool stderr, string text) => _output.Writer.TryWrite(new OutputLine(stderr, text, DateTimeOffset.UtcNow));
+
+        /// <summary>What Ferry's runtime loop prints on both streams before it posts a request's answer.</summary>
+        public void Flushed(string requestId)
+        {
+            Print(stderr: false, FunctionInstance.OutputMarkerPrefix + requestId);
+            Print(stderr: true, FunctionInstance.OutputMarkerPrefix + requestId);
+        }
+
+        public long? PeakMemoryBytes() => null;
+
+        public Task KillAsync()
+        {
+            _output.Writer.TryComplete();
+            _exited.TrySetResult(137);
+            return Task.CompletedTask;
+        }
+
+        public async ValueTask DisposeAsync() => await KillAsync();
+    }
+
+    /// <summary>Keeps every log line the pipeline writes.</summary>
+    private sealed class RecordingLogSink : ILogSink
+    {
+        private readonly List<LogEntry> _entries = [];
+
+        public Task<IReadOnlyList<LogEntry>> AppendLogsAsync(IReadOnlyList<NewLogEntry> entries, CancellationToken cancellationToken)
+        {
+            lock (_entries)
+            {
+                var added = entries.Select((e, i) => new LogEntry(_entries.Count + i + 1, e.AppStageId, e.RevisionId, e.Function, e.RequestId, e.InstanceId,
+                    e.Time, e.Stream, e.Message)).ToList();
+                _entries.AddRange(added);
+                return Task.FromResult<IReadOnlyList<LogEntry>>(added);
+            }
+        }
+
+        public async Task<IReadOnlyList<LogEntry>> WaitForAsync(Func<IReadOnlyList<LogEntry>, bool> done)
+        {
+            var giveUpAt = DateTimeOffset.UtcNow + Patience;
+            while (true)
+            {
+                List<LogEntry> snapshot;
+                lock (_entries)
+                {
+                    snapshot = [.. _entries];
+                }
+
+                if (done(snapshot) || DateTimeOffset.UtcNow > giveUpAt)
+                {
+                    return snapshot;
+                }
+
+                await Task.Delay(20);
+            }
+        }
+    }
+}
