@@ -8,9 +8,10 @@ namespace Ferry.Runtime.Instances;
 
 /// <summary>
 /// An instance of a web function: any HTTP server (Express, Flask, ASP.NET Core…) started with its <c>command</c>
-/// and listening on <c>$PORT</c>. In a private network the port is published to the host as a UNIX socket that
-/// appears once the port listens; otherwise the port is a free host port. Ready once either accepts connections;
-/// then the gateway forwards to it through <see cref="Client"/>.
+/// and listening on <c>$PORT</c>. In a private network the port is published to the host as a UNIX socket, and the
+/// instance is ready once the port listens in the sandbox's socket table (read from the host, <see cref="SandboxListeners"/>);
+/// otherwise the port is a free host port, ready once it accepts connections. Then the gateway forwards to it through
+/// <see cref="Client"/>.
 /// </summary>
 public sealed class WebFunctionInstance(FunctionRevision function, InstanceServices services) : FunctionInstance(function, services)
 {
@@ -49,7 +50,7 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
             _socketDirectory = Directory.CreateTempSubdirectory($"ferry-{Id}-");
             SocketPath = Path.Combine(_socketDirectory.FullName, SocketName);
             endpoint = new UnixDomainSocketEndPoint(SocketPath);
-            bridges = new SandboxBridges { PublishedPort = new PublishedPort(port, SocketPath) };
+            bridges = new SandboxBridges { PublishedPort = new PublishedPort(port, SocketPath, ReadyFromHost: SandboxListeners.Supported) };
         }
         else
         {
@@ -72,7 +73,7 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
         timeout.CancelAfter(Services.Options.StartTimeout);
         try
         {
-            await WaitUntilReachableAsync(endpoint, timeout.Token);
+            await WaitUntilReadyAsync(endpoint, bridges.PublishedPort, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -81,10 +82,15 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
         }
     }
 
-    private async Task WaitUntilReachableAsync(EndPoint endpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls until the app listens: in the sandbox's socket tables when the published socket is created at once (then
+    /// both the port and the socket's forwarder must listen), else by connecting to the socket or port, which refuses
+    /// until then. Polling often keeps the cold start short; each poll is a small file read or a refused connect.
+    /// </summary>
+    private async Task WaitUntilReadyAsync(EndPoint endpoint, PublishedPort? published, CancellationToken cancellationToken)
     {
-        // Probing is cheap (a refused connect, or no socket file yet); polling often keeps the cold start short.
         var delay = TimeSpan.FromMilliseconds(2);
+        int? member = null;
         while (true)
         {
             if (Exited.IsCompleted)
@@ -93,18 +99,36 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
                 throw new InstanceStartException($"the web function exited with code {code} before listening on $PORT; see the function's logs");
             }
 
-            using var socket = NewSocket(endpoint);
-            try
+            if (published is { ReadyFromHost: true })
             {
-                await socket.ConnectAsync(endpoint, cancellationToken);
+                member ??= SandboxListeners.NamespaceMember(Process.Pid);
+                if (member is { } pid && SandboxListeners.TcpListening(pid, published.Port)
+                    && SandboxListeners.UnixListening(pid, BridgeLauncher.PublishedSocket(published)))
+                {
+                    return;
+                }
+            }
+            else if (await AcceptsConnectionsAsync(endpoint, cancellationToken))
+            {
                 return;
             }
-            catch (SocketException)
-            {
-                // Not listening yet (or, for the socket, not even created yet).
-                await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10));
-            }
+
+            await Task.Delay(delay, cancellationToken);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10));
+        }
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(EndPoint endpoint, CancellationToken cancellationToken)
+    {
+        using var socket = NewSocket(endpoint);
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // not listening yet (or, for the socket, not even created yet)
         }
     }
 

@@ -5,17 +5,20 @@ namespace Ferry.Runtime.Sandbox;
 /// <summary>
 /// The first program of a sandbox with <see cref="SandboxBridges"/>: a POSIX sh script that starts one socat
 /// forwarder per host service, waits until they listen, then execs the function (which keeps the script's pid).
-/// A published port gets its forwarder only once the function listens on it, so the socket's appearance on the
-/// host means "ready". Readiness is read from /proc/net/tcp{,6}, which in a private network namespace lists this
-/// sandbox's sockets only; no probe connection ever reaches the function. The listeners get a long backlog
-/// (socat's default is 5): a burst of requests must queue, not be refused.
+/// A published port's forwarder listens at once when the host reads readiness itself (<c>publish-now</c>, see
+/// <see cref="SandboxListeners"/>); otherwise (<c>publish</c>) it is started only once the function listens, so the
+/// socket's appearance on the host means "ready". Inside, readiness is read from /proc/net/tcp{,6}, which in a private
+/// network namespace lists this sandbox's sockets only; no probe connection ever reaches the function. The listeners
+/// get a long backlog (socat's default is 5): a burst of requests must queue, not be refused. A connection half-closed
+/// by one side waits up to 900 s (Lambda's longest timeout) for the other side's answer: socat's default of 0.5 s cut
+/// off answers slower than that to clients that shut down their sending side.
 /// </summary>
 internal static class BridgeLauncher
 {
     public const string HostServiceFolder = SandboxPaths.Bridges + "/host";
     public const string PublishedFolder = SandboxPaths.Bridges + "/published";
 
-    /// <summary>Usage: ferry-bridge SOCAT [host PORT SOCKET]... [publish PORT SOCKET] -- PROGRAM ARG...</summary>
+    /// <summary>Usage: ferry-bridge SOCAT [host PORT SOCKET]... [publish|publish-now PORT SOCKET] -- PROGRAM ARG...</summary>
     private const string Script =
         """
         # $socat and $sleep_program are unquoted on purpose: in a sandbox with its own root they are several words
@@ -35,11 +38,14 @@ internal static class BridgeLauncher
         while [ "$1" != "--" ]; do
           case "$1" in
             host)
-              $socat TCP-LISTEN:"$2",bind=127.0.0.1,fork,reuseaddr,backlog=1024 UNIX-CONNECT:"$3" </dev/null &
+              $socat -t 900 TCP-LISTEN:"$2",bind=127.0.0.1,fork,reuseaddr,backlog=1024 UNIX-CONNECT:"$3" </dev/null &
               host_ports="$host_ports $2"
               ;;
             publish)
               publish_port=$2 publish_socket=$3
+              ;;
+            publish-now)
+              $socat -t 900 UNIX-LISTEN:"$3",fork,unlink-early,backlog=1024 TCP:127.0.0.1:"$2" </dev/null &
               ;;
             *)
               echo "ferry-bridge: unknown bridge '$1'" >&2
@@ -61,7 +67,7 @@ internal static class BridgeLauncher
               kill -0 "$function_pid" 2>/dev/null || exit 0
               $sleep_program 0.005
             done
-            exec $socat UNIX-LISTEN:"$publish_socket",fork,unlink-early,backlog=1024 TCP:127.0.0.1:"$publish_port" </dev/null
+            exec $socat -t 900 UNIX-LISTEN:"$publish_socket",fork,unlink-early,backlog=1024 TCP:127.0.0.1:"$publish_port" </dev/null
           ) &
         fi
         exec "$@"
@@ -89,7 +95,7 @@ internal static class BridgeLauncher
 
         if (bridges.PublishedPort is { } published)
         {
-            argv.AddRange(["publish", Port(published.Port), PublishedSocket(published)]);
+            argv.AddRange([published.ReadyFromHost ? "publish-now" : "publish", Port(published.Port), PublishedSocket(published)]);
         }
 
         argv.Add("--");

@@ -22,9 +22,13 @@ public sealed record SandboxBridges
 public sealed record HostServiceBridge(int Port, string HostSocketPath);
 
 /// <summary>
-/// Once the function listens on <c>127.0.0.1:<paramref name="Port"/></c> inside the sandbox, connections to the host's
-/// UNIX socket <paramref name="HostSocketPath"/> reach it. The socket's folder is mounted writable into the sandbox
-/// (the socket is created from inside), so it must be an empty folder used by this sandbox alone. The socket
-/// appears only when the port accepts connections: its appearance means "ready".
+/// Connections to the host's UNIX socket <paramref name="HostSocketPath"/> reach <c>127.0.0.1:<paramref name="Port"/></c>
+/// inside the sandbox. The socket's folder is mounted writable into the sandbox (the socket is created from inside), so
+/// it must be an empty folder used by this sandbox alone.
 /// </summary>
-public sealed record PublishedPort(int Port, string HostSocketPath);
+/// <param name="ReadyFromHost">
+/// True: the socket is created at once and the host tells readiness from the sandbox's socket tables
+/// (<see cref="SandboxListeners"/>). False: the socket appears only once the port listens, so its appearance means
+/// "ready" (a poll loop inside the sandbox waits for the port; for hosts where the tables cannot be read).
+/// </param>
+public sealed record PublishedPort(int Port, string HostSocketPath, bool ReadyFromHost = false);

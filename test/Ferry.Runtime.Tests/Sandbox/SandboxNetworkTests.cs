@@ -143,6 +143,84 @@ public sealed class SandboxNetworkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_port_published_at_once_is_seen_listening_from_the_host_only_once_the_function_listens()
+    {
+        Assert.True(SandboxListeners.Supported, "this host must let Ferry read /proc/PID/task/PID/children and /proc/PID/net/*");
+        var socketPath = Path.Combine(Directory.CreateDirectory(Path.Combine(_folders.Root, "published")).FullName, "http.sock");
+        var published = new PublishedPort(8080, socketPath, ReadyFromHost: true);
+        var spec = _folders.Shell("unused") with
+        {
+            Bridges = new SandboxBridges { PublishedPort = published },
+            Environment = new Dictionary<string, string> { ["PORT"] = "8080" },
+            Command = ["/usr/bin/python3", "-c", HttpServer],
+        };
+        await using var process = await _sandbox.StartAsync(spec, CancellationToken.None);
+        Assert.True(await process.Output.WaitToReadAsync());
+        Assert.True(process.Output.TryRead(out var waiting));
+        Assert.Equal("waiting", waiting.Text);
+
+        // The forwarder listens from the start; the function's port does not yet, and the host sees exactly that.
+        await WaitForSocketAsync(socketPath, process);
+        var member = await EventuallyAsync(() => SandboxListeners.NamespaceMember(process.Pid), "a process in the sandbox's network namespace");
+        Assert.NotEqual(process.Pid, member);
+        await EventuallyAsync(() => SandboxListeners.UnixListening(member, BridgeLauncher.PublishedSocket(published)) ? true : (bool?)null, "the forwarder's socket listening");
+        Assert.False(SandboxListeners.TcpListening(member, 8080));
+        Assert.True(SandboxListeners.TcpListening(Environment.ProcessId, HostPort), "the host's own listener is in the host's table");
+        Assert.False(SandboxListeners.TcpListening(member, HostPort), "the host's listener is not in the sandbox's table");
+
+        await File.WriteAllTextAsync(Path.Combine(_folders.CodeDirectory, "go"), "");
+        await EventuallyAsync(() => SandboxListeners.TcpListening(member, 8080) ? true : (bool?)null, "the function's port listening");
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = (_, ct) => ConnectUnixAsync(socketPath, ct) });
+        Assert.Equal("hello from /ready", await client.GetStringAsync("http://127.0.0.1:8080/ready"));
+    }
+
+    [Fact]
+    public async Task A_half_closed_connection_through_a_host_service_bridge_still_gets_a_slow_answer()
+    {
+        var socketPath = Path.Combine(_folders.Root, "service.sock");
+        using var service = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        service.Bind(new UnixDomainSocketEndPoint(socketPath));
+        service.Listen();
+        var answered = AnswerOnceAsync(service, delay: TimeSpan.FromSeconds(1.5)); // socat's default gives up 0.5 s after a half-close
+        var spec = _folders.Shell("unused") with
+        {
+            Bridges = new SandboxBridges { HostServices = [new HostServiceBridge(9001, socketPath)] },
+            Command =
+            [
+                "/usr/bin/python3", "-c",
+                """
+                import socket
+                s = socket.create_connection(("127.0.0.1", 9001))
+                s.sendall(b"hello\n")
+                s.shutdown(socket.SHUT_WR)
+                print(s.makefile().readline().strip())
+                """,
+            ],
+        };
+
+        var run = await SandboxRun.RunAsync(_sandbox, spec);
+
+        Assert.True(run.ExitCode == 0, string.Join('\n', run.Stderr));
+        Assert.Equal(["host got: hello"], run.Stdout);
+        await answered;
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<T?> probe, string what) where T : struct
+    {
+        for (var attempt = 0; attempt < 1500; attempt++)
+        {
+            if (probe() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new Xunit.Sdk.XunitException($"gave up waiting for {what}");
+    }
+
+    [Fact]
     public async Task A_burst_of_connections_to_a_published_port_queues_instead_of_being_refused()
     {
         var socketPath = Path.Combine(Directory.CreateDirectory(Path.Combine(_folders.Root, "published")).FullName, "http.sock");
@@ -169,12 +247,13 @@ public sealed class SandboxNetworkTests : IDisposable
         }
     }
 
-    private static async Task AnswerOnceAsync(Socket listener)
+    private static async Task AnswerOnceAsync(Socket listener, TimeSpan delay = default)
     {
         using var connection = await listener.AcceptAsync();
         await using var stream = new NetworkStream(connection);
         using var reader = new StreamReader(stream);
         var line = await reader.ReadLineAsync();
+        await Task.Delay(delay);
         await stream.WriteAsync(Encoding.UTF8.GetBytes($"host got: {line}\n"));
     }
 
