@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Ferry.Runtime.Sandbox;
+using Ferry.Runtime.StemCells;
 using Ferry.Store;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.Instances;
 
@@ -13,8 +15,26 @@ namespace Ferry.Runtime.Instances;
 /// otherwise the port is a free host port, ready once it accepts connections. Then the gateway forwards to it through
 /// <see cref="Client"/>.
 /// </summary>
-public sealed class WebFunctionInstance(FunctionRevision function, InstanceServices services) : FunctionInstance(function, services)
+public sealed class WebFunctionInstance : FunctionInstance
 {
+    private StemCell? _stemCell;
+
+    public WebFunctionInstance(FunctionRevision function, InstanceServices services) : base(function, services)
+    {
+    }
+
+    /// <summary>
+    /// An instance that starts by taking over a web <paramref name="stemCell"/>: its sandbox and bridges already run, so
+    /// only the app itself starts (see <see cref="WebCellLaunch"/>).
+    /// </summary>
+    public WebFunctionInstance(FunctionRevision function, InstanceServices services, StemCell stemCell) : base(function, services, stemCell.Id)
+    {
+        _stemCell = stemCell;
+    }
+
+    /// <summary>Whether the instance runs in a stem cell it took over (false also when taking it over failed).</summary>
+    public bool FromStemCell { get; private set; }
+
     /// <summary>$PORT inside a private network, where no other program competes for ports.</summary>
     internal const int PortInSandbox = 8080;
 
@@ -44,7 +64,14 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
         int port;
         EndPoint endpoint;
         var bridges = SandboxBridges.None;
-        if (HasPrivateNetwork)
+        if (await TryTakeOverStemCellAsync(command, cancellationToken) is { } published)
+        {
+            port = published.Port;
+            SocketPath = published.HostSocketPath;
+            endpoint = new UnixDomainSocketEndPoint(SocketPath);
+            bridges = new SandboxBridges { PublishedPort = published };
+        }
+        else if (HasPrivateNetwork)
         {
             port = PortInSandbox;
             _socketDirectory = Directory.CreateTempSubdirectory($"ferry-{Id}-");
@@ -60,14 +87,10 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
 
         Address = new Uri($"http://127.0.0.1:{port}/");
         _client = CreateClient(endpoint);
-        var environment = new Dictionary<string, string>
+        if (!FromStemCell)
         {
-            ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
-            ["HOST"] = "127.0.0.1",
-            ["FERRY_BASE_PATH"] = PublicPrefix(Function),
-        };
-
-        await LaunchAsync(command, environment, bridges, cancellationToken);
+            await LaunchAsync(command, AppEnvironment(port), bridges, cancellationToken);
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Services.Options.StartTimeout);
@@ -87,6 +110,48 @@ public sealed class WebFunctionInstance(FunctionRevision function, InstanceServi
     /// both the port and the socket's forwarder must listen), else by connecting to the socket or port, which refuses
     /// until then. Polling often keeps the cold start short; each poll is a small file read or a refused connect.
     /// </summary>
+    /// <summary>Variables that tell the app where it listens and under which prefix it is served.</summary>
+    private Dictionary<string, string> AppEnvironment(int port) => new()
+    {
+        ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        ["HOST"] = "127.0.0.1",
+        ["FERRY_BASE_PATH"] = PublicPrefix(Function),
+    };
+
+    /// <summary>
+    /// Makes the stem cell this instance was given (if any) run the app; returns the cell's published port, or null
+    /// when there is no cell or it turned out unusable (then the caller starts a sandbox of its own, so a cell's
+    /// failure never fails a request).
+    /// </summary>
+    private async Task<PublishedPort?> TryTakeOverStemCellAsync(IReadOnlyList<string> command, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stemCell, null) is not { } cell)
+        {
+            return null;
+        }
+
+        try
+        {
+            var published = cell.Published ?? throw new StemCellUnusableException("the stem cell is not a web cell");
+            var process = await cell.BecomeWebAsync(Function, command, FunctionEnvironment(AppEnvironment(published.Port)), cancellationToken);
+            await AttachAsync(process, fromStemCell: true);
+            FromStemCell = true;
+            return published;
+        }
+        catch (StemCellUnusableException ex)
+        {
+            Services.LoggerFactory.CreateLogger<WebFunctionInstance>().LogWarning(ex,
+                "Stem cell {CellId} could not become {Function}; starting a new sandbox instead", cell.Id, Function.ToString());
+            await cell.DisposeAsync();
+            return null;
+        }
+        catch
+        {
+            await cell.DisposeAsync();
+            throw;
+        }
+    }
+
     private async Task WaitUntilReadyAsync(EndPoint endpoint, PublishedPort? published, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(2);

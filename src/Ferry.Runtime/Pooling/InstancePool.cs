@@ -95,7 +95,9 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
         if (Function.Function.Kind == FunctionKind.Web)
         {
-            return new WebFunctionInstance(Function, _services);
+            return forWaitingRequest && _services.StemCells?.TryTake(Function) is { } webCell
+                ? new WebFunctionInstance(Function, _services, webCell)
+                : new WebFunctionInstance(Function, _services);
         }
 
         return forWaitingRequest && _services.StemCells?.TryTake(Function) is { } cell

@@ -28,6 +28,7 @@ public sealed class StemCell : IAsyncDisposable
     private readonly TaskCompletionSource<bool> _delivered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RuntimeApiHost _runtimeApi;
     private StemCellProcess? _process;
+    private FileStream? _launch;
     private int _disposed;
 
     private StemCell(StemCellFamily family, string codeDirectory, RuntimeApiHost runtimeApi)
@@ -52,6 +53,9 @@ public sealed class StemCell : IAsyncDisposable
 
     internal StemCellProcess Process => _process ?? throw new InvalidOperationException("The stem cell has not been started.");
 
+    /// <summary>A web cell's published port: its forwarder listens from the start, in the cell's own run folder.</summary>
+    internal PublishedPort? Published { get; private set; }
+
     /// <summary>Whether the process runs and waits for its identity.</summary>
     public bool IsWaiting => _asked.Task.IsCompleted && _process is { } process && !process.Exited.IsCompleted && !_identity.Task.IsCompleted;
 
@@ -72,6 +76,11 @@ public sealed class StemCell : IAsyncDisposable
     internal static async Task<StemCell> StartAsync(StemCellFamily family, string codeDirectory, ISandbox sandbox, RuntimeApiHost runtimeApi,
         RuntimeOptions options, IReadOnlyList<HostServiceBridge> sharedServices, ILogger logger, CancellationToken cancellationToken)
     {
+        if (family.IsWeb)
+        {
+            return await StartWebAsync(codeDirectory, sandbox, runtimeApi, options, sharedServices, logger, cancellationToken);
+        }
+
         var cell = new StemCell(family, codeDirectory, runtimeApi);
         try
         {
@@ -131,6 +140,157 @@ public sealed class StemCell : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts a web cell: a sandbox with its published port's forwarder and the shared bridges listening, whose shell
+    /// waits on the launch FIFO (<see cref="WebCellLaunch"/>). Ready once the forwarder's socket listens.
+    /// </summary>
+    private static async Task<StemCell> StartWebAsync(string codeDirectory, ISandbox sandbox, RuntimeApiHost runtimeApi, RuntimeOptions options,
+        IReadOnlyList<HostServiceBridge> sharedServices, ILogger logger, CancellationToken cancellationToken)
+    {
+        var cell = new StemCell(StemCellFamily.Web, codeDirectory, runtimeApi);
+        var runDirectory = codeDirectory + "-run";
+        try
+        {
+            Directory.CreateDirectory(codeDirectory);
+            Directory.CreateDirectory(runDirectory);
+            var fifo = Path.Combine(runDirectory, WebCellLaunch.FifoName);
+            WebCellLaunch.CreateFifo(fifo);
+            cell._launch = WebCellLaunch.Open(fifo);
+            cell.Published = new PublishedPort(Instances.WebFunctionInstance.PortInSandbox, Path.Combine(runDirectory, "http.sock"), ReadyFromHost: true);
+            var spec = new SandboxSpec
+            {
+                InstanceId = cell.Id,
+                CodeDirectory = codeDirectory,
+                RuntimeDirectory = options.RuntimeDirectory,
+                Command = StemCellFamily.Web.Command,
+                Environment = FunctionInstance.RuntimeEnvironment(),
+                MemoryMb = StartMemoryMb,
+                AllowOutboundNetwork = false,
+                Bridges = new SandboxBridges { HostServices = [.. sharedServices], PublishedPort = cell.Published },
+            };
+
+            ISandboxedProcess process;
+            try
+            {
+                process = await sandbox.StartAsync(spec, cancellationToken);
+            }
+            catch (SandboxStartException ex)
+            {
+                throw new StemCellStartException($"could not start the sandbox: {ex.Message}", ex);
+            }
+
+            cell._process = new StemCellProcess(process, codeDirectory, logger, runDirectory, cell._launch);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.StartTimeout);
+            var socketInSandbox = BridgeLauncher.PublishedSocket(cell.Published);
+            try
+            {
+                int? member = null;
+                while (true)
+                {
+                    if (process.Exited.IsCompleted)
+                    {
+                        var output = string.Join(" | ", await DrainOutputAsync(process));
+                        var exitCode = await process.Exited;
+                        throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
+                            $"the web cell's sandbox exited with code {exitCode} before its forwarder listened: {output}"));
+                    }
+
+                    member ??= SandboxListeners.NamespaceMember(process.Pid);
+                    if (member is { } pid && SandboxListeners.UnixListening(pid, socketInSandbox))
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(5), timeout.Token);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
+                    $"the web cell's forwarder did not listen within {options.StartTimeout.TotalSeconds:0} s"));
+            }
+
+            cell._asked.TrySetResult();
+            return cell;
+        }
+        catch
+        {
+            if (cell._process is null)
+            {
+                cell._launch?.Dispose();
+                try
+                {
+                    Directory.Delete(runDirectory, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Never created.
+                }
+            }
+
+            await cell.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Turns a web cell into an instance of <paramref name="function"/> running <paramref name="command"/> with exactly
+    /// <paramref name="environment"/>, and hands over its process. The app's start is not awaited: the instance waits
+    /// until its port listens.
+    /// </summary>
+    /// <exception cref="StemCellUnusableException">See <see cref="BecomeAsync"/>.</exception>
+    internal async Task<ISandboxedProcess> BecomeWebAsync(FunctionRevision function, IReadOnlyList<string> command,
+        IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var process = Process;
+        var script = System.Text.Encoding.UTF8.GetBytes(WebCellLaunch.Script(command, environment));
+        if (script.Length > WebCellLaunch.MaxScriptBytes)
+        {
+            throw new StemCellUnusableException("the command and environment are larger than a web cell's launch script may be");
+        }
+
+        await FillAndResizeAsync(function, process, cancellationToken);
+        if (process.Exited.IsCompleted || _launch is null)
+        {
+            throw new StemCellUnusableException("the stem cell was gone before it received its command");
+        }
+
+        _identity.TrySetResult(new StemCellIdentity(environment));
+        try
+        {
+            // Fits the pipe's buffer (see MaxScriptBytes), so the write never waits for the shell.
+            await _launch.WriteAsync(script, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            throw new StemCellUnusableException($"could not send the web cell its command: {ex.Message}", ex);
+        }
+
+        return process;
+    }
+
+    private async Task FillAndResizeAsync(FunctionRevision function, StemCellProcess process, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Run(() => CodeFolderFill.Fill(function.CodeDirectory, CodeDirectory, cancellationToken), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StemCellUnusableException($"could not put the code into the stem cell's code folder: {ex.Message}", ex);
+        }
+
+        if (process.Cgroup is { } cgroup)
+        {
+            var failures = CgroupResize.Apply(cgroup, CgroupLimits.ForMemory(function.Function.MemorySize, Environment.ProcessorCount));
+            if (failures.Count > 0)
+            {
+                throw new StemCellUnusableException($"could not give the stem cell the function's limits: {string.Join("; ", failures)}");
+            }
+        }
+    }
+
+    /// <summary>
     /// A cell around a process that was started by other means and already waits for its identity (tests of the pool's
     /// sizing use fake processes; nothing in them can become a function).
     /// </summary>
@@ -150,24 +310,7 @@ public sealed class StemCell : IAsyncDisposable
     internal async Task<ISandboxedProcess> BecomeAsync(FunctionRevision function, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var process = Process;
-        try
-        {
-            await Task.Run(() => CodeFolderFill.Fill(function.CodeDirectory, CodeDirectory, cancellationToken), cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new StemCellUnusableException($"could not put the code into the stem cell's code folder: {ex.Message}", ex);
-        }
-
-        if (process.Cgroup is { } cgroup)
-        {
-            var failures = CgroupResize.Apply(cgroup, CgroupLimits.ForMemory(function.Function.MemorySize, Environment.ProcessorCount));
-            if (failures.Count > 0)
-            {
-                throw new StemCellUnusableException($"could not give the stem cell the function's limits: {string.Join("; ", failures)}");
-            }
-        }
-
+        await FillAndResizeAsync(function, process, cancellationToken);
         _identity.TrySetResult(new StemCellIdentity(environment));
         var first = await Task.WhenAny(_delivered.Task, process.Exited).WaitAsync(cancellationToken);
         if (first != _delivered.Task || !await _delivered.Task)

@@ -15,9 +15,9 @@ public static class StemCellFit
     public static string? Mismatch(FunctionRevision function, IReadOnlyDictionary<string, string> cellEnvironment,
         IReadOnlyCollection<HostServiceBridge>? cellServices = null)
     {
-        if (StemCellFamily.Of(function.Function) is null)
+        if (StemCellFamily.Of(function.Function) is not { } family)
         {
-            return $"runtime '{function.Function.Runtime}' has no stem cells (only Node.js and Python event functions)";
+            return $"runtime '{function.Function.Runtime}' has no stem cells (only Node.js and Python event functions, and web functions)";
         }
 
         if (function.Function.Image is not null)
@@ -33,6 +33,12 @@ public static class StemCellFit
         if (function.Resources.Bridges().Any(bridge => cellServices?.Contains(bridge) != true) || function.Resources.Mounts.Count > 0)
         {
             return "the function uses resource services or data folders; a stem cell has neither bridges nor mounts for them";
+        }
+
+        if (family.IsWeb)
+        {
+            // The command is exec'd with the function's whole environment: nothing was read before it is known.
+            return WebCellLaunch.Mismatch(function.Function.Command, function.Function.Environment);
         }
 
         foreach (var (name, value) in function.Resources.Environment.Concat(function.Function.Environment))

@@ -537,7 +537,8 @@ public sealed partial class StemCellPool : IAsyncDisposable
         }
 
         /// <summary>Idle size of a cell before one was measured (RSS of the idle loop plus bwrap and the bridge, rounded up).</summary>
-        public static long IdleBytesGuess(StemCellFamily family) => (family == StemCellFamily.Node ? 48L : 20L) * 1024 * 1024;
+        public static long IdleBytesGuess(StemCellFamily family)
+            => (family == StemCellFamily.Node ? 48L : family == StemCellFamily.Web ? 8L : 20L) * 1024 * 1024;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stem cells: keeping {Floor} to {Max} per runtime family ready as demand goes (memory budget {BudgetMb} MB, {Refills} started at a time; code folders in {Folder})")]

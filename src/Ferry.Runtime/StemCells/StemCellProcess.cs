@@ -5,10 +5,12 @@ using Microsoft.Extensions.Logging;
 namespace Ferry.Runtime.StemCells;
 
 /// <summary>
-/// A stem cell's sandboxed process, which owns the cell's host code folder: whoever ends up disposing it (the
-/// stem cell pool, or the function instance that took the cell over) also removes the folder.
+/// A stem cell's sandboxed process, which owns the cell's host code folder (and a web cell's run folder and launch
+/// FIFO): whoever ends up disposing it (the stem cell pool, or the function instance that took the cell over) also
+/// removes them.
 /// </summary>
-internal sealed class StemCellProcess(ISandboxedProcess inner, string codeDirectory, ILogger logger) : ISandboxedProcess
+internal sealed class StemCellProcess(ISandboxedProcess inner, string codeDirectory, ILogger logger, string? runDirectory = null, IDisposable? launch = null)
+    : ISandboxedProcess
 {
     private int _disposed;
 
@@ -33,16 +35,26 @@ internal sealed class StemCellProcess(ISandboxedProcess inner, string codeDirect
         }
 
         await inner.DisposeAsync();
+        launch?.Dispose();
+        Delete(codeDirectory);
+        if (runDirectory is not null)
+        {
+            Delete(runDirectory);
+        }
+    }
+
+    private void Delete(string folder)
+    {
         try
         {
-            Directory.Delete(codeDirectory, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
         catch (DirectoryNotFoundException)
         {
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning(ex, "Could not delete the stem cell code folder {Folder}", codeDirectory);
+            logger.LogWarning(ex, "Could not delete the stem cell folder {Folder}", folder);
         }
     }
 }

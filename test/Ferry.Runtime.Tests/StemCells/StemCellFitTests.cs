@@ -47,13 +47,32 @@ public sealed class StemCellFitTests
         Assert.Equal(family, StemCellFamily.Of(function.Function)!.Name);
     }
 
-    [Theory]
-    [InlineData("web")]
-    [InlineData("provided.al2023")]
-    public void Web_functions_and_provided_runtimes_have_no_stem_cells(string runtime)
+    [Fact]
+    public void Provided_runtimes_have_no_stem_cells()
     {
-        Assert.Null(StemCellFamily.Of(Function(runtime).Function));
-        Assert.Contains("no stem cells", StemCellFit.Mismatch(Function(runtime), CellEnvironment));
+        Assert.Null(StemCellFamily.Of(Function("provided.al2023").Function));
+        Assert.Contains("no stem cells", StemCellFit.Mismatch(Function("provided.al2023"), CellEnvironment));
+    }
+
+    [Fact]
+    public void A_web_function_fits_a_web_cell_whatever_variables_it_sets_since_its_command_is_started_afresh()
+    {
+        var function = Function("web", new Dictionary<string, string> { ["NODE_OPTIONS"] = "--max-old-space-size=200", ["LANG"] = "de_DE.UTF-8" });
+        function = function with { Function = function.Function with { Command = ["node", "server.js"] } };
+
+        Assert.Same(StemCellFamily.Web, StemCellFamily.Of(function.Function));
+        Assert.Null(StemCellFit.Mismatch(function, CellEnvironment));
+    }
+
+    [Fact]
+    public void A_web_function_with_an_unusable_launch_gets_a_normal_start()
+    {
+        var function = Function("web");
+        var tooLarge = function with { Function = function.Function with { Command = ["node", new string('x', WebCellLaunch.MaxScriptBytes)] } };
+        var oddProgram = function with { Function = function.Function with { Command = ["A=B"] } };
+
+        Assert.Contains("larger", StemCellFit.Mismatch(tooLarge, CellEnvironment));
+        Assert.Contains("'='", StemCellFit.Mismatch(oddProgram, CellEnvironment));
     }
 
     [Theory]

@@ -76,6 +76,15 @@ public sealed class StemCellSizingTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Completes the floors' starts: one waiting cell of every family.</summary>
+    private async Task CompleteFloorsAsync()
+    {
+        foreach (var family in StemCellFamily.All)
+        {
+            await CompleteStartsUntilAsync(family, 1);
+        }
+    }
+
     private List<StemCell> TakeNode(int count)
     {
         List<StemCell> taken = [];
@@ -95,19 +104,20 @@ public sealed class StemCellSizingTests : IAsyncLifetime
     {
         StartPool(floor: 2);
 
-        await CompleteStartsUntilAsync(StemCellFamily.Node, 2);
-        await CompleteStartsUntilAsync(StemCellFamily.Python, 2);
+        foreach (var family in StemCellFamily.All)
+        {
+            await CompleteStartsUntilAsync(family, 2);
+            Assert.Equal(new StemCellStats(Ready: 2, Starting: 0, Target: 2, Taken: 0, Missed: 0, Stopped: 0), _pool.Stats(family));
+        }
 
-        Assert.Equal(new StemCellStats(Ready: 2, Starting: 0, Target: 2, Taken: 0, Missed: 0, Stopped: 0), _pool.Stats(StemCellFamily.Node));
-        Assert.Equal(4, _starter.Started);
+        Assert.Equal(2 * StemCellFamily.All.Count, _starter.Started); // node, python and web
     }
 
     [Fact]
     public async Task A_burst_grows_the_family_to_one_cell_per_cold_start_refilled_after_the_delay_with_bounded_concurrency()
     {
         StartPool(floor: 1, max: 10, refills: 2);
-        await CompleteStartsUntilAsync(StemCellFamily.Node, 1);
-        await CompleteStartsUntilAsync(StemCellFamily.Python, 1);
+        await CompleteFloorsAsync();
 
         var taken = TakeNode(6);
 
@@ -130,7 +140,7 @@ public sealed class StemCellSizingTests : IAsyncLifetime
         }
 
         Assert.True(maxSeen <= 2, $"at most 2 cells may start at once, saw {maxSeen}");
-        Assert.Equal(2 + 6, _starter.Started); // the two floors, then six node cells for the six cold starts
+        Assert.Equal(StemCellFamily.All.Count + 6, _starter.Started); // the floors (node, python, web), then six node cells for the six cold starts
         Assert.Equal(1, _pool.Stats(StemCellFamily.Python).Ready);
         foreach (var cell in taken)
         {
@@ -142,7 +152,7 @@ public sealed class StemCellSizingTests : IAsyncLifetime
     public async Task The_family_never_grows_past_its_maximum()
     {
         StartPool(floor: 1, max: 3, refills: 4);
-        await CompleteStartsUntilAsync(StemCellFamily.Node, 1);
+        await CompleteFloorsAsync();
 
         var taken = TakeNode(8);
         _time.Advance(RefillDelay);
@@ -161,10 +171,9 @@ public sealed class StemCellSizingTests : IAsyncLifetime
     [Fact]
     public async Task Cells_above_the_floor_stay_within_the_memory_budget()
     {
-        // Floors: node 48 MB + python 20 MB (the guesses; fake cells report no memory) = 68 MB; 150 MB leaves room for one more node cell.
+        // Floors: node 48 MB + python 20 MB + web 8 MB (the guesses; fake cells report no memory) = 76 MB; 150 MB leaves room for one more node cell.
         StartPool(floor: 1, max: 10, refills: 4, budgetMb: 150);
-        await CompleteStartsUntilAsync(StemCellFamily.Node, 1);
-        await CompleteStartsUntilAsync(StemCellFamily.Python, 1);
+        await CompleteFloorsAsync();
 
         var taken = TakeNode(5);
         _time.Advance(RefillDelay);
@@ -185,7 +194,7 @@ public sealed class StemCellSizingTests : IAsyncLifetime
     public async Task When_bursts_stop_the_family_shrinks_back_to_its_floor_and_stops_the_surplus_cells()
     {
         StartPool(floor: 1, max: 10, refills: 4);
-        await CompleteStartsUntilAsync(StemCellFamily.Node, 1);
+        await CompleteFloorsAsync();
         var taken = TakeNode(4);
         _time.Advance(RefillDelay);
         await CompleteStartsUntilAsync(StemCellFamily.Node, 4);
