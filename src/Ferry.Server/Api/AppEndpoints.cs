@@ -71,7 +71,7 @@ internal static class AppEndpoints
         var deleted = await resources.ReleaseAsync(app.AppStage.Tenant, app.Manifest, deleteData == true, cancellationToken);
         var kept = deleteData == true
             ? []
-            : app.Manifest.Buckets.Select(b => $"bucket {b.Name}").Concat(app.Manifest.Databases.Select(d => $"database {d.Name}"))
+            : app.Manifest.Buckets.Select(b => $"bucket {b.Name}").Concat(app.Manifest.Databases.Where(d => d.Use is null).Select(d => $"database {d.Name}"))
                 .Concat(app.Manifest.Queues.Select(q => $"queue {q.Name}")).ToList();
         return Results.Json(new RemoveResult(deleted, kept), ApiJson.Options);
     }
