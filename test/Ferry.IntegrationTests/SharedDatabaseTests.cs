@@ -12,8 +12,8 @@ namespace Ferry.IntegrationTests;
 /// <summary>
 /// An app stage uses another app stage's database (<c>resources.databases.NAME: { service, database }</c>): only while
 /// that app stage is deployed in the same tenant and declares it; the SQLite file is the owner's (bound into the
-/// user's sandbox at a place of its own), survives a server restart that restores the user first, and is never
-/// deleted by the user's <c>remove --delete-data</c>.
+/// user's sandbox at a place of its own), survives a server restart that restores the user first, is never
+/// deleted by the user's <c>remove --delete-data</c>, and the owner's <c>--delete-data</c> waits until no one uses it.
 /// </summary>
 public sealed class SharedDatabaseTests : IAsyncLifetime
 {
@@ -108,10 +108,18 @@ public sealed class SharedDatabaseTests : IAsyncLifetime
         await AddAsync();
         Assert.Equal(["teller-dev-add", "teller-dev-add"], await EntriesAsync());
 
+        // The owner's data can't be deleted from under a user.
+        var inUse = await FerryCli.RunAsync(_server.BaseUrl, vault, "remove", "--delete-data", "--yes");
+        Assert.NotEqual(0, inUse.ExitCode);
+        Assert.Contains("The databases of vault (stage dev) are used by teller (stage dev, region local)", inUse.Stderr);
+
         var removed = await FerryCli.RunAsync(_server.BaseUrl, teller, "remove", "--delete-data", "--yes");
         Assert.True(removed.ExitCode == 0, removed.ToString());
         Assert.DoesNotContain("database", removed.Stdout);
         Assert.Equal(["teller-dev-add", "teller-dev-add"], await EntriesAsync());
+        var ownerRemoved = await FerryCli.RunAsync(_server.BaseUrl, vault, "remove", "--delete-data", "--yes");
+        Assert.True(ownerRemoved.ExitCode == 0, ownerRemoved.ToString());
+        Assert.Contains("deleted database main", ownerRemoved.Stdout);
     }
 
     [Fact]

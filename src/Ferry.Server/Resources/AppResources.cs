@@ -252,6 +252,18 @@ public sealed partial class AppResources(
         return deleted;
     }
 
+    /// <summary>The other live app stages of <paramref name="owner"/>'s tenant that use one of its databases ("service (stage s, region r)").</summary>
+    public IReadOnlyList<string> UsersOfDatabases(LiveApp owner)
+    {
+        var stage = owner.AppStage;
+        return [.. live.All
+            .Where(other => other.AppStage.Tenant == stage.Tenant && other.Manifest.Databases.Any(d => d.Use is { } use
+                && use.Service == stage.Service && use.Stage == stage.Stage && use.Region == stage.Region
+                && owner.Manifest.Databases.Any(mine => mine.Use is null && mine.Name == use.Database)))
+            .Select(other => $"{other.AppStage.Service} (stage {other.AppStage.Stage}, region {other.AppStage.Region})")
+            .Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>Bucket names are unique per tenant: two app stages of one tenant cannot both declare the same bucket.</summary>
     private void CheckBucketOwnership(string tenant, ServiceManifest manifest)
     {
