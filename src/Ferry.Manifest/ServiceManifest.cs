@@ -102,7 +102,39 @@ public sealed record CustomDomainDeclaration(string DomainName, string BasePath 
 public sealed record BucketDeclaration(string LogicalName, string Name);
 
 /// <param name="Name">The database's name in serverless.yml; names its environment variables.</param>
-public sealed record DatabaseDeclaration(string Name);
+public sealed record DatabaseDeclaration(string Name)
+{
+    /// <summary>
+    /// Set when the database is another app stage's, used by this one (<c>resources.databases.NAME: { service, … }</c>):
+    /// deploying never creates it and <c>ferry remove --delete-data</c> never deletes it. Null for the app stage's own.
+    /// </summary>
+    public DatabaseUse? Use { get; init; }
+
+    /// <summary>What functions read for the database's URL (<c>Fn::GetAtt NAME.Url</c>): the server puts the URL there per instance.</summary>
+    public string UrlReference => EnvironmentReference.Of(DatabaseVariables.Url(Name));
+}
+
+/// <summary>The database <paramref name="Database"/> declared by the app stage <paramref name="Service"/>/<paramref name="Stage"/>@<paramref name="Region"/> of the same tenant.</summary>
+public sealed record DatabaseUse(string Service, string Stage, string Region, string Database)
+{
+    public override string ToString() => $"{Service}/{Stage}@{Region} database '{Database}'";
+}
+
+/// <summary>The environment variables a database gives functions (the server's <c>DatabaseEnvironment</c> names them the same way).</summary>
+public static class DatabaseVariables
+{
+    /// <summary><c>FERRY_DATABASE_SHOP_DB_URL</c> for <c>shop-db</c>.</summary>
+    public static string Url(string database) => "FERRY_DATABASE_" + database.ToUpperInvariant().Replace('-', '_') + "_URL";
+}
+
+/// <summary>
+/// <c>${ferry:env:NAME}</c> in a function's environment: the value the server gives the variable NAME of the app
+/// stage's resources (a database URL), filled in per instance so that no secret is stored with the app's settings.
+/// </summary>
+public static class EnvironmentReference
+{
+    public static string Of(string variable) => $"${{ferry:env:{variable}}}";
+}
 
 /// <summary>An <c>s3</c> event: objects created in (or removed from) <paramref name="Bucket"/> matching the rules invoke the function.</summary>
 /// <param name="Bucket">The bucket's name (see <see cref="BucketDeclaration.Name"/>).</param>

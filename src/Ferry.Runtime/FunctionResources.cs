@@ -45,12 +45,34 @@ public sealed partial record FunctionResources
 
     /// <summary>
     /// <paramref name="value"/> with the placeholders of <see cref="Services"/> replaced (a function's own variables,
-    /// such as a queue URL); placeholders of other services are left as written.
+    /// such as a queue URL), and each <c>${ferry:env:NAME}</c> replaced by the resolved value of the resources'
+    /// variable NAME (a database URL, which is not stored with the function's settings because it may hold a
+    /// password). Placeholders of other services and variables no resource provides are left as written
+    /// (<see cref="UnknownVariables"/> finds those before a deploy).
     /// </summary>
-    public string ResolveValue(string value, bool privateNetwork) => !value.Contains("${ferry:", StringComparison.Ordinal) ? value : Placeholder().Replace(value, match =>
+    public string ResolveValue(string value, bool privateNetwork)
+    {
+        if (!value.Contains("${ferry:", StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        value = VariableReference().Replace(value, match =>
+            Environment.TryGetValue(match.Groups["name"].Value, out var provided) ? ResolveServices(provided, privateNetwork) : match.Value);
+        return ResolveServices(value, privateNetwork);
+    }
+
+    /// <summary>The variables <c>${ferry:env:NAME}</c> in <paramref name="value"/> names that no resource provides.</summary>
+    public IEnumerable<string> UnknownVariables(string value) =>
+        VariableReference().Matches(value).Select(m => m.Groups["name"].Value).Where(name => !Environment.ContainsKey(name)).Distinct(StringComparer.Ordinal);
+
+    private string ResolveServices(string value, bool privateNetwork) => !value.Contains("${ferry:", StringComparison.Ordinal) ? value : Placeholder().Replace(value, match =>
         Services.FirstOrDefault(s => s.Name == match.Groups["service"].Value) is not { } service ? match.Value
         : match.Groups["part"].Value == "host" ? privateNetwork ? "127.0.0.1" : service.HostTcpHost
         : (privateNetwork ? service.PortInSandbox : service.HostTcpPort).ToString(CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"\$\{ferry:env:(?<name>[A-Za-z_][A-Za-z0-9_]*)\}")]
+    private static partial Regex VariableReference();
 
     /// <summary>The bridges that make <see cref="Services"/> reachable from a private network.</summary>
     public IEnumerable<HostServiceBridge> Bridges() => Services.Select(s => new HostServiceBridge(s.PortInSandbox, s.HostSocketPath));

@@ -262,7 +262,7 @@ public static partial class FerryServerHost
                 var manifest = ServiceManifestJson.Deserialize(revision.ManifestJson);
                 var directory = await code.EnsureExtractedAsync(revision.ArtifactSha256,
                     new ArchiveLimits { MaxTotalBytes = options.MaxArchiveBytes * 8 }, cancellationToken);
-                var resources = await services.GetRequiredService<AppResources>().ProvisionAsync(appStage.Tenant, manifest, cancellationToken);
+                var resources = await services.GetRequiredService<AppResources>().ProvisionAsync(appStage.Tenant, manifest, cancellationToken, restoring: true);
                 live.Activate(appStage, revision, manifest, directory, resources);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

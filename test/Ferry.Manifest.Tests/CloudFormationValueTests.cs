@@ -126,7 +126,7 @@ public sealed class CloudFormationValueTests
                 AssertAt(e, 9, 14);
                 Assert.Equal("functions.get-order.environment.TOPIC: Ref \"Alerts\" can't be resolved: resources.Resources.Alerts is an "
                     + "AWS::SNS::Topic, which Ferry does not provide; Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), "
-                    + "tables (AWS::DynamoDB::Table), queues (AWS::SQS::Queue), functions (GetDashorderLambdaFunction) and to AWS::Region, AWS::AccountId and AWS::StackName", e.Message);
+                    + "tables (AWS::DynamoDB::Table), queues (AWS::SQS::Queue), databases (resources.databases, GetAtt NAME.Url), functions (GetDashorderLambdaFunction) and to AWS::Region, AWS::AccountId and AWS::StackName", e.Message);
             },
             e =>
             {

@@ -136,7 +136,7 @@ public sealed class ResourcesTests
             e => { AssertAt(e, 5, 13); Assert.Contains("not a valid bucket name", e.Message); },
             e => { AssertAt(e, 7, 7); Assert.Contains("the only one is 'name'", e.Message); },
             e => { AssertAt(e, 9, 5); Assert.Contains("database name \"9bad\" is invalid", e.Message); },
-            e => { AssertAt(e, 11, 7); Assert.Contains("databases have no settings yet", e.Message); },
+            e => { AssertAt(e, 11, 7); Assert.Contains("engine is not a database setting; a database is declared with nothing, or another app stage's database is used with 'service'", e.Message); },
             e => { AssertAt(e, 13, 5); Assert.Contains("needs a 'Type'", e.Message); },
             e => Assert.Contains("needs 'bucket'", e.Message),
             e => Assert.Contains("\"x\" is not a valid bucket name", e.Message),

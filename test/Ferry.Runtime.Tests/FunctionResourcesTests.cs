@@ -58,4 +58,29 @@ public sealed class FunctionResourcesTests
         Assert.Contains("X", error.Message);
         Assert.Contains("redis", error.Message);
     }
+
+    [Fact]
+    public void An_environment_reference_takes_the_resources_variable_resolved_for_the_instance()
+    {
+        var resources = Resources with
+        {
+            Environment = new Dictionary<string, string>(Resources.Environment)
+            {
+                ["FERRY_DATABASE_SHOP_DB_URL"] = "postgres://owner:secret@${ferry:postgres:host}:${ferry:postgres:port}/shop",
+            },
+        };
+
+        const string Value = "${ferry:env:FERRY_DATABASE_SHOP_DB_URL}";
+        Assert.Equal("postgres://owner:secret@127.0.0.1:5432/shop", resources.ResolveValue(Value, privateNetwork: true));
+        Assert.Equal("url=postgres://owner:secret@db.internal:6543/shop;", resources.ResolveValue("url=" + Value + ";", privateNetwork: false));
+        Assert.Empty(resources.UnknownVariables(Value));
+    }
+
+    [Fact]
+    public void An_environment_reference_no_resource_provides_is_named_and_left_as_written()
+    {
+        const string Value = "${ferry:env:FERRY_DATABASE_GONE_URL} and ${ferry:env:PLAIN}";
+        Assert.Equal(["FERRY_DATABASE_GONE_URL"], Resources.UnknownVariables(Value));
+        Assert.Equal("${ferry:env:FERRY_DATABASE_GONE_URL} and no placeholder here", Resources.ResolveValue(Value, privateNetwork: true));
+    }
 }

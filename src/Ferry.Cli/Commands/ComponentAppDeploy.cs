@@ -74,27 +74,48 @@ internal static class ComponentAppDeploy
                         && values.TryGetValue(reference.Key, out var value) ? value : null,
                 },
                 client, cli, context, cancellationToken);
-            outputs[(result.Stage, component.Name)] = OutputsOf(result);
+            outputs[(result.Stage, component.Name)] = OutputsOf(result, component);
             results.Add(result);
         }
 
         return results;
     }
 
-    /// <summary>What a deployed component offers to others: its URL (also under Tencent's <c>apigw.url</c>), stage and region.</summary>
-    public static IReadOnlyDictionary<string, string> OutputsOf(DeploymentResult result) => Outputs(result.Service, result.Stage, result.Region, result.BaseUrl);
+    /// <summary>
+    /// What a deployed component offers to others: its URL (also under Tencent's <c>apigw.url</c>), stage and region;
+    /// a database component offers its connection (<c>connectionString</c>, <c>url</c>, …) as a reference to the
+    /// database, never the URL with its password.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> OutputsOf(DeploymentResult result, ComponentFile component) =>
+        Outputs(result.Service, result.Stage, result.Region, result.BaseUrl, component);
 
-    /// <inheritdoc cref="OutputsOf(DeploymentResult)"/>
-    public static IReadOnlyDictionary<string, string> OutputsOf(AppInfo info) => Outputs(info.Service, info.Stage, info.Region, info.BaseUrl);
+    /// <inheritdoc cref="OutputsOf(DeploymentResult, ComponentFile)"/>
+    public static IReadOnlyDictionary<string, string> OutputsOf(AppInfo info, ComponentFile component) =>
+        Outputs(info.Service, info.Stage, info.Region, info.BaseUrl, component);
 
-    private static Dictionary<string, string> Outputs(string service, string stage, string region, string baseUrl) => new(StringComparer.Ordinal)
+    private static Dictionary<string, string> Outputs(string service, string stage, string region, string baseUrl, ComponentFile component)
     {
-        ["url"] = baseUrl,
-        ["apigw.url"] = baseUrl,
-        ["service"] = service,
-        ["stage"] = stage,
-        ["region"] = region,
-    };
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (component.IsDatabase)
+        {
+            // The database component declares one database named after its instance (which is its service).
+            var database = new DatabaseComponentOutput(service, stage, region, service).ToString();
+            foreach (var key in DatabaseComponentOutput.ConnectionKeys)
+            {
+                outputs[key] = database;
+            }
+        }
+        else
+        {
+            outputs["url"] = baseUrl;
+            outputs["apigw.url"] = baseUrl;
+        }
+
+        outputs["service"] = service;
+        outputs["stage"] = stage;
+        outputs["region"] = region;
+        return outputs;
+    }
 
     private static List<ComponentFile> Order(List<ComponentFile> components, string root)
     {

@@ -47,7 +47,7 @@ internal static class InfoCommand
 
         if (cli.IsJson)
         {
-            cli.WriteJson(infos.Zip(components, (info, component) => new { component = component.Name, outputs = ComponentAppDeploy.OutputsOf(info), app = info }));
+            cli.WriteJson(infos.Zip(components, (info, component) => new { component = component.Name, outputs = ComponentAppDeploy.OutputsOf(info, component), app = info }));
             return;
         }
 
@@ -61,7 +61,7 @@ internal static class InfoCommand
             cli.WriteLine(cli.Paint($"Component {components[i].Name}", AnsiStyle.Bold));
             cli.WriteHeading("Outputs");
             var outputs = new TextTable("OUTPUT", "VALUE");
-            foreach (var (key, value) in ComponentAppDeploy.OutputsOf(infos[i]))
+            foreach (var (key, value) in ComponentAppDeploy.OutputsOf(infos[i], components[i]))
             {
                 outputs.AddRow($"${{output:{infos[i].Stage}:{components[i].App ?? components[i].Name}:{components[i].Name}.{key}}}", value);
             }

@@ -9,6 +9,9 @@ namespace Ferry.Manifest.Components;
 /// </summary>
 public sealed record ComponentFile(string Path, string Name, string? App, IReadOnlyList<string> Needs)
 {
+    /// <summary>A database component (<c>component: postgresql</c>): its connection outputs name the database (<see cref="DatabaseComponentOutput"/>).</summary>
+    public bool IsDatabase { get; init; }
+
     /// <summary>The file's header, or null when it is not in the Components format (a plain serverless.yml).</summary>
     /// <exception cref="ManifestException">The file can't be read or is not valid YAML.</exception>
     public static ComponentFile? TryRead(string path)
@@ -35,6 +38,10 @@ public sealed record ComponentFile(string Path, string Name, string? App, IReadO
         }
 
         return new ComponentFile(path, name, ComponentTranslator.Text(ComponentTranslator.Child(root!, "app")),
-            [.. ComponentOutputReference.InstancesReferencedIn(text).Where(n => n != name)]);
+            [.. ComponentOutputReference.InstancesReferencedIn(text).Where(n => n != name)])
+        {
+            IsDatabase = ComponentTranslator.Text(ComponentTranslator.Child(root!, "component")) is { } component
+                && ComponentKinds.Find(component) == ComponentKind.Database,
+        };
     }
 }

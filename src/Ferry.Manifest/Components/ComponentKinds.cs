@@ -15,6 +15,9 @@ internal enum ComponentKind
     Flask,
     Django,
     Laravel,
+
+    /// <summary><c>postgresql</c>: one database, named after the instance.</summary>
+    Database,
 }
 
 /// <summary>The <c>component:</c> names Ferry deploys, as Tencent's Serverless Components registry names them.</summary>
@@ -31,6 +34,7 @@ internal static class ComponentKinds
         ["flask"] = ComponentKind.Flask,
         ["django"] = ComponentKind.Django,
         ["laravel"] = ComponentKind.Laravel,
+        ["postgresql"] = ComponentKind.Database,
     };
 
     public static string Described => string.Join(", ", Names.Keys);

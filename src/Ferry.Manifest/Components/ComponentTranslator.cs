@@ -73,6 +73,11 @@ internal sealed partial class ComponentTranslator(string fileName, ManifestLoadO
             { "provider", provider },
         };
 
+        if (kind == ComponentKind.Database)
+        {
+            return new DatabaseComponent(this).AddDatabase(translated, instance, inputs) ? translated : null;
+        }
+
         var functions = new YamlMappingNode();
         var code = new ComponentCode(this, inputs);
         var ok = kind switch
@@ -98,8 +103,28 @@ internal sealed partial class ComponentTranslator(string fileName, ManifestLoadO
             translated.Add("package", new YamlMappingNode { { "patterns", new YamlSequenceNode(code.Patterns) } });
         }
 
+        if (usedDatabases.Count > 0)
+        {
+            var databases = new YamlMappingNode();
+            foreach (var (name, database) in usedDatabases)
+            {
+                databases.Add(name, new YamlMappingNode
+                {
+                    { "service", database.Service },
+                    { "stage", database.Stage },
+                    { "region", database.Region },
+                    { "database", database.Database },
+                });
+            }
+
+            translated.Add("resources", new YamlMappingNode { { "databases", databases } });
+        }
+
         return ok ? translated : null;
     }
+
+    /// <summary>Databases of database components this one reads the connection outputs of, by instance name.</summary>
+    private readonly SortedDictionary<string, DatabaseComponentOutput> usedDatabases = new(StringComparer.Ordinal);
 
     /// <summary>Set by a component whose API answers browsers' CORS preflights (<c>enableCORS: true</c>).</summary>
     internal bool CorsEnabled { get; set; }
@@ -181,7 +206,8 @@ internal sealed partial class ComponentTranslator(string fileName, ManifestLoadO
     /// <c>${org}</c> their values; <c>${output:…}</c> takes the named component's output. Scalars are edited in place
     /// so they keep their location.
     /// </summary>
-    private void SubstituteInstanceVariables(YamlNode node, InstanceVariables variables)
+    /// <returns>A node to put in place of <paramref name="node"/>, or null when it was edited in place.</returns>
+    private YamlNode? SubstituteInstanceVariables(YamlNode node, InstanceVariables variables)
     {
         switch (node)
         {
@@ -197,22 +223,69 @@ internal sealed partial class ComponentTranslator(string fileName, ManifestLoadO
                 text = ResolveOutputs(scalar, text.Replace("\u0000stage\u0000", variables.Stage, StringComparison.Ordinal), variables)
                     ?? text;
                 scalar.Value = text.Replace("\u0000stage\u0000", "${sls:stage}", StringComparison.Ordinal);
-                break;
+                return DatabaseUrlReference(scalar);
             case YamlMappingNode mapping:
-                foreach (var (_, value) in mapping.Children)
+                foreach (var (key, value) in mapping.Children.ToList())
                 {
-                    SubstituteInstanceVariables(value, variables);
+                    if (SubstituteInstanceVariables(value, variables) is { } replacement)
+                    {
+                        mapping.Children[key] = replacement;
+                    }
                 }
 
-                break;
+                return null;
             case YamlSequenceNode sequence:
-                foreach (var item in sequence.Children)
+                for (var i = 0; i < sequence.Children.Count; i++)
                 {
-                    SubstituteInstanceVariables(item, variables);
+                    if (SubstituteInstanceVariables(sequence.Children[i], variables) is { } replacement)
+                    {
+                        sequence.Children[i] = replacement;
+                    }
                 }
 
-                break;
+                return null;
+            default:
+                return null;
         }
+    }
+
+    /// <summary>Marks a database component's connection output in a value until <see cref="DatabaseUrlReference"/> replaces it.</summary>
+    private const char DatabaseMark = '\u0001';
+
+    /// <summary>
+    /// A value that read a database component's connection output: <c>Fn::GetAtt [NAME, Url]</c>, or
+    /// <c>Fn::Join</c> of it and the text around it; null when the value read none.
+    /// </summary>
+    private static YamlNode? DatabaseUrlReference(YamlScalarNode scalar)
+    {
+        var text = scalar.Value!;
+        if (!text.Contains(DatabaseMark, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        // "a\u0001shop-db\u0001b" splits into text, database, text, …: odd parts are database names.
+        var parts = text.Split(DatabaseMark);
+        static YamlNode GetAtt(string database) => new YamlMappingNode { { "Fn::GetAtt", new YamlSequenceNode(new YamlScalarNode(database), new YamlScalarNode("Url")) } };
+        if (parts is ["", var only, ""])
+        {
+            return GetAtt(only);
+        }
+
+        var joined = new YamlSequenceNode();
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i % 2 == 1)
+            {
+                joined.Add(GetAtt(parts[i]));
+            }
+            else if (parts[i].Length > 0)
+            {
+                joined.Add(new YamlScalarNode(parts[i]));
+            }
+        }
+
+        return new YamlMappingNode { { "Fn::Join", new YamlSequenceNode(new YamlScalarNode(""), joined) } };
     }
 
     /// <returns>The text with its <c>${output:…}</c> references replaced, or null when it has none.</returns>
@@ -239,6 +312,19 @@ internal sealed partial class ComponentTranslator(string fileName, ManifestLoadO
                     ? $"{match.Value} names the app '{reference.App}', but this component is in '{variables.App}'; outputs are read from components of the same app"
                     : $"{match.Value}: the component '{reference.Instance}' of stage '{reference.Stage}' has no output '{reference.Key}'; deploy the whole app from its root folder ('ferry deploy' there deploys each component after those it reads outputs of)");
                 continue;
+            }
+
+            if (DatabaseComponentOutput.TryParse(value) is { } database)
+            {
+                // The connection URL is never copied: the database is used by reference and its URL read per instance.
+                if (!Rules.NamingRules.IsValidDatabaseName(reference.Instance))
+                {
+                    Error(scalar, $"{match.Value}: the database component's name '{reference.Instance}' names the database in this component, and database names are {Rules.NamingRules.DatabaseNameRule}");
+                    continue;
+                }
+
+                usedDatabases[reference.Instance] = database;
+                value = $"{DatabaseMark}{reference.Instance}{DatabaseMark}";
             }
 
             text = text.Replace(match.Value, value, StringComparison.Ordinal);

@@ -28,6 +28,11 @@ internal sealed record IntrinsicScope(
 
     public QueueDeclaration? Queue(string logicalId) => Queues.FirstOrDefault(q => q.LogicalName == logicalId);
 
+    /// <summary>The app's databases (<c>resources.databases</c>, its own and those it uses), by name.</summary>
+    public IReadOnlyList<DatabaseDeclaration> Databases { get; init; } = [];
+
+    public DatabaseDeclaration? Database(string name) => Databases.FirstOrDefault(d => d.Name == name);
+
     /// <summary>The Serverless Framework's logical id of a function: <c>get-user</c> → <c>GetDashuserLambdaFunction</c>.</summary>
     public static string FunctionLogicalId(string function) =>
         Capitalize(function.Replace("-", "Dash", StringComparison.Ordinal).Replace("_", "Underscore", StringComparison.Ordinal)) + "LambdaFunction";
@@ -185,6 +190,14 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
                 : Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute}: Ferry knows the table attribute 'Arn' only (tables have no streams on Ferry; use Ref for its name)");
         }
 
+        if (scope.Database(logicalId) is { } database)
+        {
+            // The URL holds the password with PostgreSQL: the manifest keeps a reference the server fills in per instance.
+            return attribute == "Url"
+                ? database.UrlReference
+                : Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute}: Ferry knows the database attribute 'Url' only");
+        }
+
         return Fail(location, $"{path}: Fn::GetAtt {logicalId}.{attribute} can't be resolved: {Unknown(logicalId)}");
     }
 
@@ -286,7 +299,7 @@ internal sealed class IntrinsicFunctions(ValueReader reader, IntrinsicScope scop
     /// <summary>Why <paramref name="logicalId"/> has no value on Ferry, and what does.</summary>
     private string Unknown(string logicalId)
     {
-        var provided = "Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), tables (AWS::DynamoDB::Table), queues (AWS::SQS::Queue), functions ("
+        var provided = "Ferry resolves references to its buckets (AWS::S3::Bucket, resources.buckets), tables (AWS::DynamoDB::Table), queues (AWS::SQS::Queue), databases (resources.databases, GetAtt NAME.Url), functions ("
             + (scope.Functions.Count > 0 ? string.Join(", ", scope.Functions.Take(3).Select(IntrinsicScope.FunctionLogicalId)) : "{Name}LambdaFunction")
             + ") and to AWS::Region, AWS::AccountId and AWS::StackName";
         if (logicalId.StartsWith("AWS::", StringComparison.Ordinal))

@@ -96,6 +96,7 @@ internal sealed class ManifestReader(VariableResolver resolver, ValueReader read
             [.. resources.Tables.Select(t => t.Table)])
         {
             Queues = queues,
+            Databases = [.. resources.Databases.Select(d => d.Database)],
         });
 
         var provider = ReadProvider(providerEntry, reader);

@@ -4,7 +4,7 @@ namespace Ferry.Manifest.Loading;
 
 /// <summary>
 /// Reads <c>resources</c>: Ferry's short forms <c>buckets</c> (a mapping of names to <c>{ name }</c>) and
-/// <c>databases</c> (a mapping of names to settings), and CloudFormation's <c>Resources</c>, of which
+/// <c>databases</c> (a mapping of names to nothing, or to the app stage whose database is used), and CloudFormation's <c>Resources</c>, of which
 /// <c>AWS::S3::Bucket</c> is provisioned (so public Serverless examples work) and other types are reported as ignored.
 /// </summary>
 internal sealed class ResourcesReader(ValueReader reader)
@@ -44,7 +44,7 @@ internal sealed class ResourcesReader(ValueReader reader)
                 case "databases":
                     foreach (var database in reader.Entries(section.Value, path, "a mapping of database names to their settings"))
                     {
-                        ReadDatabase(database, $"{path}.{database.Key}");
+                        ReadDatabase(database, $"{path}.{database.Key}", service, stage, region);
                     }
 
                     break;
@@ -193,7 +193,7 @@ internal sealed class ResourcesReader(ValueReader reader)
         Buckets.Add((new BucketDeclaration(logicalName, name), location));
     }
 
-    private void ReadDatabase(MappingEntry entry, string path)
+    private void ReadDatabase(MappingEntry entry, string path, string? service, string stage, string region)
     {
         if (!NamingRules.IsValidDatabaseName(entry.Key))
         {
@@ -201,9 +201,63 @@ internal sealed class ResourcesReader(ValueReader reader)
             return;
         }
 
-        foreach (var field in entry.Value is ScalarValue { IsNull: true } ? [] : reader.Entries(entry.Value, path, "a mapping with the database's settings, or nothing"))
+        string? owner = null, ownerStage = null, ownerRegion = null, ownerDatabase = null;
+        var fields = entry.Value is ScalarValue { IsNull: true } ? [] : reader.Entries(entry.Value, path, "a mapping with the database's settings, or nothing");
+        foreach (var field in fields)
         {
-            reader.Error(field.KeyLocation, $"{path}.{field.Key} is not a database setting; databases have no settings yet (the server decides between SQLite and PostgreSQL)");
+            switch (field.Key)
+            {
+                case "service":
+                    owner = reader.String(field.Value, $"{path}.service");
+                    if (owner is not null && !NamingRules.IsValidServiceName(owner))
+                    {
+                        reader.Error(field.Value.Location, $"{path}.service {NamingRules.Quote(owner)} is not a service name ({NamingRules.ServiceNameRule})");
+                        return;
+                    }
+
+                    break;
+                case "stage":
+                    ownerStage = reader.String(field.Value, $"{path}.stage");
+                    if (ownerStage is not null && !NamingRules.IsValidStage(ownerStage))
+                    {
+                        reader.Error(field.Value.Location, $"{path}.stage {NamingRules.Quote(ownerStage)} is not a stage ({NamingRules.StageRule})");
+                        return;
+                    }
+
+                    break;
+                case "region":
+                    ownerRegion = reader.String(field.Value, $"{path}.region");
+                    break;
+                case "database":
+                    ownerDatabase = reader.String(field.Value, $"{path}.database");
+                    if (ownerDatabase is not null && !NamingRules.IsValidDatabaseName(ownerDatabase))
+                    {
+                        reader.Error(field.Value.Location, $"{path}.database {NamingRules.Quote(ownerDatabase)} is not a database name ({NamingRules.DatabaseNameRule})");
+                        return;
+                    }
+
+                    break;
+                default:
+                    reader.Error(field.KeyLocation, $"{path}.{field.Key} is not a database setting; a database is declared with nothing, or another app stage's database is used with 'service' (and optionally 'stage', 'region', 'database')");
+                    return;
+            }
+        }
+
+        DatabaseUse? use = null;
+        if (fields.Count > 0)
+        {
+            if (owner is null)
+            {
+                reader.Error(entry.KeyLocation, $"{path} needs 'service': the app whose database this app uses (a database of this app is declared with no settings)");
+                return;
+            }
+
+            use = new DatabaseUse(owner, ownerStage ?? stage, ownerRegion ?? region, ownerDatabase ?? entry.Key);
+            if (use.Service == service && use.Stage == stage && use.Region == region)
+            {
+                reader.Error(entry.KeyLocation, $"{path} names this app stage's own database '{use.Database}'; declare it under resources.databases with no settings");
+                return;
+            }
         }
 
         // Names become environment variables (FERRY_DATABASE_MY_DB_URL), where '-' and '_' are the same.
@@ -216,6 +270,6 @@ internal sealed class ResourcesReader(ValueReader reader)
             return;
         }
 
-        Databases.Add((new DatabaseDeclaration(entry.Key), entry.KeyLocation));
+        Databases.Add((new DatabaseDeclaration(entry.Key) { Use = use }, entry.KeyLocation));
     }
 }

@@ -63,6 +63,27 @@ public sealed record DatabaseBinding(
         };
     }
 
+    /// <summary>
+    /// This binding (of another app stage's database) as the database <paramref name="localName"/> of the app stage
+    /// that uses it: its variables are renamed to <paramref name="localName"/>'s, and a SQLite folder is bound at
+    /// <paramref name="sandboxDirectory"/> instead, beside the user's own databases folder, with the paths in the
+    /// variables moved along. The owner's role and password (PostgreSQL) are kept: the user connects as the owner.
+    /// </summary>
+    public DatabaseBinding UsedAs(string localName, string sandboxDirectory)
+    {
+        var from = DatabaseEnvironment.Prefix(Name);
+        var to = DatabaseEnvironment.Prefix(localName);
+        string Rename(string key) => key.StartsWith(from, StringComparison.Ordinal) ? to + key[from.Length..] : key;
+        string Move(string value) => Mount is null ? value : value.Replace(Mount.SandboxPath + "/", sandboxDirectory.TrimEnd('/') + "/", StringComparison.Ordinal);
+        return Create(
+            localName,
+            Engine,
+            Environment.Select(pair => KeyValuePair.Create(Rename(pair.Key), Move(pair.Value))),
+            SecretEnvironmentKeys.Select(Rename),
+            Mount is null ? null : Mount with { SandboxPath = sandboxDirectory.TrimEnd('/') },
+            Service);
+    }
+
     /// <summary>Equal when everything a function would see is equal (the collections are compared by content).</summary>
     public bool Equals(DatabaseBinding? other) =>
         other is not null

@@ -65,13 +65,20 @@ internal static class AppEndpoints
             return AppNotFound(service, stage, region);
         }
 
+        if (deleteData == true && resources.UsersOfDatabases(app) is { Count: > 0 } users)
+        {
+            // Their functions would lose the files (or role) under them.
+            return ApiResults.Error(StatusCodes.Status409Conflict, "database_in_use",
+                $"The databases of {service} (stage {stage}) are used by {string.Join(", ", users)}; remove those first, or remove {service} without --delete-data");
+        }
+
         live.Deactivate(service, stage, app.AppStage.Region);
         await store.DeleteAppStageAsync(app.AppStage.Id, cancellationToken);
         await domains.ReloadAsync(cancellationToken); // its custom domains went with it
         var deleted = await resources.ReleaseAsync(app.AppStage.Tenant, app.Manifest, deleteData == true, cancellationToken);
         var kept = deleteData == true
             ? []
-            : app.Manifest.Buckets.Select(b => $"bucket {b.Name}").Concat(app.Manifest.Databases.Select(d => $"database {d.Name}"))
+            : app.Manifest.Buckets.Select(b => $"bucket {b.Name}").Concat(app.Manifest.Databases.Where(d => d.Use is null).Select(d => $"database {d.Name}"))
                 .Concat(app.Manifest.Queues.Select(q => $"queue {q.Name}")).ToList();
         return Results.Json(new RemoveResult(deleted, kept), ApiJson.Options);
     }

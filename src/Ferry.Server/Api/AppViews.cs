@@ -27,7 +27,7 @@ internal static class AppViews
         IReadOnlyList<ResourceInfo> resources =
         [
             .. app.Manifest.Buckets.Select(b => new ResourceInfo("bucket", b.Name, bucketEndpoint is null ? "" : $"S3 endpoint {bucketEndpoint.ToString().TrimEnd('/')}")),
-            .. app.Manifest.Databases.Select(d => new ResourceInfo("database", d.Name, databaseEngine)),
+            .. app.Manifest.Databases.Select(d => new ResourceInfo("database", d.Name, d.Use is { } use ? $"{databaseEngine}, {use}" : databaseEngine)),
             .. app.Manifest.Queues.Select(q => new ResourceInfo("queue", q.Name, bucketEndpoint is null ? "" : $"SQS endpoint {bucketEndpoint.ToString().TrimEnd('/')}")),
         ];
         return new AppInfo(app.AppStage.Service, app.AppStage.Stage, app.AppStage.Region, app.Revision.Number, baseUrl,

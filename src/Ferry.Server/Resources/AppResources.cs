@@ -36,8 +36,19 @@ public sealed partial class AppResources(
     /// <summary>What the databases are: "sqlite" (a file per database) or "postgres".</summary>
     public string DatabaseEngine => databases.Engine;
 
-    /// <exception cref="DeploymentException">A bucket is used by another app stage, an existing bucket is missing, or a database cannot be provisioned.</exception>
-    public async Task<FunctionResources> ProvisionAsync(string tenant, ServiceManifest manifest, CancellationToken cancellationToken)
+    /// <summary>Where a SQLite database another app stage owns is bound in the sandbox: <c>/var/ferry/used-databases/SERVICE.STAGE.REGION</c>.</summary>
+    public const string UsedDatabasesSandboxDirectory = "/var/ferry/used-databases";
+
+    /// <param name="restoring">
+    /// A server start restores a revision accepted before: the app stages whose databases it uses may be restored
+    /// after it, so they need not be live (a deploy requires them to be).
+    /// </param>
+    /// <exception cref="DeploymentException">
+    /// A bucket is used by another app stage, an existing bucket is missing, a database cannot be provisioned, a used
+    /// database is not declared by a live app stage of the tenant (<c>database_missing</c>), or a function's environment
+    /// names a variable no resource provides (<c>environment_invalid</c>).
+    /// </exception>
+    public async Task<FunctionResources> ProvisionAsync(string tenant, ServiceManifest manifest, CancellationToken cancellationToken, bool restoring = false)
     {
         var provider = manifest.Provider;
         var identity = Identity(tenant, manifest.Service, provider.Stage, provider.Region);
@@ -94,11 +105,13 @@ public sealed partial class AppResources(
 
         for (var i = 0; i < manifest.Databases.Count; i++)
         {
-            var request = new DatabaseRequest(tenant, manifest.Service, provider.Stage, provider.Region, manifest.Databases[i].Name);
+            var database = manifest.Databases[i];
             DatabaseBinding binding;
             try
             {
-                binding = await databases.EnsureAsync(request, cancellationToken);
+                binding = database.Use is { } use
+                    ? await UsedDatabaseAsync(tenant, database.Name, use, restoring, cancellationToken)
+                    : await databases.EnsureAsync(new DatabaseRequest(tenant, manifest.Service, provider.Stage, provider.Region, database.Name), cancellationToken);
             }
             catch (DatabaseProvisioningException ex)
             {
@@ -122,8 +135,68 @@ public sealed partial class AppResources(
             }
         }
 
+        var resources = new FunctionResources { Environment = environment, Services = services, Mounts = mounts };
+        foreach (var function in manifest.Functions)
+        {
+            foreach (var (name, value) in function.Environment)
+            {
+                if (resources.UnknownVariables(value).FirstOrDefault() is { } unknown)
+                {
+                    throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "environment_invalid",
+                        $"Function '{function.Name}': environment variable {name} reads {EnvironmentReference.Of(unknown)}, but no resource of this app provides {unknown} (a database's URL is FERRY_DATABASE_<NAME>_URL of a database under resources.databases)");
+                }
+            }
+        }
+
         LogProvisioned(manifest.Service, provider.Stage, provider.Region, usable.Count, manifest.Tables.Count, manifest.Databases.Count, databases.Engine);
-        return new FunctionResources { Environment = environment, Services = services, Mounts = mounts };
+        return resources;
+    }
+
+    /// <summary>
+    /// How functions reach another app stage's database, used as <paramref name="localName"/>: as its owner does (the
+    /// owner's PostgreSQL role; the owner's SQLite folder, bound at its own place in the sandbox). A deploy requires the
+    /// owner to be live in the same tenant and to declare the database; using never creates a database.
+    /// </summary>
+    private async Task<DatabaseBinding> UsedDatabaseAsync(string tenant, string localName, DatabaseUse use, bool restoring, CancellationToken cancellationToken)
+    {
+        string Refusal(string why) =>
+            $"resources.databases.{localName} uses the database '{use.Database}' of {use.Service} (stage {use.Stage}, region {use.Region}), but {why}; a database is used only while the app stage that declares it is deployed";
+
+        if (!restoring)
+        {
+            var owner = live.Get(use.Service, use.Stage, use.Region) is { } found && found.AppStage.Tenant == tenant ? found : null;
+            if (owner is null)
+            {
+                throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "database_missing", Refusal("that app stage is not deployed in this tenant"));
+            }
+
+            var declared = owner.Manifest.Databases.Where(d => d.Use is null).Select(d => d.Name).ToList();
+            if (!declared.Contains(use.Database, StringComparer.Ordinal))
+            {
+                throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "database_missing", Refusal(declared.Count == 0
+                    ? "it declares no databases"
+                    : $"it declares only {string.Join(", ", declared.Select(d => $"'{d}'"))}"));
+            }
+        }
+
+        var request = new DatabaseRequest(tenant, use.Service, use.Stage, use.Region, use.Database);
+        try
+        {
+            request.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "database_missing", Refusal(ex.Message));
+        }
+
+        if (databases is SqliteDatabaseProvisioner sqlite && !File.Exists(sqlite.HostFilePath(request)))
+        {
+            // Its owner was removed with --delete-data: it is not made again for a user.
+            throw new DeploymentException(StatusCodes.Status422UnprocessableEntity, "database_missing", Refusal("the database does not exist"));
+        }
+
+        var binding = await databases.EnsureAsync(request, cancellationToken);
+        return binding.UsedAs(localName, $"{UsedDatabasesSandboxDirectory}/{use.Service}.{use.Stage}.{use.Region}");
     }
 
     /// <summary>
@@ -165,7 +238,8 @@ public sealed partial class AppResources(
             deleted.Add($"tables ({string.Join(", ", manifest.Tables.Select(t => t.Name))})");
         }
 
-        foreach (var database in manifest.Databases)
+        // Databases used from other app stages are their owners' to delete.
+        foreach (var database in manifest.Databases.Where(d => d.Use is null))
         {
             var request = new DatabaseRequest(tenant, manifest.Service, provider.Stage, provider.Region, database.Name);
             if (await databases.DropAsync(request, cancellationToken))
@@ -176,6 +250,18 @@ public sealed partial class AppResources(
 
         LogDeleted(manifest.Service, provider.Stage, provider.Region, string.Join(", ", deleted));
         return deleted;
+    }
+
+    /// <summary>The other live app stages of <paramref name="owner"/>'s tenant that use one of its databases ("service (stage s, region r)").</summary>
+    public IReadOnlyList<string> UsersOfDatabases(LiveApp owner)
+    {
+        var stage = owner.AppStage;
+        return [.. live.All
+            .Where(other => other.AppStage.Tenant == stage.Tenant && other.Manifest.Databases.Any(d => d.Use is { } use
+                && use.Service == stage.Service && use.Stage == stage.Stage && use.Region == stage.Region
+                && owner.Manifest.Databases.Any(mine => mine.Use is null && mine.Name == use.Database)))
+            .Select(other => $"{other.AppStage.Service} (stage {other.AppStage.Stage}, region {other.AppStage.Region})")
+            .Order(StringComparer.Ordinal)];
     }
 
     /// <summary>Bucket names are unique per tenant: two app stages of one tenant cannot both declare the same bucket.</summary>

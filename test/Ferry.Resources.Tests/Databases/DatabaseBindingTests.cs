@@ -132,4 +132,55 @@ public sealed class DatabaseBindingTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_used_sqlite_database_is_bound_at_its_own_place_under_the_users_name()
+    {
+        var root = Directory.CreateTempSubdirectory("ferry-sqlite-").FullName;
+        try
+        {
+            var owner = await new SqliteDatabaseProvisioner(root).EnsureAsync(new DatabaseRequest("acme", "shop-db", "dev", "local", "shop-db"), CancellationToken.None);
+
+            var used = owner.UsedAs("orders", "/var/ferry/used-databases/shop-db.dev.local");
+
+            Assert.Equal("orders", used.Name);
+            Assert.Equal(
+                new Dictionary<string, string>
+                {
+                    ["FERRY_DATABASE_ORDERS_URL"] = "sqlite:///var/ferry/used-databases/shop-db.dev.local/shop-db.sqlite",
+                    ["FERRY_DATABASE_ORDERS_PATH"] = "/var/ferry/used-databases/shop-db.dev.local/shop-db.sqlite",
+                },
+                used.Environment);
+            Assert.Equal(new DatabaseMount(owner.Mount!.HostPath, "/var/ferry/used-databases/shop-db.dev.local"), used.Mount);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_used_postgres_database_keeps_the_owners_role_and_secrecy_under_the_users_name()
+    {
+        var owner = new DatabaseBinding(
+            "main",
+            "postgres",
+            new Dictionary<string, string>
+            {
+                ["FERRY_DATABASE_MAIN_URL"] = "postgres://owner:p@h:1/d",
+                ["FERRY_DATABASE_MAIN_USER"] = "owner",
+                ["FERRY_DATABASE_MAIN_PASSWORD"] = "p",
+            },
+            new HashSet<string> { "FERRY_DATABASE_MAIN_URL", "FERRY_DATABASE_MAIN_PASSWORD" },
+            null,
+            new DatabaseServiceEndpoint("postgres", "/run/ferry/pg/.s.PGSQL.5432", "127.0.0.1", 5432));
+
+        var used = owner.UsedAs("ledger", "/var/ferry/used-databases/billing.prod.local");
+
+        Assert.Equal("postgres://owner:p@h:1/d", used.Environment["FERRY_DATABASE_LEDGER_URL"]);
+        Assert.Equal("owner", used.Environment["FERRY_DATABASE_LEDGER_USER"]);
+        Assert.Equal(["FERRY_DATABASE_LEDGER_PASSWORD", "FERRY_DATABASE_LEDGER_URL"], used.SecretEnvironmentKeys.Order());
+        Assert.Null(used.Mount);
+        Assert.Equal(owner.Service, used.Service);
+    }
 }
