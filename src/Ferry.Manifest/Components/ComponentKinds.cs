@@ -15,6 +15,7 @@ internal enum ComponentKind
     Flask,
     Django,
     Laravel,
+    Egg,
 }
 
 /// <summary>The <c>component:</c> names Ferry deploys, as Tencent's Serverless Components registry names them.</summary>
@@ -31,6 +32,7 @@ internal static class ComponentKinds
         ["flask"] = ComponentKind.Flask,
         ["django"] = ComponentKind.Django,
         ["laravel"] = ComponentKind.Laravel,
+        ["egg"] = ComponentKind.Egg,
     };
 
     public static string Described => string.Join(", ", Names.Keys);
@@ -70,6 +72,7 @@ internal static class ComponentKinds
         ComponentKind.Flask => "flask",
         ComponentKind.Django => "django",
         ComponentKind.Laravel => "laravel",
+        ComponentKind.Egg => "egg",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a framework component"),
     };
 }

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ferry.IntegrationTests.Infrastructure;
+using Ferry.Server.Api;
+
+namespace Ferry.IntegrationTests;
+
+/// <summary>
+/// samples/web-egg deployed unchanged: <c>ferry deploy</c> detects egg from package.json and runs <c>npm ci</c>; the
+/// sandbox runs the app as one process through Ferry's egg launcher (no egg-scripts daemon or cluster, nothing written
+/// into the read-only app folder), its controller's page and JSON route answer under <c>/{service}/{stage}</c> and at
+/// <c>/</c> of a custom domain, and what egg's loggers write reaches <c>ferry logs</c>.
+/// </summary>
+public sealed class EggAppTests : IAsyncLifetime
+{
+    /// <summary>npm ci of egg's ~440 packages on a loaded 2-core machine: no timing is asserted, the wait is generous.</summary>
+    private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(15);
+
+    private const string Host = "egg.example.test";
+
+    private FerryTestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task An_egg_app_runs_as_one_process_and_answers_under_the_prefix_and_at_a_custom_host_with_its_logs_in_ferry_logs()
+    {
+        var app = Repo.Sample("web-egg");
+        var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework egg for function web (package.json depends on egg); starts with: node /opt/ferry/node/egg-launcher.cjs", deploy.Stderr);
+        Assert.Contains("Build: npm ci", deploy.Stderr);
+
+        // Under /{service}/{stage}: egg routes its own paths, the prefix arrives as X-Forwarded-Prefix; EGG_SERVER_ENV is prod.
+        var page = await GetStringAsync(app, "/eggapp/dev/");
+        Assert.Contains("<h1>Egg harbour</h1>", page);
+        Assert.Contains("<p id=\"prefix\">/eggapp/dev</p>", page);
+        Assert.Contains("<p id=\"env\">prod</p>", page);
+
+        var boat = await _server.Http.GetFromJsonAsync<JsonElement>("/eggapp/dev/api/boats/ark?q=oar");
+        Assert.Equal(("egg", "ark", "oar", "/api/boats/ark", "/eggapp/dev", "prod"), (boat.GetProperty("app").GetString(),
+            boat.GetProperty("boat").GetString(), boat.GetProperty("q").GetString(), boat.GetProperty("path").GetString(),
+            boat.GetProperty("prefix").GetString(), boat.GetProperty("env").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Http.GetAsync("/eggapp/dev/nowhere")).StatusCode);
+
+        // At / of a custom domain: the same routes, no prefix, and ctx.host is the domain (config.proxy trusts X-Forwarded-Host).
+        var add = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", Host, "--app", "eggapp", "--stage", "dev");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("<p id=\"prefix\">/</p>", await GetStringAtHostAsync("/"));
+        var atHost = JsonDocument.Parse(await GetStringAtHostAsync("/api/boats/junk")).RootElement;
+        Assert.Equal(("junk", "/api/boats/junk", JsonValueKind.Null, Host), (atHost.GetProperty("boat").GetString(), atHost.GetProperty("path").GetString(),
+            atHost.GetProperty("prefix").ValueKind, atHost.GetProperty("host").GetString()));
+
+        // egg's context logger writes to the console instead of files under $HOME/logs, so the line is in ferry logs.
+        var lines = await WaitForLogAsync(app, "boat junk requested");
+        Assert.Contains(lines, l => l.Message.Contains("boat ark requested", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Message.StartsWith("egg (prod) listening on 127.0.0.1:", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Message.Contains("EROFS", StringComparison.Ordinal) || l.Message.Contains("dumpConfig error", StringComparison.Ordinal));
+    }
+
+    /// <summary>The body of a successful GET; on failure the message carries the function's logs (why the app did not start).</summary>
+    private async Task<string> GetStringAsync(string app, string path)
+    {
+        using var response = await _server.Http.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            var logs = await FerryCli.RunAsync(_server.BaseUrl, app, "logs", "-f", "web");
+            Assert.Fail($"{path}: {(int)response.StatusCode} {body}\nthe function's logs:\n{logs}");
+        }
+
+        return body;
+    }
+
+    private async Task<string> GetStringAtHostAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = Host;
+        using var response = await _server.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{Host}{path}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    private async Task<LogLine[]> WaitForLogAsync(string app, string expected)
+    {
+        LogLine[] lines = [];
+        for (var attempt = 0; attempt < 100 && !lines.Any(l => l.Message.Contains(expected, StringComparison.Ordinal)); attempt++)
+        {
+            await Task.Delay(100);
+            var cli = await FerryCli.RunAsync(_server.BaseUrl, app, "logs", "-f", "web", "--output", "json");
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            lines = [.. cli.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSerializer.Deserialize<LogLine>(l, ApiJson.Options)!)];
+        }
+
+        Assert.Contains(lines, l => l.Message.Contains(expected, StringComparison.Ordinal));
+        return lines;
+    }
+}
