@@ -61,6 +61,26 @@ public sealed class EggAppTests : IAsyncLifetime
         Assert.DoesNotContain(lines, l => l.Message.Contains("EROFS", StringComparison.Ordinal) || l.Message.Contains("dumpConfig error", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_egg_starter_installs_its_dependencies_deploys_and_answers_under_its_prefix()
+    {
+        var parent = TempDirectory.Create("init");
+        var init = await FerryCli.RunAsync(_server.BaseUrl, parent, "init", "egg", "--dir", "init-egg");
+        Assert.True(init.ExitCode == 0, init.ToString());
+        var app = Path.Combine(parent, "init-egg");
+
+        // No lock file in a starter: npm install resolves egg 3 at the first deploy.
+        var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework egg for function web (framework: egg)", deploy.Stderr);
+        Assert.Contains("Build: npm install", deploy.Stderr);
+
+        var index = JsonDocument.Parse(await GetStringAsync(app, "/init-egg/dev/")).RootElement;
+        Assert.Equal(("init-egg", "egg"), (index.GetProperty("app").GetString(), index.GetProperty("framework").GetString()));
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-egg/dev/hello/ferry");
+        Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
+    }
+
     /// <summary>The body of a successful GET; on failure the message carries the function's logs (why the app did not start).</summary>
     private async Task<string> GetStringAsync(string app, string path)
     {
