@@ -81,6 +81,30 @@ public sealed class EggAppTests : IAsyncLifetime
         Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task The_same_app_as_a_tencent_egg_component_deploys_as_a_web_function_started_by_the_egg_preset()
+    {
+        var app = AppCopy.Of(Repo.Sample("web-egg"));
+        await File.WriteAllTextAsync(Path.Combine(app, "serverless.yml"), """
+            app: harbour
+            stage: dev
+            component: egg
+            name: eggcomp
+            inputs:
+              src: ./
+              functionConf:
+                memorySize: 256
+            """);
+
+        var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework egg for function eggcomp (framework: egg)", deploy.Stderr);
+
+        var boat = JsonDocument.Parse(await GetStringAsync(app, "/eggcomp/dev/api/boats/dinghy")).RootElement;
+        Assert.Equal(("dinghy", "/api/boats/dinghy", "/eggcomp/dev"), (boat.GetProperty("boat").GetString(), boat.GetProperty("path").GetString(),
+            boat.GetProperty("prefix").GetString()));
+    }
+
     /// <summary>The body of a successful GET; on failure the message carries the function's logs (why the app did not start).</summary>
     private async Task<string> GetStringAsync(string app, string path)
     {
@@ -88,7 +112,7 @@ public sealed class EggAppTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
-            var logs = await FerryCli.RunAsync(_server.BaseUrl, app, "logs", "-f", "web");
+            var logs = await FerryCli.RunAsync(_server.BaseUrl, app, "logs");
             Assert.Fail($"{path}: {(int)response.StatusCode} {body}\nthe function's logs:\n{logs}");
         }
 
