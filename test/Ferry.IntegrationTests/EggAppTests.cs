@@ -105,6 +105,70 @@ public sealed class EggAppTests : IAsyncLifetime
             boat.GetProperty("prefix").GetString()));
     }
 
+    [Fact]
+    public async Task A_typescript_egg_app_is_compiled_with_its_tsc_script_and_runs_its_compiled_javascript()
+    {
+        // egg's TypeScript boilerplate, cut down: egg-ts-helper writes the typings router.ts needs, tsc the .js beside each .ts.
+        var app = TestApp.Create("""
+            service: eggts
+            provider:
+              name: ferry
+            functions:
+              web:
+                runtime: web
+                events:
+                  - httpApi: '*'
+            """,
+            ("package.json", """
+                {
+                  "name": "eggts",
+                  "private": true,
+                  "egg": { "typescript": true, "declarations": true },
+                  "scripts": { "start": "egg-scripts start --daemon", "tsc": "ets && tsc -p tsconfig.json" },
+                  "dependencies": { "egg": "^3.34.0", "egg-scripts": "^2.17.0" },
+                  "devDependencies": { "@eggjs/tsconfig": "^1.3.3", "@types/node": "^20.0.0", "egg-ts-helper": "^2.1.0", "typescript": "^5.6.0" }
+                }
+                """),
+            ("tsconfig.json", """
+                { "extends": "@eggjs/tsconfig", "compilerOptions": { "declaration": false, "skipLibCheck": true }, "exclude": ["node_modules", "typings/**/*.d.ts"] }
+                """),
+            ("config/config.default.ts", """
+                import { EggAppConfig, EggAppInfo, PowerPartial } from 'egg';
+
+                export default (appInfo: EggAppInfo) => {
+                  const config = {} as PowerPartial<EggAppConfig>;
+                  config.keys = `${appInfo.name}_keys`;
+                  return config;
+                };
+                """),
+            ("app/router.ts", """
+                import { Application } from 'egg';
+
+                export default (app: Application) => {
+                  app.router.get('/ships/:name', app.controller.ships.show);
+                };
+                """),
+            ("app/controller/ships.ts", """
+                import { Controller } from 'egg';
+
+                export default class ShipsController extends Controller {
+                  public async show() {
+                    const name: string = this.ctx.params.name;
+                    this.ctx.body = { ship: name.toUpperCase(), typescript: true };
+                  }
+                }
+                """));
+
+        var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework egg for function web (package.json depends on egg)", deploy.Stderr);
+        Assert.Contains("Build: npm run tsc", deploy.Stderr);
+        Assert.True(File.Exists(Path.Combine(app, "app", "controller", "ships.js")), "tsc wrote no app/controller/ships.js");
+
+        var ship = JsonDocument.Parse(await GetStringAsync(app, "/eggts/dev/ships/clipper")).RootElement;
+        Assert.Equal("CLIPPER", ship.GetProperty("ship").GetString());
+    }
+
     /// <summary>The body of a successful GET; on failure the message carries the function's logs (why the app did not start).</summary>
     private async Task<string> GetStringAsync(string app, string path)
     {

@@ -63,24 +63,40 @@ public sealed class EggPresetTests : IDisposable
     }
 
     [Fact]
-    public void A_typescript_egg_app_is_refused_naming_the_package_json_setting()
+    public void A_typescript_egg_app_is_compiled_with_its_tsc_script_after_the_install()
     {
-        _app.WriteFile("package.json", """{ "egg": { "typescript": true }, "dependencies": { "egg": "3" } }""");
+        _app.WriteFile("package.json", """
+            { "egg": { "typescript": true }, "scripts": { "tsc": "ets && tsc -p tsconfig.json", "build": "vite build" }, "dependencies": { "egg": "3" } }
+            """);
         _app.WriteFile("app/router.ts", "export default () => {};");
 
-        var error = Assert.Throws<FrameworkException>(Detect);
+        var plan = Detect();
 
-        Assert.Contains("\"egg\": { \"typescript\": true }", error.Message);
-        Assert.Contains("TypeScript egg apps are not supported", error.Message);
+        Assert.Equal(["npm install", "npm run tsc"], plan.Steps.Select(s => s.Name));
+        Assert.True(plan.Steps[1].Inputs.AllSources);
+        Assert.Equal(["node", "/opt/ferry/node/egg-launcher.cjs"], plan.Command);
     }
 
     [Fact]
-    public void A_typescript_router_without_its_compiled_javascript_is_refused_too()
+    public void A_typescript_router_without_a_compile_script_or_compiled_javascript_is_an_error_naming_the_scripts()
     {
         _app.WriteFile("package.json", """{ "dependencies": { "egg": "3" } }""");
         _app.WriteFile("app/router.ts", "export default () => {};");
 
-        Assert.Contains("app/router.ts", Assert.Throws<FrameworkException>(Detect).Message);
+        var error = Assert.Throws<FrameworkException>(Detect);
+
+        Assert.Contains("package.json: a TypeScript egg app", error.Message);
+        Assert.Contains("needs a \"tsc\" script", error.Message);
+    }
+
+    [Fact]
+    public void A_typescript_egg_app_compiled_before_the_deploy_only_installs()
+    {
+        _app.WriteFile("package.json", """{ "egg": { "typescript": true }, "dependencies": { "egg": "3" } }""");
+        _app.WriteFile("app/router.ts", "export default () => {};");
+        _app.WriteFile("app/router.js", "module.exports = () => {};");
+
+        Assert.Equal(["npm install"], Detect().Steps.Select(s => s.Name));
     }
 
     [Fact]
