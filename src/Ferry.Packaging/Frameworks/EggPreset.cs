@@ -3,10 +3,10 @@ using System.Text.Json;
 namespace Ferry.Packaging.Frameworks;
 
 /// <summary>
-/// Egg.js (egg 3): dependencies installed at deploy (and a TypeScript app compiled), then Ferry's launcher runs the app as one process with egg's
-/// single-process <c>start()</c> on $PORT. <c>egg-scripts start</c> would daemonize a master that forks an agent and
-/// workers and writes logs and run files into the app folder and $HOME; a sandboxed instance is one process, its app
-/// folder read-only, its logs what it writes to stdout and stderr.
+/// Egg.js (egg 3): dependencies installed at deploy (and a TypeScript app compiled), then Ferry's launcher runs the
+/// app as one process with egg's single-process <c>start()</c> on $PORT. <c>egg-scripts start</c> would daemonize a
+/// master that forks an agent and workers and writes logs and run files into the app folder and $HOME; a sandboxed
+/// instance is one process, its app folder read-only, its logs what it writes to stdout and stderr.
 /// </summary>
 public sealed class EggPreset : FrameworkPreset
 {
