@@ -13,7 +13,7 @@ port=18099
 # samples/web-flask starts itself with a command; the flask preset serves the same app.py with gunicorn.
 apps="$(mktemp -d -t ferry-bench-frameworks-XXXXXX)"
 data_dirs+=("$apps")
-for app in web-express web-koa web-django web-php web-laravel; do
+for app in web-express web-koa web-django web-php web-laravel web-egg; do
   cp -r "$samples/$app" "$apps/$app"
   sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/$app/serverless.yml"
 done
@@ -48,13 +48,15 @@ pair django "$apps/web-django" djangoapp "env DJANGO_SETTINGS_MODULE=mysite.sett
 pair php "$apps/web-php" phpapp "php -S 127.0.0.1:$port -t public"
 # The deploy above wrote vendor/autoload.php (composer, or Debian's Laravel) and the app's key into the copy.
 pair laravel "$apps/web-laravel" laravelapp "env APP_KEY=$(cat "$apps/web-laravel/.ferry/laravel-app-key") php -S 127.0.0.1:$port -t public"
+# Bare egg in egg's own single-process mode (what Ferry's egg launcher runs), not egg-scripts' daemonized cluster.
+pair egg "$apps/web-egg" eggapp 'env EGG_SERVER_ENV=prod EGG_HOME='"$apps/egg-home"' node -e "require(\"egg\").start({ baseDir: process.cwd() }).then((app) => app.listen('$port', \"127.0.0.1\"))"'
 hyperfine "${args[@]}"
 
 python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
 import json, sys
 results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
 print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
-for name in ("express", "koa", "flask", "django", "php", "laravel"):
+for name in ("express", "koa", "flask", "django", "php", "laravel", "egg"):
     bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
     print(f"| {name} | {bare * 1000:.0f} ms | {ferry * 1000:.0f} ms | {ferry / bare:.2f}× |")
 PY

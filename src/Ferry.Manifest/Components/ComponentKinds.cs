@@ -15,6 +15,7 @@ internal enum ComponentKind
     Flask,
     Django,
     Laravel,
+    Egg,
 
     /// <summary><c>postgresql</c>: one database, named after the instance.</summary>
     Database,
@@ -34,6 +35,7 @@ internal static class ComponentKinds
         ["flask"] = ComponentKind.Flask,
         ["django"] = ComponentKind.Django,
         ["laravel"] = ComponentKind.Laravel,
+        ["egg"] = ComponentKind.Egg,
         ["postgresql"] = ComponentKind.Database,
     };
 
@@ -74,6 +76,7 @@ internal static class ComponentKinds
         ComponentKind.Flask => "flask",
         ComponentKind.Django => "django",
         ComponentKind.Laravel => "laravel",
+        ComponentKind.Egg => "egg",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a framework component"),
     };
 }

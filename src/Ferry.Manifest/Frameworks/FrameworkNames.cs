@@ -14,8 +14,9 @@ public static class FrameworkNames
     public const string Django = "django";
     public const string Laravel = "laravel";
     public const string Php = "php";
+    public const string Egg = "egg";
 
-    public static IReadOnlyList<string> All { get; } = [Express, Koa, Nest, NextJs, Flask, Django, Laravel, Php];
+    public static IReadOnlyList<string> All { get; } = [Express, Koa, Nest, NextJs, Flask, Django, Laravel, Php, Egg];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
 

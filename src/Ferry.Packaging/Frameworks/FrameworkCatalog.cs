@@ -9,6 +9,7 @@ public static class FrameworkCatalog
     [
         new NextJsPreset(),
         new NestPreset(),
+        new EggPreset(), // before koa: an egg app may list koa middleware among its dependencies
         new NodeServerPreset(FrameworkNames.Koa, "koa"),
         new NodeServerPreset(FrameworkNames.Express, "express"),
         new DjangoPreset(),
