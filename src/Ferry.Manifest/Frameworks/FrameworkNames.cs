@@ -10,12 +10,13 @@ public static class FrameworkNames
     public const string Koa = "koa";
     public const string Nest = "nest";
     public const string NextJs = "nextjs";
+    public const string Nuxt = "nuxt";
     public const string Flask = "flask";
     public const string Django = "django";
     public const string Laravel = "laravel";
     public const string Php = "php";
 
-    public static IReadOnlyList<string> All { get; } = [Express, Koa, Nest, NextJs, Flask, Django, Laravel, Php];
+    public static IReadOnlyList<string> All { get; } = [Express, Koa, Nest, NextJs, Nuxt, Flask, Django, Laravel, Php];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
 

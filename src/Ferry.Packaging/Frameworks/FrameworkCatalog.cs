@@ -8,6 +8,7 @@ public static class FrameworkCatalog
     public static IReadOnlyList<FrameworkPreset> Presets { get; } =
     [
         new NextJsPreset(),
+        new NuxtPreset(),
         new NestPreset(),
         new NodeServerPreset(FrameworkNames.Koa, "koa"),
         new NodeServerPreset(FrameworkNames.Express, "express"),
