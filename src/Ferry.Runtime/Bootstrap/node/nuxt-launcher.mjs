@@ -8,6 +8,7 @@
 // always when the request came through the prefix, otherwise (a custom domain's /) when the path is not already
 // under the base. Pages at a custom domain's / therefore render, and their links and /_nuxt/ assets, which point
 // under the base, reach the app on the same host too.
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,4 +45,10 @@ if (base !== '') {
 }
 
 process.env.NITRO_HOST ??= process.env.HOST ?? '127.0.0.1';
-await import(pathToFileURL(path.resolve(process.cwd(), entry)).href);
+const file = path.resolve(process.cwd(), entry);
+if (!existsSync(file)) {
+  console.error(`ferry nuxt launcher: ${entry} is missing from the package: nuxt build makes it with Nitro's node-server ` +
+    'preset (the default); check nitro.preset in nuxt.config and NITRO_PRESET');
+  process.exit(1);
+}
+await import(pathToFileURL(file).href);
