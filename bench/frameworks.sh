@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # (6) Framework presets: cold start of each preset's sample app through Ferry (first request after a deploy, which
-# starts the app in a sandbox with the preset's command) against starting the same app bare on the host until it
-# answers (node / gunicorn / php -S), in one hyperfine run; prints the ratio Ferry ÷ bare per framework (goal ≤ 1.3).
+# starts the app in a sandbox with the preset's command) against starting the same app (for nuxt the same build) bare
+# on the host until it answers (node / gunicorn / php -S), in one hyperfine run; prints the ratio Ferry ÷ bare per
+# framework (goal ≤ 1.3).
 # Builds are cached by ferry deploy, so --prepare only uploads a new revision (--force: the code is unchanged, and an
 # unchanged deploy makes no revision, so without it the "cold" request would find a warm instance).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,6 +18,11 @@ for app in web-express web-koa web-django web-php web-laravel web-egg; do
   cp -r "$samples/$app" "$apps/$app"
   sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/$app/serverless.yml"
 done
+# samples/web-nuxt without what a checkout may have built (node_modules, .nuxt, .output): its deploy runs npm ci and
+# nuxt build in the copy, and the bare run starts the .output/ that build made.
+mkdir "$apps/web-nuxt"
+tar -C "$samples/web-nuxt" --exclude=node_modules --exclude=.nuxt --exclude=.output --exclude=.ferry -cf - . | tar -C "$apps/web-nuxt" -xf -
+sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/web-nuxt/serverless.yml"
 mkdir "$apps/web-flask"
 cp "$samples/web-flask/app.py" "$apps/web-flask/"
 printf 'service: flaskapp\nprovider:\n  name: ferry\n  memorySize: 1769\nfunctions:\n  web:\n    framework: flask\n    events:\n      - httpApi: "*"\n' >"$apps/web-flask/serverless.yml"
@@ -43,6 +49,8 @@ pair() {
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
 pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
 pair koa "$apps/web-koa" koaapp "env PORT=$port node server.js"
+# Bare: Nitro's server as `nuxt build` made it (base URL /); through Ferry the launcher sets it to /nuxtapp/dev/.
+pair nuxt "$apps/web-nuxt" nuxtapp "env PORT=$port HOST=127.0.0.1 NODE_ENV=production node .output/server/index.mjs"
 pair flask "$apps/web-flask" flaskapp "$gunicorn app:app"
 pair django "$apps/web-django" djangoapp "env DJANGO_SETTINGS_MODULE=mysite.settings $gunicorn mysite.wsgi:application"
 pair php "$apps/web-php" phpapp "php -S 127.0.0.1:$port -t public"
@@ -56,7 +64,7 @@ python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
 import json, sys
 results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
 print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
-for name in ("express", "koa", "flask", "django", "php", "laravel", "egg"):
+for name in ("express", "koa", "flask", "django", "php", "laravel", "egg", "nuxt"):
     bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
     print(f"| {name} | {bare * 1000:.0f} ms | {ferry * 1000:.0f} ms | {ferry / bare:.2f}× |")
 PY

@@ -75,6 +75,24 @@ public sealed class InitStarterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_nuxt_starter_installs_builds_deploys_and_renders_its_page_under_the_prefix()
+    {
+        var app = await InitAsync("nuxt", "init-nuxt");
+
+        // npm install and nuxt build on a loaded machine take minutes: the wait is generous, nothing is timed.
+        var deploy = await FerryCli.RunAsync(TimeSpan.FromMinutes(15), _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework nuxt for function web (framework: nuxt)", deploy.Stderr);
+
+        var page = await _server.Http.GetStringAsync("/init-nuxt/dev/");
+        Assert.Contains("<h1>Hello, Ferry!</h1>", page);
+        Assert.Contains("/init-nuxt/dev/_nuxt/", page);
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-nuxt/dev/api/hello?name=ferry");
+        Assert.Equal(("init-nuxt", "Hello, ferry!"), (hello.GetProperty("app").GetString(), hello.GetProperty("greeting").GetString()));
+        Assert.StartsWith("User-agent", await _server.Http.GetStringAsync("/init-nuxt/dev/robots.txt"));
+    }
+
+    [Fact]
     public async Task The_django_starter_deploys_and_reverses_its_urls_under_the_prefix()
     {
         var app = await InitAsync("django", "init-django");

@@ -220,6 +220,28 @@ public sealed class ComponentFormatTests
     }
 
     [Fact]
+    public void A_nuxtjs_component_is_a_web_function_started_by_the_nuxt_preset()
+    {
+        var result = Load("""
+            component: nuxtjs
+            name: site
+            app: shop
+            stage: dev
+            inputs:
+              src:
+                src: ./
+                hook: npm run build
+              functionConf:
+                memorySize: 512
+            """);
+
+        var function = Assert.Single(result.Manifest.Functions);
+        Assert.Equal(("site", FunctionKind.Web, "nuxt"), (function.Name, function.Kind, function.Framework));
+        Assert.Equal(512, function.MemorySize);
+        Assert.Contains(result.Warnings, w => w.Message.Contains("the nuxt preset builds the app itself", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Errors_point_at_the_line_the_user_wrote()
     {
         var errors = Errors("""

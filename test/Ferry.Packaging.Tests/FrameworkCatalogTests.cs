@@ -79,6 +79,36 @@ public sealed class FrameworkCatalogTests : IDisposable
     }
 
     [Fact]
+    public void A_nuxt_app_is_built_to_output_and_started_by_the_nuxt_launcher_without_its_node_modules()
+    {
+        _app.WriteFile("package.json", """{ "scripts": { "build": "nuxt build" }, "dependencies": { "nuxt": "4.4.5", "vue": "3" } }""");
+        _app.WriteFile("package-lock.json", "{}");
+
+        var plan = Detect();
+
+        Assert.Equal("nuxt", plan.Preset.Name);
+        Assert.Equal("package.json depends on nuxt", plan.Reason);
+        Assert.Equal(["node", "/opt/ferry/node/nuxt-launcher.mjs", ".output/server/index.mjs"], plan.Command);
+        Assert.Equal(["npm ci", "npm run build"], plan.Steps.Select(s => s.Name));
+        Assert.Equal(".output", plan.Steps[1].Output);
+        Assert.True(plan.Steps[1].Inputs.AllSources);
+        Assert.Equal("production", plan.Environment["NODE_ENV"]);
+        Assert.Equal(["!node_modules/**", "!.nuxt/**"], plan.PackageExcludes);
+        Assert.Contains(plan.Notes, note => note.Contains("NUXT_APP_BASE_URL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_a_build_script_nuxt_is_built_with_its_own_cli()
+    {
+        _app.WriteFile("package.json", """{ "dependencies": { "nuxt": "^4.4.0" } }""");
+
+        var plan = FrameworkCatalog.Plan("nuxt", new ProjectFiles(_app.Path));
+
+        Assert.Equal("framework: nuxt", plan.Reason);
+        Assert.Equal(["node", "node_modules/nuxt/bin/nuxt.mjs", "build"], plan.Steps[^1].Command);
+    }
+
+    [Fact]
     public void A_flask_app_is_found_by_its_assignment_and_served_by_gunicorn()
     {
         _app.WriteFile("requirements.txt", "# web\nFlask[async]==2.2.2\n");

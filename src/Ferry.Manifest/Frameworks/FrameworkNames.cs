@@ -10,13 +10,14 @@ public static class FrameworkNames
     public const string Koa = "koa";
     public const string Nest = "nest";
     public const string NextJs = "nextjs";
+    public const string Nuxt = "nuxt";
     public const string Flask = "flask";
     public const string Django = "django";
     public const string Laravel = "laravel";
     public const string Php = "php";
     public const string Egg = "egg";
 
-    public static IReadOnlyList<string> All { get; } = [Express, Koa, Nest, NextJs, Flask, Django, Laravel, Php, Egg];
+    public static IReadOnlyList<string> All { get; } = [Express, Koa, Nest, NextJs, Flask, Django, Laravel, Php, Egg, Nuxt];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
 

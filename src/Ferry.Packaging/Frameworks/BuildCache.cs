@@ -15,7 +15,7 @@ public sealed class BuildCache
     /// <summary>Folders a source hash skips: dependencies, build outputs and tool state.</summary>
     private static readonly HashSet<string> NotSources = new(StringComparer.Ordinal)
     {
-        "node_modules", ".next", "dist", "vendor", ".ferry", ".git", ".serverless", "__pycache__",
+        "node_modules", ".next", ".nuxt", ".output", "dist", "vendor", ".ferry", ".git", ".serverless", "__pycache__",
     };
 
     /// <summary>Beyond this many files a source hash gives up and the step always runs.</summary>

@@ -8,6 +8,7 @@ public static class FrameworkCatalog
     public static IReadOnlyList<FrameworkPreset> Presets { get; } =
     [
         new NextJsPreset(),
+        new NuxtPreset(),
         new NestPreset(),
         new EggPreset(), // before koa: an egg app may list koa middleware among its dependencies
         new NodeServerPreset(FrameworkNames.Koa, "koa"),

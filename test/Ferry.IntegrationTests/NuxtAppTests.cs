@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Ferry.IntegrationTests.Infrastructure;
+
+namespace Ferry.IntegrationTests;
+
+/// <summary>
+/// samples/web-nuxt deployed unchanged: <c>ferry deploy</c> runs <c>npm ci</c> and <c>nuxt build</c> on this machine,
+/// the sandbox runs <c>.output/server/index.mjs</c> under Ferry's Nuxt launcher, and the server-rendered page, the
+/// server/api route, the public/ file and Nuxt's <c>/_nuxt/</c> assets answer under <c>/{service}/{stage}/</c> and at
+/// <c>/</c> of a custom domain; headless Chromium (nuxt-e2e/hydration.test.mjs) checks that the page hydrates at both.
+/// </summary>
+public sealed partial class NuxtAppTests : IAsyncLifetime
+{
+    /// <summary>No timing is asserted: <c>npm ci</c> and <c>nuxt build</c> share this 2-core machine with other work.</summary>
+    private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(20);
+
+    private static readonly string E2eDirectory = Path.Combine(Repo.Root, "test", "Ferry.IntegrationTests", "nuxt-e2e");
+
+    private const string Host = "nuxt.example.test";
+
+    private FerryTestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_nuxt_app_is_built_and_its_page_api_route_and_assets_work_under_the_prefix_and_at_a_custom_host()
+    {
+        var app = Repo.Sample("web-nuxt");
+        var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework nuxt for function web (package.json depends on nuxt)", deploy.Stderr);
+        Assert.Contains("Build: npm run build", deploy.Stderr);
+
+        // Under the prefix: rendered per request with the API route's data, links and assets under the prefix.
+        var page = await _server.Http.GetStringAsync("/nuxtapp/dev/");
+        Assert.Contains("Hello, nuxt!", page);
+        Assert.Contains("rendered on the server under /nuxtapp/dev at", page);
+        Assert.Contains("href=\"/nuxtapp/dev/about\"", page);
+        Assert.Contains("src=\"/nuxtapp/dev/ferry.svg\"", page);
+        var script = NuxtScript().Match(page);
+        Assert.True(script.Success, $"no /_nuxt/ entry script in the page:\n{page}");
+        Assert.StartsWith("/nuxtapp/dev/_nuxt/", script.Groups[1].Value);
+        using (var chunk = await _server.Http.GetAsync(script.Groups[1].Value))
+        {
+            Assert.True(chunk.IsSuccessStatusCode, $"{script.Groups[1].Value}: {(int)chunk.StatusCode}");
+            Assert.Contains("javascript", chunk.Content.Headers.ContentType?.MediaType);
+        }
+
+        var api = await _server.Http.GetFromJsonAsync<JsonElement>("/nuxtapp/dev/api/hello?name=ferry");
+        Assert.Equal(("nuxt", "Hello, ferry!"), (api.GetProperty("app").GetString(), api.GetProperty("greeting").GetString()));
+        Assert.Equal("a static file from public/\n", await _server.Http.GetStringAsync("/nuxtapp/dev/ferry.txt"));
+        Assert.Contains("<h1 id=\"about\">", await _server.Http.GetStringAsync("/nuxtapp/dev/about"));
+
+        await AssertHydratesAsync($"{_server.BaseUrl}/nuxtapp/dev/", resolve: null);
+
+        // At / of a custom domain: the page answers at /, its links and assets point under /nuxtapp/dev/ of the same
+        // host, which reaches the app as well.
+        var add = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", Host, "--app", "nuxtapp", "--stage", "dev");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        var atHost = await GetAtHostAsync("/");
+        Assert.Contains("Hello, nuxt!", atHost.Body);
+        Assert.Contains("rendered on the server under / at", atHost.Body);
+        var hostScript = NuxtScript().Match(atHost.Body);
+        Assert.True(hostScript.Success, $"no /_nuxt/ entry script in the page:\n{atHost.Body}");
+        Assert.Contains("javascript", (await GetAtHostAsync(hostScript.Groups[1].Value)).ContentType);
+        Assert.Equal("Hello, host!", JsonDocument.Parse((await GetAtHostAsync("/api/hello?name=host")).Body).RootElement.GetProperty("greeting").GetString());
+        Assert.Equal("a static file from public/\n", (await GetAtHostAsync("/ferry.txt")).Body);
+        Assert.Equal("a static file from public/\n", (await GetAtHostAsync("/nuxtapp/dev/ferry.txt")).Body);
+
+        var port = new Uri(_server.BaseUrl).Port;
+        await AssertHydratesAsync($"http://{Host}:{port}/", resolve: $"{Host} 127.0.0.1");
+    }
+
+    private async Task<(string? ContentType, string Body)> GetAtHostAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = Host;
+        using var response = await _server.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{Host}{path}: {(int)response.StatusCode} {body}");
+        return (response.Content.Headers.ContentType?.MediaType, body);
+    }
+
+    /// <summary>Runs nuxt-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
+    private static async Task AssertHydratesAsync(string url, string? resolve)
+    {
+        await EnsureNodeModulesAsync();
+        var environment = new Dictionary<string, string> { ["PAGE_URL"] = url };
+        if (resolve is not null)
+        {
+            environment["RESOLVE"] = resolve;
+        }
+
+        var (exitCode, output) = await RunAsync(File.Exists("/usr/bin/node") ? "/usr/bin/node" : "node", ["hydration.test.mjs"], environment);
+        Assert.True(exitCode == 0, $"hydration.test.mjs at {url} failed:\n{output}");
+        Assert.Contains("ok   the counter reacts to clicks", output);
+        Assert.Contains("ok   a NuxtLink navigates on the client", output);
+        Assert.Contains("ok   no request failed and no script threw", output);
+    }
+
+    private static readonly SemaphoreSlim InstallGate = new(1, 1);
+
+    private static async Task EnsureNodeModulesAsync()
+    {
+        await InstallGate.WaitAsync();
+        try
+        {
+            if (!Directory.Exists(Path.Combine(E2eDirectory, "node_modules", "playwright-core")))
+            {
+                var (exitCode, output) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], new Dictionary<string, string>());
+                Assert.True(exitCode == 0, $"npm ci in {E2eDirectory} failed (run scripts/setup.sh):\n{output}");
+            }
+        }
+        finally
+        {
+            InstallGate.Release();
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = E2eDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, $"{program} {string.Join(' ', arguments)} did not finish within 6 minutes\n--- stdout\n{await stdout}\n--- stderr\n{await stderr}");
+        }
+
+        return (process.ExitCode, $"--- stdout\n{await stdout}\n--- stderr\n{await stderr}");
+    }
+
+    [GeneratedRegex("<script type=\"module\" src=\"([^\"]*/_nuxt/[^\"]+\\.js)\"")]
+    private static partial Regex NuxtScript();
+}

@@ -1,0 +1,84 @@
+// Opens samples/web-nuxt where Ferry serves it, in headless Chromium, and checks that the server-rendered page
+// hydrates: the counter button reacts to clicks, a NuxtLink navigates on the client (the page is not reloaded), the
+// public/ image loads, and no request of the page fails (4xx/5xx or a network error) and no script throws.
+//
+// Environment: PAGE_URL (the page to open), RESOLVE (optional "HOST ADDRESS": HOST is resolved to ADDRESS, for a
+// custom domain), CHROMIUM (default /usr/bin/chromium). Prints one line per step; exits 1 with the failing step.
+
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const pageUrl = process.env.PAGE_URL;
+if (!pageUrl) throw new Error('Set PAGE_URL (see the header of hydration.test.mjs)');
+const args = ['--headless', '--no-sandbox', '--disable-gpu'];
+if (process.env.RESOLVE) {
+  const [host, address] = process.env.RESOLVE.split(' ');
+  args.push(`--host-resolver-rules=MAP ${host} ${address}`);
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args });
+const page = await browser.newPage();
+page.setDefaultTimeout(60_000);
+const failures = [];
+const output = [];
+page.on('requestfailed', (request) => failures.push(`${request.url()}: ${request.failure()?.errorText}`));
+page.on('response', (response) => {
+  if (response.status() >= 400) failures.push(`${response.url()}: ${response.status()}`);
+});
+page.on('console', (message) => output.push(`[${message.type()}] ${message.text()}`));
+page.on('pageerror', (error) => failures.push(`script error: ${error.message}`));
+
+let current = 'starting';
+async function step(name, action) {
+  current = name;
+  await action();
+  console.log(`ok   ${name}`);
+}
+
+try {
+  await step(`open ${pageUrl}`, async () => {
+    const response = await page.goto(pageUrl, { waitUntil: 'networkidle' });
+    assert.equal(response?.status(), 200);
+    assert.match(await page.textContent('#greeting'), /Hello, nuxt!/);
+  });
+
+  await step('the page hydrates (Vue mounted on #__nuxt)', async () => {
+    await page.waitForFunction(() => Boolean(document.querySelector('#__nuxt')?.__vue_app__));
+  });
+
+  await step('the counter reacts to clicks', async () => {
+    await page.click('#counter');
+    await page.click('#counter');
+    await page.waitForFunction(() => document.querySelector('#counter')?.textContent === 'clicked 2 times');
+  });
+
+  await step('the public/ image loaded', async () => {
+    const width = await page.$eval('#logo', (image) => image.complete ? image.naturalWidth : 0);
+    assert.ok(width > 0, 'ferry.svg did not load');
+  });
+
+  await step('a NuxtLink navigates on the client', async () => {
+    await page.evaluate(() => { window.ferryStillHere = true; });
+    await page.click('#about-link');
+    await page.waitForSelector('#about');
+    assert.equal(await page.evaluate(() => window.ferryStillHere), true, 'the page was reloaded');
+    console.log(`     at ${page.url()}`);
+  });
+
+  await step('the linked page also renders on the server', async () => {
+    const response = await page.reload({ waitUntil: 'networkidle' });
+    assert.equal(response?.status(), 200);
+    await page.waitForSelector('#about');
+  });
+
+  await step('no request failed and no script threw', async () => {
+    assert.deepEqual(failures, []);
+  });
+} catch (error) {
+  console.log(`FAIL ${current}: ${error.message}`);
+  console.log(`failed requests:\n${failures.join('\n')}`);
+  console.log(`page console:\n${output.join('\n')}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
