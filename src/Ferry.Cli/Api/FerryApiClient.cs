@@ -65,6 +65,28 @@ internal sealed class FerryApiClient : IDisposable
     }
 
     /// <summary>
+    /// <c>POST /api/v1/deployments/unchanged</c>: the result of an unchanged deploy when the app stage still serves
+    /// exactly that package and manifest. Fails with <see cref="FerryApiException"/> (409 <c>changed</c>) when not.
+    /// </summary>
+    public async Task<DeploymentResult> KeepIfUnchangedAsync(UnchangedDeploymentQuery query, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + "deployments/unchanged")
+        {
+            Content = JsonContent.Create(query, DeployCache.DeployJsonContext.Default.UnchangedDeploymentQuery),
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(DeployCache.DeployJsonContext.Default.DeploymentResult, cancellationToken)
+                ?? throw new InvalidDataException($"Ferry at {ServerUrl} answered deployments/unchanged with 'null'.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Ferry at {ServerUrl} answered deployments/unchanged with a body that is not a DeploymentResult: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
     /// <c>POST /api/v1/templates</c> with a signed template package and its optional changelog. The server answers 201
     /// for a new version (pending review) and 200 when this exact version was published before with identical content.
     /// </summary>
