@@ -122,7 +122,7 @@ internal static class DeploymentEndpoints
             if (outcome is null || !await HasDeclaredKeysAsync(outcome, apiKeys, cancellationToken))
             {
                 return ApiResults.Error(StatusCodes.Status409Conflict, "changed",
-                    $"{query.Service} (stage {query.Stage}, region {query.Region}) is not serving that package and manifest; deploy them in full");
+                    $"{query.Service} (stage {query.Stage}, region {query.Region}) no longer serves that package and manifest");
             }
 
             domains.CheckDeclared(tenant, outcome.Manifest, context.Request.Host.Host);
