@@ -22,6 +22,7 @@ internal static class UnchangedDeployShortcut
         string appDirectory, string configPath, IReadOnlyDictionary<string, string> parameters,
         FerryApiClient client, CliOutput cli, CliContext context, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var record = store.TryLoad(key, out var problem);
         if (problem is not null)
         {
@@ -54,6 +55,7 @@ internal static class UnchangedDeployShortcut
             return null;
         }
 
+        var compared = System.Diagnostics.Stopwatch.GetTimestamp();
         DeploymentResult result;
         try
         {
@@ -68,6 +70,14 @@ internal static class UnchangedDeployShortcut
         }
 
         cli.WriteNote($"Deploy cache: nothing changed since revision {record.Revision} was deployed from here ({now}), and it is still live; nothing was built, packaged or uploaded (--force makes a new revision)");
+        if (context.Debug)
+        {
+            var process = System.Diagnostics.Process.GetCurrentProcess();
+            cli.WriteNote($"Deploy cache: compared in {System.Diagnostics.Stopwatch.GetElapsedTime(started, compared).TotalMilliseconds:0.0} ms, "
+                + $"server answered in {System.Diagnostics.Stopwatch.GetElapsedTime(compared).TotalMilliseconds:0.0} ms; "
+                + $"{(DateTime.Now - process.StartTime).TotalMilliseconds:0} ms since the process started, {process.TotalProcessorTime.TotalMilliseconds:0} ms CPU");
+        }
+
         return result;
     }
 
