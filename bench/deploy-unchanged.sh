@@ -3,7 +3,8 @@
 # (nothing changed since the last deploy from here: one question to the server, no build, package or upload) vs the
 # same CLI with the cache off (FERRY_DEPLOY_CACHE=off: resolve, package and upload; the server answers `unchanged`).
 # Both in one hyperfine run against one server; wall time and user+system CPU, and their ratios.
-#   RUNS (default 15), APP (a folder under bench/apps, default bench; benchweb is a Node web function).
+#   RUNS (default 15), APP (a folder under bench/apps, default bench; benchweb is a Node web function; or the path of
+#   any app folder, e.g. samples/web-express, whose full deploy runs its framework build).
 # The CLI is run as `dotnet .build/cli/ferry.dll` (what `./ferry` execs once built, without the wrapper's source
 # check); FERRY_CLI_DLL picks another build.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,7 +18,11 @@ cli_dll="${FERRY_CLI_DLL:-$repo/.build/cli/ferry.dll}"
 start_server "${FERRY_BENCH_PORT:-18080}"
 work="$(mktemp -d -t ferry-bench-deploy-XXXXXX)"
 data_dirs+=("$work")
-cp -r "$bench_dir/apps/$app_name" "$work/app"
+if [ -d "$bench_dir/apps/$app_name" ]; then
+  cp -r "$bench_dir/apps/$app_name" "$work/app"
+else
+  cp -r "$(cd "$repo" && realpath "$app_name")" "$work/app"
+fi
 export XDG_CACHE_HOME="$work/cache"
 cd "$work/app"
 
@@ -28,7 +33,7 @@ grep -q "Deploy cache: nothing changed" "$work/second.err" || { echo "the deploy
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 json="$results/deploy-unchanged-$stamp.json"
-echo "# $(machine); load $(cut -d' ' -f1-3 /proc/loadavg); app bench/apps/$app_name; $runs runs" >&2
+echo "# $(machine); load $(cut -d' ' -f1-3 /proc/loadavg); app $app_name; $runs runs" >&2
 hyperfine -N -w 2 -r "$runs" --export-json "$json" \
   -n "deploy, cache" "env FERRY_DEPLOY_CACHE=on dotnet $cli_dll deploy" \
   -n "deploy, FERRY_DEPLOY_CACHE=off" "env FERRY_DEPLOY_CACHE=off dotnet $cli_dll deploy" \
