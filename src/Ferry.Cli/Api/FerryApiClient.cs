@@ -61,7 +61,7 @@ internal sealed class FerryApiClient : IDisposable
 
         using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + (force ? "deployments?force=true" : "deployments")) { Content = content };
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout: null, cancellationToken);
-        return await ReadJsonAsync<DeploymentResult>(response, cancellationToken);
+        return await ReadJsonAsync(response, DeployCache.DeployJsonContext.Default.DeploymentResult, cancellationToken);
     }
 
     /// <summary>
@@ -75,15 +75,7 @@ internal sealed class FerryApiClient : IDisposable
             Content = JsonContent.Create(query, DeployCache.DeployJsonContext.Default.UnchangedDeploymentQuery),
         };
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
-        try
-        {
-            return await response.Content.ReadFromJsonAsync(DeployCache.DeployJsonContext.Default.DeploymentResult, cancellationToken)
-                ?? throw new InvalidDataException($"Ferry at {ServerUrl} answered deployments/unchanged with 'null'.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Ferry at {ServerUrl} answered deployments/unchanged with a body that is not a DeploymentResult: {e.Message}", e);
-        }
+        return await ReadJsonAsync(response, DeployCache.DeployJsonContext.Default.DeploymentResult, cancellationToken);
     }
 
     /// <summary>
@@ -367,6 +359,21 @@ internal sealed class FerryApiClient : IDisposable
         {
             // Not JSON (e.g. a proxy's HTML page): the caller quotes the text.
             return null;
+        }
+    }
+
+    /// <summary>Reads a body with source-generated metadata (the deploy path: no reflection-based serializer to warm up).</summary>
+    private async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken)
+                ?? throw new InvalidDataException($"Ferry at {ServerUrl} answered {response.RequestMessage?.RequestUri?.AbsolutePath} with 'null' where a {typeof(T).Name} was expected.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(
+                $"Ferry at {ServerUrl} answered {response.RequestMessage?.RequestUri?.AbsolutePath} with a body that is not a {typeof(T).Name}: {e.Message}", e);
         }
     }
 
