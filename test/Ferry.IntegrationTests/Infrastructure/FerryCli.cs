@@ -34,12 +34,10 @@ public static class FerryCli
 
     /// <summary>
     /// The deploy cache on, with its records in <paramref name="cacheHome"/> (XDG_CACHE_HOME). Other runs have it off
-    /// (FERRY_DEPLOY_CACHE=off, records in a folder of this test run): a second deploy in a test uploads as before.
+    /// (FERRY_DEPLOY_CACHE=off): a second deploy in a test uploads as before.
     /// </summary>
     public static IReadOnlyDictionary<string, string?> WithDeployCache(string cacheHome)
         => new Dictionary<string, string?> { ["FERRY_DEPLOY_CACHE"] = null, ["XDG_CACHE_HOME"] = cacheHome };
-
-    private static readonly Lazy<string> RunCacheHome = new(() => TempDirectory.Create("ferry-cli-cache"));
 
     private static async Task<CliResult> RunCoreAsync(string? token, string serverUrl, string workingDirectory, TimeSpan timeout, string[] args,
         IReadOnlyDictionary<string, string?>? environment = null)
@@ -92,8 +90,8 @@ public static class FerryCli
             info.Environment["FERRY_TOKEN"] = token;
         }
 
+        // Builds (composer, pip) may keep their caches under XDG_CACHE_HOME: it is only moved by WithDeployCache.
         info.Environment["FERRY_DEPLOY_CACHE"] = "off";
-        info.Environment["XDG_CACHE_HOME"] = RunCacheHome.Value;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)
