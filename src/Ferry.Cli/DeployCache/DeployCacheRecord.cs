@@ -37,7 +37,7 @@ internal sealed record DeployCacheKey(string ServerUrl, string Identity, string 
 internal sealed record DeployCacheRecord
 {
     /// <summary>Records of another format are ignored (a full deploy writes a new one).</summary>
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
 
     public int Format { get; init; } = CurrentFormat;
 
@@ -60,13 +60,18 @@ internal sealed record DeployCacheRecord
 
     public required DateTimeOffset DeployedAt { get; init; }
 
+    /// <summary>A recent file's path stays inside the app folder (a hand-edited record must not make the CLI read elsewhere).</summary>
+    private static bool ArchivePathIsRelative(string path)
+        => !Path.IsPathRooted(path) && !path.Split('/').Any(segment => segment is ".." or "");
+
     public UnchangedDeploymentQuery Query => new(Service, Stage, Region, PackageSha256, ManifestSha256);
 
     /// <summary>True when every field a lookup needs is there (a hand-edited or truncated record may lack some).</summary>
     public bool IsComplete => Format == CurrentFormat
-        && Key is not null && Inputs is { CliBuild: not null, Parameters: not null, Config: not null, Files: not null, Environment: not null, FolderPatterns: not null, Folder: not null }
+        && Key is not null && Inputs is { CliBuild: not null, Parameters: not null, Config: not null, Files: not null, Environment: not null, FolderPatterns: not null, Folder: not null, RecentFiles: not null }
         && Inputs.Files.All(f => f is { Path: not null }) && Inputs.Environment.All(e => e is { Name: not null })
-        && Inputs.FolderPatterns.All(p => p is not null)
+        && Inputs.FolderPatterns.All(p => p is not null) && Inputs.RecentFiles.All(f => f is { Path: not null })
+        && Inputs.RecentFiles.All(f => ArchivePathIsRelative(f.Path))
         && !string.IsNullOrEmpty(Service) && !string.IsNullOrEmpty(Stage) && !string.IsNullOrEmpty(Region)
         && PackageSha256 is { Length: 64 } && ManifestSha256 is { Length: 64 };
 }

@@ -11,7 +11,7 @@ internal sealed class DeployInputRecorder(CliContext context)
     private readonly HashSet<string> _variables = new(StringComparer.Ordinal);
     private readonly HashSet<string> _files = new(StringComparer.Ordinal);
 
-    /// <summary>What the deploy read, taken right after packaging; null until then, or when it could not be taken.</summary>
+    /// <summary>What the deploy read, taken right after packaging; null until then, or when it could not be taken (or too many files were just written).</summary>
     public DeployInputs? Snapshot { get; private set; }
 
     /// <summary>The context's environment, noting each name looked up.</summary>
@@ -45,7 +45,7 @@ internal sealed class DeployInputRecorder(CliContext context)
             Snapshot = DeployInputs.Take(
                 appDirectory, configPath, parameters, _files,
                 VariablesToWatch(_variables, built, context.EnvironmentNames()), context.Environment,
-                built ? DeployInputs.WholeFolder : packagePatterns, cancellationToken);
+                built ? DeployInputs.WholeFolder : packagePatterns, recentFiles: null, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArchiveException)
         {

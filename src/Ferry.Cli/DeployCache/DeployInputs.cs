@@ -18,6 +18,11 @@ namespace Ferry.Cli.DeployCache;
 /// <param name="FolderPatterns">The package patterns the app folder is listed with (the package's own, or everything but .git after a build).</param>
 /// <param name="Folder">Digest of the listed files' paths, sizes, modification times, permissions and link targets.</param>
 /// <param name="FolderFiles">How many files were listed (for messages).</param>
+/// <param name="RecentFiles">
+/// Listed files modified within <see cref="RecentWindow"/> before the snapshot, by relative path, with the digest of
+/// their bytes: a later edit in the same clock tick, with the same size, would leave their listing unchanged (git's
+/// "racily clean" files), so their content is compared as well.
+/// </param>
 internal sealed record DeployInputs(
     string CliBuild,
     string Parameters,
@@ -26,8 +31,15 @@ internal sealed record DeployInputs(
     IReadOnlyList<EnvironmentInput> Environment,
     IReadOnlyList<string> FolderPatterns,
     string Folder,
-    int FolderFiles)
+    int FolderFiles,
+    IReadOnlyList<FileInput> RecentFiles)
 {
+    /// <summary>Generous next to file systems' timestamp granularity (a kernel tick; 1–2 s on some).</summary>
+    public static readonly TimeSpan RecentWindow = TimeSpan.FromSeconds(2);
+
+    /// <summary>More recently modified files than this, and no record is written (hashing them all would cost more than it saves).</summary>
+    public const int MaxRecentFiles = 256;
+
     /// <summary>
     /// Environment variables a framework build reads on its own (public build-time settings), watched after a deploy
     /// that built: the build inherits the whole environment, but these are the ones that end up in its output.
@@ -69,7 +81,8 @@ internal sealed record DeployInputs(
             return "an environment variable the deploy read changed";
         }
 
-        if (!FolderPatterns.SequenceEqual(earlier.FolderPatterns, StringComparer.Ordinal) || Folder != earlier.Folder)
+        if (!FolderPatterns.SequenceEqual(earlier.FolderPatterns, StringComparer.Ordinal) || Folder != earlier.Folder
+            || !RecentFiles.SequenceEqual(earlier.RecentFiles))
         {
             return "files in the app folder changed";
         }
@@ -77,15 +90,27 @@ internal sealed record DeployInputs(
         return null;
     }
 
-    /// <summary>Reads the inputs again: the same files, variables and folder listing as <paramref name="what"/> names.</summary>
+    /// <summary>
+    /// Reads the inputs: the manifest, <paramref name="files"/>, <paramref name="variables"/> and the folder's listing
+    /// with <paramref name="folderPatterns"/>. <paramref name="recentFiles"/> are the folder files whose content is
+    /// compared too (a record's <see cref="RecentFiles"/>); null picks those modified within <see cref="RecentWindow"/>
+    /// (taking a new record), and the result is null when there are more than <see cref="MaxRecentFiles"/>.
+    /// </summary>
     /// <exception cref="IOException">A file or the folder can't be read.</exception>
     /// <exception cref="ArchiveException">The folder can't be packaged (e.g. a symlink out of it).</exception>
-    public static DeployInputs Take(
+    public static DeployInputs? Take(
         string appDirectory, string configPath, IReadOnlyDictionary<string, string> parameters,
         IEnumerable<string> files, IEnumerable<string> variables, Func<string, string?> environment,
-        IReadOnlyList<string> folderPatterns, CancellationToken cancellationToken)
+        IReadOnlyList<string> folderPatterns, IEnumerable<string>? recentFiles, CancellationToken cancellationToken)
     {
         var listing = AppArchive.ListFiles(appDirectory, folderPatterns, cancellationToken);
+        var since = DateTime.UtcNow - RecentWindow;
+        var recent = (recentFiles ?? listing.Where(f => f.LinkTarget is null && f.LastWriteTimeUtc >= since).Select(f => f.RelativePath)).ToList();
+        if (recentFiles is null && recent.Count > MaxRecentFiles)
+        {
+            return null;
+        }
+
         return new DeployInputs(
             CliBuild: CurrentCliBuild,
             Parameters: DigestOf(parameters),
@@ -95,7 +120,8 @@ internal sealed record DeployInputs(
                 .Select(name => new EnvironmentInput(name, environment(name) is { } value ? Sha256Hex(value) : null))],
             FolderPatterns: folderPatterns,
             Folder: DigestOf(listing),
-            FolderFiles: listing.Count);
+            FolderFiles: listing.Count,
+            RecentFiles: [.. recent.Select(path => new FileInput(path, DigestOfFile(Path.Combine(appDirectory, path))))]);
     }
 
     /// <summary>The assemblies whose code decides what a deploy sends: the CLI, manifest loading and packaging.</summary>

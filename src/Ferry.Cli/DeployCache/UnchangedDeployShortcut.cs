@@ -41,7 +41,7 @@ internal static class UnchangedDeployShortcut
             now = DeployInputs.Take(appDirectory, configPath, parameters,
                 record.Inputs.Files.Select(f => f.Path),
                 DeployInputRecorder.VariablesToWatch(record.Inputs.Environment.Select(e => e.Name), built, context.EnvironmentNames()),
-                context.Environment, record.Inputs.FolderPatterns, cancellationToken);
+                context.Environment, record.Inputs.FolderPatterns, record.Inputs.RecentFiles.Select(f => f.Path), cancellationToken)!;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArchiveException)
         {

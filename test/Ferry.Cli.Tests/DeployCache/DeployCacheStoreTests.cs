@@ -136,7 +136,7 @@ public sealed class DeployCacheStoreTests : IDisposable
         var record = new DeployCacheRecord
         {
             Key = key with { AppDirectory = "/elsewhere" },
-            Inputs = new DeployInputs("build", "p", "c", [], [], [], "f", 0),
+            Inputs = new DeployInputs("build", "p", "c", [], [], [], "f", 0, []),
             Service = "hello",
             Stage = "dev",
             Region = "local",
@@ -153,6 +153,28 @@ public sealed class DeployCacheStoreTests : IDisposable
         Assert.True(Store.TrySave(record with { Key = key }, out _));
         Assert.NotNull(Store.TryLoad(key, out problem));
         Assert.Null(problem);
+    }
+
+    [Fact]
+    public void A_record_naming_a_recent_file_outside_the_folder_is_ignored()
+    {
+        var key = DeployCacheKey.For(new Uri(TestCli.ServerUrl), null, _cli.WorkingDirectory, Path.Combine(_cli.WorkingDirectory, "serverless.yml"), null, null);
+        var record = new DeployCacheRecord
+        {
+            Key = key,
+            Inputs = new DeployInputs("build", "p", "c", [], [], [], "f", 0, [new FileInput("../../etc/passwd", null)]),
+            Service = "hello",
+            Stage = "dev",
+            Region = "local",
+            Revision = 1,
+            PackageSha256 = PackageSha256,
+            ManifestSha256 = ManifestSha256,
+            DeployedAt = DateTimeOffset.UnixEpoch,
+        };
+        Assert.True(Store.TrySave(record, out _));
+
+        Assert.Null(Store.TryLoad(key, out var problem));
+        Assert.Contains("not a complete deploy record", problem);
     }
 
     [Fact]

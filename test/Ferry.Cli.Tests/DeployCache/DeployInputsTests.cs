@@ -29,17 +29,18 @@ public sealed class DeployInputsTests : IDisposable
         return path;
     }
 
-    private DeployInputs Take(IReadOnlyList<string>? patterns = null) => DeployInputs.Take(
+    /// <summary>A new record's inputs, or (with <paramref name="earlier"/>) the inputs compared with that record's.</summary>
+    private DeployInputs Take(IReadOnlyList<string>? patterns = null, DeployInputs? earlier = null) => DeployInputs.Take(
         _app, Path.Combine(_app, "serverless.yml"), _parameters,
         [Path.Combine(_app, "config.yml"), Path.Combine(_app, "missing.yml")],
         ["GREETING", "UNSET_VARIABLE"], name => _environment.GetValueOrDefault(name),
-        patterns ?? Patterns, CancellationToken.None);
+        patterns ?? Patterns, earlier?.RecentFiles.Select(f => f.Path), CancellationToken.None)!;
 
     [Fact]
     public void Reading_the_same_app_twice_gives_the_same_inputs()
     {
         var first = Take();
-        var second = Take();
+        var second = Take(earlier: first);
 
         Assert.Null(second.DifferenceFrom(first));
         Assert.Equal(3, first.FolderFiles);
@@ -52,7 +53,33 @@ public sealed class DeployInputsTests : IDisposable
         var handler = Path.Combine(_app, "handler.js");
         File.SetLastWriteTimeUtc(handler, File.GetLastWriteTimeUtc(handler).AddSeconds(1));
 
-        Assert.Equal("files in the app folder changed", Take().DifferenceFrom(before));
+        Assert.Equal("files in the app folder changed", Take(earlier: before).DifferenceFrom(before));
+    }
+
+    [Fact]
+    public void A_just_written_file_is_compared_by_content_so_a_same_size_edit_in_the_same_tick_is_seen()
+    {
+        var handler = Path.Combine(_app, "handler.js");
+        var before = Take();
+        Assert.Contains(before.RecentFiles, f => f.Path == "handler.js");
+        var time = File.GetLastWriteTimeUtc(handler);
+        File.WriteAllText(handler, "exports.hello = 2;\n");
+        File.SetLastWriteTimeUtc(handler, time);
+
+        Assert.Equal("files in the app folder changed", Take(earlier: before).DifferenceFrom(before));
+    }
+
+    [Fact]
+    public void An_older_file_is_compared_by_its_listing_only()
+    {
+        var handler = Path.Combine(_app, "handler.js");
+        var old = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(handler, old);
+        var before = Take();
+        Assert.DoesNotContain(before.RecentFiles, f => f.Path == "handler.js");
+
+        File.SetLastWriteTimeUtc(handler, old.AddTicks(1));
+        Assert.Equal("files in the app folder changed", Take(earlier: before).DifferenceFrom(before));
     }
 
     [Fact]
@@ -61,7 +88,7 @@ public sealed class DeployInputsTests : IDisposable
         var before = Take();
         Write("lib/util.js", "module.exports = {};\n");
 
-        Assert.Equal("files in the app folder changed", Take().DifferenceFrom(before));
+        Assert.Equal("files in the app folder changed", Take(earlier: before).DifferenceFrom(before));
     }
 
     [Fact]
@@ -72,7 +99,7 @@ public sealed class DeployInputsTests : IDisposable
         Write(".git/HEAD", "ref: refs/heads/main\n");
         Write(".serverless/state.json", "{}");
 
-        Assert.Null(Take().DifferenceFrom(before));
+        Assert.Null(Take(earlier: before).DifferenceFrom(before));
     }
 
     [Fact]
@@ -80,10 +107,10 @@ public sealed class DeployInputsTests : IDisposable
     {
         var before = Take(DeployInputs.WholeFolder);
         Write(".git/HEAD", "ref: refs/heads/other\n");
-        Assert.Null(Take(DeployInputs.WholeFolder).DifferenceFrom(before));
+        Assert.Null(Take(DeployInputs.WholeFolder, before).DifferenceFrom(before));
 
         Write("secrets/key.pem", "another secret, longer than before");
-        Assert.Equal("files in the app folder changed", Take(DeployInputs.WholeFolder).DifferenceFrom(before));
+        Assert.Equal("files in the app folder changed", Take(DeployInputs.WholeFolder, before).DifferenceFrom(before));
     }
 
     [Fact]
@@ -91,7 +118,7 @@ public sealed class DeployInputsTests : IDisposable
     {
         var before = Take();
         _environment["GREETING"] = "bonjour";
-        var after = Take();
+        var after = Take(earlier: before);
 
         Assert.Equal("an environment variable the deploy read changed", after.DifferenceFrom(before));
         Assert.DoesNotContain(after.Environment, e => e.Sha256 is { } digest && digest.Contains("bonjour", StringComparison.Ordinal));
@@ -104,7 +131,7 @@ public sealed class DeployInputsTests : IDisposable
         var before = Take();
         _environment["UNSET_VARIABLE"] = "";
 
-        Assert.Equal("an environment variable the deploy read changed", Take().DifferenceFrom(before));
+        Assert.Equal("an environment variable the deploy read changed", Take(earlier: before).DifferenceFrom(before));
     }
 
     [Fact]
@@ -113,7 +140,7 @@ public sealed class DeployInputsTests : IDisposable
         var before = Take();
         _parameters = new() { ["size"] = "small" };
 
-        Assert.Equal("the --param values differ", Take().DifferenceFrom(before));
+        Assert.Equal("the --param values differ", Take(earlier: before).DifferenceFrom(before));
     }
 
     [Fact]
@@ -121,7 +148,7 @@ public sealed class DeployInputsTests : IDisposable
     {
         File.Move(Path.Combine(_app, "config.yml"), Path.Combine(_app, "secrets", "config.yml"));
         DeployInputs TakeSecret() => DeployInputs.Take(_app, Path.Combine(_app, "serverless.yml"), _parameters,
-            [Path.Combine(_app, "secrets", "config.yml")], [], _ => null, Patterns, CancellationToken.None);
+            [Path.Combine(_app, "secrets", "config.yml")], [], _ => null, Patterns, [], CancellationToken.None)!;
         var before = TakeSecret();
         Write("secrets/config.yml", "limit: 4\n");
 
@@ -134,7 +161,7 @@ public sealed class DeployInputsTests : IDisposable
         var before = Take();
         Write("missing.yml", "now: here\n");
 
-        Assert.Equal("a file ${file(…)} reads changed", Take().DifferenceFrom(before));
+        Assert.Equal("a file ${file(…)} reads changed", Take(earlier: before).DifferenceFrom(before));
     }
 
     [Fact]
@@ -144,7 +171,7 @@ public sealed class DeployInputsTests : IDisposable
         Write("serverless.yml", "service: hello2\n");
 
         // The manifest is in the package too; its own digest is compared first.
-        Assert.Equal("the manifest file changed", Take().DifferenceFrom(before));
+        Assert.Equal("the manifest file changed", Take(earlier: before).DifferenceFrom(before));
     }
 
     [Fact]
