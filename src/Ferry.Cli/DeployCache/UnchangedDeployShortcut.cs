@@ -34,6 +34,7 @@ internal static class UnchangedDeployShortcut
             return null;
         }
 
+        var loaded = System.Diagnostics.Stopwatch.GetTimestamp();
         var built = record.Inputs.FolderPatterns.SequenceEqual(DeployInputs.WholeFolder, StringComparer.Ordinal);
         DeployInputs now;
         try
@@ -73,7 +74,8 @@ internal static class UnchangedDeployShortcut
         if (context.Debug)
         {
             var process = System.Diagnostics.Process.GetCurrentProcess();
-            cli.WriteNote($"Deploy cache: compared in {System.Diagnostics.Stopwatch.GetElapsedTime(started, compared).TotalMilliseconds:0.0} ms, "
+            cli.WriteNote($"Deploy cache: record read in {System.Diagnostics.Stopwatch.GetElapsedTime(started, loaded).TotalMilliseconds:0.0} ms, "
+                + $"app compared in {System.Diagnostics.Stopwatch.GetElapsedTime(loaded, compared).TotalMilliseconds:0.0} ms, "
                 + $"server answered in {System.Diagnostics.Stopwatch.GetElapsedTime(compared).TotalMilliseconds:0.0} ms; "
                 + $"{(DateTime.Now - process.StartTime).TotalMilliseconds:0} ms since the process started, {process.TotalProcessorTime.TotalMilliseconds:0} ms CPU");
         }
