@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Ferry.Cli.Api;
 using Ferry.Cli.Output;
@@ -22,7 +23,7 @@ internal static class UnchangedDeployShortcut
         string appDirectory, string configPath, IReadOnlyDictionary<string, string> parameters,
         FerryApiClient client, CliOutput cli, CliContext context, CancellationToken cancellationToken)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var record = store.TryLoad(key, out var problem);
         if (problem is not null)
         {
@@ -34,11 +35,12 @@ internal static class UnchangedDeployShortcut
             return null;
         }
 
-        var loaded = System.Diagnostics.Stopwatch.GetTimestamp();
+        var loaded = Stopwatch.GetTimestamp();
         var built = record.Inputs.FolderPatterns.SequenceEqual(DeployInputs.WholeFolder, StringComparer.Ordinal);
         DeployInputs now;
         try
         {
+            // With the record's recent files given, Take always returns inputs.
             now = DeployInputs.Take(appDirectory, configPath, parameters,
                 record.Inputs.Files.Select(f => f.Path),
                 DeployInputRecorder.VariablesToWatch(record.Inputs.Environment.Select(e => e.Name), built, context.EnvironmentNames()),
@@ -56,7 +58,7 @@ internal static class UnchangedDeployShortcut
             return null;
         }
 
-        var compared = System.Diagnostics.Stopwatch.GetTimestamp();
+        var compared = Stopwatch.GetTimestamp();
         DeploymentResult result;
         try
         {
@@ -73,10 +75,10 @@ internal static class UnchangedDeployShortcut
         cli.WriteNote($"Deploy cache: nothing changed since revision {record.Revision} was deployed from here ({now}), and it is still live; nothing was built, packaged or uploaded (--force makes a new revision)");
         if (context.Debug)
         {
-            var process = System.Diagnostics.Process.GetCurrentProcess();
-            cli.WriteNote($"Deploy cache: record read in {System.Diagnostics.Stopwatch.GetElapsedTime(started, loaded).TotalMilliseconds:0.0} ms, "
-                + $"app compared in {System.Diagnostics.Stopwatch.GetElapsedTime(loaded, compared).TotalMilliseconds:0.0} ms, "
-                + $"server answered in {System.Diagnostics.Stopwatch.GetElapsedTime(compared).TotalMilliseconds:0.0} ms; "
+            var process = Process.GetCurrentProcess();
+            cli.WriteNote($"Deploy cache: record read in {Stopwatch.GetElapsedTime(started, loaded).TotalMilliseconds:0.0} ms, "
+                + $"app compared in {Stopwatch.GetElapsedTime(loaded, compared).TotalMilliseconds:0.0} ms, "
+                + $"server answered in {Stopwatch.GetElapsedTime(compared).TotalMilliseconds:0.0} ms; "
                 + $"{(DateTime.Now - process.StartTime).TotalMilliseconds:0} ms since the process started, {process.TotalProcessorTime.TotalMilliseconds:0} ms CPU");
         }
 
