@@ -19,6 +19,9 @@ internal sealed class CliContext
     /// <summary>Reads an environment variable; null when unset.</summary>
     public required Func<string, string?> Environment { get; init; }
 
+    /// <summary>The names of the environment's variables (the deploy cache watches build-time ones such as NEXT_PUBLIC_*).</summary>
+    public Func<IEnumerable<string>> EnvironmentNames { get; init; } = () => [];
+
     public required string WorkingDirectory { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -50,6 +53,7 @@ internal sealed class CliContext
         ErrorIsTerminal = !Console.IsErrorRedirected,
         InIsTerminal = !Console.IsInputRedirected,
         Environment = System.Environment.GetEnvironmentVariable,
+        EnvironmentNames = () => System.Environment.GetEnvironmentVariables().Keys.Cast<string>(),
         WorkingDirectory = Directory.GetCurrentDirectory(),
         TerminationGracePeriod = TimeSpan.FromSeconds(10),
     };

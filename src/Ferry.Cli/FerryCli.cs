@@ -66,6 +66,41 @@ internal static class FerryCli
         return root;
     }
 
+    /// <summary>
+    /// The root command with only <c>deploy</c> under it: an unchanged <c>ferry deploy</c> is meant to be quick (issue
+    /// 12), and building every other command's options is most of the CLI's own start-up work before it.
+    /// </summary>
+    internal static RootCommand BuildDeployCommand(CliContext context)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand(Description);
+        root.Options.Add(globals.Url);
+        root.Subcommands.Add(DeployCommand.Create(context, globals));
+        return root;
+    }
+
+    /// <summary>True when the command is <c>deploy</c> (the first word, after a leading <c>--url URL</c>).</summary>
+    internal static bool IsDeploy(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--url")
+            {
+                i++;
+                continue;
+            }
+
+            if (args[i].StartsWith("--url=", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            return args[i] == "deploy";
+        }
+
+        return false;
+    }
+
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
         var configuration = new InvocationConfiguration
@@ -75,7 +110,7 @@ internal static class FerryCli
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = context.TerminationGracePeriod,
         };
-        var root = BuildRootCommand(context);
+        var root = IsDeploy(args) ? BuildDeployCommand(context) : BuildRootCommand(context);
         if (args.Length == 0)
         {
             // Bare `ferry`: show what it can do, but as a usage mistake for scripts.

@@ -23,6 +23,12 @@ public sealed record ManifestLoadOptions
     /// app's components deployed before this one; null means "no such output".
     /// </summary>
     public Func<Components.ComponentOutputReference, string?> ComponentOutput { get; init; } = _ => null;
+
+    /// <summary>
+    /// Told the full path of every file a <c>${file(…)}</c> reads (or looks for and finds missing), once per file: the
+    /// CLI's deploy cache watches them.
+    /// </summary>
+    public Action<string>? FileRead { get; init; }
 }
 
 /// <summary>A loaded manifest and the warnings found on the way (unknown keys, ignored events, …).</summary>

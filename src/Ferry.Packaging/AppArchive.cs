@@ -23,6 +23,19 @@ public static class AppArchive
     }
 
     /// <summary>
+    /// The files <see cref="CreateAsync"/> would store from <paramref name="sourceDirectory"/> with
+    /// <paramref name="patterns"/> (same rules, same order), with their size and modification time, without reading
+    /// them: what the CLI's deploy cache compares with its last deploy.
+    /// </summary>
+    /// <exception cref="ArchiveException">A symlink points outside the tree, as <see cref="CreateAsync"/> would refuse.</exception>
+    public static IReadOnlyList<PackageSourceFile> ListFiles(string sourceDirectory, IReadOnlyList<string> patterns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sourceDirectory);
+        ArgumentNullException.ThrowIfNull(patterns);
+        return ArchiveBuilder.List(sourceDirectory, patterns, cancellationToken);
+    }
+
+    /// <summary>
     /// Extracts an untrusted archive into <paramref name="destinationDirectory"/>, which must be absent or empty.
     /// Fails with <see cref="ArchiveException"/>, leaving nothing on disk, when an entry name is absolute, has a '..'
     /// or empty segment or a backslash, when entries are duplicated or clash (a file under a file or symlink), when a

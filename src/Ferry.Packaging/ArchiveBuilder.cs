@@ -20,7 +20,21 @@ internal static class ArchiveBuilder
         ReturnSpecialDirectories = false,
     };
 
-    private sealed record SourceEntry(string RelativePath, string FullPath, string? LinkTarget, int Permissions);
+    private sealed record SourceEntry(string RelativePath, string FullPath, string? LinkTarget, int Permissions, long Length, DateTime LastWriteTimeUtc);
+
+    /// <summary>The files <see cref="CreateAsync"/> would store, in the same order, without reading them.</summary>
+    public static IReadOnlyList<PackageSourceFile> List(string sourceDirectory, IReadOnlyList<string> patterns, CancellationToken cancellationToken)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sourceDirectory));
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"Cannot package '{root}': the directory does not exist.");
+        }
+
+        var entries = new List<SourceEntry>();
+        Collect(root, new DirectoryInfo(root), "", PackagePatternSet.Create(patterns), entries, cancellationToken);
+        return [.. entries.Select(e => new PackageSourceFile(e.RelativePath, e.Length, e.LastWriteTimeUtc, e.Permissions, e.LinkTarget))];
+    }
 
     public static async Task<ArchiveSummary> CreateAsync(
         string sourceDirectory, Stream output, IReadOnlyList<string> patterns,
@@ -72,7 +86,7 @@ internal static class ArchiveBuilder
                 if (filter.Includes(relativePath))
                 {
                     var target = CanonicalLinkTarget(root, directory.FullName, relativePath, rawTarget);
-                    entries.Add(new SourceEntry(relativePath, child.FullName, target, UnixFileKind.SymlinkPermissions));
+                    entries.Add(new SourceEntry(relativePath, child.FullName, target, UnixFileKind.SymlinkPermissions, 0, child.LastWriteTimeUtc));
                 }
             }
             else if (child is DirectoryInfo subdirectory)
@@ -81,7 +95,7 @@ internal static class ArchiveBuilder
             }
             else if (filter.Includes(relativePath))
             {
-                entries.Add(new SourceEntry(relativePath, child.FullName, null, ReadPermissions(child.FullName)));
+                entries.Add(new SourceEntry(relativePath, child.FullName, null, ReadPermissions(child), ((FileInfo)child).Length, child.LastWriteTimeUtc));
             }
         }
     }
@@ -107,10 +121,11 @@ internal static class ArchiveBuilder
         return target;
     }
 
-    private static int ReadPermissions(string path) =>
+    /// <summary>The permission bits from the file's status the enumeration already read (no second stat).</summary>
+    private static int ReadPermissions(FileSystemInfo file) =>
         OperatingSystem.IsWindows()
             ? UnixFileKind.DefaultFilePermissions
-            : (int)File.GetUnixFileMode(path) & UnixFileKind.PermissionMask;
+            : (int)file.UnixFileMode & UnixFileKind.PermissionMask;
 
     /// <summary>Adds one entry and returns the number of file bytes it stored (0 for a symlink).</summary>
     private static async Task<long> WriteEntryAsync(ZipArchive archive, SourceEntry source, CancellationToken cancellationToken)

@@ -29,6 +29,25 @@ public sealed class FileVariableTests : IDisposable
         """;
 
     [Fact]
+    public void Every_file_read_or_looked_for_is_told_once_by_its_full_path()
+    {
+        Write("config.yml", "a: 1\nb: 2\n");
+        var read = new List<string>();
+
+        Load($$"""
+            service: app
+            provider:
+              runtime: nodejs20.x
+            {{Function}}
+                  A: ${file(./config.yml):a}
+                  B: ${file(config.yml):b}
+                  C: ${file(./absent.yml):x, 'default'}
+            """, Manifests.Options() with { FileRead = read.Add });
+
+        Assert.Equal([Path.Combine(app.FullName, "config.yml"), Path.Combine(app.FullName, "absent.yml")], read);
+    }
+
+    [Fact]
     public void Keys_nested_keys_whole_files_and_fallbacks_resolve_from_yaml_json_and_text_files()
     {
         Write("config.yml", """

@@ -35,6 +35,31 @@ public sealed class AppArchiveCreateTests : IDisposable
     }
 
     [Fact]
+    public async Task Listing_the_files_gives_exactly_the_entries_the_archive_gets_with_their_size_time_and_mode()
+    {
+        var source = _temp.Combine("service");
+        _temp.WriteFile("service/bootstrap", "#!/bin/sh\necho hi\n", Executable);
+        _temp.WriteFile("service/handler.js", "exports.handler = async () => 42;", ReadWrite);
+        _temp.WriteFile("service/secrets/key.pem", "secret", ReadWrite);
+        _temp.WriteFile("service/.git/HEAD", "ref", ReadWrite);
+        File.CreateSymbolicLink(_temp.Combine("service/current.js"), "handler.js");
+        IReadOnlyList<string> patterns = ["!secrets/**"];
+        using var zip = new MemoryStream();
+        await AppArchive.CreateAsync(source, zip, patterns, progress: null, CancellationToken.None);
+        zip.Position = 0;
+        using var archive = new ZipArchive(zip);
+
+        var listed = AppArchive.ListFiles(source, patterns, CancellationToken.None);
+
+        Assert.Equal(archive.Entries.Select(e => e.FullName), listed.Select(f => f.RelativePath));
+        var bootstrap = listed.Single(f => f.RelativePath == "bootstrap");
+        Assert.Equal(new FileInfo(_temp.Combine("service/bootstrap")).Length, bootstrap.Length);
+        Assert.Equal(File.GetLastWriteTimeUtc(_temp.Combine("service/bootstrap")), bootstrap.LastWriteTimeUtc);
+        Assert.Equal((int)Executable, bootstrap.Permissions);
+        Assert.Equal("handler.js", listed.Single(f => f.RelativePath == "current.js").LinkTarget);
+    }
+
+    [Fact]
     public async Task Default_excludes_drop_tool_state_and_os_clutter()
     {
         foreach (var file in new[] { "handler.py", ".env", ".git/HEAD", ".serverless/state.json", ".ferry/cache", "pkg/__pycache__/m.pyc", "pkg/.DS_Store", "pkg/m.py", "vendor.zip" })

@@ -61,7 +61,21 @@ internal sealed class FerryApiClient : IDisposable
 
         using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + (force ? "deployments?force=true" : "deployments")) { Content = content };
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout: null, cancellationToken);
-        return await ReadJsonAsync<DeploymentResult>(response, cancellationToken);
+        return await ReadJsonAsync(response, DeployCache.DeployJsonContext.Default.DeploymentResult, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/deployments/unchanged</c>: the result of an unchanged deploy when the app stage still serves
+    /// exactly that package and manifest. Fails with <see cref="FerryApiException"/> (409 <c>changed</c>) when not.
+    /// </summary>
+    public async Task<DeploymentResult> KeepIfUnchangedAsync(UnchangedDeploymentQuery query, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiPrefix + "deployments/unchanged")
+        {
+            Content = JsonContent.Create(query, DeployCache.DeployJsonContext.Default.UnchangedDeploymentQuery),
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, RequestTimeout, cancellationToken);
+        return await ReadJsonAsync(response, DeployCache.DeployJsonContext.Default.DeploymentResult, cancellationToken);
     }
 
     /// <summary>
@@ -345,6 +359,21 @@ internal sealed class FerryApiClient : IDisposable
         {
             // Not JSON (e.g. a proxy's HTML page): the caller quotes the text.
             return null;
+        }
+    }
+
+    /// <summary>Reads a body with source-generated metadata (the deploy path: no reflection-based serializer to warm up).</summary>
+    private async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken)
+                ?? throw new InvalidDataException($"Ferry at {ServerUrl} answered {response.RequestMessage?.RequestUri?.AbsolutePath} with 'null' where a {typeof(T).Name} was expected.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(
+                $"Ferry at {ServerUrl} answered {response.RequestMessage?.RequestUri?.AbsolutePath} with a body that is not a {typeof(T).Name}: {e.Message}", e);
         }
     }
 

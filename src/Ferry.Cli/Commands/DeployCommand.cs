@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ferry.Cli.Api;
 using Ferry.Cli.Build;
+using Ferry.Cli.DeployCache;
 using Ferry.Cli.Options;
 using Ferry.Cli.Output;
 using Ferry.Manifest;
@@ -9,7 +10,10 @@ using Ferry.Server.Api;
 
 namespace Ferry.Cli.Commands;
 
-/// <summary><c>ferry deploy</c>: resolves serverless.yml, zips the app folder and uploads both as a new revision.</summary>
+/// <summary>
+/// <c>ferry deploy</c>: resolves serverless.yml, zips the app folder and uploads both as a new revision; when nothing
+/// changed since the last deploy from here, only asks the server to confirm it (<see cref="UnchangedDeployShortcut"/>).
+/// </summary>
 internal static class DeployCommand
 {
     public static Command Create(CliContext context, GlobalOptions globals)
@@ -69,7 +73,25 @@ internal static class DeployCommand
                 return ExitCodes.Success;
             }
 
-            var result = await DeployAsync(request, client, cli, context, cancellationToken);
+            // The deploy cache: an app deployed from here before, with nothing it read changed since, is only checked
+            // with the server (no build, no package, no upload). --force always deploys in full.
+            var cache = DeployCacheStore.For(context);
+            var key = cache is null ? null
+                : DeployCacheKey.For(client.ServerUrl, context.Environment(GlobalOptions.TokenVariable), appDirectory, configPath, request.Stage, request.Region);
+            if (cache is not null && key is not null && !request.Force
+                && await UnchangedDeployShortcut.TryAsync(cache, key, appDirectory, configPath, request.Parameters, client, cli, context, cancellationToken) is { } kept)
+            {
+                Render(kept, cli);
+                return ExitCodes.Success;
+            }
+
+            var recorder = cache is null ? null : new DeployInputRecorder(context);
+            var result = await DeployAsync(request with { Recorder = recorder }, client, cli, context, cancellationToken);
+            if (cache is not null && key is not null && recorder is not null)
+            {
+                UnchangedDeployShortcut.Remember(cache, key, recorder, result, cli, context);
+            }
+
             Render(result, cli);
             return ExitCodes.Success;
         });
@@ -87,19 +109,23 @@ internal static class DeployCommand
 
         /// <summary>Framework build steps run as plain processes, not in the build sandbox.</summary>
         public bool NoBuildSandbox { get; init; }
+
+        /// <summary>Notes what the deploy reads, for the deploy cache; null when the cache is not used.</summary>
+        public DeployInputRecorder? Recorder { get; init; }
     }
 
     internal static async Task<DeploymentResult> DeployAsync(
         DeployRequest request, FerryApiClient client, CliOutput cli, CliContext context, CancellationToken cancellationToken)
     {
-        var loaded = ManifestReader.Load(context, request.ConfigPath, request.Stage, request.Region, request.Parameters, request.ComponentOutput);
+        var loaded = ManifestReader.Load(context, request.ConfigPath, request.Stage, request.Region, request.Parameters, request.ComponentOutput, request.Recorder);
         foreach (var warning in loaded.Warnings)
         {
             cli.WriteWarning(warning.ToString());
         }
 
-        var manifest = await FrameworkPresetStep.ApplyAsync(loaded.Manifest, request.AppDirectory, cli, context, request.NoBuildSandbox, cancellationToken);
-        manifest = await AppBundler.BuildAsync(manifest, request.AppDirectory, cli, context, cancellationToken);
+        var preset = await FrameworkPresetStep.ApplyAsync(loaded.Manifest, request.AppDirectory, cli, context, request.NoBuildSandbox, cancellationToken);
+        var manifest = await AppBundler.BuildAsync(preset, request.AppDirectory, cli, context, cancellationToken);
+        var built = !ReferenceEquals(preset, loaded.Manifest) || !ReferenceEquals(manifest, preset);
         HandlerFileCheck.Run(manifest, request.AppDirectory);
         var archivePath = Path.Combine(Path.GetTempPath(), $"ferry-deploy-{Guid.NewGuid():N}.zip");
         await using var archive = new FileStream(
@@ -107,6 +133,7 @@ internal static class DeployCommand
             FileOptions.Asynchronous | FileOptions.DeleteOnClose);
 
         var summary = await PackageAsync(request.AppDirectory, manifest, archive, cli, cancellationToken);
+        request.Recorder?.Packaged(request.AppDirectory, request.ConfigPath, request.Parameters, built, manifest.PackagePatterns, cancellationToken);
         archive.Position = 0;
         var upload = cli.StartStatus();
         var total = ByteSize.Format(summary.ArchiveBytes);

@@ -6,10 +6,12 @@ namespace Ferry.Cli.Options;
 internal static class ManifestReader
 {
     /// <param name="configPath">Full path of the manifest file.</param>
+    /// <param name="recorder">Notes the variables and files the manifest reads, for the deploy cache.</param>
     /// <param name="parameters">The <c>--param</c> values; they override <c>params</c> and are also visible as <c>${opt:key}</c>.</param>
     public static ManifestLoadResult Load(
         CliContext context, string configPath, string? stage, string? region, IReadOnlyDictionary<string, string> parameters,
-        Func<Manifest.Components.ComponentOutputReference, string?>? componentOutput = null)
+        Func<Manifest.Components.ComponentOutputReference, string?>? componentOutput = null,
+        DeployCache.DeployInputRecorder? recorder = null)
     {
         if (!File.Exists(configPath))
         {
@@ -35,7 +37,8 @@ internal static class ManifestReader
             Region = region,
             Options = options,
             ParamOverrides = parameters,
-            EnvironmentVariable = context.Environment,
+            EnvironmentVariable = recorder is null ? context.Environment : recorder.Environment,
+            FileRead = recorder is null ? null : recorder.FileRead,
             ComponentOutput = componentOutput ?? (_ => null),
         });
     }

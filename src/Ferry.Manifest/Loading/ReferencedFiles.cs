@@ -7,7 +7,7 @@ namespace Ferry.Manifest.Loading;
 /// (symbolic links included). YAML and JSON files are parsed (each node keeps its line in that file); other files are
 /// text. Each file is read once; sizes and the number of files are limited.
 /// </summary>
-internal sealed class ReferencedFiles(string? manifestDirectory, DiagnosticBag diagnostics)
+internal sealed class ReferencedFiles(string? manifestDirectory, DiagnosticBag diagnostics, Action<string>? fileRead = null)
 {
     /// <summary>The most distinct files one manifest may refer to.</summary>
     public const int MaxFiles = 100;
@@ -63,6 +63,7 @@ internal sealed class ReferencedFiles(string? manifestDirectory, DiagnosticBag d
         }
 
         var extension = Path.GetExtension(fullPath).ToLowerInvariant();
+        fileRead?.Invoke(fullPath);
         if (ScriptExtensions.Contains(extension))
         {
             diagnostics.Error(location,

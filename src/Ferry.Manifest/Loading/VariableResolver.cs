@@ -44,7 +44,7 @@ internal sealed class VariableResolver
         this.fileName = fileName;
         this.options = options;
         this.diagnostics = diagnostics;
-        referencedFiles = new ReferencedFiles(manifestDirectory, diagnostics);
+        referencedFiles = new ReferencedFiles(manifestDirectory, diagnostics, options.FileRead);
         RecordPaths(root, "", file: null);
         var provider = FindChild(root, "provider") as YamlMappingNode;
         providerStage = provider is null ? null : FindChild(provider, "stage");

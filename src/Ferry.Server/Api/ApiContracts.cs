@@ -58,7 +58,20 @@ public sealed record DeploymentResult(
 
     /// <summary>The app stage's custom domains (serverless.yml's and <c>ferry domain add</c>'s); null when it has none.</summary>
     public IReadOnlyList<DomainInfo>? Domains { get; init; }
+
+    /// <summary>SHA-256 (lowercase hex) of the revision's archive; the CLI's deploy cache asks about it later.</summary>
+    public string? PackageSha256 { get; init; }
+
+    /// <summary>SHA-256 (lowercase hex) of the revision's manifest as stored (API key values removed).</summary>
+    public string? ManifestSha256 { get; init; }
 }
+
+/// <summary>
+/// <c>POST /api/v1/deployments/unchanged</c>: "is this app stage still serving exactly this archive and manifest?" The
+/// CLI asks it instead of packaging and uploading when nothing it read for the last deploy changed. The server answers
+/// 200 with the same <see cref="DeploymentResult"/> an unchanged upload gets, or 409 <c>changed</c>.
+/// </summary>
+public sealed record UnchangedDeploymentQuery(string Service, string Stage, string Region, string PackageSha256, string ManifestSha256);
 
 public sealed record FunctionInfo(
     string Name,

@@ -8,7 +8,10 @@ using Microsoft.Net.Http.Headers;
 
 namespace Ferry.Server.Api;
 
-/// <summary><c>POST /api/v1/deployments</c>: multipart with a "manifest" part, then an "archive" part streamed straight to disk.</summary>
+/// <summary>
+/// <c>POST /api/v1/deployments</c>: multipart with a "manifest" part, then an "archive" part streamed straight to disk;
+/// <c>POST /api/v1/deployments/unchanged</c>: the CLI's deploy cache asking whether the live revision is still its last deploy.
+/// </summary>
 internal static class DeploymentEndpoints
 {
     private const int MaxManifestBytes = 1024 * 1024;
@@ -16,6 +19,7 @@ internal static class DeploymentEndpoints
     public static void MapDeploymentEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapPost("/deployments", DeployAsync);
+        api.MapPost("/deployments/unchanged", KeepIfUnchangedAsync);
     }
 
     private static async Task<IResult> DeployAsync(HttpContext context, DeploymentService deployments, ApiKeys.ApiKeyService apiKeys,
@@ -68,21 +72,10 @@ internal static class DeploymentEndpoints
 
                         var tenant = TenantContext.Of(context);
                         domains.CheckDeclared(tenant, manifest.Value.Manifest, request.Host.Host);
-                        var (appStage, revision, deployed, unchanged) = await deployments.DeployAsync(
+                        var outcome = await deployments.DeployAsync(
                             tenant, manifest.Value.Manifest, manifest.Value.Json, section.Body, keepUnchanged: !Forced(request), cancellationToken);
-                        var baseUrl = AppViews.AppBaseUrl(ApiResults.BaseUrl(request), appStage.Service, appStage.Stage, appStage.Region);
-                        var functions = deployed.Functions.Select(f => new FunctionInfo(
-                            f.Name, f.Runtime, f.Kind == Ferry.Manifest.FunctionKind.Web ? "web" : "event", f.Handler, f.MemorySize, f.Timeout, 0)).ToList();
-                        var createdKeys = await apiKeys.EnsureDeclaredAsync(appStage.Id, manifest.Value.Manifest.Provider.ApiKeys, cancellationToken);
-                        var bound = await domains.SyncDeclaredAsync(tenant, appStage, manifest.Value.Manifest, request.Host.Host, cancellationToken);
-                        var result = new DeploymentResult(appStage.Service, appStage.Stage, appStage.Region, revision.Number, baseUrl,
-                            functions, AppViews.Routes(deployed, baseUrl), [])
-                        {
-                            ApiKeys = createdKeys.Count == 0 ? null : createdKeys,
-                            Unchanged = unchanged,
-                            Domains = bound.Count == 0 ? null : [.. bound.Select(d => domains.Describe(d, request))],
-                        };
-                        return Results.Json(result, ApiJson.Options, statusCode: unchanged ? StatusCodes.Status200OK : StatusCodes.Status201Created);
+                        var result = await ResultAsync(context, tenant, outcome, manifest.Value.Manifest, apiKeys, domains, cancellationToken);
+                        return Results.Json(result, ApiJson.Options, statusCode: outcome.Unchanged ? StatusCodes.Status200OK : StatusCodes.Status201Created);
                     default:
                         return ApiResults.BadRequest($"Unexpected multipart part '{name}'; expected \"manifest\" and \"archive\"");
                 }
@@ -102,6 +95,80 @@ internal static class DeploymentEndpoints
         {
             return ApiResults.BadRequest("Malformed multipart body: " + ex.Message);
         }
+    }
+
+    /// <summary>
+    /// <c>POST /deployments/unchanged</c> (<see cref="UnchangedDeploymentQuery"/>): 200 with the result an unchanged
+    /// upload gets when the live revision is exactly that archive and manifest, else 409 <c>changed</c>.
+    /// </summary>
+    private static async Task<IResult> KeepIfUnchangedAsync(HttpContext context, UnchangedDeploymentQuery? query, DeploymentService deployments,
+        ApiKeys.ApiKeyService apiKeys, Domains.CustomDomainService domains, CancellationToken cancellationToken)
+    {
+        if (query is null || string.IsNullOrEmpty(query.Service) || string.IsNullOrEmpty(query.Stage) || string.IsNullOrEmpty(query.Region))
+        {
+            return ApiResults.BadRequest("Expected a JSON body with service, stage, region, packageSha256 and manifestSha256");
+        }
+
+        if (!IsSha256(query.PackageSha256) || !IsSha256(query.ManifestSha256))
+        {
+            return ApiResults.BadRequest("packageSha256 and manifestSha256 must be SHA-256 digests in lowercase hex (64 characters)");
+        }
+
+        try
+        {
+            var tenant = TenantContext.Of(context);
+            var outcome = await deployments.KeepIfUnchangedAsync(tenant, query.Service, query.Stage, query.Region, query.PackageSha256, query.ManifestSha256);
+            // A declared API key removed since (ferry apikey revoke) is made again only by a full deploy, which knows its value.
+            if (outcome is null || !await HasDeclaredKeysAsync(outcome, apiKeys, cancellationToken))
+            {
+                return ApiResults.Error(StatusCodes.Status409Conflict, "changed",
+                    $"{query.Service} (stage {query.Stage}, region {query.Region}) no longer serves that package and manifest");
+            }
+
+            domains.CheckDeclared(tenant, outcome.Manifest, context.Request.Host.Host);
+            var result = await ResultAsync(context, tenant, outcome, outcome.Manifest, apiKeys, domains, cancellationToken);
+            return Results.Json(result, ApiJson.Options, statusCode: StatusCodes.Status200OK);
+        }
+        catch (DeploymentException ex)
+        {
+            return ApiResults.Error(ex.StatusCode, ex.Code, ex.Message, ex.Details);
+        }
+    }
+
+    private static async Task<bool> HasDeclaredKeysAsync(DeployOutcome outcome, ApiKeys.ApiKeyService apiKeys, CancellationToken cancellationToken)
+    {
+        var declared = outcome.Manifest.Provider.ApiKeys;
+        if (declared.Count == 0)
+        {
+            return true;
+        }
+
+        var existing = (await apiKeys.ListAsync(outcome.AppStage.Id, cancellationToken)).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+        return declared.All(k => existing.Contains(k.Name));
+    }
+
+    private static bool IsSha256(string? text) => text is { Length: 64 } && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    /// <summary>What a deploy answers: the served revision's functions, routes, API keys it created and custom domains.</summary>
+    private static async Task<DeploymentResult> ResultAsync(HttpContext context, string tenant, DeployOutcome outcome,
+        Ferry.Manifest.ServiceManifest declaredManifest, ApiKeys.ApiKeyService apiKeys, Domains.CustomDomainService domains, CancellationToken cancellationToken)
+    {
+        var (appStage, revision, deployed, unchanged) = outcome;
+        var request = context.Request;
+        var baseUrl = AppViews.AppBaseUrl(ApiResults.BaseUrl(request), appStage.Service, appStage.Stage, appStage.Region);
+        var functions = deployed.Functions.Select(f => new FunctionInfo(
+            f.Name, f.Runtime, f.Kind == Ferry.Manifest.FunctionKind.Web ? "web" : "event", f.Handler, f.MemorySize, f.Timeout, 0)).ToList();
+        var createdKeys = await apiKeys.EnsureDeclaredAsync(appStage.Id, declaredManifest.Provider.ApiKeys, cancellationToken);
+        var bound = await domains.SyncDeclaredAsync(tenant, appStage, declaredManifest, request.Host.Host, cancellationToken);
+        return new DeploymentResult(appStage.Service, appStage.Stage, appStage.Region, revision.Number, baseUrl,
+            functions, AppViews.Routes(deployed, baseUrl), [])
+        {
+            ApiKeys = createdKeys.Count == 0 ? null : createdKeys,
+            Unchanged = unchanged,
+            Domains = bound.Count == 0 ? null : [.. bound.Select(d => domains.Describe(d, request))],
+            PackageSha256 = revision.ArtifactSha256,
+            ManifestSha256 = DeploymentService.ManifestSha256(revision.ManifestJson),
+        };
     }
 
     /// <summary><c>?force=true</c>: a new revision even when nothing changed (<c>ferry deploy --force</c>).</summary>

@@ -83,9 +83,7 @@ public sealed partial class DeploymentService(
         return await WithUploadAsync(manifest, archive, codeDirectory => UnderAppLockAsync(tenant, manifest, async () =>
         {
             var provider = manifest.Provider;
-            if (keepUnchanged && liveApps.Get(manifest.Service, provider.Stage, provider.Region) is { } live
-                && live.Revision.ArtifactSha256 == codeDirectory.Sha256
-                && string.Equals(live.Revision.ManifestJson, manifestJson, StringComparison.Ordinal))
+            if (keepUnchanged && LiveIfUnchanged(manifest.Service, provider.Stage, provider.Region, codeDirectory.Sha256, ManifestSha256(manifestJson)) is { } live)
             {
                 LogUnchanged(manifest.Service, provider.Stage, provider.Region, live.Revision.Number);
                 return new DeployOutcome(live.AppStage, live.Revision, live.Manifest, Unchanged: true);
@@ -100,6 +98,40 @@ public sealed partial class DeploymentService(
             return new DeployOutcome(appStage, revision, manifest, Unchanged: false);
         }), cancellationToken);
     }
+
+    /// <summary>
+    /// <c>POST /api/v1/deployments/unchanged</c> (the CLI's deploy cache): the live revision when its archive and
+    /// manifest are exactly <paramref name="packageSha256"/> and <paramref name="manifestSha256"/>, decided as for an
+    /// upload (<see cref="LiveIfUnchanged"/>), under the same lock and tenant check; null when anything differs or the
+    /// app stage serves nothing, and the caller must upload.
+    /// </summary>
+    public async Task<DeployOutcome?> KeepIfUnchangedAsync(string tenant, string service, string stage, string region,
+        string packageSha256, string manifestSha256)
+        => await UnderAppLockAsync(tenant, service, stage, region, () =>
+        {
+            if (LiveIfUnchanged(service, stage, region, packageSha256, manifestSha256) is not { } live)
+            {
+                return Task.FromResult<DeployOutcome?>(null);
+            }
+
+            LogUnchanged(service, stage, region, live.Revision.Number);
+            return Task.FromResult<DeployOutcome?>(new DeployOutcome(live.AppStage, live.Revision, live.Manifest, Unchanged: true));
+        });
+
+    /// <summary>SHA-256 (lowercase hex) of a manifest in its stored form (<see cref="ReadManifest"/>'s Json), as deploy results report it.</summary>
+    public static string ManifestSha256(string storedManifestJson)
+        => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(storedManifestJson)));
+
+    /// <summary>
+    /// The app stage's live revision when it was made from exactly this archive and manifest: a deploy of them would
+    /// change nothing. The one rule for both an upload and the deploy cache's question.
+    /// </summary>
+    private LiveApp? LiveIfUnchanged(string service, string stage, string region, string packageSha256, string manifestSha256)
+        => liveApps.Get(service, stage, region) is { } live
+            && string.Equals(live.Revision.ArtifactSha256, packageSha256, StringComparison.Ordinal)
+            && string.Equals(ManifestSha256(live.Revision.ManifestJson), manifestSha256, StringComparison.Ordinal)
+            ? live
+            : null;
 
     /// <summary>
     /// A deploy that only switches traffic when <paramref name="healthCheck"/> passes on the new revision (served on
@@ -222,18 +254,20 @@ public sealed partial class DeploymentService(
         return codeDirectory;
     }
 
-    private async Task<T> UnderAppLockAsync<T>(string tenant, ServiceManifest manifest, Func<Task<T>> action)
+    private Task<T> UnderAppLockAsync<T>(string tenant, ServiceManifest manifest, Func<Task<T>> action)
+        => UnderAppLockAsync(tenant, manifest.Service, manifest.Provider.Stage, manifest.Provider.Region, action);
+
+    private async Task<T> UnderAppLockAsync<T>(string tenant, string service, string stage, string region, Func<Task<T>> action)
     {
-        var provider = manifest.Provider;
         // URLs are global (/{service}/{stage}), so one lock per address, whichever tenant deploys.
-        var gate = _appLocks.GetOrAdd($"{manifest.Service}/{provider.Stage}/{provider.Region}", _ => new SemaphoreSlim(1, 1));
+        var gate = _appLocks.GetOrAdd($"{service}/{stage}/{region}", _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
         try
         {
-            if (liveApps.Get(manifest.Service, provider.Stage, provider.Region) is { } existing && existing.AppStage.Tenant != tenant)
+            if (liveApps.Get(service, stage, region) is { } existing && existing.AppStage.Tenant != tenant)
             {
                 throw new DeploymentException(StatusCodes.Status409Conflict, "service_name_taken",
-                    $"The service name '{manifest.Service}' is already used in stage '{provider.Stage}' by another tenant; choose another `service:` name");
+                    $"The service name '{service}' is already used in stage '{stage}' by another tenant; choose another `service:` name");
             }
 
             return await action();

@@ -25,9 +25,24 @@ public static class FerryCli
     public static Task<CliResult> RunAsAsync(string? token, string serverUrl, string workingDirectory, params string[] args)
         => RunCoreAsync(token, serverUrl, workingDirectory, TimeSpan.FromMinutes(2), args);
 
-    private static async Task<CliResult> RunCoreAsync(string? token, string serverUrl, string workingDirectory, TimeSpan timeout, string[] args)
+    /// <summary>
+    /// Runs the CLI as the test server's admin with extra environment variables (a null value removes one), e.g.
+    /// <see cref="WithDeployCache"/> to use the deploy cache, which is off otherwise.
+    /// </summary>
+    public static Task<CliResult> RunWithAsync(IReadOnlyDictionary<string, string?> environment, string serverUrl, string workingDirectory, params string[] args)
+        => RunCoreAsync(FerryTestServer.AdminTokenFor(serverUrl), serverUrl, workingDirectory, TimeSpan.FromMinutes(2), args, environment);
+
+    /// <summary>
+    /// The deploy cache on, with its records in <paramref name="cacheHome"/> (XDG_CACHE_HOME). Other runs have it off
+    /// (FERRY_DEPLOY_CACHE=off): a second deploy in a test uploads as before.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> WithDeployCache(string cacheHome)
+        => new Dictionary<string, string?> { ["FERRY_DEPLOY_CACHE"] = null, ["XDG_CACHE_HOME"] = cacheHome };
+
+    private static async Task<CliResult> RunCoreAsync(string? token, string serverUrl, string workingDirectory, TimeSpan timeout, string[] args,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var process = StartAs(token, serverUrl, workingDirectory, args);
+        using var process = StartAs(token, serverUrl, workingDirectory, args, environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout);
@@ -49,6 +64,9 @@ public static class FerryCli
         => StartAs(FerryTestServer.AdminTokenFor(serverUrl), serverUrl, workingDirectory, args);
 
     public static Process StartAs(string? token, string serverUrl, string workingDirectory, params string[] args)
+        => StartAs(token, serverUrl, workingDirectory, args, environment: null);
+
+    private static Process StartAs(string? token, string serverUrl, string workingDirectory, string[] args, IReadOnlyDictionary<string, string?>? environment)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -71,6 +89,21 @@ public static class FerryCli
         {
             info.Environment["FERRY_TOKEN"] = token;
         }
+
+        // Builds (composer, pip) may keep their caches under XDG_CACHE_HOME: it is only moved by WithDeployCache.
+        info.Environment["FERRY_DEPLOY_CACHE"] = "off";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         return Process.Start(info) ?? throw new InvalidOperationException("could not start the ferry CLI");
     }
 }
