@@ -19,7 +19,7 @@ namespace Ferry.IntegrationTests;
 /// </summary>
 public sealed partial class ConsoleTests : IAsyncLifetime
 {
-    private static readonly string E2eDirectory = Path.Combine(Repo.Root, "test", "Ferry.IntegrationTests", "console-e2e");
+    private static readonly BrowserTestFolder E2e = new("console-e2e", "install");
     private const string Chromium = "/usr/bin/chromium";
 
     private FerryTestServer _server = null!;
@@ -138,7 +138,7 @@ public sealed partial class ConsoleTests : IAsyncLifetime
     public async Task Consumer_reviewer_and_provider_journeys_work_in_a_real_browser()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run scripts/setup.sh (it installs Debian's chromium)");
-        await EnsureNodeModulesAsync();
+        await E2e.EnsureNodeModulesAsync();
 
         var provider = await TokenAsync("acme", "provider");
         var reviewer = await TokenAsync("review-board", "reviewer");
@@ -167,7 +167,7 @@ public sealed partial class ConsoleTests : IAsyncLifetime
         var screenshots = Environment.GetEnvironmentVariable("FERRY_CONSOLE_SCREENSHOTS") is { Length: > 0 } wanted
             ? Path.GetFullPath(wanted, Repo.Root)
             : TempDirectory.Create("console-screenshots");
-        var (exitCode, output) = await RunNodeAsync("console.test.mjs", new Dictionary<string, string>
+        var (exitCode, output) = await E2e.RunNodeAsync("console.test.mjs", new Dictionary<string, string>
         {
             ["BASE_URL"] = _server.BaseUrl,
             ["CONSUMER_TOKEN"] = consumer,
@@ -314,65 +314,4 @@ public sealed partial class ConsoleTests : IAsyncLifetime
 
     [GeneratedRegex("""(?:import|from)\s+'(?<path>\.{1,2}/[^']+\.js)'""")]
     private static partial Regex ImportPattern();
-
-    private static readonly SemaphoreSlim InstallGate = new(1, 1);
-
-    private static async Task EnsureNodeModulesAsync()
-    {
-        await InstallGate.WaitAsync();
-        try
-        {
-            if (!Directory.Exists(Path.Combine(E2eDirectory, "node_modules", "playwright-core")))
-            {
-                var (exitCode, output) = await RunAsync("npm", ["install", "--no-audit", "--no-fund"], new Dictionary<string, string>());
-                Assert.True(exitCode == 0, $"npm install in {E2eDirectory} failed (run scripts/setup.sh):\n{output}");
-            }
-        }
-        finally
-        {
-            InstallGate.Release();
-        }
-    }
-
-    private static Task<(int ExitCode, string Output)> RunNodeAsync(string script, IReadOnlyDictionary<string, string> environment)
-        => RunAsync(File.Exists("/usr/bin/node") ? "/usr/bin/node" : "node", [script], environment);
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
-    {
-        var info = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = E2eDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (-1, $"{program} {string.Join(' ', arguments)} did not finish within 6 minutes\n--- stdout\n{await stdout}\n--- stderr\n{await stderr}");
-        }
-
-        return (process.ExitCode, $"--- stdout\n{await stdout}\n--- stderr\n{await stderr}");
-    }
 }

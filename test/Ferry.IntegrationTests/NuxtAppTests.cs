@@ -18,7 +18,7 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
     /// <summary>No timing is asserted: <c>npm ci</c> and <c>nuxt build</c> share this 2-core machine with other work.</summary>
     private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(20);
 
-    private static readonly string E2eDirectory = Path.Combine(Repo.Root, "test", "Ferry.IntegrationTests", "nuxt-e2e");
+    private static readonly BrowserTestFolder E2e = new("nuxt-e2e", "ci");
 
     private const string Host = "nuxt.example.test";
 
@@ -90,76 +90,18 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
     /// <summary>Runs nuxt-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
     private static async Task AssertHydratesAsync(string url, string? resolve)
     {
-        await EnsureNodeModulesAsync();
+        await E2e.EnsureNodeModulesAsync();
         var environment = new Dictionary<string, string> { ["PAGE_URL"] = url };
         if (resolve is not null)
         {
             environment["RESOLVE"] = resolve;
         }
 
-        var (exitCode, output) = await RunAsync(File.Exists("/usr/bin/node") ? "/usr/bin/node" : "node", ["hydration.test.mjs"], environment);
+        var (exitCode, output) = await E2e.RunNodeAsync("hydration.test.mjs", environment);
         Assert.True(exitCode == 0, $"hydration.test.mjs at {url} failed:\n{output}");
         Assert.Contains("ok   the counter reacts to clicks", output);
         Assert.Contains("ok   a NuxtLink navigates on the client", output);
         Assert.Contains("ok   no request failed and no script threw", output);
-    }
-
-    private static readonly SemaphoreSlim InstallGate = new(1, 1);
-
-    private static async Task EnsureNodeModulesAsync()
-    {
-        await InstallGate.WaitAsync();
-        try
-        {
-            if (!Directory.Exists(Path.Combine(E2eDirectory, "node_modules", "playwright-core")))
-            {
-                var (exitCode, output) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], new Dictionary<string, string>());
-                Assert.True(exitCode == 0, $"npm ci in {E2eDirectory} failed (run scripts/setup.sh):\n{output}");
-            }
-        }
-        finally
-        {
-            InstallGate.Release();
-        }
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
-    {
-        var info = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = E2eDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (-1, $"{program} {string.Join(' ', arguments)} did not finish within 6 minutes\n--- stdout\n{await stdout}\n--- stderr\n{await stderr}");
-        }
-
-        return (process.ExitCode, $"--- stdout\n{await stdout}\n--- stderr\n{await stderr}");
     }
 
     [GeneratedRegex("<script type=\"module\" src=\"([^\"]*/_nuxt/[^\"]+\\.js)\"")]
