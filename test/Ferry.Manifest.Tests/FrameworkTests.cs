@@ -49,7 +49,7 @@ public sealed class FrameworkTests
 
         AssertAt(error, 4, 16);
         Assert.Contains("\"rails\" is not a known framework", error.Message);
-        Assert.Contains("express, koa, nest, nextjs, nuxt, flask, django, laravel, php", error.Message);
+        Assert.Contains("express, koa, nest, nextjs, flask, django, laravel, php, egg, nuxt", error.Message);
     }
 
     [Fact]
