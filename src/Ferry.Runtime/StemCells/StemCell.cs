@@ -147,11 +147,12 @@ public sealed class StemCell : IAsyncDisposable
         IReadOnlyList<HostServiceBridge> sharedServices, ILogger logger, CancellationToken cancellationToken)
     {
         var cell = new StemCell(StemCellFamily.Web, codeDirectory, runtimeApi);
-        var runDirectory = codeDirectory + "-run";
+        // In the temp folder, not beside the code folder: a UNIX socket's path has at most 108 bytes, and the data folder
+        // (where the cells' code folders are) may be deep.
+        var runDirectory = Directory.CreateTempSubdirectory("ferry-cell-").FullName;
         try
         {
             Directory.CreateDirectory(codeDirectory);
-            Directory.CreateDirectory(runDirectory);
             var fifo = Path.Combine(runDirectory, WebCellLaunch.FifoName);
             WebCellLaunch.CreateFifo(fifo);
             cell._launch = WebCellLaunch.Open(fifo);

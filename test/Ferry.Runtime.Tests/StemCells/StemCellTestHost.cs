@@ -48,7 +48,8 @@ internal sealed class StemCellTestHost : IAsyncDisposable
     /// <summary>Where the cells' code folders are (on the revisions' file system, so they are filled with hard links).</summary>
     public string CellFolder => Services.Options.StemCellDirectory!;
 
-    public static async Task<StemCellTestHost> StartAsync(int cellsPerRuntime = 1)
+    /// <param name="deepCellFolder">Cells' folders deeper than a UNIX socket's path may be long (as a data folder can be).</param>
+    public static async Task<StemCellTestHost> StartAsync(int cellsPerRuntime = 1, bool deepCellFolder = false)
     {
         var root = Directory.CreateTempSubdirectory("ferry-stem-test-");
         var store = new SqliteFerryStore(Path.Combine(root.FullName, "ferry.db"));
@@ -59,7 +60,7 @@ internal sealed class StemCellTestHost : IAsyncDisposable
             StemCellsPerRuntime = cellsPerRuntime,
             StemCellsMaxPerRuntime = cellsPerRuntime, // a fixed pool: these tests count cells (sizing: StemCellSizingTests)
             StemCellRefillDelay = TimeSpan.Zero,
-            StemCellDirectory = Path.Combine(root.FullName, "cells"),
+            StemCellDirectory = Path.Combine(root.FullName, deepCellFolder ? new string('d', 120) : "", "cells"),
             IdleTimeout = TimeSpan.FromMinutes(5),
         };
         var runtimeApi = new RuntimeApiHost(options, NullLoggerFactory.Instance);

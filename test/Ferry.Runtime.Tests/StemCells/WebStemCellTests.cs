@@ -42,7 +42,7 @@ public sealed class WebStemCellTests : IAsyncLifetime
 
     private StemCellTestHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await StemCellTestHost.StartAsync();
+    public async Task InitializeAsync() => _host = await StemCellTestHost.StartAsync(deepCellFolder: true);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
