@@ -2,7 +2,7 @@
 # (6) Framework presets: cold start of each preset's sample app through Ferry (first request after a deploy, which
 # starts the app in a sandbox with the preset's command) against starting the same app (for nuxt the same build) bare
 # on the host until it answers (node / gunicorn / php -S), in one hyperfine run; prints the ratio Ferry ÷ bare per
-# framework (goal ≤ 1.3).
+# framework (goal ≤ 1.3). FRAMEWORKS="php laravel" times only those pairs (all are still deployed once).
 # Builds are cached by ferry deploy, so --prepare only uploads a new revision (--force: the code is unchanged, and an
 # unchanged deploy makes no revision, so without it the "cold" request would find a warm instance).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,6 +43,7 @@ bare() {
 args=(--warmup 1 --runs "${RUNS:-10}" --export-markdown "$results/frameworks.md" --export-json "$results/frameworks.json")
 # pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app, then its cold start through Ferry.
 pair() {
+  if [ -n "${FRAMEWORKS:-}" ] && [[ " $FRAMEWORKS " != *" $1 "* ]]; then return; fi
   args+=(--command-name "$1 bare" --prepare "$stop_bare" "$(bare "$2" "$4")")
   args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy --force >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
 }
@@ -65,6 +66,8 @@ import json, sys
 results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
 print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
 for name in ("express", "koa", "flask", "django", "php", "laravel", "egg", "nuxt"):
+    if f"{name} bare" not in results:
+        continue  # left out with FRAMEWORKS
     bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
     print(f"| {name} | {bare * 1000:.0f} ms | {ferry * 1000:.0f} ms | {ferry / bare:.2f}× |")
 PY
