@@ -88,9 +88,54 @@ public sealed class StemCellTests : IAsyncLifetime
             Assert.Contains(messages, m => m.StartsWith($"REPORT RequestId: {requestId}", StringComparison.Ordinal) && m.Contains("Cold Start: true", StringComparison.Ordinal));
         }
 
-        // Both cells were used up and replaced by new ones.
+        // Both cells were used up and replaced by new ones; the web cell waits on (this app has no web function).
         await WaitForCellsAsync();
-        Assert.All(StemCellFamily.All, f => Assert.NotEqual(waiting[f], Cells.ReadyCells(f).Single().Id));
+        Assert.All([StemCellFamily.Node, StemCellFamily.Python], f => Assert.NotEqual(waiting[f], Cells.ReadyCells(f).Single().Id));
+        Assert.Equal(waiting[StemCellFamily.Web], Cells.ReadyCells(StemCellFamily.Web).Single().Id);
+    }
+
+    [Fact]
+    public async Task The_first_request_of_a_web_function_is_served_by_a_web_cell_running_its_command()
+    {
+        var app = TestApp.Create("""
+            service: webcell
+            provider:
+              name: aws
+              environment:
+                GREETING: hello
+            functions:
+              site:
+                runtime: web
+                command: node server.js
+                events:
+                  - httpApi: '*'
+            """,
+            ("server.js", "require('http').createServer((req, res) => { console.log('served ' + req.url); res.end(JSON.stringify({ greeting: process.env.GREETING, url: req.url, port: process.env.PORT, cell: process.env.FERRY_STEM_CELL ?? null })); }).listen(process.env.PORT, '127.0.0.1');\n"));
+        await WaitForCellsAsync();
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        var cell = Cells.ReadyCells(StemCellFamily.Web).Single().Id;
+
+        var response = await _server.Http.GetAsync("/webcell/dev/hello?x=1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("hello", body.GetProperty("greeting").GetString());
+        Assert.Equal("/hello?x=1", body.GetProperty("url").GetString());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("cell").ValueKind);
+        JsonElement[] logs = [];
+        for (var attempt = 0; attempt < 100 && !logs.Any(l => l.GetProperty("message").GetString() == "served /hello?x=1"); attempt++)
+        {
+            await Task.Delay(100);
+            logs = (await _server.Http.GetFromJsonAsync<JsonElement[]>("/api/v1/apps/webcell/dev/logs?function=site"))!;
+        }
+
+        Assert.All(logs, l => Assert.Equal(cell, l.GetProperty("instance").GetString()));
+        Assert.Contains(logs, l => l.GetProperty("message").GetString()!.StartsWith("INIT_START", StringComparison.Ordinal)
+            && l.GetProperty("message").GetString()!.Contains("StemCell: true", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.GetProperty("message").GetString() == "served /hello?x=1");
+        await WaitForCellsAsync();
+        Assert.NotEqual(cell, Cells.ReadyCells(StemCellFamily.Web).Single().Id);
     }
 
     [Fact]

@@ -21,7 +21,12 @@ const page = await browser.newPage();
 page.setDefaultTimeout(60_000);
 const failures = [];
 const output = [];
-page.on('requestfailed', (request) => failures.push(`${request.url()}: ${request.failure()?.errorText}`));
+// net::ERR_ABORTED is the browser cancelling a request itself (the reload below cuts short Nuxt's lazy fetch of its
+// build manifest); what the server answered with an error shows up as a response >= 400.
+page.on('requestfailed', (request) => {
+  const error = request.failure()?.errorText;
+  if (error !== 'net::ERR_ABORTED') failures.push(`${request.url()}: ${error}`);
+});
 page.on('response', (response) => {
   if (response.status() >= 400) failures.push(`${response.url()}: ${response.status()}`);
 });
