@@ -54,6 +54,10 @@ public static partial class FerryServerHost
         DataFolder.Secure(dataDirectory);
         var storeLocation = StoreLocation.Resolve(options.Store, dataDirectory);
 
+        // No watching of appsettings files (the server is configured by its options): each watcher is an inotify
+        // instance, of which a user has 128 by default, and the integration tests start a server per test class in one
+        // process. The builder reads this switch only from DOTNET_ variables (command-line args come after the files).
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
