@@ -14,7 +14,7 @@ port=18099
 # samples/web-flask starts itself with a command; the flask preset serves the same app.py with gunicorn.
 apps="$(mktemp -d -t ferry-bench-frameworks-XXXXXX)"
 data_dirs+=("$apps")
-for app in web-express web-koa web-django web-php web-laravel web-egg; do
+for app in web-express web-koa web-django web-php web-laravel web-egg web-nest web-next; do
   cp -r "$samples/$app" "$apps/$app"
   sed -i 's/^  memorySize: .*/  memorySize: 1769/' "$apps/$app/serverless.yml"
 done
@@ -50,6 +50,9 @@ pair() {
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
 pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
 pair koa "$apps/web-koa" koaapp "env PORT=$port node server.js"
+# Bare: the dist/ and .next/ that the deploys' builds (tsc, next build) made in the copies.
+pair nest "$apps/web-nest" nestapp "env PORT=$port node dist/main.js"
+pair next "$apps/web-next" nextapp "env NODE_ENV=production node node_modules/next/dist/bin/next start -H 127.0.0.1 -p $port"
 # Bare: Nitro's server as `nuxt build` made it (base URL /); through Ferry the launcher sets it to /nuxtapp/dev/.
 pair nuxt "$apps/web-nuxt" nuxtapp "env PORT=$port HOST=127.0.0.1 NODE_ENV=production node .output/server/index.mjs"
 pair flask "$apps/web-flask" flaskapp "$gunicorn app:app"
@@ -65,7 +68,7 @@ python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
 import json, sys
 results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
 print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
-for name in ("express", "koa", "flask", "django", "php", "laravel", "egg", "nuxt"):
+for name in ("express", "koa", "nest", "next", "flask", "django", "php", "laravel", "egg", "nuxt"):
     if f"{name} bare" not in results:
         continue  # left out with FRAMEWORKS
     bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
