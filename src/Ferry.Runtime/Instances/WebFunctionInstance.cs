@@ -105,11 +105,6 @@ public sealed class WebFunctionInstance : FunctionInstance
         }
     }
 
-    /// <summary>
-    /// Polls until the app listens: in the sandbox's socket tables when the published socket is created at once (then
-    /// both the port and the socket's forwarder must listen), else by connecting to the socket or port, which refuses
-    /// until then. Polling often keeps the cold start short; each poll is a small file read or a refused connect.
-    /// </summary>
     /// <summary>Variables that tell the app where it listens and under which prefix it is served.</summary>
     private Dictionary<string, string> AppEnvironment(int port) => new()
     {
@@ -152,6 +147,11 @@ public sealed class WebFunctionInstance : FunctionInstance
         }
     }
 
+    /// <summary>
+    /// Polls until the app listens: in the sandbox's socket tables when the published socket is created at once (then
+    /// both the port and the socket's forwarder must listen), else by connecting to the socket or port, which refuses
+    /// until then. Polling often keeps the cold start short; each poll is a small file read or a refused connect.
+    /// </summary>
     private async Task WaitUntilReadyAsync(EndPoint endpoint, PublishedPort? published, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(2);
