@@ -70,10 +70,17 @@ public sealed record RuntimeOptions
     public TimeSpan StemCellDemandHalfLife { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Host folder for the stem cells' code folders; null: a private temp folder. On the file system of the extracted
-    /// revisions, a cell's code folder is filled with hard links instead of copies.
+    /// Host folder for the stem cells' code folders; null: a private temp folder. Where a cell's code is linked in
+    /// file by file (<see cref="StemCellCodeMounts"/> off or refused), on the file system of the extracted revisions
+    /// it gets hard links instead of copies. Cell folders left in it by a server that did not stop cleanly are removed.
     /// </summary>
     public string? StemCellDirectory { get; init; }
+
+    /// <summary>
+    /// Whether a stem cell gets its function's code as one read-only bind mount (root only; see
+    /// <c>CodeFolderMount</c>) rather than one hard link per file. Where mounting is refused, cells link anyway.
+    /// </summary>
+    public bool StemCellCodeMounts { get; init; } = true;
 
     /// <summary>
     /// How long after the latest cold start that wanted a stem cell replacements start: their starts (whole runtimes)

@@ -51,19 +51,8 @@ public sealed partial class NoExecFolder : IDisposable
     }
 
     /// <summary>Whether <paramref name="path"/> is a mount point with noexec (per /proc/self/mountinfo).</summary>
-    public static bool IsNoExecMountPoint(string path)
-    {
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 5 && Unescape(fields[4]) == path && fields[5].Split(',').Contains("noexec"))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool IsNoExecMountPoint(string path) =>
+        MountTable.Read().Any(m => m.MountPoint == path && m.Options.Contains("noexec"));
 
     public void Dispose()
     {
@@ -72,11 +61,6 @@ public sealed partial class NoExecFolder : IDisposable
             _ = Unmount(_path, MntDetach);
         }
     }
-
-    /// <summary>mountinfo writes space, tab, newline and backslash as octal escapes.</summary>
-    private static string Unescape(string field) =>
-        field.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal)
-            .Replace("\\012", "\n", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal);
 
     private static IOException Failure(string operation, string path)
     {

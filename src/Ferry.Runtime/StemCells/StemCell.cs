@@ -30,6 +30,7 @@ public sealed class StemCell : IAsyncDisposable
     private StemCellProcess? _process;
     private FileStream? _launch;
     private int _disposed;
+    private static int s_reportedMountFailure;
 
     private StemCell(StemCellFamily family, string codeDirectory, RuntimeApiHost runtimeApi)
     {
@@ -50,6 +51,9 @@ public sealed class StemCell : IAsyncDisposable
 
     /// <summary>Host folder bound read-only at /var/task: empty until the cell becomes a function.</summary>
     internal string CodeDirectory { get; }
+
+    /// <summary>Whether <see cref="CodeDirectory"/> is a mount the revision's code is bound onto (else its files are linked in).</summary>
+    internal bool CodeMounted { get; private set; }
 
     internal StemCellProcess Process => _process ?? throw new InvalidOperationException("The stem cell has not been started.");
 
@@ -84,7 +88,7 @@ public sealed class StemCell : IAsyncDisposable
         var cell = new StemCell(family, codeDirectory, runtimeApi);
         try
         {
-            Directory.CreateDirectory(codeDirectory);
+            cell.PrepareCodeFolder(options, logger);
             runtimeApi.RegisterStemCell(cell);
             var spec = new SandboxSpec
             {
@@ -152,7 +156,7 @@ public sealed class StemCell : IAsyncDisposable
         var runDirectory = Directory.CreateTempSubdirectory("ferry-cell-").FullName;
         try
         {
-            Directory.CreateDirectory(codeDirectory);
+            cell.PrepareCodeFolder(options, logger);
             var fifo = Path.Combine(runDirectory, WebCellLaunch.FifoName);
             WebCellLaunch.CreateFifo(fifo);
             cell._launch = WebCellLaunch.Open(fifo);
@@ -270,11 +274,33 @@ public sealed class StemCell : IAsyncDisposable
         return process;
     }
 
+    /// <summary>
+    /// Creates the cell's code folder, as a mount the revision's code can later be bound onto when the server may mount
+    /// (<see cref="CodeFolderMount"/>), else as a plain folder to fill with hard links.
+    /// </summary>
+    private void PrepareCodeFolder(RuntimeOptions options, ILogger logger)
+    {
+        if (!options.StemCellCodeMounts)
+        {
+            Directory.CreateDirectory(CodeDirectory);
+            return;
+        }
+
+        CodeMounted = CodeFolderMount.TryPrepare(CodeDirectory, out var failure);
+        if (!CodeMounted && Interlocked.Exchange(ref s_reportedMountFailure, 1) == 0)
+        {
+            logger.LogInformation("Stem cells get their code as hard links, one per file ({Reason})", failure);
+        }
+    }
+
     private async Task FillAndResizeAsync(FunctionRevision function, StemCellProcess process, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Run(() => CodeFolderFill.Fill(function.CodeDirectory, CodeDirectory, cancellationToken), cancellationToken);
+            if (!CodeMounted || !TryAttachCode(function.CodeDirectory))
+            {
+                await Task.Run(() => CodeFolderFill.Fill(function.CodeDirectory, CodeDirectory, cancellationToken), cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -288,6 +314,21 @@ public sealed class StemCell : IAsyncDisposable
             {
                 throw new StemCellUnusableException($"could not give the stem cell the function's limits: {string.Join("; ", failures)}");
             }
+        }
+    }
+
+    /// <summary>Binds the revision's code onto the cell's code folder; false (the caller links the files) when refused.</summary>
+    private bool TryAttachCode(string source)
+    {
+        try
+        {
+            CodeFolderMount.Attach(source, CodeDirectory);
+            return true;
+        }
+        catch (IOException ex)
+        {
+            Process.Log.LogWarning(ex, "Stem cell {CellId}: could not mount the code; linking its files instead", Id);
+            return false;
         }
     }
 
@@ -356,6 +397,11 @@ public sealed class StemCell : IAsyncDisposable
 
     private void TryDeleteFolder()
     {
+        if (CodeMounted)
+        {
+            CodeFolderMount.Detach(CodeDirectory);
+        }
+
         try
         {
             Directory.Delete(CodeDirectory, recursive: true);

@@ -123,6 +123,7 @@ public sealed partial class StemCellPool : IAsyncDisposable
             else
             {
                 Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                RemoveLeftoverCells(_folder);
             }
 
             // Cells run as unprivileged users; bwrap must reach their code folders in here.
@@ -539,6 +540,26 @@ public sealed partial class StemCellPool : IAsyncDisposable
         /// <summary>Idle size of a cell before one was measured (RSS of the idle loop plus bwrap and the bridge, rounded up).</summary>
         public static long IdleBytesGuess(StemCellFamily family)
             => (family == StemCellFamily.Node ? 48L : family == StemCellFamily.Web ? 8L : 20L) * 1024 * 1024;
+    }
+
+    /// <summary>
+    /// Removes the code folders of cells of a server that stopped without cleaning up: their revisions' code mounts
+    /// first (deleting through those read-only binds would fail), then the folders.
+    /// </summary>
+    private void RemoveLeftoverCells(string folder)
+    {
+        CodeFolderMount.DetachAllBelow(folder);
+        foreach (var leftover in Directory.EnumerateDirectories(folder))
+        {
+            try
+            {
+                Directory.Delete(leftover, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(ex, "Could not delete the leftover stem cell folder {Folder}", leftover);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stem cells: keeping {Floor} to {Max} per runtime family ready as demand goes (memory budget {BudgetMb} MB, {Refills} started at a time; code folders in {Folder})")]

@@ -25,6 +25,9 @@ internal sealed class StemCellProcess(ISandboxedProcess inner, string codeDirect
 
     public long? PeakMemoryBytes() => inner.PeakMemoryBytes();
 
+    /// <summary>The logger of the cell's pool.</summary>
+    public ILogger Log => logger;
+
     public Task KillAsync() => inner.KillAsync();
 
     public async ValueTask DisposeAsync()
@@ -36,6 +39,9 @@ internal sealed class StemCellProcess(ISandboxedProcess inner, string codeDirect
 
         await inner.DisposeAsync();
         launch?.Dispose();
+        // A revision's code bound onto the folder (CodeFolderMount) must be gone before the folder is deleted; where
+        // nothing is mounted this is one refused umount2.
+        CodeFolderMount.Detach(codeDirectory);
         Delete(codeDirectory);
         if (runDirectory is not null)
         {

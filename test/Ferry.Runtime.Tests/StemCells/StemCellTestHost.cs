@@ -49,7 +49,10 @@ internal sealed class StemCellTestHost : IAsyncDisposable
     public string CellFolder => Services.Options.StemCellDirectory!;
 
     /// <param name="deepCellFolder">Cells' folders deeper than a UNIX socket's path may be long (as a data folder can be).</param>
-    public static async Task<StemCellTestHost> StartAsync(int cellsPerRuntime = 1, bool deepCellFolder = false)
+    /// <param name="codeMounts">Whether cells get their code as a bind mount (<see cref="RuntimeOptions.StemCellCodeMounts"/>).</param>
+    /// <param name="beforeStart">Called with the cells' folder before the pool starts (to leave things a crashed server would).</param>
+    public static async Task<StemCellTestHost> StartAsync(int cellsPerRuntime = 1, bool deepCellFolder = false, bool codeMounts = true,
+        Action<string>? beforeStart = null)
     {
         var root = Directory.CreateTempSubdirectory("ferry-stem-test-");
         var store = new SqliteFerryStore(Path.Combine(root.FullName, "ferry.db"));
@@ -62,7 +65,9 @@ internal sealed class StemCellTestHost : IAsyncDisposable
             StemCellRefillDelay = TimeSpan.Zero,
             StemCellDirectory = Path.Combine(root.FullName, deepCellFolder ? new string('d', 120) : "", "cells"),
             IdleTimeout = TimeSpan.FromMinutes(5),
+            StemCellCodeMounts = codeMounts,
         };
+        beforeStart?.Invoke(options.StemCellDirectory);
         var runtimeApi = new RuntimeApiHost(options, NullLoggerFactory.Instance);
         await runtimeApi.StartAsync(CancellationToken.None);
         var sandbox = SandboxTestFolders.CreateBubblewrap();
