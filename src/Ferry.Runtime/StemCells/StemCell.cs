@@ -73,105 +73,34 @@ public sealed class StemCell : IAsyncDisposable
         return environment;
     }
 
-    /// <summary>Starts a cell and returns once its loop waits for an identity.</summary>
+    /// <summary>
+    /// Starts a cell and returns once it waits to become a function: an event cell's loop has asked for its identity,
+    /// a web cell's forwarder listens and its shell waits on the launch FIFO (<see cref="WebCellLaunch"/>).
+    /// </summary>
     /// <param name="codeDirectory">A folder that does not exist yet; the cell creates it and removes it at its end.</param>
-    /// <exception cref="StemCellStartException">The cell did not start or did not ask for its identity in time.</exception>
     /// <param name="sharedServices">Bridges every cell gets besides the Runtime API's (see <see cref="StemCellPool.Start"/>).</param>
+    /// <exception cref="StemCellStartException">The cell did not start or did not get to wait in time.</exception>
     internal static async Task<StemCell> StartAsync(StemCellFamily family, string codeDirectory, ISandbox sandbox, RuntimeApiHost runtimeApi,
         RuntimeOptions options, IReadOnlyList<HostServiceBridge> sharedServices, ILogger logger, CancellationToken cancellationToken)
     {
-        if (family.IsWeb)
-        {
-            return await StartWebAsync(codeDirectory, sandbox, runtimeApi, options, sharedServices, logger, cancellationToken);
-        }
-
         var cell = new StemCell(family, codeDirectory, runtimeApi);
+        string? runDirectory = null;
         try
         {
             cell.PrepareCodeFolder(options, logger);
-            runtimeApi.RegisterStemCell(cell);
-            var spec = new SandboxSpec
+            SandboxSpec spec;
+            if (family.IsWeb)
             {
-                InstanceId = cell.Id,
-                CodeDirectory = codeDirectory,
-                RuntimeDirectory = options.RuntimeDirectory,
-                Command = family.Command,
-                Environment = StartEnvironment(cell.Token),
-                MemoryMb = StartMemoryMb,
-                AllowOutboundNetwork = false,
-                Bridges = new SandboxBridges
-                {
-                    HostServices = [new HostServiceBridge(EventFunctionInstance.RuntimeApiPortInSandbox, runtimeApi.SocketPath), .. sharedServices],
-                },
-            };
-
-            ISandboxedProcess process;
-            try
-            {
-                process = await sandbox.StartAsync(spec, cancellationToken);
+                // In the temp folder, not beside the code folder: a UNIX socket's path has at most 108 bytes, and the data
+                // folder (where the cells' code folders are) may be deep.
+                runDirectory = Directory.CreateTempSubdirectory("ferry-cell-").FullName;
+                spec = cell.WebSpec(runDirectory, options, sharedServices);
             }
-            catch (SandboxStartException ex)
+            else
             {
-                throw new StemCellStartException($"could not start the sandbox: {ex.Message}", ex);
+                runtimeApi.RegisterStemCell(cell);
+                spec = cell.EventSpec(options, sharedServices);
             }
-
-            cell._process = new StemCellProcess(process, codeDirectory, logger);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.StartTimeout);
-            var first = await Task.WhenAny(cell._asked.Task, process.Exited, Task.Delay(Timeout.Infinite, timeout.Token));
-            cancellationToken.ThrowIfCancellationRequested();
-            if (first == process.Exited)
-            {
-                var output = string.Join(" | ", await DrainOutputAsync(process));
-                var exitCode = await process.Exited;
-                throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
-                    $"the {family} runtime loop exited with code {exitCode} before asking for its identity: {output}"));
-            }
-
-            if (first != cell._asked.Task)
-            {
-                throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
-                    $"the {family} runtime loop did not ask for its identity within {options.StartTimeout.TotalSeconds:0} s"));
-            }
-
-            return cell;
-        }
-        catch
-        {
-            await cell.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Starts a web cell: a sandbox with its published port's forwarder and the shared bridges listening, whose shell
-    /// waits on the launch FIFO (<see cref="WebCellLaunch"/>). Ready once the forwarder's socket listens.
-    /// </summary>
-    private static async Task<StemCell> StartWebAsync(string codeDirectory, ISandbox sandbox, RuntimeApiHost runtimeApi, RuntimeOptions options,
-        IReadOnlyList<HostServiceBridge> sharedServices, ILogger logger, CancellationToken cancellationToken)
-    {
-        var cell = new StemCell(StemCellFamily.Web, codeDirectory, runtimeApi);
-        // In the temp folder, not beside the code folder: a UNIX socket's path has at most 108 bytes, and the data folder
-        // (where the cells' code folders are) may be deep.
-        var runDirectory = Directory.CreateTempSubdirectory("ferry-cell-").FullName;
-        try
-        {
-            cell.PrepareCodeFolder(options, logger);
-            var fifo = Path.Combine(runDirectory, WebCellLaunch.FifoName);
-            WebCellLaunch.CreateFifo(fifo);
-            cell._launch = WebCellLaunch.Open(fifo);
-            cell.Published = new PublishedPort(Instances.WebFunctionInstance.PortInSandbox, Path.Combine(runDirectory, "http.sock"), ReadyFromHost: true);
-            var spec = new SandboxSpec
-            {
-                InstanceId = cell.Id,
-                CodeDirectory = codeDirectory,
-                RuntimeDirectory = options.RuntimeDirectory,
-                Command = StemCellFamily.Web.Command,
-                Environment = FunctionInstance.RuntimeEnvironment(),
-                MemoryMb = StartMemoryMb,
-                AllowOutboundNetwork = false,
-                Bridges = new SandboxBridges { HostServices = [.. sharedServices], PublishedPort = cell.Published },
-            };
 
             ISandboxedProcess process;
             try
@@ -184,57 +113,124 @@ public sealed class StemCell : IAsyncDisposable
             }
 
             cell._process = new StemCellProcess(process, codeDirectory, logger, runDirectory, cell._launch);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.StartTimeout);
-            var socketInSandbox = BridgeLauncher.PublishedSocket(cell.Published);
-            try
-            {
-                int? member = null;
-                while (true)
-                {
-                    if (process.Exited.IsCompleted)
-                    {
-                        var output = string.Join(" | ", await DrainOutputAsync(process));
-                        var exitCode = await process.Exited;
-                        throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
-                            $"the web cell's sandbox exited with code {exitCode} before its forwarder listened: {output}"));
-                    }
-
-                    member ??= SandboxListeners.NamespaceMember(process.Pid);
-                    if (member is { } pid && SandboxListeners.UnixListening(pid, socketInSandbox))
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(TimeSpan.FromMilliseconds(5), timeout.Token);
-                }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
-                    $"the web cell's forwarder did not listen within {options.StartTimeout.TotalSeconds:0} s"));
-            }
-
-            cell._asked.TrySetResult();
+            await cell.WaitUntilWaitingAsync(process, options.StartTimeout, cancellationToken);
             return cell;
         }
         catch
         {
             if (cell._process is null)
             {
+                // Otherwise the process owns these.
                 cell._launch?.Dispose();
-                try
-                {
-                    Directory.Delete(runDirectory, recursive: true);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Never created.
-                }
+                DeleteRunDirectory(runDirectory);
             }
 
             await cell.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>An event cell: the family's runtime loop, which asks the Runtime API (bridged in) for its identity.</summary>
+    private SandboxSpec EventSpec(RuntimeOptions options, IReadOnlyList<HostServiceBridge> sharedServices) => new()
+    {
+        InstanceId = Id,
+        CodeDirectory = CodeDirectory,
+        RuntimeDirectory = options.RuntimeDirectory,
+        Command = Family.Command,
+        Environment = StartEnvironment(Token),
+        MemoryMb = StartMemoryMb,
+        AllowOutboundNetwork = false,
+        Bridges = new SandboxBridges
+        {
+            HostServices = [new HostServiceBridge(EventFunctionInstance.RuntimeApiPortInSandbox, _runtimeApi.SocketPath), .. sharedServices],
+        },
+    };
+
+    /// <summary>A web cell: a shell waiting on the launch FIFO in <paramref name="runDirectory"/>, its port published at once.</summary>
+    private SandboxSpec WebSpec(string runDirectory, RuntimeOptions options, IReadOnlyList<HostServiceBridge> sharedServices)
+    {
+        var fifo = Path.Combine(runDirectory, WebCellLaunch.FifoName);
+        WebCellLaunch.CreateFifo(fifo);
+        _launch = WebCellLaunch.Open(fifo);
+        Published = new PublishedPort(WebFunctionInstance.PortInSandbox, Path.Combine(runDirectory, "http.sock"), ReadyFromHost: true);
+        return new SandboxSpec
+        {
+            InstanceId = Id,
+            CodeDirectory = CodeDirectory,
+            RuntimeDirectory = options.RuntimeDirectory,
+            Command = StemCellFamily.Web.Command,
+            Environment = FunctionInstance.RuntimeEnvironment(),
+            MemoryMb = StartMemoryMb,
+            AllowOutboundNetwork = false,
+            Bridges = new SandboxBridges { HostServices = [.. sharedServices], PublishedPort = Published },
+        };
+    }
+
+    /// <summary>
+    /// Waits until an event cell's loop asks for its identity, or until a web cell's forwarder listens (read from the
+    /// host in the sandbox's socket table, every 5 ms).
+    /// </summary>
+    private async Task WaitUntilWaitingAsync(ISandboxedProcess process, TimeSpan startTimeout, CancellationToken cancellationToken)
+    {
+        var (what, until, late) = Family.IsWeb
+            ? ("the web cell's sandbox", "its forwarder listened", "the web cell's forwarder did not listen")
+            : ($"the {Family} runtime loop", "asking for its identity", $"the {Family} runtime loop did not ask for its identity");
+        var socketInSandbox = Published is { } published ? BridgeLauncher.PublishedSocket(published) : null;
+        var poll = socketInSandbox is null ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(5);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(startTimeout);
+        int? member = null;
+        try
+        {
+            while (true)
+            {
+                if (process.Exited.IsCompleted)
+                {
+                    var output = string.Join(" | ", await DrainOutputAsync(process));
+                    var exitCode = await process.Exited;
+                    throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
+                        $"{what} exited with code {exitCode} before {until}: {output}"));
+                }
+
+                if (socketInSandbox is not null)
+                {
+                    member ??= SandboxListeners.NamespaceMember(process.Pid);
+                    if (member is { } pid && SandboxListeners.UnixListening(pid, socketInSandbox))
+                    {
+                        _asked.TrySetResult();
+                        return;
+                    }
+                }
+                else if (_asked.Task.IsCompleted)
+                {
+                    return;
+                }
+
+                await Task.WhenAny(_asked.Task, process.Exited, Task.Delay(poll, timeout.Token));
+                timeout.Token.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StemCellStartException(string.Create(CultureInfo.InvariantCulture,
+                $"{late} within {startTimeout.TotalSeconds:0} s"));
+        }
+    }
+
+    private static void DeleteRunDirectory(string? runDirectory)
+    {
+        if (runDirectory is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(runDirectory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Never filled, or already gone.
         }
     }
 
