@@ -15,6 +15,27 @@ public sealed class FerryApiClientTests
     private FerryApiClient CreateClient(string? token = null) => FerryApiClient.Create(new Uri(TestCli.ServerUrl), token, _http);
 
     [Fact]
+    public async Task A_warm_up_asks_for_healthz_and_never_fails_whatever_the_server_does()
+    {
+        _http.AnswersHealthChecks = false;
+        using var client = CreateClient("secret");
+        _http.Respond(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        await client.WarmUpAsync(CancellationToken.None);
+
+        _http.Respond(_ => new HttpResponseMessage(HttpStatusCode.InternalServerError));
+        await client.WarmUpAsync(CancellationToken.None);
+
+        _http.Responder = (_, _) => throw new HttpRequestException("Connection refused");
+        await client.WarmUpAsync(CancellationToken.None);
+
+        _http.Responder = (_, _) => throw new InvalidOperationException("anything else");
+        await client.WarmUpAsync(CancellationToken.None);
+
+        Assert.Equal(4, _http.Requests.Count);
+        Assert.All(_http.Requests, r => Assert.Equal("/healthz", r.PathAndQuery));
+    }
+
+    [Fact]
     public async Task A_404_becomes_a_client_error_with_the_servers_message()
     {
         _http.Respond(_ => StubHttpHandler.ApiError(HttpStatusCode.NotFound, "not_found", "No app hello in stage dev, region local."));

@@ -41,8 +41,8 @@ internal sealed class DeployCacheStore(string directory)
         var path = PathOf(key);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-            var record = JsonSerializer.Deserialize(stream, DeployJsonContext.Default.DeployCacheRecord);
+            // One read and the span overload: the stream overload's buffering machinery is JIT work a fresh process pays.
+            var record = JsonSerializer.Deserialize(File.ReadAllBytes(path), DeployJsonContext.Default.DeployCacheRecord);
             if (record is null || !record.IsComplete)
             {
                 problem = $"{path} is not a complete deploy record";

@@ -59,8 +59,19 @@ internal sealed class StubHttpHandler : HttpMessageHandler
         Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson"),
     };
 
+    /// <summary>
+    /// Whether <c>GET /healthz</c> is answered 200 without being recorded or reaching <see cref="Responder"/>, as a
+    /// running server would (the CLI warms its connection up with it while it does other work).
+    /// </summary>
+    public bool AnswersHealthChecks { get; set; } = true;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (AnswersHealthChecks && request.Method == HttpMethod.Get && request.RequestUri?.AbsolutePath == "/healthz")
+        {
+            return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new StringContent("ok") };
+        }
+
         var parts = new List<RecordedPart>();
         var body = "";
         if (request.Content is MultipartFormDataContent multipart)
