@@ -13,6 +13,9 @@
 //    HTML (attributes, the client's config, the devalue payload, whose slashes are written \u002F), in a route's
 //    _payload.json and in the Location header. The client then runs with the prefix as its base URL too, so its
 //    navigation, fetches and lazy chunks stay under it.
+// Nuxt itself cannot take a base per request: the renderer builds asset URLs from a runtime config Nitro freezes at
+// start, and Nitro's routes, its error page fetch and its public-asset lookup use the same base. A body the app
+// compresses itself, and what its server routes answer (the app's own data), are left as they are.
 // A path already under the base at a domain's / (a link rendered before this launcher rewrote responses) is served as
 // it is, under the base.
 import { existsSync } from 'node:fs';
