@@ -10,8 +10,9 @@ namespace Ferry.IntegrationTests;
 /// <summary>
 /// samples/web-nuxt deployed unchanged: <c>ferry deploy</c> runs <c>npm ci</c> and <c>nuxt build</c> on this machine,
 /// the sandbox runs <c>.output/server/index.mjs</c> under Ferry's Nuxt launcher, and the server-rendered page, the
-/// server/api route, the public/ file and Nuxt's <c>/_nuxt/</c> assets answer under <c>/{service}/{stage}/</c> and at
-/// <c>/</c> of a custom domain; headless Chromium (nuxt-e2e/hydration.test.mjs) checks that the page hydrates at both.
+/// server/api route, the public/ file and Nuxt's <c>/_nuxt/</c> assets answer under <c>/{service}/{stage}/</c>, at
+/// <c>/</c> of a custom domain and under a custom domain's path prefix, each page's links and assets pointing under the
+/// prefix it was requested through; headless Chromium (nuxt-e2e/hydration.test.mjs) checks that the page hydrates at all three.
 /// </summary>
 public sealed partial class NuxtAppTests : IAsyncLifetime
 {
@@ -22,6 +23,9 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
 
     private const string Host = "nuxt.example.test";
 
+    /// <summary>Bound with <c>--path-prefix /shop</c>: only <c>/shop/…</c> of this host reaches the app.</summary>
+    private const string ShopHost = "www.nuxt.example.test";
+
     private FerryTestServer _server = null!;
 
     public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync();
@@ -29,7 +33,7 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
-    public async Task A_nuxt_app_is_built_and_its_page_api_route_and_assets_work_under_the_prefix_and_at_a_custom_host()
+    public async Task A_nuxt_app_is_built_and_its_page_api_route_and_assets_work_under_the_prefix_at_a_custom_host_and_under_its_path_prefix()
     {
         var app = Repo.Sample("web-nuxt");
         var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, app, "deploy");
@@ -43,6 +47,7 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
         Assert.Contains("rendered on the server under /nuxtapp/dev at", page);
         Assert.Contains("href=\"/nuxtapp/dev/about\"", page);
         Assert.Contains("src=\"/nuxtapp/dev/ferry.svg\"", page);
+        AssertServedUnder("/nuxtapp/dev", page);
         var script = NuxtScript().Match(page);
         Assert.True(script.Success, $"no /_nuxt/ entry script in the page:\n{page}");
         Assert.StartsWith("/nuxtapp/dev/_nuxt/", script.Groups[1].Value);
@@ -59,31 +64,83 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
 
         await AssertHydratesAsync($"{_server.BaseUrl}/nuxtapp/dev/", resolve: null);
 
-        // At / of a custom domain: the page answers at /, its links and assets point under /nuxtapp/dev/ of the same
-        // host, which reaches the app as well.
+        // At / of a custom domain: the same instance renders the page with its links and assets at the host's /.
         var add = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", Host, "--app", "nuxtapp", "--stage", "dev");
         Assert.True(add.ExitCode == 0, add.ToString());
-        var atHost = await GetAtHostAsync("/");
+        var atHost = await GetAtHostAsync(Host, "/");
         Assert.Contains("Hello, nuxt!", atHost.Body);
         Assert.Contains("rendered on the server under / at", atHost.Body);
+        AssertServedUnder("", atHost.Body);
         var hostScript = NuxtScript().Match(atHost.Body);
         Assert.True(hostScript.Success, $"no /_nuxt/ entry script in the page:\n{atHost.Body}");
-        Assert.Contains("javascript", (await GetAtHostAsync(hostScript.Groups[1].Value)).ContentType);
-        Assert.Equal("Hello, host!", JsonDocument.Parse((await GetAtHostAsync("/api/hello?name=host")).Body).RootElement.GetProperty("greeting").GetString());
-        Assert.Equal("a static file from public/\n", (await GetAtHostAsync("/ferry.txt")).Body);
-        Assert.Equal("a static file from public/\n", (await GetAtHostAsync("/nuxtapp/dev/ferry.txt")).Body);
+        Assert.Contains("javascript", (await GetAtHostAsync(Host, hostScript.Groups[1].Value)).ContentType);
+        Assert.Equal("Hello, host!", JsonDocument.Parse((await GetAtHostAsync(Host, "/api/hello?name=host")).Body).RootElement.GetProperty("greeting").GetString());
+        Assert.Equal("a static file from public/\n", (await GetAtHostAsync(Host, "/ferry.txt")).Body);
+        Assert.Contains("<h1 id=\"about\">", (await GetAtHostAsync(Host, "/about")).Body);
+        // Links of pages rendered before custom domains were served at their own / keep working.
+        Assert.Equal("a static file from public/\n", (await GetAtHostAsync(Host, "/nuxtapp/dev/ferry.txt")).Body);
 
         var port = new Uri(_server.BaseUrl).Port;
         await AssertHydratesAsync($"http://{Host}:{port}/", resolve: $"{Host} 127.0.0.1");
+
+        // Under a custom domain's path prefix, the only part of that host that reaches the app: links and assets
+        // point under /shop/.
+        var addShop = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", ShopHost, "--app", "nuxtapp", "--stage", "dev", "--path-prefix", "/shop");
+        Assert.True(addShop.ExitCode == 0, addShop.ToString());
+        var atShop = await GetAtHostAsync(ShopHost, "/shop/");
+        Assert.Contains("Hello, nuxt!", atShop.Body);
+        Assert.Contains("rendered on the server under /shop at", atShop.Body);
+        AssertServedUnder("/shop", atShop.Body);
+        var shopScript = NuxtScript().Match(atShop.Body);
+        Assert.True(shopScript.Success, $"no /_nuxt/ entry script in the page:\n{atShop.Body}");
+        Assert.StartsWith("/shop/_nuxt/", shopScript.Groups[1].Value);
+        Assert.Contains("javascript", (await GetAtHostAsync(ShopHost, shopScript.Groups[1].Value)).ContentType);
+        Assert.Equal("Hello, shop!", JsonDocument.Parse((await GetAtHostAsync(ShopHost, "/shop/api/hello?name=shop")).Body).RootElement.GetProperty("greeting").GetString());
+        Assert.Equal("a static file from public/\n", (await GetAtHostAsync(ShopHost, "/shop/ferry.txt")).Body);
+        Assert.Contains("<h1 id=\"about\">", (await GetAtHostAsync(ShopHost, "/shop/about")).Body);
+        await AssertHydratesAsync($"http://{ShopHost}:{port}/shop/", resolve: $"{ShopHost} 127.0.0.1");
+
+        // One instance, three prefixes, asked at once: each page names the prefix it was requested through.
+        string[] prefixes = ["/nuxtapp/dev", "", "/shop"];
+        var pages = await Task.WhenAll(Enumerable.Range(0, 4).SelectMany(_ => new[]
+        {
+            _server.Http.GetStringAsync("/nuxtapp/dev/about"),
+            GetBodyAtHostAsync(Host, "/about"),
+            GetBodyAtHostAsync(ShopHost, "/shop/about"),
+        }));
+        for (var i = 0; i < pages.Length; i++)
+        {
+            AssertServedUnder(prefixes[i % prefixes.Length], pages[i]);
+        }
     }
 
-    private async Task<(string? ContentType, string Body)> GetAtHostAsync(string path)
+    /// <summary>The page's links, public/ image, Nuxt assets and client base URL are all under <paramref name="prefix"/>, and no other base shows.</summary>
+    private static void AssertServedUnder(string prefix, string page)
+    {
+        Assert.Contains($"baseURL:\"{prefix}/\"", page);
+        Assert.Contains($"href=\"{prefix}/_nuxt/", page);
+        var isAbout = page.Contains("<h1 id=\"about\">");
+        Assert.Contains(isAbout ? $"href=\"{prefix}/\"" : $"href=\"{prefix}/about\"", page);
+        if (!isAbout)
+        {
+            Assert.Contains($"src=\"{prefix}/ferry.svg\"", page);
+        }
+
+        foreach (var other in new[] { "/nuxtapp/dev/", "/shop/" }.Where(p => p != $"{prefix}/"))
+        {
+            Assert.DoesNotContain($"\"{other}", page);
+        }
+    }
+
+    private async Task<string> GetBodyAtHostAsync(string host, string path) => (await GetAtHostAsync(host, path)).Body;
+
+    private async Task<(string? ContentType, string Body)> GetAtHostAsync(string host, string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Host = Host;
+        request.Headers.Host = host;
         using var response = await _server.Http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{Host}{path}: {(int)response.StatusCode} {body}");
+        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode} {body}");
         return (response.Content.Headers.ContentType?.MediaType, body);
     }
 

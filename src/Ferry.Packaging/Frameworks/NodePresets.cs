@@ -108,7 +108,8 @@ public sealed class NestPreset : FrameworkPreset
 
 /// <summary>
 /// Next.js: <c>next build</c> on the developer's machine, <c>next start</c> on $PORT. Next.js fixes its base path at
-/// build time, so the app works at <c>/</c> of a custom domain, or under the path prefix with <c>basePath</c> set.
+/// build time, so the app works whole only at <c>/</c> of a custom domain: <c>basePath</c> would make it expect the
+/// prefix in the paths it receives, which the gateway strips.
 /// </summary>
 public sealed class NextJsPreset : FrameworkPreset
 {
@@ -125,8 +126,9 @@ public sealed class NextJsPreset : FrameworkPreset
             new Dictionary<string, string> { ["NEXT_TELEMETRY_DISABLED"] = "1", ["NODE_ENV"] = "production" },
             [.. NodeSteps.Install(project), NodeSteps.Build(project, ".next", "node", NextBin, "build")])
         {
-            Notes = ["Next.js bakes its base path in at build time: its pages, API routes and public/ files answer under the path prefix, "
-                + "but its own /_next/ assets need / of a custom domain, or assetPrefix in next.config.js set to the prefix (/service/stage)"],
+            Notes = ["Next.js bakes its base path in at build time: its pages, API routes and public/ files answer under the path prefix "
+                + "and a custom domain's path prefix, but its own /_next/ assets and <Link>s point at the host's /; serve it at / of a "
+                + "custom domain (assetPrefix in next.config.js set to one prefix, e.g. /service/stage, brings back the assets there, not the links)"],
             PackageExcludes = ["!node_modules/@next/swc-*/**", "!.next/cache/**"],
         };
 }

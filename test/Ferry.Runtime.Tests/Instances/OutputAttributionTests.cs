@@ -5,9 +5,8 @@ using Ferry.Manifest;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
-using Ferry.Runtime.Telemetry;
+using Ferry.Runtime.Tests.RuntimeApi;
 using Ferry.Store;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ferry.Runtime.Tests.Instances;
 
@@ -21,82 +20,32 @@ public sealed class OutputAttributionTests : IAsyncLifetime
     /// <summary>Guards against a hung call; never an assertion about speed.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("ferry-output-attribution-test-");
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly ScriptedSandbox _sandbox = new();
     private readonly RecordingLogSink _logs = new();
-    private SqliteFerryStore? _store;
-    private RuntimeApiHost? _host;
-    private InstanceServices? _services;
-    private EventFunctionInstance? _instance;
+    private RuntimeApiTestInstance? _api;
 
-    private EventFunctionInstance Instance => _instance!;
+    private RuntimeApiTestInstance Api => _api!;
 
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteFerryStore(Path.Combine(_root.FullName, "ferry.db"));
-        await _store.InitializeAsync(CancellationToken.None);
-        var (appStage, revision) = await _store.AddRevisionAsync("default", "attribution", "dev", "local", new string('0', 64), "{}", CancellationToken.None);
-        var options = new RuntimeOptions { RuntimeDirectory = Path.Combine(AppContext.BaseDirectory, "runtime") };
-        _host = new RuntimeApiHost(options, NullLoggerFactory.Instance);
-        await _host.StartAsync(CancellationToken.None);
-        _services = new InstanceServices(_sandbox, _host, new LogPipeline(_logs, NullLogger<LogPipeline>.Instance),
-            new InvocationRecorder(_store, NullLogger<InvocationRecorder>.Instance), options, NullLoggerFactory.Instance, TimeProvider.System);
-        var function = new FunctionRevision
-        {
-            Tenant = "default",
-            AppStageId = appStage.Id,
-            RevisionId = revision.Id,
-            RevisionNumber = 1,
-            Service = "attribution",
-            Stage = "dev",
-            Region = "local",
-            CodeDirectory = Directory.CreateDirectory(Path.Combine(_root.FullName, "code")).FullName,
-            Function = new FunctionManifest { Name = "fn", Handler = "handler.main", Runtime = "nodejs20.x", MemorySize = 128, Timeout = 30 },
-        };
+    private EventFunctionInstance Instance => Api.Instance;
 
-        _instance = new EventFunctionInstance(function, _services);
-        var started = Instance.StartAsync(CancellationToken.None);
-        _firstNext = _http.GetAsync(Url("/runtime/invocation/next"));
-        await started.WaitAsync(Patience);
-    }
-
-    private Task<HttpResponseMessage>? _firstNext;
+    public async Task InitializeAsync() =>
+        _api = await RuntimeApiTestInstance.StartAsync("attribution",
+            new FunctionManifest { Name = "fn", Handler = "handler.main", Runtime = "nodejs20.x", MemorySize = 128, Timeout = 30 },
+            _sandbox, logs: _logs);
 
     public async Task DisposeAsync()
     {
-        if (_instance is not null)
+        if (_api is not null)
         {
-            await _instance.DisposeAsync();
+            await _api.DisposeAsync();
         }
-
-        if (_services is not null)
-        {
-            await _services.Logs.DisposeAsync();
-            await _services.Invocations.DisposeAsync();
-        }
-
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-
-        _http.Dispose();
-        _root.Delete(recursive: true);
     }
-
-    private string Url(string route) => $"http://{_host!.AddressFor(Instance)}/2018-06-01{route}";
 
     private Task<HttpResponseMessage> PostResponseAsync(string requestId)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, Url($"/runtime/invocation/{requestId}/response")) { Content = JsonContent.Create(new { ok = requestId }) };
+        var request = new HttpRequestMessage(HttpMethod.Post, Api.Url($"/runtime/invocation/{requestId}/response")) { Content = JsonContent.Create(new { ok = requestId }) };
         request.Headers.Add(RuntimeApiHost.FerryNextHeader, "1");
-        return _http.SendAsync(request);
+        return Api.Http.SendAsync(request);
     }
 
     [Fact]
@@ -104,7 +53,7 @@ public sealed class OutputAttributionTests : IAsyncLifetime
     {
         var process = _sandbox.Process!;
         var first = Instance.InvokeAsync("req-1", Encoding.UTF8.GetBytes("{}"), coldStart: false);
-        (await _firstNext!.WaitAsync(Patience)).Dispose();
+        (await Api.FirstNext.WaitAsync(Patience)).Dispose();
 
         // The handler printed a line on each stream, but the answer overtakes them: the next request begins first.
         var postedFirst = PostResponseAsync("req-1");
@@ -136,7 +85,7 @@ public sealed class OutputAttributionTests : IAsyncLifetime
     {
         var process = _sandbox.Process!;
         var first = Instance.InvokeAsync("req-1", Encoding.UTF8.GetBytes("{}"), coldStart: false);
-        (await _firstNext!.WaitAsync(Patience)).Dispose();
+        (await Api.FirstNext.WaitAsync(Patience)).Dispose();
         process.Flushed("req-1");
         _ = PostResponseAsync("req-1");
         await first.WaitAsync(Patience);

@@ -5,7 +5,6 @@ using Ferry.Manifest;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
-using Ferry.Runtime.Telemetry;
 using Ferry.Runtime.Tests.Sandbox;
 using Ferry.Store;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,83 +21,31 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
     /// <summary>Guards against a hung call; never an assertion about speed.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("ferry-runtime-api-test-");
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
-    private SqliteFerryStore? _store;
-    private RuntimeApiHost? _host;
-    private InstanceServices? _services;
-    private EventFunctionInstance? _instance;
-    private FunctionRevision? _function;
+    private RuntimeApiTestInstance? _api;
 
-    private EventFunctionInstance Instance => _instance!;
+    private RuntimeApiTestInstance Api => _api!;
 
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteFerryStore(Path.Combine(_root.FullName, "ferry.db"));
-        await _store.InitializeAsync(CancellationToken.None);
-        var (appStage, revision) = await _store.AddRevisionAsync("default", "apitest", "dev", "local", new string('0', 64), "{}", CancellationToken.None);
-        var options = new RuntimeOptions { RuntimeDirectory = Path.Combine(AppContext.BaseDirectory, "runtime"), MaxPayloadBytes = 1024 };
-        _host = new RuntimeApiHost(options, NullLoggerFactory.Instance);
-        await _host.StartAsync(CancellationToken.None);
-        _services = new InstanceServices(new UnsandboxedProcessSandbox(SandboxTestFolders.Cgroups, NullLogger.Instance), _host,
-            new LogPipeline(_store, NullLogger<LogPipeline>.Instance), new InvocationRecorder(_store, NullLogger<InvocationRecorder>.Instance),
-            options, NullLoggerFactory.Instance, TimeProvider.System);
+    private EventFunctionInstance Instance => Api.Instance;
 
-        // A "provided" function whose bootstrap just waits: the test is its runtime loop.
-        var code = Directory.CreateDirectory(Path.Combine(_root.FullName, "code")).FullName;
-        var bootstrap = Path.Combine(code, "bootstrap");
-        await File.WriteAllTextAsync(bootstrap, "#!/bin/sh\nexec sleep 600\n");
-        File.SetUnixFileMode(bootstrap, (UnixFileMode)0x1ED);
-        _function = new FunctionRevision
-        {
-            Tenant = "default",
-            AppStageId = appStage.Id,
-            RevisionId = revision.Id,
-            RevisionNumber = 1,
-            Service = "apitest",
-            Stage = "dev",
-            Region = "local",
-            CodeDirectory = code,
-            Function = new FunctionManifest { Name = "loop", Handler = "loop.handler", Runtime = "provided.al2", MemorySize = 128, Timeout = 30 },
-        };
-
-        _instance = new EventFunctionInstance(_function, _services);
-        var started = _instance.StartAsync(CancellationToken.None);
-        // The instance is ready once its runtime asks for the first event: keep that first long poll for the tests.
-        _firstNext = _http.GetAsync(Url("/runtime/invocation/next"), HttpCompletionOption.ResponseContentRead);
-        await started.WaitAsync(Patience);
-    }
-
-    private Task<HttpResponseMessage>? _firstNext;
+    public async Task InitializeAsync() =>
+        _api = await RuntimeApiTestInstance.StartAsync("apitest",
+            new FunctionManifest { Name = "loop", Handler = "loop.handler", Runtime = "provided.al2", MemorySize = 128, Timeout = 30 },
+            new UnsandboxedProcessSandbox(SandboxTestFolders.Cgroups, NullLogger.Instance), new RuntimeOptions { MaxPayloadBytes = 1024 },
+            writeCode: async code =>
+            {
+                // A "provided" function whose bootstrap just waits: the test is its runtime loop.
+                var bootstrap = Path.Combine(code, "bootstrap");
+                await File.WriteAllTextAsync(bootstrap, "#!/bin/sh\nexec sleep 600\n");
+                File.SetUnixFileMode(bootstrap, (UnixFileMode)0x1ED);
+            });
 
     public async Task DisposeAsync()
     {
-        if (_instance is not null)
+        if (_api is not null)
         {
-            await _instance.DisposeAsync();
+            await _api.DisposeAsync();
         }
-
-        if (_services is not null)
-        {
-            await _services.Logs.DisposeAsync();
-            await _services.Invocations.DisposeAsync();
-        }
-
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-
-        _http.Dispose();
-        _root.Delete(recursive: true);
     }
-
-    private string Url(string route) => $"http://{_host!.AddressFor(Instance)}/2018-06-01{route}";
 
     private static HttpRequestMessage Post(string url, string json, bool next, string? errorType = null)
     {
@@ -117,7 +64,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
     }
 
     private Task<HttpResponseMessage> PostResponseAsync(string requestId, string json, bool next, CancellationToken cancellationToken = default)
-        => _http.SendAsync(Post(Url($"/runtime/invocation/{requestId}/response"), json, next), cancellationToken);
+        => Api.Http.SendAsync(Post(Api.Url($"/runtime/invocation/{requestId}/response"), json, next), cancellationToken);
 
     private Task<InvocationResult> InvokeAsync(string requestId, string json)
         => Instance.InvokeAsync(requestId, Encoding.UTF8.GetBytes(json), coldStart: false);
@@ -129,7 +76,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
     private async Task AssertInvocationAsync(HttpResponseMessage response, string requestId, string eventJson)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var arn = _function!.Arn;
+        var arn = Api.Function.Arn;
         Assert.Equal(requestId, Header(response, "Lambda-Runtime-Aws-Request-Id"));
         Assert.True(long.Parse(Header(response, "Lambda-Runtime-Deadline-Ms"), System.Globalization.CultureInfo.InvariantCulture)
             > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -143,7 +90,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
     public async Task A_response_posted_with_the_ferry_next_header_is_answered_with_the_next_invocation()
     {
         var first = InvokeAsync("req-1", """{"n":1}""");
-        await AssertInvocationAsync(await _firstNext!.WaitAsync(Patience), "req-1", """{"n":1}""");
+        await AssertInvocationAsync(await Api.FirstNext.WaitAsync(Patience), "req-1", """{"n":1}""");
 
         // The answer is recorded at once; the POST itself long-polls until there is a next invocation.
         var posted = PostResponseAsync("req-1", """{"ok":1}""", next: true);
@@ -156,7 +103,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
         await AssertInvocationAsync(await posted.WaitAsync(Patience), "req-2", """{"n":2}""");
 
         // An error posted the same way: recorded with its type, and the next invocation comes back.
-        var afterError = _http.SendAsync(Post(Url("/runtime/invocation/req-2/error"), """{"errorMessage":"no","errorType":"Oops"}""", next: true, errorType: "Oops"));
+        var afterError = Api.Http.SendAsync(Post(Api.Url("/runtime/invocation/req-2/error"), """{"errorMessage":"no","errorType":"Oops"}""", next: true, errorType: "Oops"));
         var failed = await second.WaitAsync(Patience);
         Assert.Equal(InvocationStatus.Error, failed.Status);
         Assert.Equal("Oops", failed.ErrorType);
@@ -174,7 +121,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
     public async Task A_refused_answer_with_the_ferry_next_header_takes_no_invocation()
     {
         var first = InvokeAsync("req-1", "{}");
-        await _firstNext!.WaitAsync(Patience);
+        await Api.FirstNext.WaitAsync(Patience);
 
         using var unknown = await PostResponseAsync("someone-else", "{}", next: true).WaitAsync(Patience);
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
@@ -187,7 +134,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
         Assert.Equal("Function.ResponseSizeTooLarge", result.ErrorType);
 
         // The loop falls back to GET …/next, which still gets the next invocation.
-        var next = _http.GetAsync(Url("/runtime/invocation/next"));
+        var next = Api.Http.GetAsync(Api.Url("/runtime/invocation/next"));
         var second = InvokeAsync("req-2", "[2]");
         await AssertInvocationAsync(await next.WaitAsync(Patience), "req-2", "[2]");
         using var done = await PostResponseAsync("req-2", "null", next: false).WaitAsync(Patience);
@@ -198,7 +145,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
     public async Task A_posted_answer_waiting_for_the_next_invocation_gets_410_when_the_instance_stops()
     {
         var first = InvokeAsync("req-1", "{}");
-        await _firstNext!.WaitAsync(Patience);
+        await Api.FirstNext.WaitAsync(Patience);
         var posted = PostResponseAsync("req-1", "{}", next: true);
         Assert.Equal(InvocationStatus.Success, (await first.WaitAsync(Patience)).Status);
 

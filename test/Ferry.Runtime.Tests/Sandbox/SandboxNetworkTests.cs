@@ -86,31 +86,20 @@ public sealed class SandboxNetworkTests : IDisposable
     [Fact]
     public async Task A_host_service_bridge_reaches_a_host_unix_socket_as_a_loopback_port()
     {
-        var socketPath = Path.Combine(_folders.Root, "service.sock");
-        using var service = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        service.Bind(new UnixDomainSocketEndPoint(socketPath));
-        service.Listen();
-        var answered = AnswerOnceAsync(service);
-        var spec = _folders.Shell("unused") with
-        {
-            Bridges = new SandboxBridges { HostServices = [new HostServiceBridge(9001, socketPath)] },
-            Command =
-            [
-                "/usr/bin/python3", "-c",
-                """
-                import socket
-                s = socket.create_connection(("127.0.0.1", 9001))
-                s.sendall(b"hello\n")
-                print(s.makefile().readline().strip())
-                """,
-            ],
-        };
+        using var service = new HostLineService(Path.Combine(_folders.Root, "service.sock"));
+        var spec = ThroughHostServiceBridge(service,
+            """
+            import socket
+            s = socket.create_connection(("127.0.0.1", 9001))
+            s.sendall(b"hello\n")
+            print(s.makefile().readline().strip())
+            """);
 
         var run = await SandboxRun.RunAsync(_sandbox, spec);
 
         Assert.True(run.ExitCode == 0, string.Join('\n', run.Stderr));
         Assert.Equal(["host got: hello"], run.Stdout);
-        await answered;
+        await service.Answered;
     }
 
     [Fact]
@@ -177,33 +166,30 @@ public sealed class SandboxNetworkTests : IDisposable
     [Fact]
     public async Task A_half_closed_connection_through_a_host_service_bridge_still_gets_a_slow_answer()
     {
-        var socketPath = Path.Combine(_folders.Root, "service.sock");
-        using var service = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        service.Bind(new UnixDomainSocketEndPoint(socketPath));
-        service.Listen();
-        var answered = AnswerOnceAsync(service, delay: TimeSpan.FromSeconds(1.5)); // socat's default gives up 0.5 s after a half-close
-        var spec = _folders.Shell("unused") with
-        {
-            Bridges = new SandboxBridges { HostServices = [new HostServiceBridge(9001, socketPath)] },
-            Command =
-            [
-                "/usr/bin/python3", "-c",
-                """
-                import socket
-                s = socket.create_connection(("127.0.0.1", 9001))
-                s.sendall(b"hello\n")
-                s.shutdown(socket.SHUT_WR)
-                print(s.makefile().readline().strip())
-                """,
-            ],
-        };
+        // socat's default gives up 0.5 s after a half-close.
+        using var service = new HostLineService(Path.Combine(_folders.Root, "service.sock"), answerAfter: TimeSpan.FromSeconds(1.5));
+        var spec = ThroughHostServiceBridge(service,
+            """
+            import socket
+            s = socket.create_connection(("127.0.0.1", 9001))
+            s.sendall(b"hello\n")
+            s.shutdown(socket.SHUT_WR)
+            print(s.makefile().readline().strip())
+            """);
 
         var run = await SandboxRun.RunAsync(_sandbox, spec);
 
         Assert.True(run.ExitCode == 0, string.Join('\n', run.Stderr));
         Assert.Equal(["host got: hello"], run.Stdout);
-        await answered;
+        await service.Answered;
     }
+
+    /// <summary>Runs a Python <paramref name="client"/> in the sandbox, with <paramref name="service"/> bridged to its loopback port 9001.</summary>
+    private SandboxSpec ThroughHostServiceBridge(HostLineService service, string client) => _folders.Shell("unused") with
+    {
+        Bridges = new SandboxBridges { HostServices = [new HostServiceBridge(9001, service.SocketPath)] },
+        Command = ["/usr/bin/python3", "-c", client],
+    };
 
     private static async Task<T> EventuallyAsync<T>(Func<T?> probe, string what) where T : struct
     {
@@ -247,16 +233,6 @@ public sealed class SandboxNetworkTests : IDisposable
         }
     }
 
-    private static async Task AnswerOnceAsync(Socket listener, TimeSpan delay = default)
-    {
-        using var connection = await listener.AcceptAsync();
-        await using var stream = new NetworkStream(connection);
-        using var reader = new StreamReader(stream);
-        var line = await reader.ReadLineAsync();
-        await Task.Delay(delay);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes($"host got: {line}\n"));
-    }
-
     private static async ValueTask<Stream> ConnectUnixAsync(string path, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -288,5 +264,39 @@ public sealed class SandboxNetworkTests : IDisposable
                 await Task.Delay(10, giveUp.Token);
             }
         }
+    }
+
+    /// <summary>
+    /// A service on a host UNIX socket, as a host-service bridge reaches it: answers the first line of one connection
+    /// with "host got: LINE", after <c>answerAfter</c>.
+    /// </summary>
+    private sealed class HostLineService : IDisposable
+    {
+        private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+
+        public HostLineService(string socketPath, TimeSpan answerAfter = default)
+        {
+            SocketPath = socketPath;
+            _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            _listener.Listen();
+            Answered = AnswerOnceAsync(answerAfter);
+        }
+
+        public string SocketPath { get; }
+
+        /// <summary>Completes once the answer was written.</summary>
+        public Task Answered { get; }
+
+        private async Task AnswerOnceAsync(TimeSpan delay)
+        {
+            using var connection = await _listener.AcceptAsync();
+            await using var stream = new NetworkStream(connection);
+            using var reader = new StreamReader(stream);
+            var line = await reader.ReadLineAsync();
+            await Task.Delay(delay);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes($"host got: {line}\n"));
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 }
