@@ -25,4 +25,10 @@ public sealed record InstanceServices(
 
     /// <summary>Per-tenant instance and memory quotas, shared by all pools; null: no quotas.</summary>
     public Quotas.TenantAdmission? Admission { get; init; }
+
+    /// <summary>
+    /// Creates the gateway's sockets to web functions inside their sandboxes' network namespaces; null: this server's
+    /// own (<see cref="NamespaceSocketFactory.ForThisServer"/>).
+    /// </summary>
+    public NamespaceSocketFactory? NamespaceSockets { get; init; }
 }

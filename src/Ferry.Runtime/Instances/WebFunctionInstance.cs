@@ -13,11 +13,15 @@ namespace Ferry.Runtime.Instances;
 /// and listening on <c>$PORT</c>. In a private network the port is published to the host as a UNIX socket, and the
 /// instance is ready once the port listens in the sandbox's socket table (read from the host, <see cref="SandboxListeners"/>);
 /// otherwise the port is a free host port, ready once it accepts connections. Then the gateway forwards to it through
-/// <see cref="Client"/>.
+/// <see cref="Client"/>: in a private network, when the server may (<see cref="NamespaceSocketFactory"/>), over sockets
+/// it creates in the sandbox's network namespace and connects straight to the port there; else through the socket.
 /// </summary>
 public sealed class WebFunctionInstance : FunctionInstance
 {
     private StemCell? _stemCell;
+
+    /// <summary>The sandbox's network namespace, held open from readiness on; null: connect through <see cref="SocketPath"/>.</summary>
+    private NetworkNamespace? _namespace;
 
     public WebFunctionInstance(FunctionRevision function, InstanceServices services) : base(function, services)
     {
@@ -53,6 +57,11 @@ public sealed class WebFunctionInstance : FunctionInstance
     /// <summary>Sends requests to this instance (whatever the address says, connections go to its socket or port), with a connection pool of its own.</summary>
     public HttpMessageInvoker Client => _client ?? throw new InvalidOperationException("The web function instance has not been started.");
 
+    /// <summary>Whether new connections are made in the sandbox's network namespace (rather than through <see cref="SocketPath"/>).</summary>
+    internal bool ConnectsInSandboxNamespace => Volatile.Read(ref _namespace) is not null;
+
+    private NamespaceSocketFactory NamespaceSockets => Services.NamespaceSockets ?? NamespaceSocketFactory.ForThisServer;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var command = Function.Function.Command;
@@ -86,7 +95,7 @@ public sealed class WebFunctionInstance : FunctionInstance
         }
 
         Address = new Uri($"http://127.0.0.1:{port}/");
-        _client = CreateClient(endpoint);
+        _client = CreateClient(endpoint, port);
         if (!FromStemCell)
         {
             await LaunchAsync(command, AppEnvironment(port), bridges, cancellationToken);
@@ -103,6 +112,28 @@ public sealed class WebFunctionInstance : FunctionInstance
             throw new InstanceStartException(string.Create(CultureInfo.InvariantCulture,
                 $"the web function did not listen on $PORT ({port}) within {Services.Options.StartTimeout.TotalSeconds:0} s; it must read the port from the PORT environment variable"));
         }
+
+        if (SocketPath is not null)
+        {
+            OpenSandboxNamespace();
+        }
+    }
+
+    /// <summary>
+    /// Holds the sandbox's network namespace open, so that the gateway's connections are made in it from now on; keeps
+    /// the published socket (says why once) when this server cannot enter namespaces or the namespace is not found.
+    /// </summary>
+    private void OpenSandboxNamespace()
+    {
+        var sockets = NamespaceSockets;
+        var reason = sockets.UnavailableReason;
+        if (reason is null && NetworkNamespace.OfSandbox(Process.Pid, out reason) is { } opened)
+        {
+            Volatile.Write(ref _namespace, opened);
+            return;
+        }
+
+        sockets.ReportFallback(Services.LoggerFactory.CreateLogger<WebFunctionInstance>(), reason!);
     }
 
     /// <summary>Variables that tell the app where it listens and under which prefix it is served.</summary>
@@ -201,8 +232,11 @@ public sealed class WebFunctionInstance : FunctionInstance
         ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
         : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
 
-    /// <summary>An HTTP client whose every connection goes to <paramref name="endpoint"/>, pooling connections to this instance only.</summary>
-    private static HttpMessageInvoker CreateClient(EndPoint endpoint) => new(new SocketsHttpHandler
+    /// <summary>
+    /// An HTTP client whose every connection goes to <paramref name="endpoint"/>, or to <paramref name="port"/> in the
+    /// sandbox's network namespace once that is open, pooling connections to this instance only.
+    /// </summary>
+    private HttpMessageInvoker CreateClient(EndPoint endpoint, int port) => new(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -214,19 +248,56 @@ public sealed class WebFunctionInstance : FunctionInstance
         ActivityHeadersPropagator = null,
         ConnectCallback = async (_, cancellationToken) =>
         {
-            var socket = NewSocket(endpoint);
-            try
+            if (await NamespaceSocketAsync(cancellationToken) is { } inside)
             {
-                await socket.ConnectAsync(endpoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
+                return await ConnectAsync(inside, new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
             }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+
+            return await ConnectAsync(NewSocket(endpoint), endpoint, cancellationToken);
         },
     });
+
+    /// <summary>A new socket in the sandbox's network namespace; null when there is none to use (any more).</summary>
+    private async Task<Socket?> NamespaceSocketAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _namespace) is not { } sandboxNamespace)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await NamespaceSockets.CreateTcpSocketAsync(sandboxNamespace, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NamespaceEntryException or ObjectDisposedException)
+        {
+            // Refused (or the instance is being disposed): this instance goes on through its socket.
+            if (Interlocked.CompareExchange(ref _namespace, null, sandboxNamespace) == sandboxNamespace)
+            {
+                sandboxNamespace.Dispose();
+                if (ex is NamespaceEntryException)
+                {
+                    NamespaceSockets.ReportFallback(Services.LoggerFactory.CreateLogger<WebFunctionInstance>(), ex.Message);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private static async Task<Stream> ConnectAsync(Socket socket, EndPoint endpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// The path prefix the gateway serves the app under and strips before forwarding (<c>/{service}/{stage}</c>, plus
@@ -251,6 +322,7 @@ public sealed class WebFunctionInstance : FunctionInstance
     protected override ValueTask OnDisposingAsync()
     {
         _client?.Dispose();
+        Interlocked.Exchange(ref _namespace, null)?.Dispose();
         if (_socketDirectory is not null)
         {
             try
