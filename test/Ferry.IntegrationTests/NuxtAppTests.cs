@@ -67,16 +67,7 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
         // At / of a custom domain: the same instance renders the page with its links and assets at the host's /.
         var add = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", Host, "--app", "nuxtapp", "--stage", "dev");
         Assert.True(add.ExitCode == 0, add.ToString());
-        var atHost = await GetAtHostAsync(Host, "/");
-        Assert.Contains("Hello, nuxt!", atHost.Body);
-        Assert.Contains("rendered on the server under / at", atHost.Body);
-        AssertServedUnder("", atHost.Body);
-        var hostScript = NuxtScript().Match(atHost.Body);
-        Assert.True(hostScript.Success, $"no /_nuxt/ entry script in the page:\n{atHost.Body}");
-        Assert.Contains("javascript", (await GetAtHostAsync(Host, hostScript.Groups[1].Value)).ContentType);
-        Assert.Equal("Hello, host!", JsonDocument.Parse((await GetAtHostAsync(Host, "/api/hello?name=host")).Body).RootElement.GetProperty("greeting").GetString());
-        Assert.Equal("a static file from public/\n", (await GetAtHostAsync(Host, "/ferry.txt")).Body);
-        Assert.Contains("<h1 id=\"about\">", (await GetAtHostAsync(Host, "/about")).Body);
+        await AssertAppAtHostAsync(Host, "", "host");
         // Links of pages rendered before custom domains were served at their own / keep working.
         Assert.Equal("a static file from public/\n", (await GetAtHostAsync(Host, "/nuxtapp/dev/ferry.txt")).Body);
 
@@ -87,17 +78,7 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
         // point under /shop/.
         var addShop = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", ShopHost, "--app", "nuxtapp", "--stage", "dev", "--path-prefix", "/shop");
         Assert.True(addShop.ExitCode == 0, addShop.ToString());
-        var atShop = await GetAtHostAsync(ShopHost, "/shop/");
-        Assert.Contains("Hello, nuxt!", atShop.Body);
-        Assert.Contains("rendered on the server under /shop at", atShop.Body);
-        AssertServedUnder("/shop", atShop.Body);
-        var shopScript = NuxtScript().Match(atShop.Body);
-        Assert.True(shopScript.Success, $"no /_nuxt/ entry script in the page:\n{atShop.Body}");
-        Assert.StartsWith("/shop/_nuxt/", shopScript.Groups[1].Value);
-        Assert.Contains("javascript", (await GetAtHostAsync(ShopHost, shopScript.Groups[1].Value)).ContentType);
-        Assert.Equal("Hello, shop!", JsonDocument.Parse((await GetAtHostAsync(ShopHost, "/shop/api/hello?name=shop")).Body).RootElement.GetProperty("greeting").GetString());
-        Assert.Equal("a static file from public/\n", (await GetAtHostAsync(ShopHost, "/shop/ferry.txt")).Body);
-        Assert.Contains("<h1 id=\"about\">", (await GetAtHostAsync(ShopHost, "/shop/about")).Body);
+        await AssertAppAtHostAsync(ShopHost, "/shop", "shop");
         await AssertHydratesAsync($"http://{ShopHost}:{port}/shop/", resolve: $"{ShopHost} 127.0.0.1");
 
         // One instance, three prefixes, asked at once: each page names the prefix it was requested through.
@@ -112,6 +93,26 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
         {
             AssertServedUnder(prefixes[i % prefixes.Length], pages[i]);
         }
+    }
+
+    /// <summary>
+    /// Through <paramref name="host"/> under <paramref name="prefix"/> ("" for the host's /): the server-rendered page with
+    /// everything in it under that prefix, its /_nuxt/ entry script, the server/api route, a public/ file and /about.
+    /// </summary>
+    private async Task AssertAppAtHostAsync(string host, string prefix, string name)
+    {
+        var page = await GetAtHostAsync(host, prefix + "/");
+        Assert.Contains("Hello, nuxt!", page.Body);
+        Assert.Contains($"rendered on the server under {(prefix.Length == 0 ? "/" : prefix)} at", page.Body);
+        AssertServedUnder(prefix, page.Body);
+        var script = NuxtScript().Match(page.Body);
+        Assert.True(script.Success, $"no /_nuxt/ entry script in the page:\n{page.Body}");
+        Assert.StartsWith(prefix + "/_nuxt/", script.Groups[1].Value);
+        Assert.Contains("javascript", (await GetAtHostAsync(host, script.Groups[1].Value)).ContentType);
+        var api = JsonDocument.Parse((await GetAtHostAsync(host, $"{prefix}/api/hello?name={name}")).Body).RootElement;
+        Assert.Equal($"Hello, {name}!", api.GetProperty("greeting").GetString());
+        Assert.Equal("a static file from public/\n", (await GetAtHostAsync(host, prefix + "/ferry.txt")).Body);
+        Assert.Contains("<h1 id=\"about\">", (await GetAtHostAsync(host, prefix + "/about")).Body);
     }
 
     /// <summary>The page's links, public/ image, Nuxt assets and client base URL are all under <paramref name="prefix"/>, and no other base shows.</summary>
