@@ -41,11 +41,13 @@ bare() {
 }
 
 args=(--warmup 1 --runs "${RUNS:-10}" --export-markdown "$results/frameworks.md" --export-json "$results/frameworks.json")
-# pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app, then its cold start through Ferry.
+# pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app, then its cold start through Ferry. SETTLE=S waits S
+# seconds after each deploy, so that the previous revision's teardown and the stem cell refill after the last cold
+# start are over before the request (default 0: the request follows the deploy at once).
 pair() {
   if [ -n "${FRAMEWORKS:-}" ] && [[ " $FRAMEWORKS " != *" $1 "* ]]; then return; fi
   args+=(--command-name "$1 bare" --prepare "$stop_bare" "$(bare "$2" "$4")")
-  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy --force >/dev/null 2>&1" "curl -fsS $FERRY_URL/$3/dev/")
+  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy --force >/dev/null 2>&1; sleep ${SETTLE:-0}" "curl -fsS $FERRY_URL/$3/dev/")
 }
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
 pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
