@@ -92,7 +92,9 @@ internal sealed class SqliteDialect : StoreDialect
         var parameters = columns.Select(column =>
         {
             var parameter = insert.CreateParameter();
-            parameter.ParameterName = column.Name;
+            // With the prefix, Microsoft.Data.Sqlite finds the parameter in one lookup per row instead of two (the bare
+            // name misses, then it tries "@name"); each lookup transcodes the name and scans the statement's names.
+            parameter.ParameterName = "@" + column.Name;
             parameter.DbType = column.Type;
             insert.Parameters.Add(parameter);
             return parameter;
