@@ -22,7 +22,6 @@ public sealed class EventFunctionInstance : FunctionInstance
     private readonly Channel<PendingInvocation> _next = Channel.CreateBounded<PendingInvocation>(1);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PendingInvocation? _current;
-    private StemCell? _stemCell;
 
     public EventFunctionInstance(FunctionRevision function, InstanceServices services) : base(function, services)
     {
@@ -30,14 +29,10 @@ public sealed class EventFunctionInstance : FunctionInstance
     }
 
     /// <summary>An instance that starts by taking over <paramref name="stemCell"/> (and keeps its id and Runtime API token).</summary>
-    public EventFunctionInstance(FunctionRevision function, InstanceServices services, StemCell stemCell) : base(function, services, stemCell.Id)
+    public EventFunctionInstance(FunctionRevision function, InstanceServices services, StemCell stemCell) : base(function, services, stemCell)
     {
         Token = stemCell.Token;
-        _stemCell = stemCell;
     }
-
-    /// <summary>Whether the instance runs in a stem cell it took over (false also when taking it over failed).</summary>
-    public bool FromStemCell { get; private set; }
 
     /// <summary>The loopback port the Runtime API answers on inside a private network.</summary>
     internal const int RuntimeApiPortInSandbox = 9001;
@@ -61,7 +56,7 @@ public sealed class EventFunctionInstance : FunctionInstance
             ["FERRY_OUTPUT_MARKERS"] = UsesOwnRuntimeLoop ? "1" : "0",
         };
 
-        if (!await TryTakeOverStemCellAsync(environment, cancellationToken))
+        if (await TryTakeOverStemCellAsync(cell => cell.BecomeAsync(Function, FunctionEnvironment(environment), cancellationToken)) is null)
         {
             var image = await ImageLaunchAsync(cancellationToken);
             await LaunchAsync(image?.Command ?? CommandFor(Function.Function), environment, bridges, cancellationToken, image);
@@ -87,39 +82,6 @@ public sealed class EventFunctionInstance : FunctionInstance
 
         throw new InstanceStartException(string.Create(CultureInfo.InvariantCulture,
             $"the function's runtime did not ask for an event within {Services.Options.StartTimeout.TotalSeconds:0} s of starting"));
-    }
-
-    /// <summary>
-    /// Makes the stem cell this instance was given (if any) this function's process. False when there is none or it
-    /// turned out unusable (e.g. it died just now): the caller then starts a process of its own, so a cell's failure
-    /// never fails a request.
-    /// </summary>
-    private async Task<bool> TryTakeOverStemCellAsync(IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken cancellationToken)
-    {
-        if (Interlocked.Exchange(ref _stemCell, null) is not { } cell)
-        {
-            return false;
-        }
-
-        try
-        {
-            var process = await cell.BecomeAsync(Function, FunctionEnvironment(extraEnvironment), cancellationToken);
-            await AttachAsync(process, fromStemCell: true);
-            FromStemCell = true;
-            return true;
-        }
-        catch (StemCellUnusableException ex)
-        {
-            Services.LoggerFactory.CreateLogger<EventFunctionInstance>().LogWarning(ex,
-                "Stem cell {CellId} could not become {Function}; starting a new process instead", cell.Id, Function.ToString());
-            await cell.DisposeAsync();
-            return false;
-        }
-        catch
-        {
-            await cell.DisposeAsync();
-            throw;
-        }
     }
 
     /// <summary>Node and Python run Ferry's own runtime loop, which prints output markers; <c>provided</c> runtimes do not.</summary>
@@ -335,17 +297,14 @@ public sealed class EventFunctionInstance : FunctionInstance
         _ready.TrySetException(new InstanceStartException($"the function failed to initialize: {summary}"));
     }
 
-    protected override async ValueTask OnDisposingAsync()
+    protected override ValueTask OnDisposingAsync()
     {
         Services.RuntimeApi.Unregister(this);
         _invocationTimer?.Dispose();
         _next.Writer.TryComplete();
         _ready.TrySetException(new InstanceStartException("the instance was stopped"));
         _ = _ready.Task.Exception; // observed
-        if (Interlocked.Exchange(ref _stemCell, null) is { } cell)
-        {
-            await cell.DisposeAsync(); // stopped before it was started
-        }
+        return ValueTask.CompletedTask;
     }
 
     internal static byte[] ErrorJson(string message, string type)

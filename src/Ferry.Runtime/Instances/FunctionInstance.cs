@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using Ferry.Manifest;
 using Ferry.Runtime.Images;
 using Ferry.Runtime.Sandbox;
+using Ferry.Runtime.StemCells;
 using Ferry.Store;
+using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.Instances;
 
@@ -17,6 +19,7 @@ public abstract class FunctionInstance : IAsyncDisposable
     private Task _outputPump = Task.CompletedTask;
     private volatile string? _currentRequestId;
     private int _disposed;
+    private StemCell? _stemCell;
 
     protected FunctionInstance(FunctionRevision function, InstanceServices services) : this(function, services, NewId())
     {
@@ -28,6 +31,49 @@ public abstract class FunctionInstance : IAsyncDisposable
         Function = function;
         Services = services;
         Id = id;
+    }
+
+    /// <summary>An instance that starts by taking over <paramref name="stemCell"/> (<see cref="TryTakeOverStemCellAsync"/>) and keeps its id.</summary>
+    protected FunctionInstance(FunctionRevision function, InstanceServices services, StemCell stemCell)
+        : this(function, services, stemCell.Id)
+    {
+        _stemCell = stemCell;
+    }
+
+    /// <summary>Whether the instance runs in a stem cell it took over (false also when taking it over failed).</summary>
+    public bool FromStemCell { get; private set; }
+
+    /// <summary>
+    /// Takes over the stem cell this instance was given, if any: <paramref name="become"/> turns the cell into this
+    /// function's process, which the instance then owns. Null when there was no cell or it turned out unusable (then it
+    /// is stopped and the caller starts a sandbox of its own, so a cell's failure never fails a request).
+    /// </summary>
+    protected async Task<StemCell?> TryTakeOverStemCellAsync(Func<StemCell, Task<ISandboxedProcess>> become)
+    {
+        if (Interlocked.Exchange(ref _stemCell, null) is not { } cell)
+        {
+            return null;
+        }
+
+        try
+        {
+            var process = await become(cell);
+            await AttachAsync(process, fromStemCell: true);
+            FromStemCell = true;
+            return cell;
+        }
+        catch (StemCellUnusableException ex)
+        {
+            Services.LoggerFactory.CreateLogger(GetType()).LogWarning(ex,
+                "Stem cell {CellId} could not become {Function}; starting a new sandbox instead", cell.Id, Function.ToString());
+            await cell.DisposeAsync();
+            return null;
+        }
+        catch
+        {
+            await cell.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A fresh instance id: "i-" and 12 hex digits.</summary>
@@ -446,6 +492,11 @@ public abstract class FunctionInstance : IAsyncDisposable
         }
 
         await OnDisposingAsync();
+        if (Interlocked.Exchange(ref _stemCell, null) is { } cell)
+        {
+            await cell.DisposeAsync(); // stopped before it started
+        }
+
         if (_process is not null)
         {
             await _process.DisposeAsync();

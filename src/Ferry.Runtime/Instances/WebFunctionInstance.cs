@@ -19,8 +19,6 @@ namespace Ferry.Runtime.Instances;
 /// </summary>
 public sealed class WebFunctionInstance : FunctionInstance
 {
-    private StemCell? _stemCell;
-
     /// <summary>The sandbox's network namespace, held open from readiness on; null: connect through <see cref="SocketPath"/>.</summary>
     private NetworkNamespace? _namespace;
 
@@ -32,13 +30,9 @@ public sealed class WebFunctionInstance : FunctionInstance
     /// An instance that starts by taking over a web <paramref name="stemCell"/>: its sandbox and bridges already run, so
     /// only the app itself starts (see <see cref="WebCellLaunch"/>).
     /// </summary>
-    public WebFunctionInstance(FunctionRevision function, InstanceServices services, StemCell stemCell) : base(function, services, stemCell.Id)
+    public WebFunctionInstance(FunctionRevision function, InstanceServices services, StemCell stemCell) : base(function, services, stemCell)
     {
-        _stemCell = stemCell;
     }
-
-    /// <summary>Whether the instance runs in a stem cell it took over (false also when taking it over failed).</summary>
-    public bool FromStemCell { get; private set; }
 
     /// <summary>$PORT inside a private network, where no other program competes for ports.</summary>
     internal const int PortInSandbox = 8080;
@@ -74,7 +68,9 @@ public sealed class WebFunctionInstance : FunctionInstance
         int port;
         EndPoint endpoint;
         var bridges = SandboxBridges.None;
-        if (await TryTakeOverStemCellAsync(command, cancellationToken) is { } published)
+        if (await TryTakeOverStemCellAsync(cell => cell.BecomeWebAsync(Function, command,
+                FunctionEnvironment(AppEnvironment((cell.Published ?? throw new StemCellUnusableException("the stem cell is not a web cell")).Port)),
+                cancellationToken)) is { Published: { } published })
         {
             port = published.Port;
             SocketPath = published.HostSocketPath;
@@ -159,40 +155,6 @@ public sealed class WebFunctionInstance : FunctionInstance
         ["HOST"] = "127.0.0.1",
         ["FERRY_BASE_PATH"] = PublicPrefix(Function),
     };
-
-    /// <summary>
-    /// Makes the stem cell this instance was given (if any) run the app; returns the cell's published port, or null
-    /// when there is no cell or it turned out unusable (then the caller starts a sandbox of its own, so a cell's
-    /// failure never fails a request).
-    /// </summary>
-    private async Task<PublishedPort?> TryTakeOverStemCellAsync(IReadOnlyList<string> command, CancellationToken cancellationToken)
-    {
-        if (Interlocked.Exchange(ref _stemCell, null) is not { } cell)
-        {
-            return null;
-        }
-
-        try
-        {
-            var published = cell.Published ?? throw new StemCellUnusableException("the stem cell is not a web cell");
-            var process = await cell.BecomeWebAsync(Function, command, FunctionEnvironment(AppEnvironment(published.Port)), cancellationToken);
-            await AttachAsync(process, fromStemCell: true);
-            FromStemCell = true;
-            return published;
-        }
-        catch (StemCellUnusableException ex)
-        {
-            Services.LoggerFactory.CreateLogger<WebFunctionInstance>().LogWarning(ex,
-                "Stem cell {CellId} could not become {Function}; starting a new sandbox instead", cell.Id, Function.ToString());
-            await cell.DisposeAsync();
-            return null;
-        }
-        catch
-        {
-            await cell.DisposeAsync();
-            throw;
-        }
-    }
 
     /// <summary>
     /// Polls until the app listens: when the published socket is created at once, its forwarder must listen (read in the

@@ -91,6 +91,21 @@ public sealed class WebStemCellTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_instance_stopped_before_it_started_stops_the_web_cell_it_was_given()
+    {
+        var function = WebFunction();
+        await StemCellTestHost.WaitUntilAsync(() => _host.Cells.ReadyCount(StemCellFamily.Web) > 0, "a web stem cell is ready");
+        var cell = _host.Cells.TryTake(function);
+        Assert.NotNull(cell);
+        var process = cell.Process;
+
+        await new WebFunctionInstance(function, _host.Services, cell).DisposeAsync();
+
+        await process.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(Directory.Exists(cell.CodeDirectory));
+    }
+
+    [Fact]
     public async Task A_web_function_with_outbound_network_starts_its_own_sandbox_and_leaves_the_cell()
     {
         await StemCellTestHost.WaitUntilAsync(() => _host.Cells.ReadyCount(StemCellFamily.Web) > 0, "a web stem cell is ready");
