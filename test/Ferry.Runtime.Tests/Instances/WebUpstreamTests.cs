@@ -15,7 +15,7 @@ namespace Ferry.Runtime.Tests.Instances;
 /// unavailable. Which one a connection took is read from the kernel: the app's peer socket is either one of this
 /// process's file descriptors or socat's.
 /// </summary>
-public sealed class WebUpstreamTests : IAsyncDisposable
+public sealed class WebUpstreamTests : IAsyncLifetime
 {
     /// <summary>Answers with the client address the app sees.</summary>
     private const string App =
@@ -36,7 +36,11 @@ public sealed class WebUpstreamTests : IAsyncDisposable
 
     private StemCellTestHost? _host;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 disposes test classes through IAsyncLifetime (an IAsyncDisposable alone was never called: each run left
+    // its hosts' folders, and the stem cells' code mounts, behind).
+    public async Task DisposeAsync()
     {
         if (_host is not null)
         {
