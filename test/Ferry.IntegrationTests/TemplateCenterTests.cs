@@ -415,7 +415,19 @@ public sealed class TemplateCenterTests : IAsyncLifetime
 
         Assert.Equal("1.0.0", version);
         Assert.Equal(HttpStatusCode.OK, (await _hub.Http.GetAsync("/budget/prod/work")).StatusCode);
-        var listed = Assert.Single((await consumer.GetFromJsonAsync<InstallInfo[]>("/api/v1/installs", ApiJson.Options))!);
+        // The rollback switches traffic first, then records the install's version: the record follows a moment later
+        // (a CI run on PostgreSQL listed 1.1.0 right after the switch).
+        InstallInfo? listed = null;
+        for (var attempt = 0; attempt < 100 && listed?.Version != "1.0.0"; attempt++)
+        {
+            listed = Assert.Single((await consumer.GetFromJsonAsync<InstallInfo[]>("/api/v1/installs", ApiJson.Options))!);
+            if (listed.Version != "1.0.0")
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(listed);
         Assert.Equal("1.0.0", listed.Version);
         Assert.Equal("1.1.0", listed.UpdateAvailable);
     }
