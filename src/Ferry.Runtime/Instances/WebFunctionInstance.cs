@@ -12,8 +12,8 @@ namespace Ferry.Runtime.Instances;
 /// <summary>
 /// An instance of a web function: any HTTP server (Express, Flask, ASP.NET Core…) started with its <c>command</c>
 /// and listening on <c>$PORT</c>. In a private network the port is published to the host as a UNIX socket, and the
-/// instance is ready once the port listens in the sandbox's socket table (read from the host, <see cref="SandboxListeners"/>);
-/// otherwise the port is a free host port, ready once it accepts connections. Then the gateway forwards to it through
+/// instance is ready once the port listens in the sandbox (<see cref="WaitUntilReadyAsync"/>); otherwise the port is a
+/// free host port, ready once it accepts connections. Then the gateway forwards to it through
 /// <see cref="Client"/>: in a private network, when the server may (<see cref="NamespaceSocketFactory"/>), over sockets
 /// it creates in the sandbox's network namespace and connects straight to the port there; else through the socket.
 /// </summary>

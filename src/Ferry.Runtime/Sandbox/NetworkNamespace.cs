@@ -27,6 +27,9 @@ public sealed partial class NetworkNamespace : IDisposable
     /// <summary>The network namespace of this process (of its main thread), e.g. <c>net:[4026531840]</c>; null if unreadable.</summary>
     public static string? OfThisProcess => LinkTarget("/proc/self/ns/net");
 
+    /// <summary>The network namespace process <paramref name="pid"/> is in, e.g. <c>net:[4026531840]</c>; null if it is gone or unreadable.</summary>
+    internal static string? IdentityOf(int pid) => LinkTarget($"/proc/{pid}/ns/net");
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags, int mode);
 
@@ -61,7 +64,7 @@ public sealed partial class NetworkNamespace : IDisposable
         // sandbox's exit released and another process took would not be bubblewrap's descendant) and that what was
         // opened is that member's namespace, and no one's the server is in.
         if (opened.Identity == host || SandboxListeners.NamespaceMember(outerPid) != member
-            || LinkTarget($"/proc/{member}/ns/net") != opened.Identity)
+            || IdentityOf(member) != opened.Identity)
         {
             opened.Dispose();
             reason = "the sandbox's network namespace changed while it was opened";

@@ -1,6 +1,3 @@
-using System.ComponentModel;
-using System.Runtime.InteropServices;
-
 namespace Ferry.Runtime.Sandbox;
 
 /// <summary>
@@ -10,21 +7,12 @@ namespace Ferry.Runtime.Sandbox;
 /// ever be executed, by the function or by anything on the host that reaches the folder. Needs root; disposing
 /// detaches the mount. A mount left behind by a crashed server is taken over.
 /// </summary>
-public sealed partial class NoExecFolder : IDisposable
+public sealed class NoExecFolder : IDisposable
 {
-    private const ulong MsNoSuid = 0x2, MsNoDev = 0x4, MsNoExec = 0x8, MsRemount = 0x20, MsBind = 0x1000;
-    private const int MntDetach = 0x2;
-
     private readonly string _path;
     private int _disposed;
 
     private NoExecFolder(string path) => _path = path;
-
-    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Mount(string? source, string target, string? fileSystemType, ulong flags, IntPtr data);
-
-    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Unmount(string target, int flags);
 
     /// <summary>Mounts <paramref name="folder"/> (created if missing) onto itself without exec, setuid and device rights.</summary>
     /// <exception cref="IOException">The kernel refused the mount.</exception>
@@ -34,15 +22,15 @@ public sealed partial class NoExecFolder : IDisposable
         Directory.CreateDirectory(path);
         if (!IsNoExecMountPoint(path))
         {
-            if (Mount(path, path, null, MsBind, IntPtr.Zero) != 0)
+            if (MountCalls.Mount(path, path, null, MountCalls.Bind, IntPtr.Zero) != 0)
             {
-                throw Failure("bind-mount", path);
+                throw MountCalls.Failure("bind-mount", path);
             }
 
-            if (Mount(null, path, null, MsRemount | MsBind | MsNoSuid | MsNoDev | MsNoExec, IntPtr.Zero) != 0)
+            if (MountCalls.Mount(null, path, null, MountCalls.Remount | MountCalls.Bind | MountCalls.NoSuid | MountCalls.NoDev | MountCalls.NoExec, IntPtr.Zero) != 0)
             {
-                var failure = Failure("remount nosuid,nodev,noexec", path);
-                _ = Unmount(path, MntDetach);
+                var failure = MountCalls.Failure("remount nosuid,nodev,noexec", path);
+                _ = MountCalls.Unmount(path, MountCalls.Detach);
                 throw failure;
             }
         }
@@ -58,13 +46,7 @@ public sealed partial class NoExecFolder : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _ = Unmount(_path, MntDetach);
+            _ = MountCalls.Unmount(_path, MountCalls.Detach);
         }
-    }
-
-    private static IOException Failure(string operation, string path)
-    {
-        var error = Marshal.GetLastPInvokeError();
-        return new IOException($"could not {operation} {path}: {new Win32Exception(error).Message}", error);
     }
 }

@@ -34,7 +34,7 @@ internal static class SandboxListeners
     /// </summary>
     public static int? NamespaceMember(int outerPid)
     {
-        var outer = NetworkNamespace(outerPid);
+        var outer = NetworkNamespace.IdentityOf(outerPid);
         if (outer is null)
         {
             return null;
@@ -48,7 +48,7 @@ internal static class SandboxListeners
             {
                 foreach (var child in Children(parent))
                 {
-                    if (NetworkNamespace(child) is { } ns && ns != outer)
+                    if (NetworkNamespace.IdentityOf(child) is { } ns && ns != outer)
                     {
                         return child;
                     }
@@ -137,17 +137,5 @@ internal static class SandboxListeners
             .Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var child) ? child : 0)
             .Where(child => child > 0)
             .ToList();
-    }
-
-    private static string? NetworkNamespace(int pid)
-    {
-        try
-        {
-            return new FileInfo($"/proc/{pid}/ns/net").LinkTarget; // "net:[4026531840]"
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Runtime.InteropServices;
 using Ferry.Runtime.Sandbox;
 
@@ -29,8 +28,6 @@ internal static partial class CodeFolderMount
     private const uint MoveMountFromEmptyPath = 0x4;
     private const ulong MountAttrReadOnly = 0x1, MountAttrNoSuid = 0x2, MountAttrNoDev = 0x4;
     private const int AtFdCwd = -100;
-    private const ulong MsBind = 0x1000, MsPrivate = 0x40000, MsShared = 0x100000;
-    private const int MntDetach = 0x2;
 
     /// <summary>
     /// Creates <paramref name="folder"/> and makes it a mount of its own shared peer group; false (with the reason)
@@ -40,17 +37,18 @@ internal static partial class CodeFolderMount
     {
         Directory.CreateDirectory(folder);
         failure = null;
-        if (Mount(folder, folder, null, MsBind, IntPtr.Zero) != 0)
+        if (MountCalls.Mount(folder, folder, null, MountCalls.Bind, IntPtr.Zero) != 0)
         {
-            failure = Describe("bind-mount", folder);
+            failure = MountCalls.Failure("bind-mount", folder).Message;
             return false;
         }
 
         // Private first: a bind inside a shared mount joins that mount's peer group, and the cell's mounts must
         // propagate to the cell's sandbox only.
-        if (Mount(null, folder, null, MsPrivate, IntPtr.Zero) != 0 || Mount(null, folder, null, MsShared, IntPtr.Zero) != 0)
+        if (MountCalls.Mount(null, folder, null, MountCalls.Private, IntPtr.Zero) != 0
+            || MountCalls.Mount(null, folder, null, MountCalls.Shared, IntPtr.Zero) != 0)
         {
-            failure = Describe("make shared", folder);
+            failure = MountCalls.Failure("make shared", folder).Message;
             Detach(folder);
             return false;
         }
@@ -65,19 +63,19 @@ internal static partial class CodeFolderMount
         var tree = OpenTree(SysOpenTree, AtFdCwd, source, OpenTreeClone | OpenTreeCloexec);
         if (tree < 0)
         {
-            throw Failure("clone the mount of", source);
+            throw MountCalls.Failure("clone the mount of", source);
         }
 
         using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)tree, ownsHandle: true);
         var attributes = new MountAttributes { Set = MountAttrReadOnly | MountAttrNoSuid | MountAttrNoDev };
         if (SetAttributes(SysMountSetattr, (int)tree, string.Empty, AtEmptyPath, ref attributes, (nuint)Marshal.SizeOf<MountAttributes>()) != 0)
         {
-            throw Failure("make read-only the mount of", source);
+            throw MountCalls.Failure("make read-only the mount of", source);
         }
 
         if (MoveMount(SysMoveMount, (int)tree, string.Empty, AtFdCwd, folder, MoveMountFromEmptyPath) != 0)
         {
-            throw Failure("attach a mount at", folder);
+            throw MountCalls.Failure("attach a mount at", folder);
         }
     }
 
@@ -85,7 +83,7 @@ internal static partial class CodeFolderMount
     public static void Detach(string folder)
     {
         // Two mounts at most are stacked there; a few more tries cover a cell prepared twice by a crashed server.
-        for (var i = 0; i < 4 && Unmount(folder, MntDetach) == 0; i++)
+        for (var i = 0; i < 4 && MountCalls.Unmount(folder, MountCalls.Detach) == 0; i++)
         {
         }
     }
@@ -111,12 +109,6 @@ internal static partial class CodeFolderMount
         public ulong UserNamespaceFd;
     }
 
-    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Mount(string? source, string target, string? fileSystemType, ulong flags, IntPtr data);
-
-    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Unmount(string target, int flags);
-
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial long OpenTree(long number, int directoryFd, string path, uint flags);
 
@@ -125,13 +117,4 @@ internal static partial class CodeFolderMount
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial long MoveMount(long number, int fromDirectoryFd, string fromPath, int toDirectoryFd, string toPath, uint flags);
-
-    private static string Describe(string operation, string path) =>
-        $"could not {operation} {path}: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}";
-
-    private static IOException Failure(string operation, string path)
-    {
-        var error = Marshal.GetLastPInvokeError();
-        return new IOException($"could not {operation} {path}: {new Win32Exception(error).Message}", error);
-    }
 }
