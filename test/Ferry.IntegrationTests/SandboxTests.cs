@@ -73,6 +73,65 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.False(File.Exists($"/tmp/{marker}.txt"), "the sandbox's /tmp is private, not the host's");
     }
 
+    /// <summary>
+    /// Ferry's runtime loops reach the Runtime API over the UNIX socket mounted into the sandbox, not through the
+    /// forwarder behind <c>127.0.0.1:9001</c>: the sandbox's network has no TCP connection to that port, only the
+    /// forwarder's listener (kept for official clients such as aws-lambda-ric).
+    /// </summary>
+    [Fact]
+    public async Task Node_and_python_runtime_loops_reach_the_runtime_api_without_the_tcp_forwarder()
+    {
+        var app = TestApp.Create("""
+            service: loops
+            provider:
+              name: aws
+              memorySize: 128
+            functions:
+              node:
+                handler: probe.handler
+                runtime: nodejs20.x
+                events:
+                  - httpApi: 'GET /node'
+              python:
+                handler: probe.handler
+                runtime: python3.11
+                events:
+                  - httpApi: 'GET /python'
+            """, ("probe.js", """
+            const fs = require('node:fs');
+            // States of the sockets on port 9001 (2329 in hex) in this sandbox's network: 0A listens, 01 is connected.
+            exports.handler = async () => ({
+              port9001: ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) => fs.readFileSync(table, 'utf8').split('\n').slice(1))
+                .map((line) => line.trim().split(/\s+/)).filter((f) => f.length > 3 && (f[1].endsWith(':2329') || f[2].endsWith(':2329')))
+                .map((f) => f[3]),
+            });
+            """), ("probe.py", """
+            def handler(event, context):
+                states = []
+                for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+                    with open(table) as f:
+                        for line in f.readlines()[1:]:
+                            fields = line.split()
+                            if len(fields) > 3 and (fields[1].endswith(":2329") or fields[2].endswith(":2329")):
+                                states.append(fields[3])
+                return {"port9001": states}
+            """));
+        var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        foreach (var function in new[] { "node", "python" })
+        {
+            for (var i = 0; i < 2; i++) // the second invocation comes over the loop's kept-alive connection
+            {
+                var response = await _server.Http.GetAsync($"/loops/dev/{function}");
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.True(response.IsSuccessStatusCode, body);
+                var states = JsonDocument.Parse(body).RootElement.GetProperty("port9001").EnumerateArray().Select(s => s.GetString()).ToList();
+                Assert.True(states is ["0A"], $"{function}: sockets on port 9001 in the sandbox: {body}");
+            }
+        }
+    }
+
     [Fact]
     public async Task Idle_instances_are_stopped_and_the_next_request_starts_one_again()
     {

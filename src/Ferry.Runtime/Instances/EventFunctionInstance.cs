@@ -37,6 +37,14 @@ public sealed class EventFunctionInstance : FunctionInstance
     /// <summary>The loopback port the Runtime API answers on inside a private network.</summary>
     internal const int RuntimeApiPortInSandbox = 9001;
 
+    /// <summary>
+    /// Ferry's own runtime loops in a private network connect to the Runtime API's UNIX socket (mounted into the
+    /// sandbox for the forwarder behind <see cref="RuntimeApiPortInSandbox"/>) directly, named by this variable: the
+    /// same API and paths, the caller still known by its process, and no forwarder copying every invocation twice.
+    /// Official clients (aws-lambda-ric, a <c>provided</c> bootstrap) only take host:port and keep the forwarder.
+    /// </summary>
+    internal const string RuntimeApiSocketVariable = "FERRY_RUNTIME_API_SOCKET";
+
     public override int Capacity => 1;
 
     /// <summary>Secret part of this instance's Runtime API address; identifies the instance to the Runtime API host.</summary>
@@ -55,6 +63,10 @@ public sealed class EventFunctionInstance : FunctionInstance
             ["_HANDLER"] = Function.Function.Handler ?? "",
             ["FERRY_OUTPUT_MARKERS"] = UsesOwnRuntimeLoop ? "1" : "0",
         };
+        if (HasPrivateNetwork && UsesOwnRuntimeLoop)
+        {
+            environment[RuntimeApiSocketVariable] = BridgeLauncher.HostServiceSocket(RuntimeApiPortInSandbox);
+        }
 
         if (await TryTakeOverStemCellAsync(cell => cell.BecomeAsync(Function, FunctionEnvironment(environment), cancellationToken)) is null)
         {

@@ -104,7 +104,10 @@ internal static class BridgeLauncher
     }
 
     /// <summary>Where a host service's socket is mounted inside the sandbox.</summary>
-    public static string HostServiceSocket(HostServiceBridge service) => $"{HostServiceFolder}/{Port(service.Port)}.sock";
+    public static string HostServiceSocket(HostServiceBridge service) => HostServiceSocket(service.Port);
+
+    /// <summary>Where the socket of the host service bridged to <c>127.0.0.1:<paramref name="port"/></c> is mounted inside the sandbox.</summary>
+    public static string HostServiceSocket(int port) => $"{HostServiceFolder}/{Port(port)}.sock";
 
     /// <summary>Where the published port's socket is created inside the sandbox.</summary>
     public static string PublishedSocket(PublishedPort published) => $"{PublishedFolder}/{Path.GetFileName(published.HostSocketPath)}";

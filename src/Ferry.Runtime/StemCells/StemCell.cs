@@ -68,6 +68,7 @@ public sealed class StemCell : IAsyncDisposable
     {
         var environment = FunctionInstance.RuntimeEnvironment();
         environment["AWS_LAMBDA_RUNTIME_API"] = $"127.0.0.1:{EventFunctionInstance.RuntimeApiPortInSandbox}{RuntimeApiHost.PathPrefixFor(token)}";
+        environment[EventFunctionInstance.RuntimeApiSocketVariable] = BridgeLauncher.HostServiceSocket(EventFunctionInstance.RuntimeApiPortInSandbox);
         environment["FERRY_OUTPUT_MARKERS"] = "1";
         environment["FERRY_STEM_CELL"] = "1";
         return environment;

@@ -273,8 +273,28 @@ public abstract class BootstrapContractTests : IAsyncLifetime
         Assert.DoesNotContain("ferry-runtime:", process.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Given_a_runtime_api_socket_the_loop_talks_over_it_and_not_host_and_port()
+    {
+        // As in a sandbox with a private network: 127.0.0.1:9001 would reach the API through a forwarder, the socket
+        // directly. Here nothing listens at the address's port, so a loop that used it would fail.
+        var process = Start(CountingFunction, new Dictionary<string, string>
+        {
+            ["AWS_LAMBDA_RUNTIME_API"] = Api.AddressWithoutListener,
+            ["FERRY_RUNTIME_API_SOCKET"] = Api.SocketPath,
+        });
+
+        var first = await AwaitAsync(Api.Enqueue("{}").Report, process);
+        var second = await AwaitAsync(Api.Enqueue("{}").Report, process);
+
+        Assert.Equal(1, first.AsResponse().GetProperty("count").GetInt32());
+        Assert.Equal(2, second.AsResponse().GetProperty("count").GetInt32());
+        Assert.InRange(Api.RequestsOverSocket, 2, 3); // the first poll and each report (which brings the next event)
+        Assert.False(process.Exited.IsCompleted);
+    }
+
     /// <summary>Writes the function's files to the task root and starts the runtime loop on it.</summary>
-    private protected BootstrapProcess Start(FunctionCode code)
+    private protected BootstrapProcess Start(FunctionCode code, IReadOnlyDictionary<string, string>? environment = null)
     {
         foreach (var (path, source) in code.Files)
         {
@@ -282,7 +302,7 @@ public abstract class BootstrapContractTests : IAsyncLifetime
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllText(file, source);
         }
-        var process = BootstrapProcess.Start(Runtime, new Dictionary<string, string>
+        var variables = new Dictionary<string, string>
         {
             ["AWS_LAMBDA_RUNTIME_API"] = Api.Address,
             ["_HANDLER"] = code.Handler,
@@ -292,7 +312,13 @@ public abstract class BootstrapContractTests : IAsyncLifetime
             ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = "256",
             ["AWS_LAMBDA_LOG_GROUP_NAME"] = "/ferry/orders-create",
             ["AWS_LAMBDA_LOG_STREAM_NAME"] = "2024/01/01/[7]instance-1",
-        });
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            variables[name] = value;
+        }
+
+        var process = BootstrapProcess.Start(Runtime, variables);
         _processes.Add(process);
         return process;
     }

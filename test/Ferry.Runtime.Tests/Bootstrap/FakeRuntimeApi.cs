@@ -33,8 +33,21 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.ListenUnixSocket(SocketPath);
+        });
         _app = builder.Build();
+        _app.Use((context, next) =>
+        {
+            if (context.Connection.LocalIpAddress is null) // Kestrel's UNIX socket connections have no IP address
+            {
+                Interlocked.Increment(ref _requestsOverSocket);
+            }
+
+            return next(context);
+        });
 
         var runtime = _app.MapGroup(_prefix + "/2018-06-01/runtime");
         runtime.MapGet("/invocation/next", ServeNextEventAsync);
@@ -47,6 +60,17 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
 
     /// <summary>The value for AWS_LAMBDA_RUNTIME_API: host:port plus the path prefix.</summary>
     public string Address => $"127.0.0.1:{_port}{_prefix}";
+
+    /// <summary>The same API on a UNIX socket (the value for FERRY_RUNTIME_API_SOCKET), with the same path prefix.</summary>
+    public string SocketPath { get; } = Path.Combine(Directory.CreateTempSubdirectory("ferry-fake-runtime-api-").FullName, "api.sock");
+
+    /// <summary>The prefix with a port nothing listens on: a loop that used host:port instead of <see cref="SocketPath"/> fails.</summary>
+    public string AddressWithoutListener => $"127.0.0.1:9{_prefix}";
+
+    /// <summary>How many requests came over <see cref="SocketPath"/>.</summary>
+    public int RequestsOverSocket => Volatile.Read(ref _requestsOverSocket);
+
+    private int _requestsOverSocket;
 
     /// <summary>
     /// Whether a report posted with <c>Lambda-Runtime-Ferry-Next: 1</c> is answered with the next event, as Ferry's
@@ -75,7 +99,7 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
         await api._app.StartAsync(cancellationToken);
         var addresses = api._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
             ?? throw new InvalidOperationException("Kestrel did not report its addresses.");
-        api._port = new Uri(addresses.Addresses.Single()).Port;
+        api._port = new Uri(addresses.Addresses.Single(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal))).Port;
         return api;
     }
 
@@ -186,6 +210,7 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
         await _app.StopAsync(stopTimeout.Token);
         await _app.DisposeAsync();
         _stopping.Dispose();
+        Directory.Delete(Path.GetDirectoryName(SocketPath)!, recursive: true);
     }
 
     private sealed record QueuedEvent(string RequestId, string EventJson, long DeadlineMs, string? TraceId);

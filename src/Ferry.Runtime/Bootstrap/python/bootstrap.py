@@ -17,6 +17,7 @@ import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
@@ -56,10 +57,30 @@ _PLAIN_POST = {"Content-Type": "application/json"}
 # -------------------------------------------------------------------------------------------------
 
 
-class RuntimeApiClient:
-    """One persistent HTTP/1.1 connection to the Runtime API."""
+class _UnixSocketConnection(http.client.HTTPConnection):
+    """HTTP/1.1 over a UNIX socket (FERRY_RUNTIME_API_SOCKET) instead of TCP."""
 
-    def __init__(self, address):
+    def __init__(self, socket_path):
+        super().__init__("localhost", timeout=None)
+        self._socket_path = socket_path
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(self._socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+class RuntimeApiClient:
+    """
+    One persistent HTTP/1.1 connection to the Runtime API: to host:port, or, when Ferry gives one, to the UNIX socket
+    that the sandbox's 127.0.0.1:9001 forwards to (the same API without the forwarder's two extra hops).
+    """
+
+    def __init__(self, address, socket_path=None):
         host_port, _, prefix = address.partition("/")
         host, _, port = host_port.rpartition(":")
         if not host or not port.isdigit():
@@ -68,6 +89,7 @@ class RuntimeApiClient:
             )
         self._host = host.strip("[]")
         self._port = int(port)
+        self._socket_path = socket_path or None
         self._base_path = (f"/{prefix}" if prefix else "") + f"/{API_VERSION}"
         self._connection = None
 
@@ -138,7 +160,11 @@ class RuntimeApiClient:
         for attempt in (1, 2):
             reused = self._connection is not None
             if self._connection is None:
-                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=None)
+                self._connection = (
+                    _UnixSocketConnection(self._socket_path)
+                    if self._socket_path is not None
+                    else http.client.HTTPConnection(self._host, self._port, timeout=None)
+                )
             try:
                 self._connection.request(method, self._base_path + route, body=body, headers=headers or _NO_HEADERS)
                 response = self._connection.getresponse()
@@ -428,7 +454,7 @@ def main():
     if not address:
         _fatal("cannot start: AWS_LAMBDA_RUNTIME_API is not set (expected host:port[/prefix])")
     try:
-        api = RuntimeApiClient(address)
+        api = RuntimeApiClient(address, os.environ.get("FERRY_RUNTIME_API_SOCKET"))
     except RuntimeApiError as err:
         _fatal(f"cannot start: {err}")
 
