@@ -12,10 +12,10 @@
 // on exactly as above.
 
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { HttpConnection } from './http-connection.mjs';
 
 const awsSdkV2 = createRequire(import.meta.url)('./aws-sdk-v2-endpoints.cjs');
 
@@ -41,10 +41,7 @@ const NEXT_ROUTE = '/runtime/invocation/next';
 
 class RuntimeApiClient {
   // One kept-alive connection: the loop never has two requests in flight.
-  #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  #host;
-  #port;
-  #socketPath;
+  #connection;
   #basePath;
 
   /**
@@ -53,9 +50,9 @@ class RuntimeApiClient {
    */
   constructor(address, socketPath) {
     const url = new URL(`http://${address}/${API_VERSION}`);
-    this.#host = url.hostname;
-    this.#port = url.port === '' ? 80 : Number(url.port);
-    this.#socketPath = socketPath || undefined;
+    this.#connection = new HttpConnection(socketPath
+      ? { path: socketPath }
+      : { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port === '' ? 80 : Number(url.port) });
     this.#basePath = url.pathname;
   }
 
@@ -122,31 +119,12 @@ class RuntimeApiClient {
     return null;
   }
 
-  #request(method, route, payload, headers) {
-    return new Promise((resolve, reject) => {
-      const req = http.request({
-        ...(this.#socketPath === undefined ? { host: this.#host, port: this.#port } : { socketPath: this.#socketPath }),
-        path: this.#basePath + route,
-        method,
-        agent: this.#agent,
-        headers,
-      }, (res) => {
-        let first = null;
-        let chunks = null;
-        res.on('data', (chunk) => {
-          if (first === null) first = chunk;
-          else (chunks ??= [first]).push(chunk);
-        });
-        res.on('error', reject);
-        res.on('end', () => resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: chunks !== null ? Buffer.concat(chunks).toString('utf8') : first === null ? '' : first.toString('utf8'),
-        }));
-      });
-      req.on('error', (err) => reject(new Error(`${method} ${route} failed: ${err.message}`, { cause: err })));
-      req.end(payload);
-    });
+  async #request(method, route, payload, headers) {
+    try {
+      return await this.#connection.request(method, this.#basePath + route, payload, headers);
+    } catch (err) {
+      throw new Error(`${method} ${route} failed: ${err.message}`, { cause: err });
+    }
   }
 }
 
