@@ -12,17 +12,16 @@ exactly as above.
 Started by Ferry as: python3 -u /opt/ferry/python/bootstrap.py
 """
 
-import http.client
 import importlib
 import json
 import logging
 import os
-import socket
 import sys
 import time
 import traceback
 
 import ferry_aws_endpoints
+from ferry_http_connection import HttpConnection, HttpConnectionError
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -57,23 +56,6 @@ _PLAIN_POST = {"Content-Type": "application/json"}
 # -------------------------------------------------------------------------------------------------
 
 
-class _UnixSocketConnection(http.client.HTTPConnection):
-    """HTTP/1.1 over a UNIX socket (FERRY_RUNTIME_API_SOCKET) instead of TCP."""
-
-    def __init__(self, socket_path):
-        super().__init__("localhost", timeout=None)
-        self._socket_path = socket_path
-
-    def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(self._socket_path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-
 class RuntimeApiClient:
     """
     One persistent HTTP/1.1 connection to the Runtime API: to host:port, or, when Ferry gives one, to the UNIX socket
@@ -87,11 +69,10 @@ class RuntimeApiClient:
             raise RuntimeApiError(
                 f"AWS_LAMBDA_RUNTIME_API is '{address}', expected host:port with an optional /path prefix"
             )
-        self._host = host.strip("[]")
-        self._port = int(port)
-        self._socket_path = socket_path or None
+        self._connection = HttpConnection(
+            host=host.strip("[]"), port=int(port), socket_path=socket_path or None
+        )
         self._base_path = (f"/{prefix}" if prefix else "") + f"/{API_VERSION}"
-        self._connection = None
 
     def next_invocation(self):
         status, headers, body = self._request("GET", _NEXT_ROUTE)
@@ -156,39 +137,10 @@ class RuntimeApiClient:
         return None
 
     def _request(self, method, route, body=None, headers=None):
-        # A kept-alive connection the server has since closed fails on first use; retry once on a new one.
-        for attempt in (1, 2):
-            reused = self._connection is not None
-            if self._connection is None:
-                self._connection = (
-                    _UnixSocketConnection(self._socket_path)
-                    if self._socket_path is not None
-                    else http.client.HTTPConnection(self._host, self._port, timeout=None)
-                )
-            try:
-                self._connection.request(method, self._base_path + route, body=body, headers=headers or _NO_HEADERS)
-                response = self._connection.getresponse()
-                answer = response.read()
-                response_headers = {name.lower(): value for name, value in response.getheaders()}
-                if response.will_close:
-                    self._close()
-                return response.status, response_headers, answer
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as err:
-                self._close()
-                if not reused or attempt == 2:
-                    raise RuntimeApiError(f"{method} {route} failed: {err}") from err
-            except (OSError, http.client.HTTPException) as err:
-                self._close()
-                raise RuntimeApiError(f"{method} {route} failed: {err}") from err
-        raise AssertionError("unreachable")
-
-    def _close(self):
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
-_NO_HEADERS = {}
+        try:
+            return self._connection.request(method, self._base_path + route, body, headers)
+        except HttpConnectionError as err:
+            raise RuntimeApiError(f"{method} {route} failed: {err}") from err
 
 
 def _invocation_from(headers, body, call):

@@ -7,22 +7,27 @@ using System.Text.Json;
 namespace Ferry.Runtime.Tests.Bootstrap;
 
 /// <summary>
-/// The Node runtime loop's own HTTP/1.1 client (<c>runtime/node/http-connection.mjs</c>) against a server that answers
-/// the way any HTTP/1.1 server may: in pieces, chunked, with trailers, closing the connection. The server is scripted
-/// byte by byte here; the client runs in a real <c>node</c>.
+/// The runtime loops' own HTTP/1.1 clients (<c>runtime/node/http-connection.mjs</c>,
+/// <c>runtime/python/ferry_http_connection.py</c>) against a server that answers the way any HTTP/1.1 server may: in
+/// pieces, chunked, with trailers, closing the connection. The server is scripted byte by byte here; the client runs in
+/// a real interpreter, making POSTs one after another and printing what each resolved to (or the error) as a JSON line.
 /// </summary>
-public sealed class NodeHttpConnectionTests : IDisposable
+public abstract class HttpConnectionTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ferry-http-connection-");
 
-    public NodeHttpConnectionTests() => _listener.Start();
+    protected HttpConnectionTests() => _listener.Start();
+
+    /// <summary>The interpreter and the client script that makes <paramref name="requests"/> POSTs to 127.0.0.1:<paramref name="port"/>.</summary>
+    private protected abstract (string Interpreter, string FileName, string Source) ClientScript(int port, int requests);
 
     public void Dispose()
     {
         _listener.Stop();
         _folder.Delete(recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>How one request is answered: the bytes, written in pieces of <paramref name="PieceSize"/>, then maybe a close.</summary>
@@ -94,7 +99,9 @@ public sealed class NodeHttpConnectionTests : IDisposable
     {
         var results = await RunAsync(1, new Answer("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
 
-        Assert.Contains("not an HTTP/1.x answer: \"SSH-2.0-OpenSSH_9.2\"", results[0].GetProperty("error").GetString());
+        var error = results[0].GetProperty("error").GetString();
+        Assert.Contains("not an HTTP/1.x answer: ", error);
+        Assert.Contains("SSH-2.0-OpenSSH_9.2", error);
     }
 
     private int _connections;
@@ -103,25 +110,14 @@ public sealed class NodeHttpConnectionTests : IDisposable
     private async Task<List<JsonElement>> RunAsync(int requests, params Answer[] answers)
     {
         var port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        var module = new Uri(Path.Combine(AppContext.BaseDirectory, "runtime", "node", "http-connection.mjs")).AbsoluteUri;
-        var script = Path.Combine(_folder.FullName, "client.mjs");
-        await File.WriteAllTextAsync(script, $$"""
-            import { HttpConnection } from '{{module}}';
-            const connection = new HttpConnection({ host: '127.0.0.1', port: {{port}} });
-            for (let i = 0; i < {{requests}}; i++) {
-              try {
-                const answer = await connection.request('POST', '/r/' + i, Buffer.from('payload ' + i), { 'Content-Type': 'text/plain' });
-                console.log(JSON.stringify(answer));
-              } catch (err) {
-                console.log(JSON.stringify({ error: err.message }));
-              }
-            }
-            """);
+        var (interpreter, fileName, source) = ClientScript(port, requests);
+        var script = Path.Combine(_folder.FullName, fileName);
+        await File.WriteAllTextAsync(script, source);
 
         using var patience = new CancellationTokenSource(Patience);
         using var serving = CancellationTokenSource.CreateLinkedTokenSource(patience.Token);
         var server = ServeAsync(answers, serving.Token);
-        var start = new ProcessStartInfo("node", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(interpreter, [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var node = Process.Start(start)!;
         var output = node.StandardOutput.ReadToEndAsync(patience.Token);
         var errors = node.StandardError.ReadToEndAsync(patience.Token);
@@ -207,5 +203,45 @@ public sealed class NodeHttpConnectionTests : IDisposable
 
             received.AddRange(buffer.AsSpan(0, read));
         }
+    }
+}
+
+public sealed class NodeHttpConnectionTests : HttpConnectionTests
+{
+    private protected override (string, string, string) ClientScript(int port, int requests)
+    {
+        var module = new Uri(Path.Combine(AppContext.BaseDirectory, "runtime", "node", "http-connection.mjs")).AbsoluteUri;
+        return ("node", "client.mjs", $$"""
+            import { HttpConnection } from '{{module}}';
+            const connection = new HttpConnection({ host: '127.0.0.1', port: {{port}} });
+            for (let i = 0; i < {{requests}}; i++) {
+              try {
+                const answer = await connection.request('POST', '/r/' + i, Buffer.from('payload ' + i), { 'Content-Type': 'text/plain' });
+                console.log(JSON.stringify(answer));
+              } catch (err) {
+                console.log(JSON.stringify({ error: err.message }));
+              }
+            }
+            """);
+    }
+}
+
+public sealed class PythonHttpConnectionTests : HttpConnectionTests
+{
+    private protected override (string, string, string) ClientScript(int port, int requests)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "runtime", "python");
+        return (BootstrapRuntime.Python.Executable, "client.py", $$"""
+            import json, sys
+            sys.path.insert(0, {{JsonSerializer.Serialize(folder)}})
+            from ferry_http_connection import HttpConnection, HttpConnectionError
+            connection = HttpConnection(host="127.0.0.1", port={{port}})
+            for i in range({{requests}}):
+                try:
+                    status, headers, body = connection.request("POST", f"/r/{i}", f"payload {i}".encode(), {"Content-Type": "text/plain"})
+                    print(json.dumps({"status": status, "headers": headers, "body": body.decode("utf-8")}), flush=True)
+                except HttpConnectionError as err:
+                    print(json.dumps({"error": str(err)}), flush=True)
+            """);
     }
 }
