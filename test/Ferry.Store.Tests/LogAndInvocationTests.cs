@@ -25,6 +25,24 @@ public abstract class LogAndInvocationTests<TBackend> : StoreTestBase<TBackend>
     }
 
     [Fact]
+    public async Task A_large_batch_reads_back_in_order_under_the_ids_it_was_given()
+    {
+        var (app, revision) = await DeployAsync();
+        await Store.AppendLogsAsync([Log(app.Id, revision.Id, "before")], CancellationToken.None);
+        var batch = Enumerable.Range(0, 75)
+            .Select(i => Log(app.Id, revision.Id, $"line {i}", function: i % 2 == 0 ? "even" : "odd", second: i % 7,
+                stream: i % 3 == 0 ? LogStream.Stderr : LogStream.Stdout, requestId: i % 5 == 0 ? null : $"req-{i}"))
+            .ToList();
+
+        var stored = await Store.AppendLogsAsync(batch, CancellationToken.None);
+        var read = await Store.QueryLogsAsync(new LogQuery(app.Id, AfterId: stored[0].Id - 1, Limit: 1000), CancellationToken.None);
+
+        Assert.Equal(stored, read);
+        Assert.Equal(batch.Select(b => b.Message), read.Select(l => l.Message));
+        Assert.Equal(batch.Select(b => (b.Function, b.RequestId, b.Stream, b.Time)), read.Select(l => (l.Function, l.RequestId, l.Stream, l.Time)));
+    }
+
+    [Fact]
     public async Task Logs_are_filtered_by_function_cursor_and_time()
     {
         var (app, revision) = await DeployAsync();
