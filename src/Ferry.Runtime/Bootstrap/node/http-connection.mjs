@@ -35,7 +35,9 @@ export class HttpConnection {
     this.#connect = 'path' in endpoint
       ? () => net.createConnection({ path: endpoint.path })
       : () => net.createConnection({ host: endpoint.host, port: endpoint.port, noDelay: true });
-    this.#hostHeader = 'path' in endpoint ? 'localhost' : `${endpoint.host}:${endpoint.port}`;
+    this.#hostHeader = 'path' in endpoint
+      ? 'localhost'
+      : `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
   }
 
   /**
