@@ -6,19 +6,25 @@
 # requests, failed requests, req/s, p50/p99 and the deploys made, then p99(redeploy)/p99(steady), and writes JSON.
 # Every run is preceded by a short warm-up of the same target (so a steady run after a redeploy run starts warm).
 #
-#   bash bench/redeploy.sh [--duration 20s] [--rounds 1] [--connections 64] [--out FILE]
+# --deploy-interval S waits S seconds after each deploy (default 0: back to back). On a small machine back-to-back
+# deploys (the CLI packaging, the server unpacking, new instances warming up) take as much CPU as the load itself, so
+# the redeploy run then measures the deploy loop's CPU as much as the switch; a pause shows the switch alone.
+#
+#   bash bench/redeploy.sh [--duration 20s] [--rounds 1] [--connections 64] [--deploy-interval 0] [--out FILE]
 #   env: FERRY_BENCH_PORT (default 18080), FERRY_SERVER_ARGS (extra `ferry server` options), FERRY_CLI
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 duration="${DURATION:-20s}"
 rounds="${ROUNDS:-1}"
 connections=64
+deploy_interval="${DEPLOY_INTERVAL:-0}"
 out="$results/redeploy.json"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
+    --deploy-interval) deploy_interval="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     *) echo "redeploy.sh: unknown option '$1' (see the comment at the top of bench/redeploy.sh)" >&2; exit 2 ;;
   esac
@@ -75,6 +81,7 @@ run() {
         deploy_failures=$((deploy_failures + 1))
         cat "$work/deploy.log" >&2
       fi
+      [ "$deploy_interval" = 0 ] || sleep "$deploy_interval"
     done
   fi
   wait "$wrk_pid"
@@ -105,14 +112,15 @@ for round in $(seq 1 "$rounds"); do
 done
 
 commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-/usr/bin/python3 - "$runs" "$out" "$duration" "$connections" "$(machine)" "$commit" <<'PY' | tee "$results/redeploy.md"
+/usr/bin/python3 - "$runs" "$out" "$duration" "$connections" "$(machine)" "$commit" "$deploy_interval" <<'PY' | tee "$results/redeploy.md"
 import json, statistics, sys
-runs_path, out, duration, connections, machine, commit = sys.argv[1:]
+runs_path, out, duration, connections, machine, commit, deploy_interval = sys.argv[1:]
 runs = [json.loads(line) for line in open(runs_path)]
 def failed(r):
     e = r["errors"]
     return r["non2xx"] + e["connect"] + e["read"] + e["write"] + e["timeout"]
-print(f"wrk -t2 -c{connections} -d{duration} per run; machine: {machine}; commit {commit}")
+pause = f"{deploy_interval} s between deploys" if deploy_interval != "0" else "deploys back to back"
+print(f"wrk -t2 -c{connections} -d{duration} per run, {pause}; machine: {machine}; commit {commit}")
 print()
 print("| target | mode | round | requests | failed (non-2xx + socket errors) | req/s | p50 ms | p99 ms | max ms | deploys | instances started | load avg |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -136,7 +144,7 @@ for target in ("web", "event"):
     fails = sum(failed(r) for r in redeploy)
     ratios[target] = {"failed": fails, "p99_ratio": p99, "rps_ratio": rps}
     print(f"| {target} | {fails} in {sum(r['deploys'] for r in redeploy)} deploys | {p99:.2f} | {rps:.2f} |")
-json.dump({"duration": duration, "connections": int(connections), "machine": machine, "commit": commit,
+json.dump({"duration": duration, "connections": int(connections), "deploy_interval": float(deploy_interval), "machine": machine, "commit": commit,
            "runs": runs, "ratios": ratios}, open(out, "w"), indent=2)
 PY
 echo "JSON: $out; wrk output: $raw" >&2
