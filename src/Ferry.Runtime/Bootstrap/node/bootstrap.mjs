@@ -2,10 +2,12 @@
 //
 // Speaks the Lambda Runtime API (2018-06-01) at $AWS_LAMBDA_RUNTIME_API: loads the handler named by
 // $_HANDLER from $LAMBDA_TASK_ROOT once, then fetches events one at a time, calls the handler and posts
-// its result or error. In a sandbox with a private network Ferry also sets $FERRY_RUNTIME_API_SOCKET, the
-// UNIX socket that the sandbox's 127.0.0.1:9001 forwards to: the loop connects to it directly (same paths),
-// which spares every invocation the forwarder's two extra hops. Any failure to talk to the Runtime API is fatal: the process exits with code 1
+// its result or error. Any failure to talk to the Runtime API is fatal: the process exits with code 1
 // and Ferry replaces the instance.
+//
+// In a sandbox with a private network Ferry also sets $FERRY_RUNTIME_API_SOCKET, the UNIX socket that the
+// sandbox's 127.0.0.1:9001 forwards to: the loop connects to it directly (same paths), which spares every
+// invocation the forwarder's two extra hops. The HTTP client is http-connection.mjs (why: see that file).
 //
 // Stem mode (FERRY_STEM_CELL=1): started before any function is known, the loop first asks Ferry which
 // function it becomes (GET .../ferry/identity), takes that function's whole environment, and then goes
