@@ -107,137 +107,150 @@ public static partial class FerryServerHost
         }
 
         var noExecData = MountDataFoldersNoExec(sandbox, options, dataDirectory, startupLogger);
-
-        var runtimeOptions = new RuntimeOptions
-        {
-            IdleTimeout = options.IdleTimeout,
-            WarmRedeploys = options.WarmRedeploys,
-            StemCellsPerRuntime = options.StemCellsPerRuntime,
-            StemCellsMaxPerRuntime = options.StemCellsMaxPerRuntime,
-            StemCellMemoryBudgetMb = options.StemCellMemoryBudgetMb,
-            StemCellRefillConcurrency = options.StemCellRefillConcurrency ?? new RuntimeOptions().StemCellRefillConcurrency,
-            StemCellDemandHalfLife = options.StemCellDemandHalfLife,
-            MaxInstancesPerFunction = options.MaxInstancesPerFunction,
-            StemCellDirectory = Path.Combine(dataDirectory, "stem-cells"), // beside the revisions: filled by hard links
-        };
-        var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(runtimeOptions);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sandbox);
-        services.AddSingleton(new DataFolderMounts(noExecData));
-        services.AddSingleton(storeLocation);
-        services.AddSingleton(sp => storeLocation.Open(TimeProvider.System, sp.GetRequiredService<StoreSecretProtector>()));
-        services.AddSingleton<StoreSecretProtector>();
-        services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
-        services.AddSingleton<ILogSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
-        services.AddSingleton<IInvocationSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
-        services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
-        services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
-        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
-        services.AddSingleton<InstallService>();
-        services.AddFerryAccess();
-        services.AddSingleton(new CodeStore(dataDirectory));
-        services.AddSingleton<RuntimeApiHost>();
-        services.AddSingleton<LogPipeline>();
-        services.AddSingleton<InvocationRecorder>();
-        services.AddSingleton(sp => new InstanceServices(
-            sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), sp.GetRequiredService<LogPipeline>(),
-            sp.GetRequiredService<InvocationRecorder>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System)
-        {
-            StemCells = sp.GetRequiredService<StemCellPool>(),
-            Images = sp.GetRequiredService<ImageStore>(),
-            Admission = sp.GetRequiredService<Ferry.Runtime.Quotas.TenantAdmission>(),
-        });
-        // Unpacked images of image functions, one folder per digest beside the extracted revisions; umoci runs in
-        // bubblewrap when functions do.
-        services.AddSingleton(sp => new ImageStore(Path.Combine(dataDirectory, "images"), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ImageStore>(),
-            jailPath: sandbox.SupportsRootFilesystem ? BubblewrapSandbox.TryFind() : null, jailUsers: (sandbox as BubblewrapSandbox)?.Users));
-        services.AddSingleton(sp => new StemCellPool(
-            sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System));
-        services.AddSingleton<LiveApps>();
-        services.AddSingleton<IDeployedApps>(sp => sp.GetRequiredService<LiveApps>());
-        services.AddSingleton<DeploymentService>();
-        services.AddSingleton<FunctionGateway>();
-        services.AddHttpForwarder();
-        // Feature registrations (one line each): services.AddFerryXxx(...);
-        services.AddFerryMetering(options);
-        services.AddFerryLambda(storeLocation);
-        services.AddFerryQuotas();
-        services.AddFerryApiKeys();
-        services.AddFerryDomains();
-        HubTokenProtector.Register(services, dataDirectory);
-        await services.AddFerryResourcesAsync(options, dataDirectory, cancellationToken);
-
-        var app = builder.Build();
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Server");
-        LogStarting(logger, dataDirectory, storeLocation.ToString(), sandbox.Description);
-
-        var store = app.Services.GetRequiredService<IFerryStore>();
+        // Released here when the server does not get built (a broken pricing.json, a store that cannot open…): the
+        // mount outlives the process otherwise. A built server releases it when disposed.
+        var built = false;
         try
         {
-            await store.InitializeAsync(cancellationToken);
-        }
-        catch (StoreUnavailableException ex)
-        {
-            LogCannotStart(logger, ex.Message);
-            await app.DisposeAsync();
-            return null;
-        }
-        await app.Services.GetRequiredService<Quotas.TenantQuotas>().RefreshAsync(cancellationToken);
-        await AdminTokenBootstrap.EnsureAsync(app.Services.GetRequiredService<IAccessStore>(), dataDirectory, logger, cancellationToken);
-        await app.Services.GetRequiredService<RuntimeApiHost>().StartAsync(cancellationToken);
-        // Functions (and the stem cells they may take over) get bridges to the AWS endpoints: their sockets come first.
-        var awsBridges = await app.Services.GetRequiredService<FunctionAwsEndpoints>().BridgesAsync(cancellationToken);
-        app.Services.GetRequiredService<StemCellPool>().Start(awsBridges);
-        await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
-        await app.Services.GetRequiredService<CustomDomainService>().ReloadAsync(cancellationToken);
-
-        // Requests for functions skip routing, authentication and authorization (GatewayFastPath says when that is
-        // safe); a bound custom domain's host belongs to its app at every path (its /api too), so it is served here too.
-        var gateway = app.Services.GetRequiredService<FunctionGateway>();
-        var fastPath = new GatewayFastPath(gateway, app.Services.GetRequiredService<LambdaEndpointRelay>(),
-            app.Services.GetRequiredService<EndpointDataSource>());
-        app.Use(next => context => fastPath.InvokeAsync(context, next));
-        app.UseRouting();
-
-        // Routing (added first by WebApplication) picks the endpoint; its policy decides who may call it. Endpoints
-        // without one (function URLs, /healthz, the console's files) are public.
-        app.UseLambdaRelayScope();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        var api = app.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Authenticated);
-        api.MapAccessEndpoints();
-        api.MapFerryQuotas();
-        var apps = api.MapGroup("").RequireAuthorization(AccessPolicies.Apps);
-        apps.MapDeploymentEndpoints();
-        apps.MapAppEndpoints();
-        apps.MapLogEndpoints();
-        api.MapHubEndpoints();
-        apps.MapInstallEndpoints();
-        // Feature endpoints (one line each): api.MapXxxEndpoints(); or app.MapXxx();
-        app.MapFerryMetering(apps);
-        app.MapFerryLambda(apps);
-        apps.MapFerryApiKeys();
-        api.MapFerryDomains();
-        app.MapFerryConsole(apps);
-        api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
-        // Everything else under /api (other versions, empty segments, file-like names) is still the API: a token first.
-        app.MapFallback("/api/{**path}", (HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}; the API is under /api/v1"))
-            .RequireAuthorization(AccessPolicies.Authenticated);
-
-        // Everything that is not the API is the gateway (lowest precedence, any method, any path).
-        app.MapFallback("/{**path}", async (HttpContext context) =>
-        {
-            if (!await gateway.TryHandleAsync(context))
+            var runtimeOptions = new RuntimeOptions
             {
-                await Results.Json(new { message = "Not Found: URLs of apps look like /SERVICE/STAGE/PATH", code = "not_found" }, statusCode: 404).ExecuteAsync(context);
-            }
-        }).WithMetadata(GatewayEndpoint.Metadata);
+                IdleTimeout = options.IdleTimeout,
+                WarmRedeploys = options.WarmRedeploys,
+                StemCellsPerRuntime = options.StemCellsPerRuntime,
+                StemCellsMaxPerRuntime = options.StemCellsMaxPerRuntime,
+                StemCellMemoryBudgetMb = options.StemCellMemoryBudgetMb,
+                StemCellRefillConcurrency = options.StemCellRefillConcurrency ?? new RuntimeOptions().StemCellRefillConcurrency,
+                StemCellDemandHalfLife = options.StemCellDemandHalfLife,
+                MaxInstancesPerFunction = options.MaxInstancesPerFunction,
+                StemCellDirectory = Path.Combine(dataDirectory, "stem-cells"), // beside the revisions: filled by hard links
+            };
+            var services = builder.Services;
+            services.AddSingleton(options);
+            services.AddSingleton(runtimeOptions);
+            services.AddSingleton(TimeProvider.System);
+            services.AddSingleton(sandbox);
+            services.AddSingleton(new DataFolderMounts(noExecData));
+            services.AddSingleton(storeLocation);
+            services.AddSingleton(sp => storeLocation.Open(TimeProvider.System, sp.GetRequiredService<StoreSecretProtector>()));
+            services.AddSingleton<StoreSecretProtector>();
+            services.AddSingleton<IFerryStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+            services.AddSingleton<ILogSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
+            services.AddSingleton<IInvocationSink>(sp => sp.GetRequiredService<IControlPlaneStore>());
+            services.AddSingleton<IAccessStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+            services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+            services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<IControlPlaneStore>());
+            services.AddSingleton<InstallService>();
+            services.AddFerryAccess();
+            services.AddSingleton(new CodeStore(dataDirectory));
+            services.AddSingleton<RuntimeApiHost>();
+            services.AddSingleton<LogPipeline>();
+            services.AddSingleton<InvocationRecorder>();
+            services.AddSingleton(sp => new InstanceServices(
+                sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), sp.GetRequiredService<LogPipeline>(),
+                sp.GetRequiredService<InvocationRecorder>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System)
+            {
+                StemCells = sp.GetRequiredService<StemCellPool>(),
+                Images = sp.GetRequiredService<ImageStore>(),
+                Admission = sp.GetRequiredService<Ferry.Runtime.Quotas.TenantAdmission>(),
+            });
+            // Unpacked images of image functions, one folder per digest beside the extracted revisions; umoci runs in
+            // bubblewrap when functions do.
+            services.AddSingleton(sp => new ImageStore(Path.Combine(dataDirectory, "images"), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ImageStore>(),
+                jailPath: sandbox.SupportsRootFilesystem ? BubblewrapSandbox.TryFind() : null, jailUsers: (sandbox as BubblewrapSandbox)?.Users));
+            services.AddSingleton(sp => new StemCellPool(
+                sp.GetRequiredService<ISandbox>(), sp.GetRequiredService<RuntimeApiHost>(), runtimeOptions, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System));
+            services.AddSingleton<LiveApps>();
+            services.AddSingleton<IDeployedApps>(sp => sp.GetRequiredService<LiveApps>());
+            services.AddSingleton<DeploymentService>();
+            services.AddSingleton<FunctionGateway>();
+            services.AddHttpForwarder();
+            // Feature registrations (one line each): services.AddFerryXxx(...);
+            services.AddFerryMetering(options);
+            services.AddFerryLambda(storeLocation);
+            services.AddFerryQuotas();
+            services.AddFerryApiKeys();
+            services.AddFerryDomains();
+            HubTokenProtector.Register(services, dataDirectory);
+            await services.AddFerryResourcesAsync(options, dataDirectory, cancellationToken);
 
-        app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls)));
-        return new FerryServerApp(app);
+            var app = builder.Build();
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ferry.Server");
+            LogStarting(logger, dataDirectory, storeLocation.ToString(), sandbox.Description);
+
+            var store = app.Services.GetRequiredService<IFerryStore>();
+            try
+            {
+                await store.InitializeAsync(cancellationToken);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                LogCannotStart(logger, ex.Message);
+                await app.DisposeAsync();
+                return null;
+            }
+            await app.Services.GetRequiredService<Quotas.TenantQuotas>().RefreshAsync(cancellationToken);
+            await AdminTokenBootstrap.EnsureAsync(app.Services.GetRequiredService<IAccessStore>(), dataDirectory, logger, cancellationToken);
+            await app.Services.GetRequiredService<RuntimeApiHost>().StartAsync(cancellationToken);
+            // Functions (and the stem cells they may take over) get bridges to the AWS endpoints: their sockets come first.
+            var awsBridges = await app.Services.GetRequiredService<FunctionAwsEndpoints>().BridgesAsync(cancellationToken);
+            app.Services.GetRequiredService<StemCellPool>().Start(awsBridges);
+            await RestoreDeployedAppsAsync(app.Services, logger, cancellationToken);
+            await app.Services.GetRequiredService<CustomDomainService>().ReloadAsync(cancellationToken);
+
+            // Requests for functions skip routing, authentication and authorization (GatewayFastPath says when that is
+            // safe); a bound custom domain's host belongs to its app at every path (its /api too), so it is served here too.
+            var gateway = app.Services.GetRequiredService<FunctionGateway>();
+            var fastPath = new GatewayFastPath(gateway, app.Services.GetRequiredService<LambdaEndpointRelay>(),
+                app.Services.GetRequiredService<EndpointDataSource>());
+            app.Use(next => context => fastPath.InvokeAsync(context, next));
+            app.UseRouting();
+
+            // Routing (added first by WebApplication) picks the endpoint; its policy decides who may call it. Endpoints
+            // without one (function URLs, /healthz, the console's files) are public.
+            app.UseLambdaRelayScope();
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapGet("/healthz", () => Results.Text("ok"));
+            var api = app.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Authenticated);
+            api.MapAccessEndpoints();
+            api.MapFerryQuotas();
+            var apps = api.MapGroup("").RequireAuthorization(AccessPolicies.Apps);
+            apps.MapDeploymentEndpoints();
+            apps.MapAppEndpoints();
+            apps.MapLogEndpoints();
+            api.MapHubEndpoints();
+            apps.MapInstallEndpoints();
+            // Feature endpoints (one line each): api.MapXxxEndpoints(); or app.MapXxx();
+            app.MapFerryMetering(apps);
+            app.MapFerryLambda(apps);
+            apps.MapFerryApiKeys();
+            api.MapFerryDomains();
+            app.MapFerryConsole(apps);
+            api.MapFallback((HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}"));
+            // Everything else under /api (other versions, empty segments, file-like names) is still the API: a token first.
+            app.MapFallback("/api/{**path}", (HttpContext context) => ApiResults.NotFound($"No API endpoint {context.Request.Method} {context.Request.Path}; the API is under /api/v1"))
+                .RequireAuthorization(AccessPolicies.Authenticated);
+
+            // Everything that is not the API is the gateway (lowest precedence, any method, any path).
+            app.MapFallback("/{**path}", async (HttpContext context) =>
+            {
+                if (!await gateway.TryHandleAsync(context))
+                {
+                    await Results.Json(new { message = "Not Found: URLs of apps look like /SERVICE/STAGE/PATH", code = "not_found" }, statusCode: 404).ExecuteAsync(context);
+                }
+            }).WithMetadata(GatewayEndpoint.Metadata);
+
+            app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls)));
+            built = true;
+            return new FerryServerApp(app);
+        }
+        finally
+        {
+            if (!built)
+            {
+                noExecData?.Dispose();
+            }
+        }
     }
 
     /// <summary>After a restart: serve every app stage at its active revision again; drop files no revision needs.</summary>
