@@ -187,7 +187,7 @@ public sealed class WebFunctionInstance : FunctionInstance
                 return;
             }
 
-            await Task.Delay(ReadinessPollInterval(Stopwatch.GetElapsedTime(started)), cancellationToken);
+            await MillisecondDelay.Delay(ReadinessPollInterval(Stopwatch.GetElapsedTime(started)), cancellationToken);
         }
     }
 
