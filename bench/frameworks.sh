@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # (6) Framework presets: cold start of each preset's sample app through Ferry (first request after a deploy, which
 # starts the app in a sandbox with the preset's command) against starting the same app (for nuxt the same build) bare
-# on the host until it answers (node / gunicorn / php -S), in one hyperfine run; prints the ratio Ferry ÷ bare per
-# framework (goal ≤ 1.3). FRAMEWORKS="php laravel" times only those pairs (all are still deployed once).
+# on the host until it answers (node / gunicorn / php -S); prints the ratio Ferry ÷ bare per framework (goal ≤ 1.3).
+# Both sides are timed by one long-lived client, bench/first_answer.py (see there why not hyperfine + curl), runs
+# alternating bare / Ferry. FRAMEWORKS="php laravel" times only those pairs (all are still deployed once).
 # Builds are cached by ferry deploy, so --prepare only uploads a new revision (--force: the code is unchanged, and an
 # unchanged deploy makes no revision, so without it the "cold" request would find a warm instance).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -30,24 +31,16 @@ for app in "$apps"/*; do
   (cd "$app" && "$ferry" deploy >/dev/null)
 done
 
-pidfile="$results/frameworks-bare.pid"
-# A bare app is started in a session of its own and left running once it answers (so its shutdown is not timed);
-# the next run's --prepare (and the end of the script) stops the whole session and waits until the port is free.
-stop_bare="bash -c 'if [ -f $pidfile ]; then kill -- -\$(cat $pidfile) 2>/dev/null; rm -f $pidfile; fi; while curl -s 127.0.0.1:$port/ >/dev/null 2>&1; do sleep 0.05; done'"
-trap 'eval "$stop_bare"; stop_servers' EXIT
-# bare DIR COMMAND: starts COMMAND in DIR and returns once it answers on $port.
-bare() {
-  echo "bash -c 'cd $1 || exit 1; setsid $2 >/dev/null 2>&1 & echo \$! >$pidfile; until curl -fsS 127.0.0.1:$port/ >/dev/null 2>&1; do sleep 0.005; done'"
-}
-
-args=(--warmup 1 --runs "${RUNS:-10}" --export-markdown "$results/frameworks.md" --export-json "$results/frameworks.json")
-# pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app, then its cold start through Ferry. SETTLE=S waits S
+json="$results/frameworks.json"
+rm -f "$json"
+# pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app against its cold start through Ferry. SETTLE=S waits S
 # seconds after each deploy, so that the previous revision's teardown and the stem cell refill after the last cold
 # start are over before the request (default 0: the request follows the deploy at once).
 pair() {
   if [ -n "${FRAMEWORKS:-}" ] && [[ " $FRAMEWORKS " != *" $1 "* ]]; then return; fi
-  args+=(--command-name "$1 bare" --prepare "$stop_bare" "$(bare "$2" "$4")")
-  args+=(--command-name "$1 ferry" --prepare "$stop_bare; cd '$2' && '$ferry' deploy --force >/dev/null 2>&1; sleep ${SETTLE:-0}" "curl -fsS $FERRY_URL/$3/dev/")
+  python3 "$bench_dir/first_answer.py" --name "$1" --runs "${RUNS:-10}" --warmup 1 --json "$json" \
+    --bare-dir "$2" --bare-port "$port" --bare-command "$4" \
+    --ferry-prepare "cd '$2' && '$ferry' deploy --force && sleep ${SETTLE:-0}" --ferry-url "$FERRY_URL/$3/dev/"
 }
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
 pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").listen('$port', \"127.0.0.1\")"'
@@ -64,16 +57,11 @@ pair php "$apps/web-php" phpapp "php -S 127.0.0.1:$port -t public"
 pair laravel "$apps/web-laravel" laravelapp "env APP_KEY=$(cat "$apps/web-laravel/.ferry/laravel-app-key") php -S 127.0.0.1:$port -t public"
 # Bare egg in egg's own single-process mode (what Ferry's egg launcher runs), not egg-scripts' daemonized cluster.
 pair egg "$apps/web-egg" eggapp 'env EGG_SERVER_ENV=prod EGG_HOME='"$apps/egg-home"' node -e "require(\"egg\").start({ baseDir: process.cwd() }).then((app) => app.listen('$port', \"127.0.0.1\"))"'
-hyperfine "${args[@]}"
-
-python3 - "$results/frameworks.json" <<'PY' | tee -a "$results/frameworks.md"
-import json, sys
-results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
-print("\n| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
-for name in ("express", "koa", "nest", "next", "flask", "django", "php", "laravel", "egg", "nuxt"):
-    if f"{name} bare" not in results:
-        continue  # left out with FRAMEWORKS
-    bare, ferry = results[f"{name} bare"], results[f"{name} ferry"]
-    print(f"| {name} | {bare * 1000:.0f} ms | {ferry * 1000:.0f} ms | {ferry / bare:.2f}× |")
+python3 - "$json" <<'PY' | tee "$results/frameworks.md"
+import json, statistics, sys
+print("| framework | bare median | Ferry cold median | ratio |\n| --- | ---: | ---: | ---: |")
+for pair in json.load(open(sys.argv[1])):
+    bare, ferry = statistics.median(pair["bare"]), statistics.median(pair["ferry"])
+    print(f"| {pair['name']} | {bare:.1f} ms | {ferry:.1f} ms | {ferry / bare:.2f}× |")
 PY
 echo "machine: $(machine)" >>"$results/frameworks.md"
