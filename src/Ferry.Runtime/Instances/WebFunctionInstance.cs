@@ -165,39 +165,55 @@ public sealed class WebFunctionInstance : FunctionInstance
     {
         var started = Stopwatch.GetTimestamp();
         int? member = null;
-        while (true)
+        var forwarderListens = false;
+        Interlocked.Increment(ref _startsPolling);
+        try
         {
-            if (Exited.IsCompleted)
+            while (true)
             {
-                var code = await Process.Exited;
-                throw new InstanceStartException($"the web function exited with code {code} before listening on $PORT; see the function's logs");
-            }
+                if (Exited.IsCompleted)
+                {
+                    var code = await Process.Exited;
+                    throw new InstanceStartException($"the web function exited with code {code} before listening on $PORT; see the function's logs");
+                }
 
-            if (published is { ReadyFromHost: true })
-            {
-                member ??= SandboxListeners.NamespaceMember(Process.Pid);
-                if (member is { } pid && SandboxListeners.UnixListening(pid, BridgeLauncher.PublishedSocket(published))
-                    && await ListensInSandboxAsync(pid, published.Port, cancellationToken))
+                if (published is { ReadyFromHost: true })
+                {
+                    member ??= SandboxListeners.NamespaceMember(Process.Pid);
+                    // The forwarder listens for as long as the sandbox lives (its exit is checked above): read once.
+                    forwarderListens = forwarderListens
+                        || (member is { } listener && SandboxListeners.UnixListening(listener, BridgeLauncher.PublishedSocket(published)));
+                    if (forwarderListens && member is { } pid && await ListensInSandboxAsync(pid, published.Port, cancellationToken))
+                    {
+                        return;
+                    }
+                }
+                else if (await AcceptsConnectionsAsync(endpoint, cancellationToken))
                 {
                     return;
                 }
-            }
-            else if (await AcceptsConnectionsAsync(endpoint, cancellationToken))
-            {
-                return;
-            }
 
-            await MillisecondDelay.Delay(ReadinessPollInterval(Stopwatch.GetElapsedTime(started)), cancellationToken);
+                await MillisecondDelay.Delay(ReadinessPollInterval(Stopwatch.GetElapsedTime(started), Volatile.Read(ref _startsPolling)), cancellationToken);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _startsPolling);
         }
     }
+
+    /// <summary>Web functions of this server waiting for their app to listen.</summary>
+    private static int _startsPolling;
 
     /// <summary>
     /// How long to wait before the next readiness check, <paramref name="elapsed"/> into the start: 1 ms at first, growing
     /// with the time the app has taken (2% of it) up to 10 ms, so the check adds little to any start and costs little
-    /// during a long one.
+    /// during a long one. While <paramref name="startsPolling"/> web functions start at once (a burst), each checks at
+    /// most every 0.25 ms × that many, so that together they check about 4,000 times a second at most (a check costs
+    /// the server some tens of microseconds) instead of taking the cores their apps need to start.
     /// </summary>
-    internal static TimeSpan ReadinessPollInterval(TimeSpan elapsed) =>
-        TimeSpan.FromMilliseconds(Math.Clamp(elapsed.TotalMilliseconds / 50, 1, 10));
+    internal static TimeSpan ReadinessPollInterval(TimeSpan elapsed, int startsPolling = 1) =>
+        TimeSpan.FromMilliseconds(Math.Clamp(Math.Max(elapsed.TotalMilliseconds / 50, startsPolling * 0.25), 1, 10));
 
     /// <summary>
     /// Whether the app listens on <paramref name="port"/> in its sandbox: by connecting there from the sandbox's network

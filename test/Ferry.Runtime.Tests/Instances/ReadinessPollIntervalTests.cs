@@ -15,4 +15,16 @@ public sealed class ReadinessPollIntervalTests
     {
         Assert.Equal(TimeSpan.FromMilliseconds(intervalMs), WebFunctionInstance.ReadinessPollInterval(TimeSpan.FromMilliseconds(elapsedMs)));
     }
+
+    [Theory]
+    [InlineData(0, 4, 1)]
+    [InlineData(0, 10, 2.5)]
+    [InlineData(0, 40, 10)]
+    [InlineData(0, 400, 10)]
+    [InlineData(250, 10, 5)]
+    [InlineData(100, 12, 3)]
+    public void During_a_burst_of_web_cold_starts_each_checks_less_often_so_that_together_they_stay_near_4000_checks_a_second(int elapsedMs, int startsPolling, double intervalMs)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(intervalMs), WebFunctionInstance.ReadinessPollInterval(TimeSpan.FromMilliseconds(elapsedMs), startsPolling));
+    }
 }
