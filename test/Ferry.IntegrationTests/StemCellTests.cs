@@ -110,7 +110,7 @@ public sealed class StemCellTests : IAsyncLifetime
                 events:
                   - httpApi: '*'
             """,
-            ("server.js", "require('http').createServer((req, res) => { console.log('served ' + req.url); res.end(JSON.stringify({ greeting: process.env.GREETING, url: req.url, port: process.env.PORT, cell: process.env.FERRY_STEM_CELL ?? null })); }).listen(process.env.PORT, '127.0.0.1');\n"));
+            ("server.js", "let connections = 0; require('http').createServer((req, res) => { console.log('served ' + req.url); res.end(JSON.stringify({ greeting: process.env.GREETING, url: req.url, port: process.env.PORT, cell: process.env.FERRY_STEM_CELL ?? null, connections })); }).on('connection', () => connections++).listen(process.env.PORT, '127.0.0.1');\n"));
         await WaitForCellsAsync();
         var deploy = await FerryCli.RunAsync(_server.BaseUrl, app, "deploy");
         Assert.True(deploy.ExitCode == 0, deploy.ToString());
@@ -123,6 +123,8 @@ public sealed class StemCellTests : IAsyncLifetime
         Assert.Equal("hello", body.GetProperty("greeting").GetString());
         Assert.Equal("/hello?x=1", body.GetProperty("url").GetString());
         Assert.Equal(JsonValueKind.Null, body.GetProperty("cell").ValueKind);
+        // The connection that found the app listening carried the request: the app was connected to once.
+        Assert.Equal(1, body.GetProperty("connections").GetInt32());
         JsonElement[] logs = [];
         for (var attempt = 0; attempt < 100 && !logs.Any(l => l.GetProperty("message").GetString() == "served /hello?x=1"); attempt++)
         {

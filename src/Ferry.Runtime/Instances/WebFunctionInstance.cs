@@ -228,18 +228,53 @@ public sealed class WebFunctionInstance : FunctionInstance
             return SandboxListeners.TcpListening(member, port);
         }
 
-        using (probe)
+        try
         {
-            try
-            {
-                await probe.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
+            await probe.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
         }
+        catch (SocketException)
+        {
+            probe.Dispose();
+            return false;
+        }
+        catch
+        {
+            probe.Dispose();
+            throw;
+        }
+
+        // The app accepted this connection: the first request goes over it (TakeProbeConnection) instead of a second one.
+        _probeConnectedAt = Stopwatch.GetTimestamp();
+        Interlocked.Exchange(ref _probeConnection, probe)?.Dispose();
+        return true;
+    }
+
+    /// <summary>The readiness probe's connection to the app, kept for the first request; <see cref="_probeConnectedAt"/> is when it was made.</summary>
+    private Socket? _probeConnection;
+    private long _probeConnectedAt;
+
+    /// <summary>How long the probe's connection is used for a first request; older, the app may have given up on it.</summary>
+    private static readonly TimeSpan ProbeConnectionFreshFor = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The probe's connection, once, while it is fresh and quiet (the app has neither closed it nor written on it, either
+    /// of which makes it readable); else null. A stale one is closed before the caller connects anew, so an app that
+    /// serves one connection at a time is not left waiting on it.
+    /// </summary>
+    private Socket? TakeProbeConnection()
+    {
+        if (Interlocked.Exchange(ref _probeConnection, null) is not { } probe)
+        {
+            return null;
+        }
+
+        if (Stopwatch.GetElapsedTime(_probeConnectedAt) < ProbeConnectionFreshFor && !probe.Poll(0, SelectMode.SelectRead))
+        {
+            return probe;
+        }
+
+        probe.Dispose();
+        return null;
     }
 
     private static async Task<bool> AcceptsConnectionsAsync(EndPoint endpoint, CancellationToken cancellationToken)
@@ -276,6 +311,11 @@ public sealed class WebFunctionInstance : FunctionInstance
         ActivityHeadersPropagator = null,
         ConnectCallback = async (_, cancellationToken) =>
         {
+            if (TakeProbeConnection() is { } probed)
+            {
+                return new NetworkStream(probed, ownsSocket: true);
+            }
+
             if (await NamespaceSocketAsync(cancellationToken) is { } inside)
             {
                 return await ConnectAsync(inside, new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
@@ -350,6 +390,7 @@ public sealed class WebFunctionInstance : FunctionInstance
     protected override ValueTask OnDisposingAsync()
     {
         _client?.Dispose();
+        Interlocked.Exchange(ref _probeConnection, null)?.Dispose();
         Interlocked.Exchange(ref _namespace, null)?.Dispose();
         if (_socketDirectory is not null)
         {
