@@ -180,12 +180,14 @@ public sealed class WebFunctionInstance : FunctionInstance
                 if (published is { ReadyFromHost: true })
                 {
                     member ??= SandboxListeners.NamespaceMember(Process.Pid);
-                    // The forwarder listens for as long as the sandbox lives (its exit is checked above): read once.
-                    forwarderListens = forwarderListens
-                        || (member is { } listener && SandboxListeners.UnixListening(listener, BridgeLauncher.PublishedSocket(published)));
-                    if (forwarderListens && member is { } pid && await ListensInSandboxAsync(pid, published.Port, cancellationToken))
+                    if (member is { } pid)
                     {
-                        return;
+                        // The forwarder listens for as long as the sandbox lives (its exit is checked above): read once.
+                        forwarderListens = forwarderListens || SandboxListeners.UnixListening(pid, BridgeLauncher.PublishedSocket(published));
+                        if (forwarderListens && await ListensInSandboxAsync(pid, published.Port, cancellationToken))
+                        {
+                            return;
+                        }
                     }
                 }
                 else if (await AcceptsConnectionsAsync(endpoint, cancellationToken))

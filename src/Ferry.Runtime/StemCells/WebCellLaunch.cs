@@ -51,11 +51,7 @@ internal static partial class WebCellLaunch
         if (!environment.Keys.All(IsPlainShellName))
         {
             script.Append("exec /usr/bin/env -i");
-            foreach (var (name, value) in environment)
-            {
-                script.Append(' ').Append(Quote(name + "=" + value));
-            }
-
+            AppendWords(script, Assignments(environment));
             AppendWords(script, command);
             return script.Append('\n').ToString();
         }
@@ -65,11 +61,7 @@ internal static partial class WebCellLaunch
         if (environment.Count > 0)
         {
             script.Append("export");
-            foreach (var (name, value) in environment)
-            {
-                script.Append(' ').Append(Quote(name + "=" + value));
-            }
-
+            AppendWords(script, Assignments(environment));
             script.Append('\n');
         }
 
@@ -86,7 +78,10 @@ internal static partial class WebCellLaunch
         return script.Append('\n').ToString();
     }
 
-    private static void AppendWords(StringBuilder script, IReadOnlyList<string> words)
+    private static IEnumerable<string> Assignments(IReadOnlyDictionary<string, string> environment)
+        => environment.Select(variable => variable.Key + "=" + variable.Value);
+
+    private static void AppendWords(StringBuilder script, IEnumerable<string> words)
     {
         foreach (var word in words)
         {
