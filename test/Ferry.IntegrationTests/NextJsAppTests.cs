@@ -7,16 +7,26 @@ namespace Ferry.IntegrationTests;
 
 /// <summary>
 /// samples/web-next deployed unchanged: <c>ferry deploy</c> runs <c>npm ci</c> and <c>next build</c> on this machine
-/// (the slowest build of the suite: see bench/README.md), the sandbox runs <c>next start</c>, and the server-rendered
-/// page, the API route and the public/ file answer under <c>/{service}/{stage}</c> and at <c>/</c> of a custom domain,
-/// where Next's own <c>/_next/</c> assets are served too.
+/// (the slowest build of the suite: see bench/README.md) under Ferry's placeholder base path, the sandbox runs
+/// <c>next start</c> under Ferry's Next launcher, and the server-rendered page, the API route, the public/ file and
+/// Next's <c>/_next/</c> assets answer under <c>/{service}/{stage}</c>, at <c>/</c> of a custom domain and under a custom
+/// domain's path prefix, each page's links and assets under the prefix it was requested through; headless Chromium
+/// (next-e2e/hydration.test.mjs) checks that the page hydrates and navigates on the client at all three.
 /// </summary>
 public sealed partial class NextJsAppTests : IAsyncLifetime
 {
     /// <summary>No timing is asserted: <c>next build</c> took over 2 minutes on this 2-core machine under load.</summary>
     private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(20);
 
+    private static readonly BrowserTestFolder E2e = new("next-e2e", "ci");
+
     private const string Host = "next.example.test";
+
+    /// <summary>Bound with <c>--path-prefix /shop</c>: only <c>/shop/…</c> of this host reaches the app.</summary>
+    private const string ShopHost = "www.next.example.test";
+
+    /// <summary>next-adapter.mjs's placeholder base path, which no response may show.</summary>
+    private const string Placeholder = "__ferry_base_path__";
 
     private FerryTestServer _server = null!;
 
@@ -25,7 +35,7 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
-    public async Task A_next_app_is_built_and_its_page_api_route_and_public_file_answer_under_the_prefix_and_at_a_custom_host()
+    public async Task A_next_app_is_built_and_its_page_api_route_and_assets_work_under_the_prefix_at_a_custom_host_and_under_its_path_prefix()
     {
         var app = Repo.Sample("web-next");
         var deploy = await FerryCli.RunAsync(BuildPatience, _server.BaseUrl, app, "deploy");
@@ -34,41 +44,124 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         Assert.Contains("Build: npm run build", deploy.Stderr);
 
         // Under the prefix: the page is rendered per request (it prints the X-Forwarded-Prefix it was sent).
-        var page = await _server.Http.GetStringAsync("/nextapp/dev/");
-        Assert.Contains("Hello from Next.js", page);
-        Assert.Contains("rendered at request time under <!-- -->/nextapp/dev", page);
-        var api = await _server.Http.GetFromJsonAsync<JsonElement>("/nextapp/dev/api/hello?name=ferry");
-        Assert.Equal(("nextjs", "Hello, ferry!"), (api.GetProperty("app").GetString(), api.GetProperty("greeting").GetString()));
-        Assert.Equal("a static file from public/\n", await _server.Http.GetStringAsync("/nextapp/dev/ferry.txt"));
+        await AssertAppAsync(_server.BaseUrl, host: null, "/nextapp/dev", "ferry");
+                await AssertHydratesAsync($"{_server.BaseUrl}/nextapp/dev/", resolve: null);
 
-        // At / of a custom domain, where the page's /_next/ script URLs resolve as well.
+        // At / of a custom domain: the same instance serves the page with its links and assets at the host's /.
         var add = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", Host, "--app", "nextapp", "--stage", "dev");
         Assert.True(add.ExitCode == 0, add.ToString());
-        var (_, atHost) = await GetAtHostAsync("/");
-        Assert.Contains("rendered at request time under <!-- -->/", atHost);
-        Assert.DoesNotContain("/nextapp/dev", atHost);
+        await AssertAppAsync(_server.BaseUrl, Host, "", "host");
+        var port = new Uri(_server.BaseUrl).Port;
+        await AssertHydratesAsync($"http://{Host}:{port}/", resolve: $"{Host} 127.0.0.1");
 
-        var script = NextScript().Match(atHost);
-        Assert.True(script.Success, $"no /_next/static script in the page:\n{atHost}");
-        var (contentType, chunk) = await GetAtHostAsync(script.Groups[1].Value);
-        Assert.Contains("javascript", contentType);
-        Assert.False(string.IsNullOrWhiteSpace(chunk));
+        // Under a custom domain's path prefix.
+        var addShop = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", ShopHost, "--app", "nextapp", "--stage", "dev", "--path-prefix", "/shop");
+        Assert.True(addShop.ExitCode == 0, addShop.ToString());
+        await AssertAppAsync(_server.BaseUrl, ShopHost, "/shop", "shop");
+        await AssertHydratesAsync($"http://{ShopHost}:{port}/shop/", resolve: $"{ShopHost} 127.0.0.1");
 
-        var (_, hello) = await GetAtHostAsync("/api/hello?name=host");
-        Assert.Equal("Hello, host!", JsonDocument.Parse(hello).RootElement.GetProperty("greeting").GetString());
-        Assert.Equal("a static file from public/\n", (await GetAtHostAsync("/ferry.txt")).Body);
+        // One instance, three prefixes, asked at once: each page is under the prefix it was requested through.
+        (string? Host, string Prefix)[] ways = [(null, "/nextapp/dev"), (Host, ""), (ShopHost, "/shop")];
+        var pages = await Task.WhenAll(Enumerable.Range(0, 4).SelectMany(_ => ways.Select(way => GetAsync(way.Host, way.Prefix + "/about"))));
+        for (var i = 0; i < pages.Length; i++)
+        {
+            AssertServedUnder(ways[i % ways.Length].Prefix, pages[i].Body);
+        }
     }
 
-    private async Task<(string? ContentType, string Body)> GetAtHostAsync(string path)
+    /// <summary>
+    /// Through <paramref name="host"/> (null: the server's own address) under <paramref name="prefix"/> ("" for the host's
+    /// /): the server-rendered page with everything in it under that prefix, its /_next/ scripts and stylesheet (with
+    /// the client's base path), the API route, a public/ file, /about, and a redirect that stays under the prefix.
+    /// </summary>
+    private async Task AssertAppAsync(string baseUrl, string? host, string prefix, string name)
+    {
+        var page = await GetAsync(host, prefix + "/");
+        Assert.Contains("Hello from Next.js", page.Body);
+        Assert.Contains($"rendered at request time under <!-- -->{(prefix.Length == 0 ? "/" : prefix)}", page.Body);
+        AssertServedUnder(prefix, page.Body);
+
+        var scripts = NextScript().Matches(page.Body).Select(match => match.Groups[1].Value).ToList();
+        Assert.True(scripts.Count > 0, $"no /_next/static script in the page:\n{page.Body}");
+        var chunks = await Task.WhenAll(scripts.Select(script =>
+        {
+            Assert.StartsWith(prefix + "/_next/static/", script);
+            return GetAsync(host, script);
+        }));
+        Assert.All(chunks, chunk => Assert.Contains("javascript", chunk.ContentType));
+        Assert.All(chunks, chunk => Assert.DoesNotContain(Placeholder, chunk.Body));
+        // Next's client runtime carries the base path it navigates under.
+        Assert.Contains(chunks, chunk => chunk.Body.Contains($"\"{prefix}/_next/\"", StringComparison.Ordinal));
+
+        var stylesheet = Stylesheet().Match(page.Body);
+        Assert.True(stylesheet.Success, $"no stylesheet in the page:\n{page.Body}");
+        Assert.Contains("#1f4e79", (await GetAsync(host, stylesheet.Groups[1].Value)).Body);
+
+        var api = JsonDocument.Parse((await GetAsync(host, $"{prefix}/api/hello?name={name}")).Body).RootElement;
+        Assert.Equal(("nextjs", $"Hello, {name}!"), (api.GetProperty("app").GetString(), api.GetProperty("greeting").GetString()));
+        Assert.Equal("a static file from public/\n", (await GetAsync(host, prefix + "/ferry.txt")).Body);
+        AssertServedUnder(prefix, (await GetAsync(host, prefix + "/about")).Body);
+
+        // Next redirects a trailing slash away; the redirect stays under the prefix.
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/about/");
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
+        using var redirect = await noRedirects.SendAsync(request);
+        Assert.Equal(308, (int)redirect.StatusCode);
+        Assert.Equal(prefix + "/about", redirect.Headers.Location?.OriginalString);
+    }
+
+    /// <summary>The page's links and Next assets are under <paramref name="prefix"/>, and neither another prefix nor the placeholder shows.</summary>
+    private static void AssertServedUnder(string prefix, string page)
+    {
+        Assert.Contains($"href=\"{prefix}/_next/static/", page);
+        Assert.Contains(page.Contains("id=\"about\"", StringComparison.Ordinal) ? $"href=\"{(prefix.Length == 0 ? "/" : prefix)}\"" : $"href=\"{prefix}/about\"", page);
+        Assert.DoesNotContain(Placeholder, page);
+        foreach (var other in new[] { "/nextapp/dev/", "/shop/" }.Where(p => p != $"{prefix}/"))
+        {
+            Assert.DoesNotContain($"\"{other}", page);
+        }
+    }
+
+    private async Task<(string? ContentType, string Body)> GetAsync(string? host, string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Host = Host;
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
         using var response = await _server.Http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{Host}{path}: {(int)response.StatusCode} {body}");
+        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode} {body}");
         return (response.Content.Headers.ContentType?.MediaType, body);
     }
 
-    [GeneratedRegex("src=\"(/_next/static/[^\"]+\\.js)\"")]
+    /// <summary>Runs next-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
+    private static async Task AssertHydratesAsync(string url, string? resolve)
+    {
+        await E2e.EnsureNodeModulesAsync();
+        var environment = new Dictionary<string, string> { ["PAGE_URL"] = url };
+        if (resolve is not null)
+        {
+            environment["RESOLVE"] = resolve;
+        }
+
+        var (exitCode, output) = await E2e.RunNodeAsync("hydration.test.mjs", environment);
+        Assert.True(exitCode == 0, $"hydration.test.mjs at {url} failed:\n{output}");
+        Assert.Contains("ok   the counter reacts to clicks", output);
+        Assert.Contains("ok   a Link navigates on the client", output);
+        Assert.Contains("ok   no request failed and no script threw", output);
+        Assert.Contains("ok   every request stayed under", output);
+    }
+
+    [GeneratedRegex("<script src=\"([^\"]*/_next/static/[^\"]+\\.js)\"")]
     private static partial Regex NextScript();
+
+    [GeneratedRegex("<link rel=\"stylesheet\" href=\"([^\"]+\\.css)\"")]
+    private static partial Regex Stylesheet();
 }

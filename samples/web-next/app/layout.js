@@ -1,3 +1,4 @@
+import './globals.css';
 export const metadata = { title: 'Ferry Next.js sample' };
 
 export default function RootLayout({ children }) {

@@ -68,12 +68,19 @@ public sealed class BuildCache
     }
 
     /// <summary>
-    /// SHA-256 of the step's inputs: the named files' contents, or the names, sizes and modification times of the app's
-    /// sources. Null when it can't be known (too many files), so the step runs.
+    /// SHA-256 of what decides the step's output: its inputs (the named files' contents, or the names, sizes and
+    /// modification times of the app's sources) and its <see cref="BuildStep.Fingerprint"/>. Null when it can't be known
+    /// (too many files), so the step runs.
     /// </summary>
-    public static async Task<string?> HashInputsAsync(ProjectFiles project, BuildInputs inputs, CancellationToken cancellationToken)
+    public static async Task<string?> HashInputsAsync(ProjectFiles project, BuildStep step, CancellationToken cancellationToken)
     {
+        var inputs = step.Inputs;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        if (step.Fingerprint() is { Length: > 0 } fingerprint)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(fingerprint));
+        }
+
         if (inputs.AllSources)
         {
             var files = SourceFiles(project.Directory).Take(MaxSourceFiles + 1).ToList();

@@ -25,6 +25,38 @@ public sealed record BuildStep(string Name, IReadOnlyList<string> Command, Build
 
     /// <summary>Work Ferry does itself instead of running <see cref="Command"/> (which is then empty).</summary>
     public Func<ProjectFiles, IProgress<BuildProgress>, CancellationToken, Task>? Action { get; init; }
+
+    /// <summary>
+    /// Files of Ferry's own the command loads (Next.js's deployment adapter), by name: written into the app's
+    /// <c>.ferry/</c> folder (never packaged) before it runs, where the build sandbox sees them. Part of the step's cache key.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SupportFiles { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Variables the command gets besides the build's own. <c>{ferry}</c> in a value stands for the absolute path of the
+    /// app's <c>.ferry/</c> folder, where <see cref="SupportFiles"/> are. Part of the step's cache key.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The placeholder in <see cref="Environment"/> values for the app's <c>.ferry/</c> folder.</summary>
+    public const string SupportFolderPlaceholder = "{ferry}";
+
+    /// <summary>What besides its inputs decides the step's output: its variables and support files ("" without either).</summary>
+    internal string Fingerprint()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, value) in Environment.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            text.Append(name).Append('=').Append(value).Append('\n');
+        }
+
+        foreach (var (name, content) in SupportFiles.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            text.Append(name).Append('\0').Append(content).Append('\n');
+        }
+
+        return text.ToString();
+    }
 }
 
 /// <summary>What a build step depends on: the named files (a lock file), or every source file of the app.</summary>

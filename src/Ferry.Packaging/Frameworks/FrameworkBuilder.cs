@@ -42,7 +42,7 @@ public static class FrameworkBuilder
                 continue;
             }
 
-            var hash = await BuildCache.HashInputsAsync(project, step.Inputs, cancellationToken);
+            var hash = await BuildCache.HashInputsAsync(project, step, cancellationToken);
             if (outputExists && cache.IsCurrent(step, hash))
             {
                 progress.Report(new BuildProgress($"Build: {step.Name} skipped ({step.Inputs} unchanged)", false));
@@ -52,7 +52,7 @@ public static class FrameworkBuilder
             var ran = await RunWithFallbackAsync(step, outputExists, project, sandbox, progress, cancellationToken);
             if (!ReferenceEquals(ran, step))
             {
-                hash = await BuildCache.HashInputsAsync(project, ran.Inputs, cancellationToken);
+                hash = await BuildCache.HashInputsAsync(project, ran, cancellationToken);
             }
 
             await cache.RecordAsync(ran, hash, cancellationToken);
@@ -114,17 +114,33 @@ public static class FrameworkBuilder
         var limits = sandbox?.Limits ?? BuildLimits.Default;
         IBuildCgroup? cgroup = null;
         ProcessStartInfo info;
+        var supportFolder = await WriteSupportFilesAsync(step, project, cancellationToken);
         if (sandbox is null)
         {
             info = StartInfo(step.Command, project.Directory);
             info.Environment["NEXT_TELEMETRY_DISABLED"] = "1";
             info.Environment["CI"] = "1";
+            foreach (var (name, value) in StepEnvironment(step, supportFolder))
+            {
+                info.Environment[name] = value;
+            }
         }
         else
         {
             var program = BuildProgram.Resolve(step.Command[0], project.Directory, sandbox.Environment.GetValueOrDefault("PATH"))
                 ?? throw new FrameworkException(MissingTool(step));
             var directory = BuildProgram.RealPath(project.Directory);
+            if (step.Environment.Count > 0)
+            {
+                var environment = new Dictionary<string, string>(sandbox.Environment, StringComparer.Ordinal);
+                foreach (var (name, value) in StepEnvironment(step, Path.Combine(directory, SupportFolder)))
+                {
+                    environment[name] = value;
+                }
+
+                sandbox = sandbox with { Environment = environment };
+            }
+
             var argv = sandbox.CommandLine(directory, [program, .. step.Command.Skip(1)]);
             cgroup = sandbox.Cgroups is null ? null : await sandbox.Cgroups.CreateAsync(limits, cancellationToken);
             if (cgroup is not null)
@@ -149,6 +165,37 @@ public static class FrameworkBuilder
     }
 
     private const string Shell = "/bin/sh";
+
+    /// <summary>The app folder's own folder of Ferry's state (build cache, support files); never packaged.</summary>
+    private const string SupportFolder = ".ferry";
+
+    /// <returns>The absolute path of the app's support folder.</returns>
+    private static async Task<string> WriteSupportFilesAsync(BuildStep step, ProjectFiles project, CancellationToken cancellationToken)
+    {
+        var folder = project.FullPath(SupportFolder);
+        if (step.SupportFiles.Count > 0)
+        {
+            if (new DirectoryInfo(folder).LinkTarget is not null)
+            {
+                throw new FrameworkException($"{folder} is a symbolic link; Ferry keeps its build state there and writes only into a real folder");
+            }
+
+            Directory.CreateDirectory(folder);
+            foreach (var (name, content) in step.SupportFiles)
+            {
+                // Replaced, never written through: a link planted in its place would point the write elsewhere.
+                var path = Path.Combine(folder, name);
+                File.Delete(path);
+                await File.WriteAllTextAsync(path, content, cancellationToken);
+            }
+        }
+
+        return folder;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> StepEnvironment(BuildStep step, string supportFolder) =>
+        step.Environment.Select(pair => KeyValuePair.Create(
+            pair.Key, pair.Value.Replace(BuildStep.SupportFolderPlaceholder, supportFolder, StringComparison.Ordinal)));
 
     /// <summary>
     /// Joins every cgroup.procs given before "--", then execs the rest: the build is in its cgroup before its first

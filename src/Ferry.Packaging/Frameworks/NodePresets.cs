@@ -107,13 +107,18 @@ public sealed class NestPreset : FrameworkPreset
 }
 
 /// <summary>
-/// Next.js: <c>next build</c> on the developer's machine, <c>next start</c> on $PORT. Next.js fixes its base path at
-/// build time, so the app works whole only at <c>/</c> of a custom domain: <c>basePath</c> would make it expect the
-/// prefix in the paths it receives, which the gateway strips.
+/// Next.js: <c>next build</c> on the developer's machine, <c>next start</c> on $PORT under Ferry's launcher. Next.js
+/// compiles its base path into the build, and one function answers under several prefixes (<c>/{service}/{stage}</c>,
+/// a custom domain's <c>/</c> or path prefix), so an app without a <c>basePath</c> of its own is built and run under a
+/// placeholder base path through Next's deployment adapter API (<c>NEXT_ADAPTER_PATH</c>), and the launcher puts each
+/// request's prefix in its place in every response (runtime/node/next-launcher.cjs).
 /// </summary>
 public sealed class NextJsPreset : FrameworkPreset
 {
     private const string NextBin = "node_modules/next/dist/bin/next";
+
+    /// <summary>Ferry's Next.js adapter: the same file <c>next start</c> loads in the sandbox.</summary>
+    public const string AdapterFile = "next-adapter.mjs";
 
     public override string Name => Manifest.Frameworks.FrameworkNames.NextJs;
 
@@ -121,14 +126,33 @@ public sealed class NextJsPreset : FrameworkPreset
 
     public override string? Detect(ProjectFiles project) => NodeSteps.DependencyReason(project, "next");
 
-    public override FrameworkPlan Plan(ProjectFiles project, string reason) =>
-        new(this, reason, ["node", NextBin, "start", "-H", "127.0.0.1"],
-            new Dictionary<string, string> { ["NEXT_TELEMETRY_DISABLED"] = "1", ["NODE_ENV"] = "production" },
-            [.. NodeSteps.Install(project), NodeSteps.Build(project, ".next", "node", NextBin, "build")])
+    public override FrameworkPlan Plan(ProjectFiles project, string reason)
+    {
+        var build = NodeSteps.Build(project, ".next", "node", NextBin, "build") with
         {
-            Notes = ["Next.js bakes its base path in at build time: its pages, API routes and public/ files answer under the path prefix "
-                + "and a custom domain's path prefix, but its own /_next/ assets and <Link>s point at the host's /; serve it at / of a "
-                + "custom domain (assetPrefix in next.config.js set to one prefix, e.g. /service/stage, brings back the assets there, not the links)"],
+            SupportFiles = new Dictionary<string, string> { [AdapterFile] = Adapter.Value },
+            Environment = new Dictionary<string, string>
+            {
+                ["NEXT_ADAPTER_PATH"] = $"{BuildStep.SupportFolderPlaceholder}/{AdapterFile}",
+                ["NEXT_TELEMETRY_DISABLED"] = "1",
+            },
+        };
+        return new(this, reason, ["node", $"{RuntimeFolder}/node/next-launcher.cjs", "-H", "127.0.0.1"],
+            new Dictionary<string, string> { ["NEXT_TELEMETRY_DISABLED"] = "1", ["NODE_ENV"] = "production" },
+            [.. NodeSteps.Install(project), build])
+        {
+            Notes = ["Next.js is built under a placeholder base path (unless next.config sets basePath) that Ferry's launcher replaces "
+                + "with the prefix each request came through: pages, <Link>s, /_next/ assets and client navigation work under "
+                + "/{service}/{stage}, at a custom domain's / and under its path prefix; responses are sent uncompressed"],
             PackageExcludes = ["!node_modules/@next/swc-*/**", "!.next/cache/**"],
         };
+    }
+
+    private static readonly Lazy<string> Adapter = new(() =>
+    {
+        using var stream = typeof(NextJsPreset).Assembly.GetManifestResourceStream(AdapterFile)
+            ?? throw new InvalidOperationException($"{AdapterFile} is missing from {typeof(NextJsPreset).Assembly.GetName().Name}'s resources");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
 }

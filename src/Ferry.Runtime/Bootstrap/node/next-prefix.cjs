@@ -1,0 +1,209 @@
+'use strict';
+// What next-launcher.cjs does to each request and response, apart from starting Next: which prefix a request came
+// through, the path Next routes, and the placeholder base path replaced by that prefix in headers and streamed bodies.
+const http = require('node:http');
+
+/** next-adapter.mjs's BASE_PATH_PLACEHOLDER. */
+const PLACEHOLDER = '/__ferry_base_path__';
+
+/** Prefixes the gateway sends: /-separated segments of URL-safe characters. */
+const PREFIX = /^(?:\/[A-Za-z0-9._~-]+)*$/;
+const MAX_PREFIX = 512;
+
+/** The prefix the client's URL had before the path the gateway forwarded, without a trailing slash ('' for /). */
+function forwardedPrefix(request) {
+  const value = request.headers['x-forwarded-prefix'];
+  if (typeof value !== 'string' || value.length > MAX_PREFIX) {
+    return '';
+  }
+  const prefix = value.replace(/\/+$/, '');
+  return PREFIX.test(prefix) ? prefix : '';
+}
+
+/** The forwarded path under the placeholder base path, as Next routes it. */
+function underPlaceholder(url, trailingSlash) {
+  if (url === PLACEHOLDER || url.startsWith(`${PLACEHOLDER}/`) || url.startsWith(`${PLACEHOLDER}?`)) {
+    return url;
+  }
+  if (url === '/' || url.startsWith('/?')) {
+    // The app's root: Next redirects "base/" to "base" (and "base" to "base/" with trailingSlash), which would come back
+    // here as "/" again.
+    return `${PLACEHOLDER}${trailingSlash ? '/' : ''}${url.slice(1)}`;
+  }
+  return url.startsWith('/') ? `${PLACEHOLDER}${url}` : url;
+}
+
+const placeholderBytes = Buffer.from(PLACEHOLDER);
+const SLASH = 0x2f;
+
+/**
+ * Replaces the placeholder in a body as it streams: with `prefix` where a path goes on after it, else with `bare`.
+ * A chunk's tail that may begin the placeholder (or is the placeholder, whose next byte decides) waits for the next chunk.
+ */
+class PlaceholderRewriter {
+  constructor(prefix, bare) {
+    this.prefix = Buffer.from(prefix);
+    this.bare = Buffer.from(bare);
+    this.held = null;
+  }
+
+  push(chunk) {
+    const buffer = this.held ? Buffer.concat([this.held, chunk]) : chunk;
+    this.held = null;
+    const parts = [];
+    let from = 0;
+    for (let at = buffer.indexOf(placeholderBytes, from); at !== -1; at = buffer.indexOf(placeholderBytes, from)) {
+      const after = at + placeholderBytes.length;
+      parts.push(buffer.subarray(from, at));
+      if (after === buffer.length) {
+        this.held = Buffer.from(buffer.subarray(at));
+        return Buffer.concat(parts);
+      }
+      parts.push(buffer[after] === SLASH ? this.prefix : this.bare);
+      from = after;
+    }
+
+    let keep = 0;
+    for (let length = Math.min(placeholderBytes.length - 1, buffer.length - from); length > 0; length--) {
+      if (buffer.compare(placeholderBytes, 0, length, buffer.length - length) === 0) {
+        keep = length;
+        break;
+      }
+    }
+    parts.push(buffer.subarray(from, buffer.length - keep));
+    if (keep > 0) {
+      this.held = Buffer.from(buffer.subarray(buffer.length - keep));
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  end() {
+    const held = this.held;
+    this.held = null;
+    if (!held) {
+      return Buffer.alloc(0);
+    }
+    return held.equals(placeholderBytes) ? this.bare : held;
+  }
+}
+
+/** Bodies that may carry the app's URLs: markup, scripts, styles, data. Images, fonts and downloads stream untouched. */
+const TEXTUAL = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:javascript|ecmascript|json|xml)\b|image\/svg\+xml)/i;
+const HTML = /^(?:text\/html|application\/xhtml\+xml)/i;
+
+function textual(request, response) {
+  if (request.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304) {
+    return false;
+  }
+  if (response.getHeader('content-encoding')) {
+    return false;
+  }
+  return TEXTUAL.test(String(response.getHeader('content-type') ?? ''));
+}
+
+function rewriteHeaderValue(value, prefix) {
+  return value.replaceAll(PLACEHOLDER, (_, offset) => (value[offset + PLACEHOLDER.length] === '/' ? prefix : prefix || '/'));
+}
+
+function setHeaders(response, headers) {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      response.setHeader(headers[i], headers[i + 1]);
+    }
+  } else if (headers) {
+    for (const [name, value] of Object.entries(headers)) {
+      response.setHeader(name, value);
+    }
+  }
+}
+
+function toBuffer(chunk, encoding) {
+  if (Buffer.isBuffer(chunk)) {
+    return chunk;
+  }
+  if (chunk instanceof Uint8Array) {
+    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  return Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8');
+}
+
+/** Makes `response` carry `prefix` where Next wrote the placeholder: in its headers, and in a textual body as it streams. */
+function rewriteResponse(request, response, prefix) {
+  const { writeHead, write, end } = response;
+  let rewriter = null;
+  let decided = false;
+  const decide = () => {
+    if (decided || response.headersSent) {
+      decided = true;
+      return;
+    }
+    decided = true;
+    for (const name of response.getHeaderNames()) {
+      const value = response.getHeader(name);
+      if (typeof value === 'string' && value.includes(PLACEHOLDER)) {
+        response.setHeader(name, rewriteHeaderValue(value, prefix));
+      } else if (Array.isArray(value) && value.some((item) => item.includes(PLACEHOLDER))) {
+        response.setHeader(name, value.map((item) => rewriteHeaderValue(item, prefix)));
+      }
+    }
+    if (textual(request, response)) {
+      response.removeHeader('content-length');
+      const html = HTML.test(String(response.getHeader('content-type')));
+      rewriter = new PlaceholderRewriter(prefix, html ? prefix || '/' : prefix);
+    } else {
+      // Nothing to rewrite: the body streams through the original methods.
+      delete response.write;
+      delete response.end;
+    }
+  };
+
+  response.writeHead = function ferryWriteHead(statusCode, message, headers) {
+    if (typeof message !== 'string') {
+      [message, headers] = [undefined, message];
+    }
+    setHeaders(response, headers);
+    response.statusCode = statusCode;
+    decide();
+    delete response.writeHead;
+    return message === undefined ? writeHead.call(response, statusCode) : writeHead.call(response, statusCode, message);
+  };
+  response.write = function ferryWrite(chunk, encoding, callback) {
+    decide();
+    if (!rewriter) {
+      return write.call(response, chunk, encoding, callback);
+    }
+    if (typeof encoding === 'function') {
+      [encoding, callback] = [undefined, encoding];
+    }
+    return write.call(response, rewriter.push(toBuffer(chunk, encoding)), callback);
+  };
+  response.end = function ferryEnd(chunk, encoding, callback) {
+    if (typeof chunk === 'function') {
+      [chunk, encoding, callback] = [undefined, undefined, chunk];
+    } else if (typeof encoding === 'function') {
+      [encoding, callback] = [undefined, encoding];
+    }
+    decide();
+    if (!rewriter) {
+      return end.call(response, chunk, encoding, callback);
+    }
+    const last = chunk === undefined || chunk === null ? Buffer.alloc(0) : rewriter.push(toBuffer(chunk, encoding));
+    return end.call(response, Buffer.concat([last, rewriter.end()]), callback);
+  };
+}
+
+/** Routes every request of this process's HTTP servers under the placeholder and rewrites its response. */
+function serveUnderPrefixes({ trailingSlash }) {
+  const emit = http.Server.prototype.emit;
+  http.Server.prototype.emit = function ferryNextBase(event, request, response, ...rest) {
+    if (event === 'request') {
+      const prefix = forwardedPrefix(request);
+      delete request.headers['accept-encoding'];
+      request.url = underPlaceholder(request.url ?? '/', trailingSlash);
+      rewriteResponse(request, response, prefix);
+    }
+    return emit.call(this, event, request, response, ...rest);
+  };
+}
+
+module.exports = { PLACEHOLDER, PlaceholderRewriter, forwardedPrefix, underPlaceholder, rewriteHeaderValue, rewriteResponse, serveUnderPrefixes };
