@@ -42,6 +42,59 @@ public sealed class FrameworkBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_step_gets_its_support_files_in_the_ferry_folder_and_its_variables_and_runs_again_when_either_changes()
+    {
+        _app.WriteFile("deps.lock", "v1");
+        BuildStep Step(string tool, string mode) => new("build", ["sh", "-c", "mkdir -p out && cat \"$TOOL\" > out/tool && echo \"$MODE\" > out/mode && echo ran >> runs.txt"],
+            BuildInputs.Of("deps.lock"), "out")
+        {
+            SupportFiles = new Dictionary<string, string> { ["tool.js"] = tool },
+            Environment = new Dictionary<string, string> { ["TOOL"] = "{ferry}/tool.js", ["MODE"] = mode },
+        };
+
+        await BuildAsync(Step("one", "a"));
+        Assert.Equal("one", File.ReadAllText(_app.Combine(".ferry/tool.js")));
+        Assert.Equal(("one", "a\n"), (File.ReadAllText(_app.Combine("out/tool")), File.ReadAllText(_app.Combine("out/mode"))));
+
+        await BuildAsync(Step("one", "a"));
+        Assert.Equal(1, Runs);
+        await BuildAsync(Step("two", "a"));
+        Assert.Equal(2, Runs);
+        await BuildAsync(Step("two", "b"));
+        Assert.Equal(3, Runs);
+        Assert.Equal(("two", "b\n"), (File.ReadAllText(_app.Combine("out/tool")), File.ReadAllText(_app.Combine("out/mode"))));
+    }
+
+    [Fact]
+    public async Task Support_files_replace_a_link_in_their_place_instead_of_writing_through_it()
+    {
+        using var elsewhere = new TempDirectory();
+        var target = Path.Combine(elsewhere.Path, "victim");
+        File.WriteAllText(target, "untouched");
+        Directory.CreateDirectory(_app.Combine(".ferry"));
+        File.CreateSymbolicLink(_app.Combine(".ferry/tool.js"), target);
+
+        await BuildAsync(Counting() with { SupportFiles = new Dictionary<string, string> { ["tool.js"] = "ferry's" } });
+
+        Assert.Equal("untouched", File.ReadAllText(target));
+        Assert.Equal("ferry's", File.ReadAllText(_app.Combine(".ferry/tool.js")));
+        Assert.Null(new FileInfo(_app.Combine(".ferry/tool.js")).LinkTarget);
+    }
+
+    [Fact]
+    public async Task Support_files_are_not_written_into_a_linked_ferry_folder()
+    {
+        using var elsewhere = new TempDirectory();
+        Directory.CreateSymbolicLink(_app.Combine(".ferry"), elsewhere.Path);
+
+        var error = await Assert.ThrowsAsync<FrameworkException>(
+            () => BuildAsync(Counting() with { SupportFiles = new Dictionary<string, string> { ["tool.js"] = "ferry's" } }));
+
+        Assert.Contains("is a symbolic link", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere.Path));
+    }
+
+    [Fact]
     public async Task A_step_for_a_missing_output_only_is_skipped_while_the_output_exists()
     {
         Directory.CreateDirectory(_app.Combine("out"));

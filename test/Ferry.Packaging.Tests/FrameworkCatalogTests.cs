@@ -73,9 +73,16 @@ public sealed class FrameworkCatalogTests : IDisposable
         Assert.Equal(["npm install", "npm run build"], plan.Steps.Select(s => s.Name));
         Assert.Equal(".next", plan.Steps[1].Output);
         Assert.True(plan.Steps[1].Inputs.AllSources);
-        Assert.Contains("start", plan.Command);
-        Assert.Contains(plan.Notes, note => note.Contains("assetPrefix", StringComparison.Ordinal));
+        Assert.Equal(["node", "/opt/ferry/node/next-launcher.cjs", "-H", "127.0.0.1"], plan.Command);
+        Assert.Contains(plan.Notes, note => note.Contains("placeholder base path", StringComparison.Ordinal));
         Assert.Contains("!node_modules/@next/swc-*/**", plan.PackageExcludes);
+
+        // next build loads Ferry's adapter from the app's .ferry/ folder: the same file next start loads in the sandbox.
+        var build = plan.Steps[1];
+        Assert.Equal("{ferry}/next-adapter.mjs", build.Environment["NEXT_ADAPTER_PATH"]);
+        var adapter = Assert.Single(build.SupportFiles);
+        Assert.Equal("next-adapter.mjs", adapter.Key);
+        Assert.Equal(File.ReadAllText(SourceFile("src/Ferry.Runtime/Bootstrap/node/next-adapter.mjs")), adapter.Value);
     }
 
     [Fact]
@@ -196,5 +203,19 @@ public sealed class FrameworkCatalogTests : IDisposable
         var error = Assert.Throws<FrameworkException>(Detect);
 
         Assert.StartsWith("package.json is not valid JSON (line 4)", error.Message);
+    }
+
+    /// <summary>A file of this repository, found from the test's output folder upwards.</summary>
+    private static string SourceFile(string relativePath)
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Ferry.slnx")))
+            {
+                return Path.Combine(folder.FullName, relativePath);
+            }
+        }
+
+        throw new FileNotFoundException($"no Ferry.slnx above {AppContext.BaseDirectory}");
     }
 }

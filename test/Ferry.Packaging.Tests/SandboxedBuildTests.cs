@@ -49,6 +49,21 @@ public sealed class SandboxedBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task A_step_finds_its_support_files_through_its_variables_inside_the_sandbox()
+    {
+        var step = new BuildStep("build", ["sh", "-c", "mkdir -p out && cat \"$TOOL\" > out/tool"], BuildInputs.Sources, "out")
+        {
+            SupportFiles = new Dictionary<string, string> { ["tool.js"] = "module.exports = 1;\n" },
+            Environment = new Dictionary<string, string> { ["TOOL"] = "{ferry}/tool.js" },
+        };
+        var plan = new FrameworkPlan(new PlainPhpPreset(), "test", ["true"], new Dictionary<string, string>(), [step]);
+
+        await FrameworkBuilder.RunAsync(plan, new ProjectFiles(_app.Path), Sandbox(), new InlineProgress(_lines.Add), CancellationToken.None);
+
+        Assert.Equal("module.exports = 1;\n", File.ReadAllText(_app.Combine("out/tool")));
+    }
+
+    [Fact]
     public async Task A_step_that_writes_outside_its_app_folder_fails_naming_the_sandbox()
     {
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
