@@ -93,6 +93,25 @@ public sealed class InitStarterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_nextjs_starter_installs_builds_deploys_and_renders_its_page_with_links_and_assets_under_the_prefix()
+    {
+        var app = await InitAsync("nextjs", "init-next");
+
+        // npm install and next build on a loaded machine take minutes: the wait is generous, nothing is timed.
+        var deploy = await FerryCli.RunAsync(TimeSpan.FromMinutes(15), _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework nextjs for function web (framework: nextjs)", deploy.Stderr);
+
+        var page = await _server.Http.GetStringAsync("/init-next/dev/");
+        Assert.Contains("<h1>Hello, Ferry!</h1>", page);
+        Assert.Contains("src=\"/init-next/dev/_next/static/", page);
+        Assert.Contains("href=\"/init-next/dev/api/hello?name=ferry\"", page);
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-next/dev/api/hello?name=ferry");
+        Assert.Equal(("init-next", "Hello, ferry!"), (hello.GetProperty("app").GetString(), hello.GetProperty("greeting").GetString()));
+        Assert.StartsWith("User-agent", await _server.Http.GetStringAsync("/init-next/dev/robots.txt"));
+    }
+
+    [Fact]
     public async Task The_django_starter_deploys_and_reverses_its_urls_under_the_prefix()
     {
         var app = await InitAsync("django", "init-django");

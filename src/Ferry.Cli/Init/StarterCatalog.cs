@@ -16,6 +16,7 @@ internal static class StarterCatalog
         new("koa", "Koa web app listening on $PORT, dependencies installed at deploy"),
         new("nest", "NestJS web app (module, controller, service), built with tsc at deploy"),
         new("nuxt", "Nuxt app (server-rendered page, server/api route), built with nuxt build at deploy"),
+        new("nextjs", "Next.js app (server-rendered page, API route), built with next build at deploy"),
         new("flask", "Flask web app served through a WSGI server"),
         new("django", "Django project (no database) served through a WSGI server"),
         new("php", "PHP web app with a front controller in public/index.php"),
