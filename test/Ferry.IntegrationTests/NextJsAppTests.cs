@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -92,6 +93,22 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         Assert.All(chunks, chunk => Assert.DoesNotContain(Placeholder, chunk.Body));
         // Next's client runtime carries the base path it navigates under.
         Assert.Contains(chunks, chunk => chunk.Body.Contains($"\"{prefix}/_next/\"", StringComparison.Ordinal));
+
+        // A client that accepts gzip gets the same rewritten chunk gzipped (by the launcher: Next's own compression
+        // would hide the placeholder).
+        using (var gzipRequest = new HttpRequestMessage(HttpMethod.Get, scripts[0]))
+        {
+            if (host is not null)
+            {
+                gzipRequest.Headers.Host = host;
+            }
+
+            gzipRequest.Headers.AcceptEncoding.ParseAdd("gzip");
+            using var gzipped = await _server.Http.SendAsync(gzipRequest);
+            Assert.Equal("gzip", Assert.Single(gzipped.Content.Headers.ContentEncoding));
+            await using var unzip = new GZipStream(await gzipped.Content.ReadAsStreamAsync(), CompressionMode.Decompress);
+            Assert.Equal(chunks[0].Body, await new StreamReader(unzip).ReadToEndAsync());
+        }
 
         var stylesheet = Stylesheet().Match(page.Body);
         Assert.True(stylesheet.Success, $"no stylesheet in the page:\n{page.Body}");

@@ -143,7 +143,7 @@ public sealed class NextJsPreset : FrameworkPreset
         {
             Notes = ["Next.js is built under a placeholder base path (unless next.config sets basePath) that Ferry's launcher replaces "
                 + "with the prefix each request came through: pages, <Link>s, /_next/ assets and client navigation work under "
-                + "/{service}/{stage}, at a custom domain's / and under its path prefix; responses are sent uncompressed"],
+                + "/{service}/{stage}, at a custom domain's / and under its path prefix"],
             PackageExcludes = ["!node_modules/@next/swc-*/**", "!.next/cache/**"],
         };
     }

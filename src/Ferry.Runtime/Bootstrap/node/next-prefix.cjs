@@ -2,6 +2,7 @@
 // What next-launcher.cjs does to each request and response, apart from starting Next: which prefix a request came
 // through, the path Next routes, and the placeholder base path replaced by that prefix in headers and streamed bodies.
 const http = require('node:http');
+const zlib = require('node:zlib');
 
 /** next-adapter.mjs's BASE_PATH_PLACEHOLDER. */
 const PLACEHOLDER = '/__ferry_base_path__';
@@ -127,10 +128,65 @@ function toBuffer(chunk, encoding) {
   return Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8');
 }
 
-/** Makes `response` carry `prefix` where Next wrote the placeholder: in its headers, and in a textual body as it streams. */
-function rewriteResponse(request, response, prefix) {
+/** Whether an Accept-Encoding value accepts gzip (by name or *, with a q above 0). */
+function acceptsGzip(header) {
+  if (typeof header !== 'string') {
+    return false;
+  }
+  return header.split(',').some((part) => {
+    const [name, ...parameters] = part.trim().toLowerCase().split(';').map((item) => item.trim());
+    const quality = parameters.find((parameter) => parameter.startsWith('q='));
+    return (name === 'gzip' || name === '*') && (quality === undefined || Number(quality.slice(2)) > 0);
+  });
+}
+
+function addVary(response, name) {
+  const vary = response.getHeader('vary');
+  if (!vary) {
+    response.setHeader('vary', name);
+  } else if (!new RegExp(`(^|,)\\s*(\\*|${name})\\s*(,|$)`, 'i').test(String(vary))) {
+    response.setHeader('vary', `${vary}, ${name}`);
+  }
+}
+
+/** Where a rewritten body goes: straight to the response, or through gzip (with the response's backpressure and flushes). */
+function plainBody(response, write, end) {
+  return {
+    write: (buffer, callback) => write.call(response, buffer, callback),
+    end: (buffer, callback) => end.call(response, buffer, callback),
+  };
+}
+
+function gzipBody(response, write, end) {
+  const gzip = zlib.createGzip();
+  gzip.on('data', (data) => {
+    if (!write.call(response, data)) {
+      gzip.pause();
+    }
+  });
+  response.on('drain', () => gzip.resume());
+  // Next waits for the response's 'drain' when a write returned false, which gzip's write does when it is full.
+  gzip.on('drain', () => response.emit('drain'));
+  response.once('close', () => gzip.destroy());
+  // Next flushes after each chunk of a streamed page, so what it has rendered reaches the browser at once.
+  response.flush = () => gzip.flush();
+  return {
+    write: (buffer, callback) => gzip.write(buffer, callback),
+    end: (buffer, callback) => {
+      gzip.once('end', () => end.call(response, callback));
+      gzip.end(buffer);
+    },
+  };
+}
+
+/**
+ * Makes `response` carry `prefix` where Next wrote the placeholder: in its headers, and in a textual body as it streams,
+ * gzipped when `gzip` (the client accepts it: Next itself got no Accept-Encoding, so it left the body uncompressed).
+ */
+function rewriteResponse(request, response, prefix, { gzip = false } = {}) {
   const { writeHead, write, end } = response;
   let rewriter = null;
+  let body = null;
   let decided = false;
   const decide = () => {
     if (decided || response.headersSent) {
@@ -150,6 +206,13 @@ function rewriteResponse(request, response, prefix) {
       response.removeHeader('content-length');
       const html = HTML.test(String(response.getHeader('content-type')));
       rewriter = new PlaceholderRewriter(prefix, html ? prefix || '/' : prefix);
+      addVary(response, 'Accept-Encoding');
+      if (gzip && !/\bno-transform\b/i.test(String(response.getHeader('cache-control') ?? ''))) {
+        response.setHeader('content-encoding', 'gzip');
+        body = gzipBody(response, write, end);
+      } else {
+        body = plainBody(response, write, end);
+      }
     } else {
       // Nothing to rewrite: the body streams through the original methods.
       delete response.write;
@@ -175,7 +238,7 @@ function rewriteResponse(request, response, prefix) {
     if (typeof encoding === 'function') {
       [encoding, callback] = [undefined, encoding];
     }
-    return write.call(response, rewriter.push(toBuffer(chunk, encoding)), callback);
+    return body.write(rewriter.push(toBuffer(chunk, encoding)), callback);
   };
   response.end = function ferryEnd(chunk, encoding, callback) {
     if (typeof chunk === 'function') {
@@ -188,7 +251,8 @@ function rewriteResponse(request, response, prefix) {
       return end.call(response, chunk, encoding, callback);
     }
     const last = chunk === undefined || chunk === null ? Buffer.alloc(0) : rewriter.push(toBuffer(chunk, encoding));
-    return end.call(response, Buffer.concat([last, rewriter.end()]), callback);
+    body.end(Buffer.concat([last, rewriter.end()]), callback);
+    return response;
   };
 }
 
@@ -198,12 +262,16 @@ function serveUnderPrefixes({ trailingSlash }) {
   http.Server.prototype.emit = function ferryNextBase(event, request, response, ...rest) {
     if (event === 'request') {
       const prefix = forwardedPrefix(request);
+      const gzip = acceptsGzip(request.headers['accept-encoding']);
+      // Next would compress the body itself, and a compressed body can't be rewritten: it is compressed here instead.
       delete request.headers['accept-encoding'];
       request.url = underPlaceholder(request.url ?? '/', trailingSlash);
-      rewriteResponse(request, response, prefix);
+      rewriteResponse(request, response, prefix, { gzip });
     }
     return emit.call(this, event, request, response, ...rest);
   };
 }
 
-module.exports = { PLACEHOLDER, PlaceholderRewriter, forwardedPrefix, underPlaceholder, rewriteHeaderValue, rewriteResponse, serveUnderPrefixes };
+module.exports = {
+  PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, rewriteHeaderValue, rewriteResponse, serveUnderPrefixes,
+};

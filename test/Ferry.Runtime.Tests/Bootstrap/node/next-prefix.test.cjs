@@ -3,10 +3,12 @@
 // `node --test`; NEXT_PREFIX_MODULE is the path of the module under test.
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const { Readable } = require('node:stream');
 const { test } = require('node:test');
+const zlib = require('node:zlib');
 
 const {
-  PLACEHOLDER, PlaceholderRewriter, forwardedPrefix, underPlaceholder, rewriteHeaderValue, serveUnderPrefixes,
+  PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, rewriteHeaderValue, serveUnderPrefixes,
 } = require(process.env.NEXT_PREFIX_MODULE);
 
 function rewriteInPieces(text, size, prefix, bare) {
@@ -70,56 +72,131 @@ test('only a well-formed X-Forwarded-Prefix is taken; anything else is the root'
   assert.equal(prefix(`/${'a'.repeat(600)}`), '');
 });
 
-test('a real server: textual bodies stream rewritten without their old length, others and HEAD pass untouched', async () => {
-  serveUnderPrefixes({ trailingSlash: false });
-  const seen = [];
-  const server = http.createServer((request, response) => {
-    seen.push({ url: request.url, encoding: request.headers['accept-encoding'] });
-    if (request.url === `${PLACEHOLDER}/redirect`) {
-      response.writeHead(308, { Location: `${PLACEHOLDER}/about` }).end();
-    } else if (request.url === `${PLACEHOLDER}/image`) {
-      const body = Buffer.from(`\x89PNG${PLACEHOLDER}/`, 'latin1');
-      response.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': body.length }).end(body);
-    } else {
-      const body = `<a href="${PLACEHOLDER}/x">x</a>`;
-      response.setHeader('Content-Type', 'text/html; charset=utf-8');
-      response.setHeader('Content-Length', Buffer.byteLength(body));
-      // Streamed in two writes that split the placeholder.
-      response.write(body.slice(0, 12));
-      setTimeout(() => response.end(body.slice(12)), 5);
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  const get = (path, prefix, method = 'GET') => new Promise((resolve, reject) => {
-    const headers = { 'accept-encoding': 'gzip' };
+test('gzip is taken when the client accepts it by name or *, with a q above 0', () => {
+  assert.equal(acceptsGzip('gzip, deflate, br'), true);
+  assert.equal(acceptsGzip('br;q=1.0, *;q=0.1'), true);
+  assert.equal(acceptsGzip('gzip;q=0'), false);
+  assert.equal(acceptsGzip('identity'), false);
+  assert.equal(acceptsGzip(undefined), false);
+});
+
+// One server for the tests below, its requests routed and its responses rewritten as in the launcher.
+serveUnderPrefixes({ trailingSlash: false });
+const seen = [];
+const routes = new Map();
+const server = http.createServer((request, response) => {
+  seen.push({ url: request.url, encoding: request.headers['accept-encoding'] });
+  const route = routes.get(request.url.slice(PLACEHOLDER.length) || '/');
+  if (route) {
+    route(request, response);
+  } else {
+    response.writeHead(404).end();
+  }
+});
+const listening = new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+function get(path, { prefix, method = 'GET', encoding = 'gzip, br', onData } = {}) {
+  return listening.then(() => new Promise((resolve, reject) => {
+    const headers = { 'accept-encoding': encoding };
     if (prefix !== undefined) headers['x-forwarded-prefix'] = prefix;
-    http.request({ port, host: '127.0.0.1', path, method, headers }, (response) => {
+    http.request({ port: server.address().port, host: '127.0.0.1', path, method, headers }, (response) => {
       const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('data', (chunk) => {
+        chunks.push(chunk);
+        onData?.(chunk);
+      });
+      response.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const body = response.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw;
+        resolve({ status: response.statusCode, headers: response.headers, raw, body });
+      });
     }).on('error', reject).end();
+  }));
+}
+
+routes.set('/', (request, response) => {
+  const body = `<a href="${PLACEHOLDER}/x">x</a>`;
+  response.setHeader('Content-Type', 'text/html; charset=utf-8');
+  response.setHeader('Content-Length', Buffer.byteLength(body));
+  // Streamed in two writes that split the placeholder.
+  response.write(body.slice(0, 12));
+  setTimeout(() => response.end(body.slice(12)), 5);
+});
+routes.set('/redirect', (request, response) => response.writeHead(308, { Location: `${PLACEHOLDER}/about` }).end());
+const png = Buffer.from(`\x89PNG${PLACEHOLDER}/`, 'latin1');
+routes.set('/image', (request, response) => {
+  response.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length }).end(png);
+});
+
+test.after(() => server.close());
+
+test('a real server: a textual body streams rewritten without its old length, the path routed under the placeholder', async () => {
+  const page = await get('/', { prefix: '/svc/dev', encoding: 'identity' });
+  assert.equal(page.body.toString(), '<a href="/svc/dev/x">x</a>');
+  assert.equal(page.headers['content-length'], undefined);
+  assert.equal(page.headers['content-encoding'], undefined);
+  assert.equal(page.headers.vary, 'Accept-Encoding');
+  assert.deepEqual(seen.at(-1), { url: PLACEHOLDER, encoding: undefined });
+
+  const atRoot = await get('/', { encoding: 'identity' });
+  assert.equal(atRoot.body.toString(), '<a href="/x">x</a>');
+});
+
+test('a real server: redirects, images and HEAD are rewritten only in their headers', async () => {
+  const redirect = await get('/redirect', { prefix: '/shop' });
+  assert.equal(redirect.status, 308);
+  assert.equal(redirect.headers.location, '/shop/about');
+
+  const image = await get('/image', { prefix: '/shop' });
+  assert.deepEqual(image.raw, png);
+  assert.equal(image.headers['content-length'], String(png.length));
+  assert.equal(image.headers['content-encoding'], undefined);
+
+  const head = await get('/image', { prefix: '/shop', method: 'HEAD' });
+  assert.equal(head.headers['content-length'], String(png.length));
+});
+
+test('a real server: a client that accepts gzip gets the rewritten body gzipped, which Next itself was not asked to do', async () => {
+  const page = await get('/', { prefix: '/svc/dev' });
+  assert.equal(page.headers['content-encoding'], 'gzip');
+  assert.equal(page.body.toString(), '<a href="/svc/dev/x">x</a>');
+  assert.equal(seen.at(-1).encoding, undefined);
+});
+
+test('a real server: a streamed page reaches the client at each flush, gzipped', { timeout: 30_000 }, async () => {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  routes.set('/stream', async (request, response) => {
+    response.setHeader('Content-Type', 'text/html');
+    response.write(`<p>${PLACEHOLDER}/first</p>`);
+    response.flush();
+    await released;
+    response.end(`<p>${PLACEHOLDER}/second</p>`);
   });
-  try {
-    const page = await get('/', '/svc/dev');
-    assert.equal(page.body.toString(), '<a href="/svc/dev/x">x</a>');
-    assert.equal(page.headers['content-length'], undefined);
-    assert.deepEqual(seen[0], { url: PLACEHOLDER, encoding: undefined });
+  const gunzip = zlib.createGunzip();
+  let received = '';
+  gunzip.on('data', (data) => {
+    received += data;
+    if (received.includes('/first')) release();
+  });
+  const page = await get('/stream', { prefix: '/p', onData: (chunk) => gunzip.write(chunk) });
+  assert.equal(page.body.toString(), '<p>/p/first</p><p>/p/second</p>');
+});
 
-    const atRoot = await get('/', undefined);
-    assert.equal(atRoot.body.toString(), '<a href="/x">x</a>');
-
-    const redirect = await get('/redirect', '/shop');
-    assert.equal(redirect.status, 308);
-    assert.equal(redirect.headers.location, '/shop/about');
-
-    const image = await get('/image', '/shop');
-    assert.equal(image.body.toString('latin1'), `\x89PNG${PLACEHOLDER}/`);
-    assert.equal(image.headers['content-length'], String(image.body.length));
-
-    const head = await get('/image', '/shop', 'HEAD');
-    assert.equal(head.headers['content-length'], String(image.body.length));
-  } finally {
-    server.close();
+test('a real server: a large piped body arrives whole and rewritten, gzipped or not', async () => {
+  const line = `<a href="${PLACEHOLDER}/page">${'x'.repeat(100)}</a>\n`;
+  const lines = 50_000;
+  routes.set('/large', (request, response) => {
+    response.setHeader('Content-Type', 'application/javascript');
+    let sent = 0;
+    Readable.from((function* () {
+      while (sent++ < lines) yield line;
+    })()).pipe(response);
+  });
+  const expected = `<a href="/big/page">${'x'.repeat(100)}</a>\n`.repeat(lines);
+  for (const encoding of ['gzip', 'identity']) {
+    const page = await get('/large', { prefix: '/big', encoding });
+    assert.equal(page.body.length, Buffer.byteLength(expected), encoding);
+    assert.ok(page.body.equals(Buffer.from(expected)), encoding);
   }
 });
