@@ -3,10 +3,11 @@
 
     first_answer.py --name NAME --runs N [--warmup W] --json FILE
         --bare-dir DIR --bare-port PORT --bare-command "CMD"     # started on the host, polled until it answers
+        [--bare-path PATH]                                       # what is polled (default /)
         --ferry-prepare "CMD" --ferry-url URL                    # untimed (a deploy), then one request
 
 Bare: the clock starts when CMD (split like a shell word list, no shell) is spawned in a session of its own, and stops
-when an HTTP GET / on 127.0.0.1:PORT, retried every 0.5 ms while the connection is refused, has its whole answer; the
+when an HTTP GET of PATH on 127.0.0.1:PORT, retried every 0.5 ms while the connection is refused, has its whole answer; the
 session is then killed and the port waited free (untimed). Ferry: after the prepare command (untimed), the clock runs
 from the request to its whole answer. Both sides pay one TCP connect and one HTTP exchange from this same process, and
 neither pays a client's process start: timing `curl` as a process (hyperfine) added its 5-9 ms start to the Ferry side
@@ -50,7 +51,7 @@ def refused(port):
             return True
 
 
-def bare_run(directory, command, port, limit=120.0):
+def bare_run(directory, command, port, path="/", limit=120.0):
     while not refused(port):
         time.sleep(0.05)  # the previous run's app still holds the port
     started = time.perf_counter()
@@ -59,7 +60,7 @@ def bare_run(directory, command, port, limit=120.0):
     try:
         while True:
             try:
-                status = get("127.0.0.1", port, "/")
+                status = get("127.0.0.1", port, path)
                 elapsed = (time.perf_counter() - started) * 1000
                 break
             except ConnectionRefusedError:
@@ -99,6 +100,7 @@ def main():
     parser.add_argument("--bare-dir", required=True)
     parser.add_argument("--bare-port", type=int, required=True)
     parser.add_argument("--bare-command", required=True)
+    parser.add_argument("--bare-path", default="/")
     parser.add_argument("--ferry-prepare", required=True)
     parser.add_argument("--ferry-url", required=True)
     args = parser.parse_args()
@@ -106,7 +108,7 @@ def main():
     command = shlex.split(args.bare_command)
     bare, ferry = [], []
     for run in range(args.warmup + args.runs):
-        b = bare_run(args.bare_dir, command, args.bare_port)
+        b = bare_run(args.bare_dir, command, args.bare_port, args.bare_path)
         f = ferry_run(args.ferry_prepare, args.ferry_url)
         if run >= args.warmup:
             bare.append(b)

@@ -33,13 +33,14 @@ done
 
 json="$results/frameworks.json"
 rm -f "$json"
-# pair NAME DIR SERVICE BARE_COMMAND: the bare start of the app against its cold start through Ferry. SETTLE=S waits S
+# pair NAME DIR SERVICE BARE_COMMAND [BARE_PATH]: the bare start of the app (polled at BARE_PATH, default /) against its
+# cold start through Ferry. SETTLE=S waits S
 # seconds after each deploy, so that the previous revision's teardown and the stem cell refill after the last cold
 # start are over before the request (default 0: the request follows the deploy at once).
 pair() {
   if [ -n "${FRAMEWORKS:-}" ] && [[ " $FRAMEWORKS " != *" $1 "* ]]; then return; fi
   python3 "$bench_dir/first_answer.py" --name "$1" --runs "${RUNS:-10}" --warmup 1 --json "$json" \
-    --bare-dir "$2" --bare-port "$port" --bare-command "$4" \
+    --bare-dir "$2" --bare-port "$port" --bare-command "$4" --bare-path "${5:-/}" \
     --ferry-prepare "cd '$2' && '$ferry' deploy --force && sleep ${SETTLE:-0}" --ferry-url "$FERRY_URL/$3/dev/"
 }
 gunicorn="/usr/bin/python3 -m gunicorn --bind 127.0.0.1:$port --worker-class gthread --threads 8"
@@ -47,7 +48,9 @@ pair express "$apps/web-express" expressapp 'node -e "require(\"./app.js\").list
 pair koa "$apps/web-koa" koaapp "env PORT=$port node server.js"
 # Bare: the dist/ and .next/ that the deploys' builds (tsc, next build) made in the copies.
 pair nest "$apps/web-nest" nestapp "env PORT=$port node dist/main.js"
-pair next "$apps/web-next" nextapp "env NODE_ENV=production node node_modules/next/dist/bin/next start -H 127.0.0.1 -p $port"
+# Bare next: `next start` of that same build with the same adapter (it was built under Ferry's placeholder base path, so
+# its page is polled there); through Ferry, Ferry's launcher starts it and routes / under the placeholder.
+pair next "$apps/web-next" nextapp "env NODE_ENV=production NEXT_ADAPTER_PATH=$repo/src/Ferry.Runtime/Bootstrap/node/next-adapter.mjs node node_modules/next/dist/bin/next start -H 127.0.0.1 -p $port" /__ferry_base_path__
 # Bare: Nitro's server as `nuxt build` made it (base URL /); through Ferry the launcher sets it to /nuxtapp/dev/.
 pair nuxt "$apps/web-nuxt" nuxtapp "env PORT=$port HOST=127.0.0.1 NODE_ENV=production node .output/server/index.mjs"
 pair flask "$apps/web-flask" flaskapp "$gunicorn app:app"
