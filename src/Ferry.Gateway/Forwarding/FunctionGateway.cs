@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Ferry.Gateway.Events;
 using Ferry.Gateway.Routing;
@@ -7,6 +8,7 @@ using Ferry.Runtime.Instances;
 using Ferry.Runtime.Pooling;
 using Ferry.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -319,6 +321,7 @@ public sealed partial class FunctionGateway
     }
 
     /// <summary>The whole body, or null when it exceeds <paramref name="limit"/> bytes.</summary>
+    /// <returns>The whole body, or null when it is larger than <paramref name="limit"/>.</returns>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
@@ -326,17 +329,31 @@ public sealed partial class FunctionGateway
             return null;
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        // Most event requests (GET, HEAD, DELETE) have no body: no buffer for them. The profile of a GET-driven event
+        // function had a fresh 16 KiB buffer zeroed per request at 1.7 % of the server's CPU.
+        if (request.ContentLength == 0 || request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
+            return [];
+        }
 
-            buffer.Write(chunk, 0, read);
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();
