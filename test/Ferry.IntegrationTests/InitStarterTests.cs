@@ -126,6 +126,25 @@ public sealed class InitStarterTests : IAsyncLifetime
         Assert.Equal("Hello, ferry!", hello.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task The_laravel_starter_deploys_and_routes_its_urls_under_the_prefix()
+    {
+        var app = await InitAsync("laravel", "init-laravel");
+
+        var deploy = await FerryCli.RunAsync(TimeSpan.FromMinutes(10), _server.BaseUrl, app, "deploy");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("Framework laravel for function web (framework: laravel)", deploy.Stderr);
+
+        var page = await _server.Http.GetStringAsync("/init-laravel/dev/");
+        Assert.Contains("<h1>Hello, Ferry!</h1>", page);
+        Assert.Contains("/init-laravel/dev/api/hello/ferry\"", page);
+        var hello = await _server.Http.GetFromJsonAsync<JsonElement>("/init-laravel/dev/api/hello/ferry");
+        Assert.Equal(("init-laravel", "laravel", "Hello, ferry!"),
+            (hello.GetProperty("app").GetString(), hello.GetProperty("framework").GetString(), hello.GetProperty("message").GetString()));
+        Assert.EndsWith("/init-laravel/dev/api/hello/ferry", hello.GetProperty("url").GetString());
+        Assert.StartsWith("User-agent", await _server.Http.GetStringAsync("/init-laravel/dev/robots.txt"));
+    }
+
     /// <summary>Runs <c>ferry init STARTER</c> in a scratch folder; the service name is the new folder's name.</summary>
     private async Task<string> InitAsync(string starter, string name)
     {

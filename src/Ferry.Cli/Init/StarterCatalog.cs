@@ -20,6 +20,7 @@ internal static class StarterCatalog
         new("flask", "Flask web app served through a WSGI server"),
         new("django", "Django project (no database) served through a WSGI server"),
         new("php", "PHP web app with a front controller in public/index.php"),
+        new("laravel", "Laravel 8 app (Blade page, API route), vendor/ from composer or Debian's Laravel at deploy"),
         new("scf", "one function in the Serverless Components format (component: scf)"),
         new("multi-scf", "several functions with an HTTP and a timer trigger (component: multi-scf)"),
         new("egg", "Egg.js web app (router, controller, config) run as one process, dependencies installed at deploy"),

@@ -1,0 +1,7 @@
+<?php
+
+use Illuminate\Support\Facades\Artisan;
+
+Artisan::command('hello {name=world}', function (string $name) {
+    $this->info("Hello, {$name}!");
+})->purpose('Print a greeting');
