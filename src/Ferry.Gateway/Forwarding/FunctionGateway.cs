@@ -321,7 +321,6 @@ public sealed partial class FunctionGateway
     }
 
     /// <summary>The whole body, or null when it exceeds <paramref name="limit"/> bytes.</summary>
-    /// <returns>The whole body, or null when it is larger than <paramref name="limit"/>.</returns>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
