@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -117,7 +118,18 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         var api = JsonDocument.Parse((await GetAsync(host, $"{prefix}/api/hello?name={name}")).Body).RootElement;
         Assert.Equal(("nextjs", $"Hello, {name}!"), (api.GetProperty("app").GetString(), api.GetProperty("greeting").GetString()));
         Assert.Equal("a static file from public/\n", (await GetAsync(host, prefix + "/ferry.txt")).Body);
-        AssertServedUnder(prefix, (await GetAsync(host, prefix + "/about")).Body);
+        var about = (await GetAsync(host, prefix + "/about")).Body;
+        AssertServedUnder(prefix, about);
+
+        // next/image: a public/ file (src="/logo.png", without the base path Next expects) and a static import, both
+        // through the image optimizer under the prefix.
+        var images = NextImage().Matches(about).Select(match => WebUtility.HtmlDecode(match.Groups[1].Value)).ToList();
+        Assert.Equal(2, images.Count);
+        foreach (var image in images)
+        {
+            Assert.StartsWith(prefix + "/_next/image?url=", image);
+            Assert.Equal("image/png", (await GetBytesAsync(host, image)).ContentType);
+        }
 
         // Next redirects a trailing slash away; the redirect stays under the prefix.
         using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl) };
@@ -158,6 +170,20 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         return (response.Content.Headers.ContentType?.MediaType, body);
     }
 
+    private async Task<(string? ContentType, byte[] Body)> GetBytesAsync(string? host, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+
+        using var response = await _server.Http.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode}");
+        return (response.Content.Headers.ContentType?.MediaType, body);
+    }
+
     /// <summary>Runs next-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
     private static async Task AssertHydratesAsync(string url, string? resolve)
     {
@@ -172,12 +198,16 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         Assert.True(exitCode == 0, $"hydration.test.mjs at {url} failed:\n{output}");
         Assert.Contains("ok   the counter reacts to clicks", output);
         Assert.Contains("ok   a Link navigates on the client", output);
+        Assert.Contains("ok   its next/image images load", output);
         Assert.Contains("ok   no request failed and no script threw", output);
         Assert.Contains("ok   every request stayed under", output);
     }
 
     [GeneratedRegex("<script src=\"([^\"]*/_next/static/[^\"]+\\.js)\"")]
     private static partial Regex NextScript();
+
+    [GeneratedRegex("<img [^>]*src=\"([^\"]*/_next/image\\?[^\"]+)\"")]
+    private static partial Regex NextImage();
 
     [GeneratedRegex("<link rel=\"stylesheet\" href=\"([^\"]+\\.css)\"")]
     private static partial Regex Stylesheet();

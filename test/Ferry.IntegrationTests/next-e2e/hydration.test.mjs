@@ -1,6 +1,6 @@
 // Opens samples/web-next where Ferry serves it, in headless Chromium, and checks that the server-rendered page
 // hydrates: the client component's counter reacts to clicks, a <Link> navigates on the client (the page is not
-// reloaded) and back, and no request of the page fails (4xx/5xx or a network error) and no script throws. Every
+// reloaded) and back, next/image's images load, and no request of the page fails (4xx/5xx or a network error) and no script throws. Every
 // request the page makes must stay under the prefix it was opened at.
 //
 // Environment: PAGE_URL (the page to open, ending in /), RESOLVE (optional "HOST ADDRESS": HOST is resolved to ADDRESS,
@@ -84,6 +84,13 @@ try {
     const response = await page.goto(new URL('about', pageUrl).href, { waitUntil: 'networkidle' });
     assert.equal(response?.status(), 200);
     await page.waitForSelector('#about');
+  });
+
+  await step('its next/image images load (a public/ file and a static import)', async () => {
+    for (const id of ['logo', 'boat']) {
+      const width = await page.$eval(`#${id}`, (image) => (image.complete ? image.naturalWidth : 0));
+      assert.ok(width > 0, `#${id} did not load`);
+    }
   });
 
   await step('no request failed and no script threw', async () => {

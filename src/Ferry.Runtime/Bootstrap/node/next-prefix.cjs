@@ -34,17 +34,24 @@ function underPlaceholder(url, trailingSlash) {
   return url.startsWith('/') ? `${PLACEHOLDER}${url}` : url;
 }
 
-const placeholderBytes = Buffer.from(PLACEHOLDER);
+/** The placeholder as it appears inside a URL-encoded URL: next/image's `url` parameter of a statically imported image. */
+const ENCODED_PLACEHOLDER = encodeURIComponent(PLACEHOLDER);
 const SLASH = 0x2f;
 
 /**
- * Replaces the placeholder in a body as it streams: with `prefix` where a path goes on after it, else with `bare`.
- * A chunk's tail that may begin the placeholder (or is the placeholder, whose next byte decides) waits for the next chunk.
+ * Replaces the placeholder in a body as it streams: where a path goes on after it with `prefix`, else with `bare`; and
+ * its URL-encoded form with the encoded prefix. A chunk's tail that may begin either (or is the placeholder, whose next
+ * byte decides) waits for the next chunk.
  */
 class PlaceholderRewriter {
   constructor(prefix, bare) {
-    this.prefix = Buffer.from(prefix);
-    this.bare = Buffer.from(bare);
+    const path = Buffer.from(prefix);
+    const other = Buffer.from(bare);
+    const encoded = Buffer.from(encodeURIComponent(prefix));
+    this.rules = [
+      { needle: Buffer.from(PLACEHOLDER), lookahead: true, replace: (next) => (next === SLASH ? path : other) },
+      { needle: Buffer.from(ENCODED_PLACEHOLDER), lookahead: false, replace: () => encoded },
+    ];
     this.held = null;
   }
 
@@ -53,22 +60,36 @@ class PlaceholderRewriter {
     this.held = null;
     const parts = [];
     let from = 0;
-    for (let at = buffer.indexOf(placeholderBytes, from); at !== -1; at = buffer.indexOf(placeholderBytes, from)) {
-      const after = at + placeholderBytes.length;
+    for (;;) {
+      let at = -1;
+      let rule = null;
+      for (const candidate of this.rules) {
+        const found = buffer.indexOf(candidate.needle, from);
+        if (found !== -1 && (at === -1 || found < at)) {
+          at = found;
+          rule = candidate;
+        }
+      }
+      if (rule === null) {
+        break;
+      }
+      const after = at + rule.needle.length;
       parts.push(buffer.subarray(from, at));
-      if (after === buffer.length) {
+      if (rule.lookahead && after === buffer.length) {
         this.held = Buffer.from(buffer.subarray(at));
         return Buffer.concat(parts);
       }
-      parts.push(buffer[after] === SLASH ? this.prefix : this.bare);
+      parts.push(rule.replace(buffer[after]));
       from = after;
     }
 
     let keep = 0;
-    for (let length = Math.min(placeholderBytes.length - 1, buffer.length - from); length > 0; length--) {
-      if (buffer.compare(placeholderBytes, 0, length, buffer.length - length) === 0) {
-        keep = length;
-        break;
+    for (const { needle } of this.rules) {
+      for (let length = Math.min(needle.length - 1, buffer.length - from); length > keep; length--) {
+        if (buffer.compare(needle, 0, length, buffer.length - length) === 0) {
+          keep = length;
+          break;
+        }
       }
     }
     parts.push(buffer.subarray(from, buffer.length - keep));
@@ -84,8 +105,47 @@ class PlaceholderRewriter {
     if (!held) {
       return Buffer.alloc(0);
     }
-    return held.equals(placeholderBytes) ? this.bare : held;
+    const whole = this.rules.find((rule) => rule.lookahead && held.equals(rule.needle));
+    return whole ? whole.replace(undefined) : held;
   }
+}
+
+/** next/image's optimizer, under the placeholder (with trailingSlash: true, with its slash). */
+const IMAGE_OPTIMIZER = new RegExp(`^${PLACEHOLDER}/_next/image/?$`);
+
+/**
+ * The `url` of a next/image request as Next finds it under the placeholder. The browser asks with the source the page
+ * or its JavaScript gave: a path under the request's prefix (a statically imported image), or a path from the app's
+ * root (`src="/logo.png"`, which Next expects to carry the base path but apps write without it). Remote URLs are left
+ * to Next's own checks.
+ */
+function imageSourceUnderPlaceholder(source, prefix) {
+  if (!source.startsWith('/') || source.startsWith('//')) {
+    return source;
+  }
+  if (source === PLACEHOLDER || source.startsWith(`${PLACEHOLDER}/`)) {
+    return source;
+  }
+  if (prefix && source.startsWith(`${prefix}/`)) {
+    return `${PLACEHOLDER}${source.slice(prefix.length)}`;
+  }
+  return `${PLACEHOLDER}${source}`;
+}
+
+/** The request's path under the placeholder, with next/image's `url` parameter under it too. */
+function routeUnderPlaceholder(url, prefix, trailingSlash) {
+  const routed = underPlaceholder(url, trailingSlash);
+  const query = routed.indexOf('?');
+  if (query === -1 || !IMAGE_OPTIMIZER.test(routed.slice(0, query))) {
+    return routed;
+  }
+  const parameters = new URLSearchParams(routed.slice(query + 1));
+  const source = parameters.get('url');
+  if (source === null) {
+    return routed;
+  }
+  parameters.set('url', imageSourceUnderPlaceholder(source, prefix));
+  return `${routed.slice(0, query)}?${parameters}`;
 }
 
 /** Bodies that may carry the app's URLs: markup, scripts, styles, data. Images, fonts and downloads stream untouched. */
@@ -265,7 +325,7 @@ function serveUnderPrefixes({ trailingSlash }) {
       const gzip = acceptsGzip(request.headers['accept-encoding']);
       // Next would compress the body itself, and a compressed body can't be rewritten: it is compressed here instead.
       delete request.headers['accept-encoding'];
-      request.url = underPlaceholder(request.url ?? '/', trailingSlash);
+      request.url = routeUnderPlaceholder(request.url ?? '/', prefix, trailingSlash);
       rewriteResponse(request, response, prefix, { gzip });
     }
     return emit.call(this, event, request, response, ...rest);
@@ -273,5 +333,6 @@ function serveUnderPrefixes({ trailingSlash }) {
 }
 
 module.exports = {
-  PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, rewriteHeaderValue, rewriteResponse, serveUnderPrefixes,
+  PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, routeUnderPlaceholder, rewriteHeaderValue,
+  rewriteResponse, serveUnderPrefixes,
 };

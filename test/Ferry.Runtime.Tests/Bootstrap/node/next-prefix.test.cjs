@@ -8,7 +8,8 @@ const { test } = require('node:test');
 const zlib = require('node:zlib');
 
 const {
-  PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, rewriteHeaderValue, serveUnderPrefixes,
+  PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, routeUnderPlaceholder, rewriteHeaderValue,
+  serveUnderPrefixes,
 } = require(process.env.NEXT_PREFIX_MODULE);
 
 function rewriteInPieces(text, size, prefix, bare) {
@@ -43,6 +44,29 @@ test('a text that only looks like the start of the placeholder is kept whole, UT
   for (let size = 1; size <= Buffer.byteLength(text); size++) {
     assert.equal(rewriteInPieces(text, size, '/p', '/p'), text);
   }
+});
+
+test('the URL-encoded placeholder (next/image of a static import) becomes the encoded prefix, split anywhere', () => {
+  const encoded = encodeURIComponent(PLACEHOLDER);
+  const text = `<img src="${PLACEHOLDER}/_next/image?url=${encoded}%2F_next%2Fstatic%2Fmedia%2Fboat.png&amp;w=96"/>`;
+  for (let size = 1; size <= text.length; size++) {
+    assert.equal(rewriteInPieces(text, size, '/svc/dev', '/svc/dev'),
+      '<img src="/svc/dev/_next/image?url=%2Fsvc%2Fdev%2F_next%2Fstatic%2Fmedia%2Fboat.png&amp;w=96"/>');
+    assert.equal(rewriteInPieces(text, size, '', '/'), '<img src="/_next/image?url=%2F_next%2Fstatic%2Fmedia%2Fboat.png&amp;w=96"/>');
+  }
+});
+
+test("next/image's url is routed under the placeholder: under the prefix, from the app's root, or already there", () => {
+  const image = (url, prefix) => routeUnderPlaceholder(`/_next/image?url=${encodeURIComponent(url)}&w=96&q=75`, prefix, false);
+  const expected = (url) => `${PLACEHOLDER}/_next/image?url=${encodeURIComponent(url)}&w=96&q=75`;
+  assert.equal(image('/svc/dev/_next/static/media/boat.png', '/svc/dev'), expected(`${PLACEHOLDER}/_next/static/media/boat.png`));
+  assert.equal(image('/_next/static/media/boat.png', ''), expected(`${PLACEHOLDER}/_next/static/media/boat.png`));
+  assert.equal(image('/logo.png', '/svc/dev'), expected(`${PLACEHOLDER}/logo.png`));
+  assert.equal(image(`${PLACEHOLDER}/logo.png`, '/svc/dev'), expected(`${PLACEHOLDER}/logo.png`));
+  assert.equal(image('https://cdn.example/a.png', '/svc/dev'), expected('https://cdn.example/a.png'));
+  assert.equal(image('//cdn.example/a.png', ''), expected('//cdn.example/a.png'));
+  // Other paths keep their query as it was.
+  assert.equal(routeUnderPlaceholder('/api/hello?url=%2Flogo.png', '/svc/dev', false), `${PLACEHOLDER}/api/hello?url=%2Flogo.png`);
 });
 
 test('headers: Location and Refresh keep a path under the prefix, and the root becomes / at a domain root', () => {
