@@ -47,7 +47,7 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
 
         // Under the prefix: the page is rendered per request (it prints the X-Forwarded-Prefix it was sent).
         await AssertAppAsync(_server.BaseUrl, host: null, "/nextapp/dev", "ferry");
-                await AssertHydratesAsync($"{_server.BaseUrl}/nextapp/dev/", resolve: null);
+        await AssertHydratesAsync($"{_server.BaseUrl}/nextapp/dev/", resolve: null);
 
         // At / of a custom domain: the same instance serves the page with its links and assets at the host's /.
         var add = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", Host, "--app", "nextapp", "--stage", "dev");
@@ -64,7 +64,7 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
 
         // One instance, three prefixes, asked at once: each page is under the prefix it was requested through.
         (string? Host, string Prefix)[] ways = [(null, "/nextapp/dev"), (Host, ""), (ShopHost, "/shop")];
-        var pages = await Task.WhenAll(Enumerable.Range(0, 4).SelectMany(_ => ways.Select(way => GetAsync(way.Host, way.Prefix + "/about"))));
+        var pages = await Task.WhenAll(Enumerable.Range(0, 4).SelectMany(_ => ways.Select(way => _server.Http.GetAtHostAsync(way.Host, way.Prefix + "/about"))));
         for (var i = 0; i < pages.Length; i++)
         {
             AssertServedUnder(ways[i % ways.Length].Prefix, pages[i].Body);
@@ -78,7 +78,7 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
     /// </summary>
     private async Task AssertAppAsync(string baseUrl, string? host, string prefix, string name)
     {
-        var page = await GetAsync(host, prefix + "/");
+        var page = await _server.Http.GetAtHostAsync(host, prefix + "/");
         Assert.Contains("Hello from Next.js", page.Body);
         Assert.Contains($"rendered at request time under <!-- -->{(prefix.Length == 0 ? "/" : prefix)}", page.Body);
         AssertServedUnder(prefix, page.Body);
@@ -88,7 +88,7 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         var chunks = await Task.WhenAll(scripts.Select(script =>
         {
             Assert.StartsWith(prefix + "/_next/static/", script);
-            return GetAsync(host, script);
+            return _server.Http.GetAtHostAsync(host, script);
         }));
         Assert.All(chunks, chunk => Assert.Contains("javascript", chunk.ContentType));
         Assert.All(chunks, chunk => Assert.DoesNotContain(Placeholder, chunk.Body));
@@ -113,12 +113,12 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
 
         var stylesheet = Stylesheet().Match(page.Body);
         Assert.True(stylesheet.Success, $"no stylesheet in the page:\n{page.Body}");
-        Assert.Contains("#1f4e79", (await GetAsync(host, stylesheet.Groups[1].Value)).Body);
+        Assert.Contains("#1f4e79", (await _server.Http.GetAtHostAsync(host, stylesheet.Groups[1].Value)).Body);
 
-        var api = JsonDocument.Parse((await GetAsync(host, $"{prefix}/api/hello?name={name}")).Body).RootElement;
+        var api = JsonDocument.Parse((await _server.Http.GetAtHostAsync(host, $"{prefix}/api/hello?name={name}")).Body).RootElement;
         Assert.Equal(("nextjs", $"Hello, {name}!"), (api.GetProperty("app").GetString(), api.GetProperty("greeting").GetString()));
-        Assert.Equal("a static file from public/\n", (await GetAsync(host, prefix + "/ferry.txt")).Body);
-        var about = (await GetAsync(host, prefix + "/about")).Body;
+        Assert.Equal("a static file from public/\n", (await _server.Http.GetAtHostAsync(host, prefix + "/ferry.txt")).Body);
+        var about = (await _server.Http.GetAtHostAsync(host, prefix + "/about")).Body;
         AssertServedUnder(prefix, about);
 
         // next/image: a public/ file (src="/logo.png", without the base path Next expects) and a static import, both
@@ -128,7 +128,7 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         foreach (var image in images)
         {
             Assert.StartsWith(prefix + "/_next/image?url=", image);
-            Assert.Equal("image/png", (await GetBytesAsync(host, image)).ContentType);
+            Assert.Equal("image/png", (await _server.Http.GetBytesAtHostAsync(host, image)).ContentType);
         }
 
         // Next redirects a trailing slash away; the redirect stays under the prefix.
@@ -156,46 +156,10 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         }
     }
 
-    private async Task<(string? ContentType, string Body)> GetAsync(string? host, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (host is not null)
-        {
-            request.Headers.Host = host;
-        }
-
-        using var response = await _server.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode} {body}");
-        return (response.Content.Headers.ContentType?.MediaType, body);
-    }
-
-    private async Task<(string? ContentType, byte[] Body)> GetBytesAsync(string? host, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (host is not null)
-        {
-            request.Headers.Host = host;
-        }
-
-        using var response = await _server.Http.SendAsync(request);
-        var body = await response.Content.ReadAsByteArrayAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode}");
-        return (response.Content.Headers.ContentType?.MediaType, body);
-    }
-
     /// <summary>Runs next-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
     private static async Task AssertHydratesAsync(string url, string? resolve)
     {
-        await E2e.EnsureNodeModulesAsync();
-        var environment = new Dictionary<string, string> { ["PAGE_URL"] = url };
-        if (resolve is not null)
-        {
-            environment["RESOLVE"] = resolve;
-        }
-
-        var (exitCode, output) = await E2e.RunNodeAsync("hydration.test.mjs", environment);
-        Assert.True(exitCode == 0, $"hydration.test.mjs at {url} failed:\n{output}");
+        var output = await E2e.RunPageScriptAsync("hydration.test.mjs", url, resolve);
         Assert.Contains("ok   the counter reacts to clicks", output);
         Assert.Contains("ok   a Link navigates on the client", output);
         Assert.Contains("ok   its next/image images load", output);

@@ -135,28 +135,12 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
 
     private async Task<string> GetBodyAtHostAsync(string host, string path) => (await GetAtHostAsync(host, path)).Body;
 
-    private async Task<(string? ContentType, string Body)> GetAtHostAsync(string host, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Host = host;
-        using var response = await _server.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode} {body}");
-        return (response.Content.Headers.ContentType?.MediaType, body);
-    }
+    private Task<(string? ContentType, string Body)> GetAtHostAsync(string host, string path) => _server.Http.GetAtHostAsync(host, path);
 
     /// <summary>Runs nuxt-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
     private static async Task AssertHydratesAsync(string url, string? resolve)
     {
-        await E2e.EnsureNodeModulesAsync();
-        var environment = new Dictionary<string, string> { ["PAGE_URL"] = url };
-        if (resolve is not null)
-        {
-            environment["RESOLVE"] = resolve;
-        }
-
-        var (exitCode, output) = await E2e.RunNodeAsync("hydration.test.mjs", environment);
-        Assert.True(exitCode == 0, $"hydration.test.mjs at {url} failed:\n{output}");
+        var output = await E2e.RunPageScriptAsync("hydration.test.mjs", url, resolve);
         Assert.Contains("ok   the counter reacts to clicks", output);
         Assert.Contains("ok   a NuxtLink navigates on the client", output);
         Assert.Contains("ok   no request failed and no script threw", output);

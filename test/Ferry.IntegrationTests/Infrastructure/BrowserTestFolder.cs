@@ -31,6 +31,24 @@ internal sealed class BrowserTestFolder(string name, params string[] installArgu
         }
     }
 
+    /// <summary>
+    /// Runs one of the folder's page scripts against <paramref name="url"/> (its PAGE_URL; <paramref name="resolve"/>, "HOST
+    /// ADDRESS", its RESOLVE) after installing the folder's packages, asserting that it passed; returns its output.
+    /// </summary>
+    public async Task<string> RunPageScriptAsync(string script, string url, string? resolve)
+    {
+        await EnsureNodeModulesAsync();
+        var environment = new Dictionary<string, string> { ["PAGE_URL"] = url };
+        if (resolve is not null)
+        {
+            environment["RESOLVE"] = resolve;
+        }
+
+        var (exitCode, output) = await RunNodeAsync(script, environment);
+        Assert.True(exitCode == 0, $"{script} at {url} failed:\n{output}");
+        return output;
+    }
+
     /// <summary>Runs one of the folder's scripts with Node.</summary>
     public Task<(int ExitCode, string Output)> RunNodeAsync(string script, IReadOnlyDictionary<string, string> environment)
         => RunAsync(File.Exists("/usr/bin/node") ? "/usr/bin/node" : "node", [script], environment);
