@@ -3,6 +3,7 @@
 // through, the path Next routes, and the placeholder base path replaced by that prefix in headers and streamed bodies.
 const http = require('node:http');
 const zlib = require('node:zlib');
+const { takeOverBody } = require('./response-body.cjs');
 
 /** next-adapter.mjs's BASE_PATH_PLACEHOLDER. */
 const PLACEHOLDER = '/__ferry_base_path__';
@@ -166,28 +167,6 @@ function rewriteHeaderValue(value, prefix) {
   return value.replaceAll(PLACEHOLDER, (_, offset) => (value[offset + PLACEHOLDER.length] === '/' ? prefix : prefix || '/'));
 }
 
-function setHeaders(response, headers) {
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      response.setHeader(headers[i], headers[i + 1]);
-    }
-  } else if (headers) {
-    for (const [name, value] of Object.entries(headers)) {
-      response.setHeader(name, value);
-    }
-  }
-}
-
-function toBuffer(chunk, encoding) {
-  if (Buffer.isBuffer(chunk)) {
-    return chunk;
-  }
-  if (chunk instanceof Uint8Array) {
-    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  }
-  return Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8');
-}
-
 /** Whether an Accept-Encoding value accepts gzip (by name or *, with a q above 0). */
 function acceptsGzip(header) {
   if (typeof header !== 'string') {
@@ -209,18 +188,11 @@ function addVary(response, name) {
   }
 }
 
-/** Where a rewritten body goes: straight to the response, or through gzip (with the response's backpressure and flushes). */
-function plainBody(response, write, end) {
-  return {
-    write: (buffer, callback) => write.call(response, buffer, callback),
-    end: (buffer, callback) => end.call(response, buffer, callback),
-  };
-}
-
-function gzipBody(response, write, end) {
+/** A rewritten body sent through gzip, with the response's backpressure and Next's flushes. */
+function gzipBody(response, original) {
   const gzip = zlib.createGzip();
   gzip.on('data', (data) => {
-    if (!write.call(response, data)) {
+    if (!original.write(data)) {
       gzip.pause();
     }
   });
@@ -233,7 +205,7 @@ function gzipBody(response, write, end) {
   return {
     write: (buffer, callback) => gzip.write(buffer, callback),
     end: (buffer, callback) => {
-      gzip.once('end', () => end.call(response, callback));
+      gzip.once('end', () => original.end(undefined, callback));
       gzip.end(buffer);
     },
   };
@@ -244,16 +216,7 @@ function gzipBody(response, write, end) {
  * gzipped when `gzip` (the client accepts it: Next itself got no Accept-Encoding, so it left the body uncompressed).
  */
 function rewriteResponse(request, response, prefix, { gzip = false } = {}) {
-  const { writeHead, write, end } = response;
-  let rewriter = null;
-  let body = null;
-  let decided = false;
-  const decide = () => {
-    if (decided || response.headersSent) {
-      decided = true;
-      return;
-    }
-    decided = true;
+  takeOverBody(response, (original) => {
     for (const name of response.getHeaderNames()) {
       const value = response.getHeader(name);
       if (typeof value === 'string' && value.includes(PLACEHOLDER)) {
@@ -262,58 +225,24 @@ function rewriteResponse(request, response, prefix, { gzip = false } = {}) {
         response.setHeader(name, value.map((item) => rewriteHeaderValue(item, prefix)));
       }
     }
-    if (textual(request, response)) {
-      response.removeHeader('content-length');
-      const html = HTML.test(String(response.getHeader('content-type')));
-      rewriter = new PlaceholderRewriter(prefix, html ? prefix || '/' : prefix);
-      addVary(response, 'Accept-Encoding');
-      if (gzip && !/\bno-transform\b/i.test(String(response.getHeader('cache-control') ?? ''))) {
-        response.setHeader('content-encoding', 'gzip');
-        body = gzipBody(response, write, end);
-      } else {
-        body = plainBody(response, write, end);
-      }
-    } else {
-      // Nothing to rewrite: the body streams through the original methods.
-      delete response.write;
-      delete response.end;
+    if (!textual(request, response)) {
+      return null;
     }
-  };
 
-  response.writeHead = function ferryWriteHead(statusCode, message, headers) {
-    if (typeof message !== 'string') {
-      [message, headers] = [undefined, message];
+    response.removeHeader('content-length');
+    addVary(response, 'Accept-Encoding');
+    const html = HTML.test(String(response.getHeader('content-type')));
+    const rewriter = new PlaceholderRewriter(prefix, html ? prefix || '/' : prefix);
+    let body = original;
+    if (gzip && !/\bno-transform\b/i.test(String(response.getHeader('cache-control') ?? ''))) {
+      response.setHeader('content-encoding', 'gzip');
+      body = gzipBody(response, original);
     }
-    setHeaders(response, headers);
-    response.statusCode = statusCode;
-    decide();
-    delete response.writeHead;
-    return message === undefined ? writeHead.call(response, statusCode) : writeHead.call(response, statusCode, message);
-  };
-  response.write = function ferryWrite(chunk, encoding, callback) {
-    decide();
-    if (!rewriter) {
-      return write.call(response, chunk, encoding, callback);
-    }
-    if (typeof encoding === 'function') {
-      [encoding, callback] = [undefined, encoding];
-    }
-    return body.write(rewriter.push(toBuffer(chunk, encoding)), callback);
-  };
-  response.end = function ferryEnd(chunk, encoding, callback) {
-    if (typeof chunk === 'function') {
-      [chunk, encoding, callback] = [undefined, undefined, chunk];
-    } else if (typeof encoding === 'function') {
-      [encoding, callback] = [undefined, encoding];
-    }
-    decide();
-    if (!rewriter) {
-      return end.call(response, chunk, encoding, callback);
-    }
-    const last = chunk === undefined || chunk === null ? Buffer.alloc(0) : rewriter.push(toBuffer(chunk, encoding));
-    body.end(Buffer.concat([last, rewriter.end()]), callback);
-    return response;
-  };
+    return {
+      write: (buffer, callback) => body.write(rewriter.push(buffer), callback),
+      end: (buffer, callback) => body.end(Buffer.concat([rewriter.push(buffer), rewriter.end()]), callback),
+    };
+  });
 }
 
 /** Routes every request of this process's HTTP servers under the placeholder and rewrites its response. */

@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { takeOverBody } from './response-body.cjs';
 
 const entry = process.argv[2] ?? '.output/server/index.mjs';
 const prefix = withoutTrailingSlash(process.env.FERRY_BASE_PATH ?? '');
@@ -93,87 +94,36 @@ function carriesUrls(response, url) {
   return type.startsWith('text/html') || /\/_payload\.json(\?|$)/.test(url);
 }
 
-function setHeaders(response, headers) {
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      response.setHeader(headers[i], headers[i + 1]);
-    }
-  } else if (headers) {
-    for (const [name, value] of Object.entries(headers)) {
-      response.setHeader(name, value);
-    }
-  }
-}
-
 /**
  * Makes `response` carry `rewrite`'s prefix instead of the base: Location when the head is written, and a body with
  * URLs (HTML, a payload) is held until it ends, rewritten, and sent with its new length. Other bodies stream as they are.
  */
 function rewriteResponse(response, url, rewrite) {
-  let held = null;
-  let decided = false;
-  const decide = () => {
-    if (decided) {
-      return held !== null;
-    }
-    decided = true;
+  takeOverBody(response, (original) => {
     const location = response.getHeader('location');
     if (typeof location === 'string') {
       response.setHeader('location', rewrite(location));
     }
-    if (!response.headersSent && carriesUrls(response, url)) {
-      held = [];
+    if (!carriesUrls(response, url)) {
+      return null;
     }
-    return held !== null;
-  };
-  const release = () => {
-    delete response.writeHead;
-    delete response.write;
-    delete response.end;
-  };
 
-  response.writeHead = function ferryWriteHead(statusCode, message, headers) {
-    if (typeof message !== 'string') {
-      [message, headers] = [undefined, message];
-    }
-    setHeaders(response, headers);
-    response.statusCode = statusCode;
-    if (message !== undefined) {
-      response.statusMessage = message;
-    }
-    if (decide()) {
-      return response;
-    }
-    release();
-    return response.writeHead(statusCode, message);
-  };
-  response.write = function ferryWrite(chunk, encoding, callback) {
-    if (!decide()) {
-      release();
-      return response.write(chunk, encoding, callback);
-    }
-    held.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8'));
-    (typeof encoding === 'function' ? encoding : callback)?.();
-    return true;
-  };
-  response.end = function ferryEnd(chunk, encoding, callback) {
-    if (typeof chunk === 'function') {
-      [chunk, encoding, callback] = [undefined, undefined, chunk];
-    } else if (typeof encoding === 'function') {
-      [encoding, callback] = [undefined, encoding];
-    }
-    if (!decide()) {
-      release();
-      return response.end(chunk, encoding, callback);
-    }
-    if (chunk !== undefined && chunk !== null) {
-      held.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding ?? 'utf8'));
-    }
-    const body = Buffer.from(rewrite(Buffer.concat(held).toString('utf8')), 'utf8');
-    release();
-    response.setHeader('content-length', body.length);
-    return response.end(body, callback);
-  };
+    const held = [];
+    return {
+      holdHead: true,
+      write: (buffer, callback) => {
+        held.push(buffer);
+        callback?.();
+        return true;
+      },
+      end: (buffer, callback) => {
+        held.push(buffer);
+        const body = Buffer.from(rewrite(Buffer.concat(held).toString('utf8')), 'utf8');
+        response.setHeader('content-length', body.length);
+        original.end(body, callback);
+      },
+    };
+  });
 }
 
 if (base !== '') {
