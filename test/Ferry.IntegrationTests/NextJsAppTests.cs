@@ -13,14 +13,13 @@ namespace Ferry.IntegrationTests;
 /// <c>next start</c> under Ferry's Next launcher, and the server-rendered page, the API route, the public/ file and
 /// Next's <c>/_next/</c> assets answer under <c>/{service}/{stage}</c>, at <c>/</c> of a custom domain and under a custom
 /// domain's path prefix, each page's links and assets under the prefix it was requested through; headless Chromium
-/// (next-e2e/hydration.test.mjs) checks that the page hydrates and navigates on the client at all three.
+/// (framework-e2e/next-hydration.test.mjs) checks that the page hydrates and navigates on the client at all three.
 /// </summary>
 public sealed partial class NextJsAppTests : IAsyncLifetime
 {
     /// <summary>No timing is asserted: <c>next build</c> took over 2 minutes on this 2-core machine under load.</summary>
     private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(20);
 
-    private static readonly BrowserTestFolder E2e = new("next-e2e", "ci");
 
     private const string Host = "next.example.test";
 
@@ -156,10 +155,10 @@ public sealed partial class NextJsAppTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Runs next-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
+    /// <summary>Runs framework-e2e/next-hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
     private static async Task AssertHydratesAsync(string url, string? resolve)
     {
-        var output = await E2e.RunPageScriptAsync("hydration.test.mjs", url, resolve);
+        var output = await BrowserTestFolder.Frameworks.RunPageScriptAsync("next-hydration.test.mjs", url, resolve);
         Assert.Contains("ok   the counter reacts to clicks", output);
         Assert.Contains("ok   a Link navigates on the client", output);
         Assert.Contains("ok   its next/image images load", output);

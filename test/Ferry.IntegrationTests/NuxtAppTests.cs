@@ -12,14 +12,13 @@ namespace Ferry.IntegrationTests;
 /// the sandbox runs <c>.output/server/index.mjs</c> under Ferry's Nuxt launcher, and the server-rendered page, the
 /// server/api route, the public/ file and Nuxt's <c>/_nuxt/</c> assets answer under <c>/{service}/{stage}/</c>, at
 /// <c>/</c> of a custom domain and under a custom domain's path prefix, each page's links and assets pointing under the
-/// prefix it was requested through; headless Chromium (nuxt-e2e/hydration.test.mjs) checks that the page hydrates at all three.
+/// prefix it was requested through; headless Chromium (framework-e2e/nuxt-hydration.test.mjs) checks that the page hydrates at all three.
 /// </summary>
 public sealed partial class NuxtAppTests : IAsyncLifetime
 {
     /// <summary>No timing is asserted: <c>npm ci</c> and <c>nuxt build</c> share this 2-core machine with other work.</summary>
     private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(20);
 
-    private static readonly BrowserTestFolder E2e = new("nuxt-e2e", "ci");
 
     private const string Host = "nuxt.example.test";
 
@@ -137,10 +136,10 @@ public sealed partial class NuxtAppTests : IAsyncLifetime
 
     private Task<(string? ContentType, string Body)> GetAtHostAsync(string host, string path) => _server.Http.GetAtHostAsync(host, path);
 
-    /// <summary>Runs nuxt-e2e/hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
+    /// <summary>Runs framework-e2e/nuxt-hydration.test.mjs against <paramref name="url"/> in headless Chromium.</summary>
     private static async Task AssertHydratesAsync(string url, string? resolve)
     {
-        var output = await E2e.RunPageScriptAsync("hydration.test.mjs", url, resolve);
+        var output = await BrowserTestFolder.Frameworks.RunPageScriptAsync("nuxt-hydration.test.mjs", url, resolve);
         Assert.Contains("ok   the counter reacts to clicks", output);
         Assert.Contains("ok   a NuxtLink navigates on the client", output);
         Assert.Contains("ok   no request failed and no script threw", output);

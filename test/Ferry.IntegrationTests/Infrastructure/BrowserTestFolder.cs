@@ -11,6 +11,9 @@ internal sealed class BrowserTestFolder(string name, params string[] installArgu
 {
     private readonly SemaphoreSlim _installGate = new(1, 1);
 
+    /// <summary>framework-e2e: the page scripts of the Nuxt and Next.js app tests (one instance, so one install at a time).</summary>
+    public static BrowserTestFolder Frameworks { get; } = new("framework-e2e", "ci");
+
     public string Directory { get; } = Path.Combine(Repo.Root, "test", "Ferry.IntegrationTests", name);
 
     /// <summary>Installs the folder's packages unless playwright-core is already there (scripts/setup.sh installs them).</summary>

@@ -1,53 +1,21 @@
 // Opens samples/web-next where Ferry serves it, in headless Chromium, and checks that the server-rendered page
 // hydrates: the client component's counter reacts to clicks, a <Link> navigates on the client (the page is not
-// reloaded) and back, next/image's images load, and no request of the page fails (4xx/5xx or a network error) and no script throws. Every
-// request the page makes must stay under the prefix it was opened at.
+// reloaded) and back, next/image's images load, and no request of the page fails (4xx/5xx or a network error) and
+// no script throws. Every request the page makes must stay under the prefix it was opened at.
 //
-// Environment: PAGE_URL (the page to open, ending in /), RESOLVE (optional "HOST ADDRESS": HOST is resolved to ADDRESS,
-// for a custom domain), CHROMIUM (default /usr/bin/chromium). Prints one line per step; exits 1 with the failing step.
+// Environment and output: page-session.mjs (PAGE_URL ends in /).
 
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { runPageSteps } from './page-session.mjs';
 
-const pageUrl = process.env.PAGE_URL;
-if (!pageUrl) throw new Error('Set PAGE_URL (see the header of hydration.test.mjs)');
-const prefix = new URL(pageUrl).pathname.replace(/\/$/, '');
-const args = ['--headless', '--no-sandbox', '--disable-gpu'];
-if (process.env.RESOLVE) {
-  const [host, address] = process.env.RESOLVE.split(' ');
-  args.push(`--host-resolver-rules=MAP ${host} ${address}`);
-}
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args });
-const page = await browser.newPage();
-page.setDefaultTimeout(60_000);
-const failures = [];
 const outside = [];
-const output = [];
-// net::ERR_ABORTED is the browser cancelling a request itself (a navigation cuts short a prefetch); what the server
-// answered with an error shows up as a response >= 400.
-page.on('requestfailed', (request) => {
-  const error = request.failure()?.errorText;
-  if (error !== 'net::ERR_ABORTED') failures.push(`${request.url()}: ${error}`);
-});
-page.on('request', (request) => {
-  const url = new URL(request.url());
-  if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) outside.push(request.url());
-});
-page.on('response', (response) => {
-  if (response.status() >= 400) failures.push(`${response.url()}: ${response.status()}`);
-});
-page.on('console', (message) => output.push(`[${message.type()}] ${message.text()}`));
-page.on('pageerror', (error) => failures.push(`script error: ${error.message}`));
+await runPageSteps(async ({ page, pageUrl, failures, step, onRequest }) => {
+  const prefix = new URL(pageUrl).pathname.replace(/\/$/, '');
+  onRequest((request) => {
+    const url = new URL(request.url());
+    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) outside.push(request.url());
+  });
 
-let current = 'starting';
-async function step(name, action) {
-  current = name;
-  await action();
-  console.log(`ok   ${name}`);
-}
-
-try {
   await step(`open ${pageUrl}`, async () => {
     const response = await page.goto(pageUrl, { waitUntil: 'networkidle' });
     assert.equal(response?.status(), 200);
@@ -100,12 +68,4 @@ try {
   await step(`every request stayed under ${prefix || '/'}`, async () => {
     assert.deepEqual(outside, []);
   });
-} catch (error) {
-  console.log(`FAIL ${current}: ${error.message}`);
-  console.log(`failed requests:\n${failures.join('\n')}`);
-  console.log(`requests outside the prefix:\n${outside.join('\n')}`);
-  console.log(`page console:\n${output.join('\n')}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+}, () => [`requests outside the prefix:\n${outside.join('\n')}`]);

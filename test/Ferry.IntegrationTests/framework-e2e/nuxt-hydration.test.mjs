@@ -1,46 +1,12 @@
 // Opens samples/web-nuxt where Ferry serves it, in headless Chromium, and checks that the server-rendered page
 // hydrates: the counter button reacts to clicks, a NuxtLink navigates on the client (the page is not reloaded), the
 // public/ image loads, and no request of the page fails (4xx/5xx or a network error) and no script throws.
-//
-// Environment: PAGE_URL (the page to open), RESOLVE (optional "HOST ADDRESS": HOST is resolved to ADDRESS, for a
-// custom domain), CHROMIUM (default /usr/bin/chromium). Prints one line per step; exits 1 with the failing step.
+// Environment and output: page-session.mjs.
 
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { runPageSteps } from './page-session.mjs';
 
-const pageUrl = process.env.PAGE_URL;
-if (!pageUrl) throw new Error('Set PAGE_URL (see the header of hydration.test.mjs)');
-const args = ['--headless', '--no-sandbox', '--disable-gpu'];
-if (process.env.RESOLVE) {
-  const [host, address] = process.env.RESOLVE.split(' ');
-  args.push(`--host-resolver-rules=MAP ${host} ${address}`);
-}
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args });
-const page = await browser.newPage();
-page.setDefaultTimeout(60_000);
-const failures = [];
-const output = [];
-// net::ERR_ABORTED is the browser cancelling a request itself (the reload below cuts short Nuxt's lazy fetch of its
-// build manifest); what the server answered with an error shows up as a response >= 400.
-page.on('requestfailed', (request) => {
-  const error = request.failure()?.errorText;
-  if (error !== 'net::ERR_ABORTED') failures.push(`${request.url()}: ${error}`);
-});
-page.on('response', (response) => {
-  if (response.status() >= 400) failures.push(`${response.url()}: ${response.status()}`);
-});
-page.on('console', (message) => output.push(`[${message.type()}] ${message.text()}`));
-page.on('pageerror', (error) => failures.push(`script error: ${error.message}`));
-
-let current = 'starting';
-async function step(name, action) {
-  current = name;
-  await action();
-  console.log(`ok   ${name}`);
-}
-
-try {
+await runPageSteps(async ({ page, pageUrl, failures, step }) => {
   await step(`open ${pageUrl}`, async () => {
     const response = await page.goto(pageUrl, { waitUntil: 'networkidle' });
     assert.equal(response?.status(), 200);
@@ -79,11 +45,4 @@ try {
   await step('no request failed and no script threw', async () => {
     assert.deepEqual(failures, []);
   });
-} catch (error) {
-  console.log(`FAIL ${current}: ${error.message}`);
-  console.log(`failed requests:\n${failures.join('\n')}`);
-  console.log(`page console:\n${output.join('\n')}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});
