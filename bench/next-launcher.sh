@@ -5,7 +5,8 @@
 # with X-Forwarded-Prefix: /nextapp/dev as the gateway sends it. Both bare on host ports, no Ferry server and no sandbox,
 # so only the launcher differs. wrk (-t1 -c$CONNECTIONS -d$DURATION, default 8 and 5s) on the server-rendered page and on
 # the largest JavaScript chunk of the page, each without and with Accept-Encoding: gzip (Next's own compression on the
-# plain side, the launcher's gzip on the other), ROUNDS rounds (default 3) alternating the two servers. Prints the
+# plain side, the launcher's gzip on the other), after a 2 s warm-up of each, ROUNDS rounds (default 3) alternating the
+# two servers. Prints the
 # median req/s of each and launcher ÷ plain.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
@@ -57,6 +58,11 @@ run() {
   [ "$4" = gzip ] && headers+=(-H 'Accept-Encoding: gzip')
   wrk -t1 -c"$connections" -d"$duration" "${headers[@]}" "http://127.0.0.1:$2$3" | tee -a "$log" | awk '/Requests\/sec/ {print $2}'
 }
+# Warm-up (not counted): each server's JIT and file caches see every request once under load first.
+for port_path in "$plain_port /" "$plain_port $plain_chunk" "$launcher_port /" "$launcher_port $launcher_chunk"; do
+  read -r port path <<<"$port_path"
+  wrk -t1 -c"$connections" -d2s -H 'X-Forwarded-Prefix: /nextapp/dev' "http://127.0.0.1:$port$path" >/dev/null
+done
 declare -A rps
 for round in $(seq "$rounds"); do
   for what in page chunk; do

@@ -31,7 +31,7 @@ public sealed class NextPrefixTests
         var output = $"{await stdout}\n{await stderr}";
 
         Assert.True(node.ExitCode == 0, output);
-        Assert.Contains("# pass 14", output);
+        Assert.Contains("# pass 16", output);
         Assert.Contains("# fail 0", output);
     }
 }

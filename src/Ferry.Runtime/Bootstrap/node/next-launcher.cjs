@@ -13,7 +13,8 @@
 // Where the placeholder ends a URL (a link to the app's root), it becomes the prefix, or "/" at a domain's root; in
 // JavaScript (Next's basePath constant) it becomes the prefix, "" at a domain's root.
 // Requests reach Next without Accept-Encoding: a body Next compressed could not be rewritten, so the launcher gzips the
-// rewritten bodies itself for clients that accept it (flushing where Next flushes a streamed page). An app built with a
+// rewritten bodies itself for clients that accept it (flushing where Next flushes a streamed page). The build's static
+// files without the placeholder (most chunks) are left to Next whole: their length, Next's compression, no rewriting. An app built with a
 // basePath of its own, or without Ferry's adapter, runs as plain `next start`.
 const fs = require('node:fs');
 const path = require('node:path');

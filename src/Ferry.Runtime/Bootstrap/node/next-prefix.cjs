@@ -1,7 +1,9 @@
 'use strict';
 // What next-launcher.cjs does to each request and response, apart from starting Next: which prefix a request came
 // through, the path Next routes, and the placeholder base path replaced by that prefix in headers and streamed bodies.
+const fs = require('node:fs');
 const http = require('node:http');
+const path = require('node:path');
 const zlib = require('node:zlib');
 const { takeOverBody } = require('./response-body.cjs');
 
@@ -61,14 +63,18 @@ class PlaceholderRewriter {
     this.held = null;
     const parts = [];
     let from = 0;
+    // Where each rule's needle is next: searched again only once passed, so the buffer is scanned once per rule.
+    const found = this.rules.map((rule) => buffer.indexOf(rule.needle));
     for (;;) {
       let at = -1;
       let rule = null;
-      for (const candidate of this.rules) {
-        const found = buffer.indexOf(candidate.needle, from);
-        if (found !== -1 && (at === -1 || found < at)) {
-          at = found;
-          rule = candidate;
+      for (let i = 0; i < this.rules.length; i++) {
+        if (found[i] !== -1 && found[i] < from) {
+          found[i] = buffer.indexOf(this.rules[i].needle, from);
+        }
+        if (found[i] !== -1 && (at === -1 || found[i] < at)) {
+          at = found[i];
+          rule = this.rules[i];
         }
       }
       if (rule === null) {
@@ -245,17 +251,60 @@ function rewriteResponse(request, response, prefix, { gzip = false } = {}) {
   });
 }
 
-/** Routes every request of this process's HTTP servers under the placeholder and rewrites its response. */
-function serveUnderPrefixes({ trailingSlash }) {
+const STATIC = `${PLACEHOLDER}/_next/static/`;
+/** What both forms of the placeholder contain. */
+const PLACEHOLDER_NAME = Buffer.from(PLACEHOLDER.slice(1));
+const MAX_KNOWN_STATIC_FILES = 10_000;
+
+/**
+ * Whether `url` is one of the build's /_next/static/ files (content-hashed, immutable) without the placeholder in it,
+ * which Next may then serve untouched: with its length, and compressed by Next itself. Most chunks (React, the app's
+ * components) are such files; each is read once and remembered in `known`. A path that leaves the folder is not.
+ */
+function untouchedStaticFile(url, distDir, known) {
+  if (!url.startsWith(STATIC)) {
+    return false;
+  }
+  let relative = url.slice(STATIC.length).split('?')[0];
+  try {
+    relative = decodeURIComponent(relative);
+  } catch {
+    return false;
+  }
+  if (relative.split('/').some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\0'))) {
+    return false;
+  }
+  let untouched = known.get(relative);
+  if (untouched === undefined) {
+    try {
+      untouched = fs.readFileSync(path.join(distDir, 'static', relative)).indexOf(PLACEHOLDER_NAME) === -1;
+    } catch {
+      return false;
+    }
+    if (known.size < MAX_KNOWN_STATIC_FILES) {
+      known.set(relative, untouched);
+    }
+  }
+  return untouched;
+}
+
+/**
+ * Routes every request of this process's HTTP servers under the placeholder and rewrites its response, except the
+ * build's static files without the placeholder (see untouchedStaticFile), which Next serves as they are.
+ */
+function serveUnderPrefixes({ trailingSlash, distDir = '.next' }) {
+  const known = new Map();
   const emit = http.Server.prototype.emit;
   http.Server.prototype.emit = function ferryNextBase(event, request, response, ...rest) {
     if (event === 'request') {
       const prefix = forwardedPrefix(request);
-      const gzip = acceptsGzip(request.headers['accept-encoding']);
-      // Next would compress the body itself, and a compressed body can't be rewritten: it is compressed here instead.
-      delete request.headers['accept-encoding'];
       request.url = routeUnderPlaceholder(request.url ?? '/', prefix, trailingSlash);
-      rewriteResponse(request, response, prefix, { gzip });
+      if (!untouchedStaticFile(request.url, distDir, known)) {
+        const gzip = acceptsGzip(request.headers['accept-encoding']);
+        // Next would compress the body itself, and a compressed body can't be rewritten: it is compressed here instead.
+        delete request.headers['accept-encoding'];
+        rewriteResponse(request, response, prefix, { gzip });
+      }
     }
     return emit.call(this, event, request, response, ...rest);
   };
@@ -263,5 +312,5 @@ function serveUnderPrefixes({ trailingSlash }) {
 
 module.exports = {
   PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, routeUnderPlaceholder, rewriteHeaderValue,
-  rewriteResponse, serveUnderPrefixes,
+  rewriteResponse, serveUnderPrefixes, untouchedStaticFile,
 };

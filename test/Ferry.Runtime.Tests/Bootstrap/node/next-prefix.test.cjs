@@ -2,14 +2,17 @@
 // Tests of runtime/node/next-prefix.cjs (Ferry's Next.js launcher without Next), run by NextPrefixTests.cs with
 // `node --test`; NEXT_PREFIX_MODULE is the path of the module under test.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
 const { Readable } = require('node:stream');
 const { test } = require('node:test');
 const zlib = require('node:zlib');
 
 const {
   PLACEHOLDER, PlaceholderRewriter, acceptsGzip, forwardedPrefix, underPlaceholder, routeUnderPlaceholder, rewriteHeaderValue,
-  serveUnderPrefixes,
+  serveUnderPrefixes, untouchedStaticFile,
 } = require(process.env.NEXT_PREFIX_MODULE);
 
 function rewriteInPieces(text, size, prefix, bare) {
@@ -104,8 +107,32 @@ test('gzip is taken when the client accepts it by name or *, with a q above 0', 
   assert.equal(acceptsGzip(undefined), false);
 });
 
+// A build folder with two static chunks: one with the placeholder (Next's router), one without (most of them).
+const distDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-next-prefix-'));
+fs.mkdirSync(path.join(distDir, 'static', 'chunks'), { recursive: true });
+const withPlaceholder = `let d="${PLACEHOLDER}";`;
+const withoutPlaceholder = 'export const x = "/_next/static/chunks/a.js";';
+fs.writeFileSync(path.join(distDir, 'static', 'chunks', 'router.js'), withPlaceholder);
+fs.writeFileSync(path.join(distDir, 'static', 'chunks', 'react.js'), withoutPlaceholder);
+fs.writeFileSync(path.join(distDir, 'secret.txt'), 'outside static/');
+test.after(() => fs.rmSync(distDir, { recursive: true, force: true }));
+
+test("the build's static files without the placeholder are served untouched; paths out of static/ are not", () => {
+  const known = new Map();
+  const untouched = (relative) => untouchedStaticFile(`${PLACEHOLDER}/_next/static/${relative}`, distDir, known);
+  assert.equal(untouched('chunks/react.js'), true);
+  assert.equal(untouched('chunks/react.js?v=1'), true);
+  assert.equal(untouched('chunks/router.js'), false);
+  assert.equal(untouched('chunks/missing.js'), false);
+  assert.equal(untouched('../secret.txt'), false);
+  assert.equal(untouched('chunks/%2e%2e/../secret.txt'), false);
+  assert.equal(untouched('chunks//react.js'), false);
+  assert.equal(untouchedStaticFile('/about', distDir, known), false);
+  assert.deepEqual([...known.keys()].sort(), ['chunks/react.js', 'chunks/router.js']);
+});
+
 // One server for the tests below, its requests routed and its responses rewritten as in the launcher.
-serveUnderPrefixes({ trailingSlash: false });
+serveUnderPrefixes({ trailingSlash: false, distDir });
 const seen = [];
 const routes = new Map();
 const server = http.createServer((request, response) => {
@@ -153,6 +180,30 @@ routes.set('/image', (request, response) => {
 });
 
 test.after(() => server.close());
+
+// Next's static file serving, with its length and (here) its own compression, as the route sees Accept-Encoding.
+routes.set('/_next/static/chunks/react.js', (request, response) => {
+  const body = request.headers['accept-encoding'] === 'gzip, br' ? zlib.gzipSync(withoutPlaceholder) : Buffer.from(withoutPlaceholder);
+  const headers = { 'Content-Type': 'application/javascript', 'Content-Length': body.length };
+  if (request.headers['accept-encoding'] === 'gzip, br') headers['Content-Encoding'] = 'gzip';
+  response.writeHead(200, headers).end(body);
+});
+routes.set('/_next/static/chunks/router.js', (request, response) => {
+  response.writeHead(200, { 'Content-Type': 'application/javascript', 'Content-Length': Buffer.byteLength(withPlaceholder) })
+    .end(withPlaceholder);
+});
+
+test('a real server: a static chunk without the placeholder keeps its length and Next compression, one with it is rewritten', async () => {
+  const untouched = await get('/_next/static/chunks/react.js', { prefix: '/svc/dev' });
+  assert.equal(untouched.headers['content-encoding'], 'gzip');
+  assert.equal(untouched.headers['content-length'], String(untouched.raw.length));
+  assert.equal(untouched.body.toString(), withoutPlaceholder);
+  assert.equal(seen.at(-1).encoding, 'gzip, br');
+
+  const rewritten = await get('/_next/static/chunks/router.js', { prefix: '/svc/dev', encoding: 'identity' });
+  assert.equal(rewritten.body.toString(), 'let d="/svc/dev";');
+  assert.equal(seen.at(-1).encoding, undefined);
+});
 
 test('a real server: a textual body streams rewritten without its old length, the path routed under the placeholder', async () => {
   const page = await get('/', { prefix: '/svc/dev', encoding: 'identity' });
