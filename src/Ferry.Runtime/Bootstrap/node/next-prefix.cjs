@@ -48,11 +48,11 @@ const SLASH = 0x2f;
  */
 class PlaceholderRewriter {
   constructor(prefix, bare) {
-    const path = Buffer.from(prefix);
+    const beforePath = Buffer.from(prefix);
     const other = Buffer.from(bare);
     const encoded = Buffer.from(encodeURIComponent(prefix));
     this.rules = [
-      { needle: Buffer.from(PLACEHOLDER), lookahead: true, replace: (next) => (next === SLASH ? path : other) },
+      { needle: Buffer.from(PLACEHOLDER), lookahead: true, replace: (next) => (next === SLASH ? beforePath : other) },
       { needle: Buffer.from(ENCODED_PLACEHOLDER), lookahead: false, replace: () => encoded },
     ];
     this.held = null;
