@@ -49,8 +49,8 @@ public sealed class EggAppTests : IAsyncLifetime
         // At / of a custom domain: the same routes, no prefix, and ctx.host is the domain (config.proxy trusts X-Forwarded-Host).
         var add = await FerryCli.RunAsync(_server.BaseUrl, app, "domain", "add", Host, "--app", "eggapp", "--stage", "dev");
         Assert.True(add.ExitCode == 0, add.ToString());
-        Assert.Contains("<p id=\"prefix\">/</p>", await GetStringAtHostAsync("/"));
-        var atHost = JsonDocument.Parse(await GetStringAtHostAsync("/api/boats/junk")).RootElement;
+        Assert.Contains("<p id=\"prefix\">/</p>", (await _server.Http.GetAtHostAsync(Host, "/")).Body);
+        var atHost = JsonDocument.Parse((await _server.Http.GetAtHostAsync(Host, "/api/boats/junk")).Body).RootElement;
         Assert.Equal(("junk", "/api/boats/junk", JsonValueKind.Null, Host), (atHost.GetProperty("boat").GetString(), atHost.GetProperty("path").GetString(),
             atHost.GetProperty("prefix").ValueKind, atHost.GetProperty("host").GetString()));
 
@@ -180,16 +180,6 @@ public sealed class EggAppTests : IAsyncLifetime
             Assert.Fail($"{path}: {(int)response.StatusCode} {body}\nthe function's logs:\n{logs}");
         }
 
-        return body;
-    }
-
-    private async Task<string> GetStringAtHostAsync(string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Host = Host;
-        using var response = await _server.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{Host}{path}: {(int)response.StatusCode} {body}");
         return body;
     }
 

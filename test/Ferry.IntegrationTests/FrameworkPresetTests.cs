@@ -79,8 +79,8 @@ public sealed class FrameworkPresetTests : IAsyncLifetime
         // At / of a custom domain the same app sees the same paths, with no prefix.
         var add = await FerryCli.RunAsync(_server.BaseUrl, Repo.Sample("web-nest"), "domain", "add", "nest.example.test", "--app", "nestapp", "--stage", "dev");
         Assert.True(add.ExitCode == 0, add.ToString());
-        Assert.Equal("Hello from Nest under /", await GetStringAtHostAsync("nest.example.test", "/"));
-        var atHost = JsonDocument.Parse(await GetStringAtHostAsync("nest.example.test", "/boats/1")).RootElement;
+        Assert.Equal("Hello from Nest under /", (await _server.Http.GetAtHostAsync("nest.example.test", "/")).Body);
+        var atHost = JsonDocument.Parse((await _server.Http.GetAtHostAsync("nest.example.test", "/boats/1")).Body).RootElement;
         Assert.Equal(("Ark", "/boats/1", JsonValueKind.Null), (atHost.GetProperty("name").GetString(), atHost.GetProperty("path").GetString(),
             atHost.GetProperty("prefix").ValueKind));
     }
@@ -169,16 +169,6 @@ public sealed class FrameworkPresetTests : IAsyncLifetime
         var missing = await _server.Http.GetAsync("/phpapp/dev/nowhere");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("/nowhere", (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("path").GetString());
-    }
-
-    private async Task<string> GetStringAtHostAsync(string host, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Host = host;
-        using var response = await _server.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{host}{path}: {(int)response.StatusCode} {body}");
-        return body;
     }
 
     [Fact]

@@ -10,12 +10,12 @@ namespace Ferry.Packaging.Frameworks;
 /// </summary>
 public sealed class BuildCache
 {
-    public const string RelativePath = ".ferry/build-cache.json";
+    public const string RelativePath = $"{ProjectFiles.FerryFolder}/build-cache.json";
 
     /// <summary>Folders a source hash skips: dependencies, build outputs and tool state.</summary>
     private static readonly HashSet<string> NotSources = new(StringComparer.Ordinal)
     {
-        "node_modules", ".next", ".nuxt", ".output", "dist", "vendor", ".ferry", ".git", ".serverless", "__pycache__",
+        "node_modules", ".next", ".nuxt", ".output", "dist", "vendor", ProjectFiles.FerryFolder, ".git", ".serverless", "__pycache__",
     };
 
     /// <summary>Beyond this many files a source hash gives up and the step always runs.</summary>

@@ -114,13 +114,13 @@ public static class FrameworkBuilder
         var limits = sandbox?.Limits ?? BuildLimits.Default;
         IBuildCgroup? cgroup = null;
         ProcessStartInfo info;
-        var supportFolder = await WriteSupportFilesAsync(step, project, cancellationToken);
+        await WriteSupportFilesAsync(step, project, cancellationToken);
         if (sandbox is null)
         {
             info = StartInfo(step.Command, project.Directory);
             info.Environment["NEXT_TELEMETRY_DISABLED"] = "1";
             info.Environment["CI"] = "1";
-            foreach (var (name, value) in StepEnvironment(step, supportFolder))
+            foreach (var (name, value) in StepEnvironment(step, project.FullPath(ProjectFiles.FerryFolder)))
             {
                 info.Environment[name] = value;
             }
@@ -133,7 +133,7 @@ public static class FrameworkBuilder
             if (step.Environment.Count > 0)
             {
                 var environment = new Dictionary<string, string>(sandbox.Environment, StringComparer.Ordinal);
-                foreach (var (name, value) in StepEnvironment(step, Path.Combine(directory, SupportFolder)))
+                foreach (var (name, value) in StepEnvironment(step, Path.Combine(directory, ProjectFiles.FerryFolder)))
                 {
                     environment[name] = value;
                 }
@@ -166,13 +166,10 @@ public static class FrameworkBuilder
 
     private const string Shell = "/bin/sh";
 
-    /// <summary>The app folder's own folder of Ferry's state (build cache, support files); never packaged.</summary>
-    private const string SupportFolder = ".ferry";
-
-    /// <returns>The absolute path of the app's support folder.</returns>
-    private static async Task<string> WriteSupportFilesAsync(BuildStep step, ProjectFiles project, CancellationToken cancellationToken)
+    /// <summary>Writes the step's <see cref="BuildStep.SupportFiles"/> into the app's <see cref="ProjectFiles.FerryFolder"/>.</summary>
+    private static async Task WriteSupportFilesAsync(BuildStep step, ProjectFiles project, CancellationToken cancellationToken)
     {
-        var folder = project.FullPath(SupportFolder);
+        var folder = project.FullPath(ProjectFiles.FerryFolder);
         if (step.SupportFiles.Count > 0)
         {
             if (new DirectoryInfo(folder).LinkTarget is not null)
@@ -189,8 +186,6 @@ public static class FrameworkBuilder
                 await File.WriteAllTextAsync(path, content, cancellationToken);
             }
         }
-
-        return folder;
     }
 
     private static IEnumerable<KeyValuePair<string, string>> StepEnvironment(BuildStep step, string supportFolder) =>

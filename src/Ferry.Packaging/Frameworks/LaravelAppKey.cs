@@ -10,7 +10,7 @@ namespace Ferry.Packaging.Frameworks;
 /// </summary>
 public static partial class LaravelAppKey
 {
-    public const string RelativePath = ".ferry/laravel-app-key";
+    public const string RelativePath = $"{ProjectFiles.FerryFolder}/laravel-app-key";
 
     /// <summary>The APP_KEY the app's <c>.env</c> sets, or null.</summary>
     public static string? Find(ProjectFiles project)

@@ -13,6 +13,9 @@ public sealed partial class ProjectFiles
     /// <summary>Manifests and entry files are small; a larger one is not something to parse on every deploy.</summary>
     public const int MaxFileBytes = 1024 * 1024;
 
+    /// <summary>The app folder's folder of Ferry's own state (build cache, support files, generated keys): never packaged.</summary>
+    public const string FerryFolder = ".ferry";
+
     private JsonElement? _packageJson;
     private bool _packageJsonRead;
     private IReadOnlySet<string>? _requirements;
