@@ -295,6 +295,28 @@ public sealed class EventFunctionInstance : FunctionInstance
         return await _next.Reader.ReadAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Ferry's runtime loop wrote nothing to these streams during <paramref name="requestId"/> and so no output marker
+    /// there (<see cref="RuntimeApi.RuntimeApiHost.FerrySilentHeader"/>); call before the answer.
+    /// </summary>
+    internal void NoOutputDuring(string requestId, bool stdout, bool stderr)
+    {
+        if (!UsesOwnRuntimeLoop || Volatile.Read(ref _current) is not { } current || current.RequestId != requestId)
+        {
+            return;
+        }
+
+        if (stdout)
+        {
+            OutputMarkerSkipped(requestId, stderr: false);
+        }
+
+        if (stderr)
+        {
+            OutputMarkerSkipped(requestId, stderr: true);
+        }
+    }
+
     internal bool TryAnswer(string requestId, InvocationAnswer answer)
     {
         var current = Volatile.Read(ref _current);

@@ -280,6 +280,8 @@ public abstract class FunctionInstance : IAsyncDisposable
     /// <summary>
     /// Ferry's runtime loops print this line on stdout and on stderr just before posting a request's answer
     /// (FERRY_OUTPUT_MARKERS=1): once both arrived, every line the handler printed for the request has been read.
+    /// The Node loop leaves it off a stream the request printed nothing on and says so in the post instead
+    /// (<see cref="OutputMarkerSkipped"/>): a marker costs the server a pipe read and a wake-up.
     /// </summary>
     internal const string OutputMarkerPrefix = "\u001eferry:flushed ";
 
@@ -295,6 +297,29 @@ public abstract class FunctionInstance : IAsyncDisposable
         }
 
         return _markers.GetOrAdd(requestId, _ => new OutputMarkers()).AllRead;
+    }
+
+    /// <summary>
+    /// The runtime printed nothing on one stream for <paramref name="requestId"/> and so writes no marker there: no line
+    /// on it belongs to the request, and its END line need not wait for that stream. Unlike a marker read, this leaves
+    /// earlier requests waiting for their markers alone: their lines may still be in the pipe.
+    /// </summary>
+    protected void OutputMarkerSkipped(string requestId, bool stderr)
+    {
+        if (!_markers.TryGetValue(requestId, out var markers))
+        {
+            return;
+        }
+
+        lock (_awaitingMarkers)
+        {
+            _awaitingMarkers[stderr ? 1 : 0].Remove(requestId);
+        }
+
+        if (markers.Count())
+        {
+            _markers.TryRemove(requestId, out _);
+        }
     }
 
     private void OnOutputMarker(string requestId)

@@ -29,6 +29,7 @@ namespace Ferry.Runtime.RuntimeApi;
 /// call, <c>GET …/2018-06-01/ferry/identity</c>, which answers once the cell has been given a function.
 /// Ferry's own runtime loops post each outcome with <see cref="FerryNextHeader"/>, which makes the answer to that POST
 /// the next invocation: one round trip per invocation instead of two (official clients never send it and get Lambda's 202).
+/// With <see cref="FerrySilentHeader"/> they also name the output streams they wrote no output marker on.
 /// </summary>
 public sealed partial class RuntimeApiHost : IAsyncDisposable
 {
@@ -251,6 +252,31 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     /// </summary>
     internal const string FerryNextHeader = "Lambda-Runtime-Ferry-Next";
 
+    /// <summary>
+    /// Sent by Ferry's runtime loops with an outcome: the output streams (<c>stdout</c>, <c>stderr</c>, comma-separated)
+    /// the invocation printed nothing on, where the loop therefore wrote no output marker for it. Without the header
+    /// both markers are awaited, as before.
+    /// </summary>
+    internal const string FerrySilentHeader = "Lambda-Runtime-Ferry-Silent";
+
+    /// <summary>Which streams a <see cref="FerrySilentHeader"/> names; other words are ignored.</summary>
+    internal static (bool Stdout, bool Stderr) SilentStreams(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        var (stdout, stderr) = (false, false);
+        foreach (var value in values)
+        {
+            var text = value.AsSpan();
+            foreach (var range in text.Split(','))
+            {
+                var name = text[range].Trim();
+                stdout |= name.SequenceEqual("stdout");
+                stderr |= name.SequenceEqual("stderr");
+            }
+        }
+
+        return (stdout, stderr);
+    }
+
     private static bool WantsNext(HttpContext context)
         => context.Request.Headers.TryGetValue(FerryNextHeader, out var value) && value.Count == 1 && value[0] == "1";
 
@@ -270,6 +296,12 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
                 EventFunctionInstance.ErrorJson(message, "Function.ResponseSizeTooLarge"), "Function.ResponseSizeTooLarge"));
             await Error(context, StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge", message);
             return;
+        }
+
+        if (context.Request.Headers.TryGetValue(FerrySilentHeader, out var silent))
+        {
+            var (stdout, stderr) = SilentStreams(silent);
+            instance.NoOutputDuring(requestId, stdout, stderr);
         }
 
         var errorType = status == InvocationStatus.Error ? ErrorTypeHeader(context) : null;

@@ -180,7 +180,8 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
             return Results.NotFound($"Unknown request id '{requestId}'.");
         }
         var errorType = request.Headers["Lambda-Runtime-Function-Error-Type"].ToString();
-        var recorded = report.TrySetResult(new InvocationReport(kind, body, errorType.Length == 0 ? null : errorType));
+        var silent = request.Headers["Lambda-Runtime-Ferry-Silent"].ToString();
+        var recorded = report.TrySetResult(new InvocationReport(kind, body, errorType.Length == 0 ? null : errorType, silent.Length == 0 ? null : silent));
         if (recorded && kind == ReportKind.Response)
         {
             OnResponseRecorded?.Invoke(requestId);
@@ -220,8 +221,8 @@ internal sealed record PendingInvocation(string RequestId, long DeadlineMs, Task
 
 internal enum ReportKind { Response, Error }
 
-/// <summary>What the runtime loop posted for one invocation (or for init).</summary>
-internal sealed record InvocationReport(ReportKind Kind, string Body, string? ErrorTypeHeader)
+/// <summary>What the runtime loop posted for one invocation (or for init); <paramref name="SilentHeader"/> is Lambda-Runtime-Ferry-Silent.</summary>
+internal sealed record InvocationReport(ReportKind Kind, string Body, string? ErrorTypeHeader, string? SilentHeader = null)
 {
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 

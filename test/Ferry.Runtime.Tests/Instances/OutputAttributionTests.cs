@@ -41,12 +41,80 @@ public sealed class OutputAttributionTests : IAsyncLifetime
         }
     }
 
-    private Task<HttpResponseMessage> PostResponseAsync(string requestId)
+    /// <summary>Posts a request's answer as Ferry's loop does; <paramref name="silent"/> names the streams it printed nothing on.</summary>
+    private Task<HttpResponseMessage> PostResponseAsync(string requestId, string? silent = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, Api.Url($"/runtime/invocation/{requestId}/response")) { Content = JsonContent.Create(new { ok = requestId }) };
         request.Headers.Add(RuntimeApiHost.FerryNextHeader, "1");
+        if (silent is not null)
+        {
+            request.Headers.Add(RuntimeApiHost.FerrySilentHeader, silent);
+        }
+
         return Api.Http.SendAsync(request);
     }
+
+    [Fact]
+    public async Task A_stream_a_request_printed_nothing_on_awaits_no_marker_from_it()
+    {
+        var process = _sandbox.Process!;
+        var first = Instance.InvokeAsync("req-1", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await Api.FirstNext.WaitAsync(Patience)).Dispose();
+
+        // req-1 printed only on stderr, so its loop wrote a marker there alone.
+        process.Print(stderr: true, "warning from req-1");
+        process.Print(stderr: true, FunctionInstance.OutputMarkerPrefix + "req-1");
+        var postedFirst = PostResponseAsync("req-1", silent: "stdout");
+        await first.WaitAsync(Patience);
+        var second = Instance.InvokeAsync("req-2", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await postedFirst.WaitAsync(Patience)).Dispose();
+
+        // Were req-1 still waiting for a stdout marker, this line would be taken for one of its own.
+        process.Print(stderr: false, "printed by req-2");
+        process.Flushed("req-2");
+        _ = PostResponseAsync("req-2");
+        await second.WaitAsync(Patience);
+
+        var lines = await _logs.WaitForAsync(entries => entries.Count(e => e.Message.StartsWith("REPORT", StringComparison.Ordinal)) == 2);
+        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "warning from req-1").RequestId);
+        Assert.Equal("req-2", Assert.Single(lines, e => e.Message == "printed by req-2").RequestId);
+        var order = lines.Select(e => e.Message).ToList();
+        Assert.True(order.IndexOf("warning from req-1") < order.IndexOf("END RequestId: req-1"), string.Join(" | ", order));
+        Assert.True(order.IndexOf("printed by req-2") < order.IndexOf("END RequestId: req-2"), string.Join(" | ", order));
+    }
+
+    [Fact]
+    public async Task A_silent_request_leaves_the_earlier_requests_lines_still_in_the_pipe_to_them()
+    {
+        var process = _sandbox.Process!;
+        var first = Instance.InvokeAsync("req-1", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await Api.FirstNext.WaitAsync(Patience)).Dispose();
+        var postedFirst = PostResponseAsync("req-1");
+        await first.WaitAsync(Patience);
+
+        // req-2 prints nothing and answers while req-1's line and markers are still unread.
+        var second = Instance.InvokeAsync("req-2", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await postedFirst.WaitAsync(Patience)).Dispose();
+        _ = PostResponseAsync("req-2", silent: "stdout, stderr");
+        await second.WaitAsync(Patience);
+        process.Print(stderr: false, "late line of req-1");
+        process.Flushed("req-1");
+
+        var lines = await _logs.WaitForAsync(entries => entries.Count(e => e.Message.StartsWith("REPORT", StringComparison.Ordinal)) == 2);
+        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "late line of req-1").RequestId);
+        var order = lines.Select(e => e.Message).ToList();
+        Assert.True(order.IndexOf("late line of req-1") < order.IndexOf("END RequestId: req-1"), string.Join(" | ", order));
+    }
+
+    [Theory]
+    [InlineData("stdout", true, false)]
+    [InlineData("stderr", false, true)]
+    [InlineData("stdout,stderr", true, true)]
+    [InlineData(" stderr , stdout ", true, true)]
+    [InlineData("stdin,STDOUT", false, false)]
+    [InlineData("", false, false)]
+    public void The_silent_header_names_streams_by_their_lowercase_names(string value, bool stdout, bool stderr) =>
+        Assert.Equal((stdout, stderr), RuntimeApiHost.SilentStreams(value));
 
     [Fact]
     public async Task A_line_read_after_the_next_request_began_belongs_to_the_request_that_printed_it()

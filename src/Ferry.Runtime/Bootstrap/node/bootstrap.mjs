@@ -90,25 +90,29 @@ class RuntimeApiClient {
    * Posts the result. With `next`, asks Ferry (Lambda-Runtime-Ferry-Next: 1) to answer with the next invocation,
    * which it resolves with; null when the server answered otherwise (Lambda's 202, or a refusal): then GET …/next.
    */
-  postInvocationResponse(requestId, json, next) {
-    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/response`, json, next, undefined);
+  postInvocationResponse(requestId, json, next, silent) {
+    return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/response`, json, next, undefined, silent);
   }
 
-  postInvocationError(requestId, error, next) {
+  postInvocationError(requestId, error, next, silent) {
     return this.#post(`/runtime/invocation/${encodeURIComponent(requestId)}/error`, JSON.stringify(error), next,
-      headerSafe(error.errorType));
+      headerSafe(error.errorType), silent);
   }
 
   postInitError(error) {
     return this.#post('/runtime/init/error', JSON.stringify(error), false, headerSafe(error.errorType));
   }
 
-  /** Posts a report; a 4xx (e.g. the invocation already timed out) is logged, not fatal. */
-  async #post(route, body, next, errorType) {
+  /**
+   * Posts a report; a 4xx (e.g. the invocation already timed out) is logged, not fatal. `silent` names the output
+   * streams that got no marker for this invocation (see markOutputEnd).
+   */
+  async #post(route, body, next, errorType, silent) {
     const payload = Buffer.from(body, 'utf8');
     const headers = { 'Content-Type': 'application/json', 'Content-Length': payload.length };
     if (next) headers['Lambda-Runtime-Ferry-Next'] = '1';
     if (errorType !== undefined) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
+    if (silent !== undefined) headers['Lambda-Runtime-Ferry-Silent'] = silent;
     const res = await this.#request('POST', route, payload, headers);
     if (res.status === 200 && next) return invocationFrom(res, `POST ${route}`);
     if (res.status === 410 && next) throw new InstanceStopped();
@@ -311,13 +315,42 @@ function stackLines(err) {
 /**
  * When Ferry asks for it (FERRY_OUTPUT_MARKERS=1), a marker line on stdout and stderr tells it that everything the
  * handler printed for this request came before: its END line then follows the handler's last line exactly.
+ * A stream the invocation wrote nothing to (through process.stdout / process.stderr, which console.* and logging
+ * libraries use) gets no marker, and the post names it instead (Lambda-Runtime-Ferry-Silent): there is nothing on it
+ * to wait for, and Ferry saves a pipe read and a wake-up per stream. Output that bypasses those streams (a child
+ * process's inherited stdio, fs.writeSync(1, …)) is still stored, in the order it is read.
  */
 let outputMarkers = false;
 
-function markOutputEnd(requestId) {
-  if (!outputMarkers) return;
-  process.stdout.write(`\x1eferry:flushed ${requestId}\n`);
-  process.stderr.write(`\x1eferry:flushed ${requestId}\n`);
+/** Bytes written through a stream so far; null where the stream does not count them (a file rather than a pipe). */
+function bytesWritten(stream) {
+  const written = stream.bytesWritten;
+  return typeof written === 'number' ? written : null;
+}
+
+/** What markOutputEnd compares with: the bytes written on [stdout, stderr] when an invocation starts. */
+function outputPosition() {
+  return outputMarkers ? [bytesWritten(process.stdout), bytesWritten(process.stderr)] : undefined;
+}
+
+/**
+ * Prints the invocation's marker on each stream written to since `start` (outputPosition()); returns the streams
+ * left without one ('stdout', 'stderr' or 'stdout,stderr') for the post, or undefined.
+ */
+function markOutputEnd(requestId, start) {
+  if (!outputMarkers) return undefined;
+  let silent;
+  const streams = [process.stdout, process.stderr];
+  for (let i = 0; i < 2; i++) {
+    const before = start?.[i] ?? null;
+    if (before !== null && bytesWritten(streams[i]) === before) {
+      const name = i === 0 ? 'stdout' : 'stderr';
+      silent = silent === undefined ? name : `${silent},${name}`;
+    } else {
+      streams[i].write(`\x1eferry:flushed ${requestId}\n`);
+    }
+  }
+  return silent;
 }
 
 /**
@@ -365,7 +398,7 @@ async function invoke(handler, invocation) {
   else delete process.env._X_AMZN_TRACE_ID;
 
   const requestId = invocation.requestId;
-  const state = { requestId, settle: null, report: null };
+  const state = { requestId, settle: null, report: null, output: outputPosition() };
   current = state;
   try {
     let event;
@@ -383,15 +416,15 @@ async function invoke(handler, invocation) {
       throw new RuntimeError('Runtime.MarshalError', `Unable to stringify the handler's result: ${err.message}`, err);
     }
     if (state.report !== null) return null; // A process-level failure already reported this invocation.
-    markOutputEnd(requestId);
-    state.report = afterFlush(() => api.postInvocationResponse(requestId, json, true));
+    const silent = markOutputEnd(requestId, state.output);
+    state.report = afterFlush(() => api.postInvocationResponse(requestId, json, true, silent));
     return await state.report;
   } catch (err) {
     if (state.report !== null) throw err; // Posting itself failed: fatal.
     const payload = toErrorPayload(err);
     logError('Invoke Error', payload);
-    markOutputEnd(requestId);
-    state.report = afterFlush(() => api.postInvocationError(requestId, payload, true));
+    const silent = markOutputEnd(requestId, state.output);
+    state.report = afterFlush(() => api.postInvocationError(requestId, payload, true, silent));
     return await state.report;
   } finally {
     current = null;
@@ -413,9 +446,9 @@ async function onProcessFailure(err, errorType) {
     if (state !== null && state.report === null) {
       const payload = { ...toErrorPayload(err), ...(errorType ? { errorType } : {}) };
       logError('Invoke Error', payload);
-      markOutputEnd(state.requestId);
+      const silent = markOutputEnd(state.requestId, state.output);
       // No next invocation: this process ends once the failure is reported.
-      state.report = afterFlush(() => api.postInvocationError(state.requestId, payload, false));
+      state.report = afterFlush(() => api.postInvocationError(state.requestId, payload, false, silent));
     }
     await state?.report;
   } catch (postErr) {
