@@ -21,6 +21,18 @@ public sealed record RuntimeOptions
     /// <summary>Upper bound of instances per function revision.</summary>
     public int MaxInstancesPerFunction { get; init; } = 10;
 
+    /// <summary>
+    /// Event-function instances a pool starts for waiting requests one per request (default: one per core). Beyond
+    /// them, requests wait for a busy instance while the queue moves, and another instance starts only when the queue
+    /// has stood still for as long as the function takes to start, or has not been empty for
+    /// <see cref="SustainedQueueStarts"/> times that: a short burst is served sooner by the instances that are up than
+    /// by more cold starts competing for the same cores, while sustained load and slow requests still scale out.
+    /// </summary>
+    public int EagerInstancesPerFunction { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>How many of the function's start times a queue must go without emptying before one more instance starts.</summary>
+    public double SustainedQueueStarts { get; init; } = 4;
+
     /// <summary>Requests that may wait for an instance per function revision; one more gets 503.</summary>
     public int QueueCapacityPerFunction { get; init; } = 100;
 

@@ -31,4 +31,7 @@ public sealed record InstanceServices(
     /// own (<see cref="NamespaceSocketFactory.ForThisServer"/>).
     /// </summary>
     public NamespaceSocketFactory? NamespaceSockets { get; init; }
+
+    /// <summary>Each function's recent start time, which its pools weigh their queues against; one per server.</summary>
+    public Pooling.FunctionPaces Paces { get; init; } = new();
 }

@@ -33,6 +33,16 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     private int _youngExits;
     private bool _minimumRefusalLogged;
     private bool _yielding;
+    private readonly FunctionPace _pace;
+
+    /// <summary>Looks at the queue again when it may have stood still, or stayed non-empty, long enough for another instance.</summary>
+    private ITimer? _queueCheck;
+
+    /// <summary>When the queue last moved: a waiting request was given a slot (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    private long _queueMovedAt;
+
+    /// <summary>Since when the queue has not been empty, or since the last instance started because of that.</summary>
+    private long _queueBusySince;
 
     public InstancePool(FunctionRevision function, InstanceServices services,
         Func<FunctionRevision, InstanceServices, FunctionInstance>? createInstance = null)
@@ -40,6 +50,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         Function = function;
         _services = services;
         _createInstance = createInstance;
+        _pace = services.Paces.For(function);
         _logger = services.LoggerFactory.CreateLogger<InstancePool>();
         _reaper = Task.Run(ReapIdleLoopAsync);
         lock (_gate)
@@ -138,7 +149,12 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
                 return ValueTask.FromResult<PoolResult<InstanceLease>>(PoolError.QueueFull(Function, Options.QueueCapacityPerFunction));
             }
 
-            waiter = new Waiter();
+            waiter = new Waiter(Time.GetTimestamp());
+            if (_waiters.Count == 0)
+            {
+                _queueBusySince = waiter.QueuedAt;
+            }
+
             waiter.Node = _waiters.AddLast(waiter);
             StartInstancesIfNeeded();
             if (waiter.Task.IsCompleted)
@@ -229,7 +245,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         topUpMinimum &= _state == PoolState.Serving;
         while (_state != PoolState.Stopped && _instances.Count + _starting < MaxInstances)
         {
-            var forWaitingRequest = _waiters.Count > _starting * CapacityPerInstance();
+            var forWaitingRequest = _waiters.Count > _starting * CapacityPerInstance() && WaitingRequestsNeedAnotherInstance();
             if (!forWaitingRequest && !(topUpMinimum && _instances.Count + _starting < Scaling.MinInstances))
             {
                 break;
@@ -242,6 +258,55 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
             _starting++;
             _ = StartInstanceAsync(forWaitingRequest);
+        }
+    }
+
+    /// <summary>
+    /// Whether the waiting requests need one more instance besides those the pool has (ready or starting). Web
+    /// functions, and event functions below <see cref="RuntimeOptions.EagerInstancesPerFunction"/> instances, start one
+    /// per waiting request, as they do while nothing is known of the function's start time or when the queue is three
+    /// quarters full. Beyond that an event function's requests wait for a busy instance while the queue moves: one more
+    /// starts when the queue has stood still for as long as a start takes (slow requests, a stuck instance), or has not
+    /// been empty for <see cref="RuntimeOptions.SustainedQueueStarts"/> times that (sustained load: more instances keep
+    /// more requests in flight). While none of the instances is up yet, the queue waits for them. <see cref="_queueCheck"/>
+    /// looks again when either may come true. Caller holds the lock.
+    /// </summary>
+    private bool WaitingRequestsNeedAnotherInstance()
+    {
+        if (CapacityPerInstance() > 1 || _instances.Count + _starting < Options.EagerInstancesPerFunction
+            || _waiters.First is not { } oldest || _pace.Start is not { } start || _waiters.Count * 4 >= Options.QueueCapacityPerFunction * 3)
+        {
+            return true;
+        }
+
+        if (_instances.Count == 0)
+        {
+            return false; // the first instance up moves the queue and looks again (StartInstanceAsync)
+        }
+
+        var stoodStill = Time.GetElapsedTime(Math.Max(oldest.Value.QueuedAt, _queueMovedAt));
+        var sustained = start * Options.SustainedQueueStarts;
+        var busy = Time.GetElapsedTime(_queueBusySince);
+        if (stoodStill >= start || busy >= sustained)
+        {
+            _queueBusySince = Time.GetTimestamp(); // the next one for sustained load waits as long again
+            return true;
+        }
+
+        var next = TimeSpan.FromTicks(Math.Min((start - stoodStill).Ticks, (sustained - busy).Ticks));
+        _queueCheck ??= Time.CreateTimer(static pool => ((InstancePool)pool!).CheckQueue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _queueCheck.Change(next, Timeout.InfiniteTimeSpan);
+        return false;
+    }
+
+    private void CheckQueue()
+    {
+        lock (_gate)
+        {
+            if (_waiters.Count > 0)
+            {
+                StartInstancesIfNeeded(topUpMinimum: false);
+            }
         }
     }
 
@@ -293,9 +358,11 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     private async Task StartInstanceAsync(bool forWaitingRequest, bool prewarm = false)
     {
         var instance = CreateInstance(forWaitingRequest);
+        var startedAt = Time.GetTimestamp();
         try
         {
             await instance.StartAsync(_stopping.Token);
+            _pace.RecordStart(Time.GetElapsedTime(startedAt));
         }
         catch (Exception ex)
         {
@@ -343,6 +410,10 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             instance.HasServed |= prewarm;
             _instances.Add(instance);
             HandOutSlots(instance);
+            if (_waiters.Count > 0)
+            {
+                StartInstancesIfNeeded(topUpMinimum: false);
+            }
         }
 
         LogInstanceStarted(Function.ToString(), instance.Id);
@@ -374,7 +445,11 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             _waiters.RemoveFirst();
             first.Value.Node = null;
             var lease = TakeSlot(instance);
-            if (!first.Value.TrySetResult(lease))
+            if (first.Value.TrySetResult(lease))
+            {
+                _queueMovedAt = Time.GetTimestamp();
+            }
+            else
             {
                 instance.InFlight--;
             }
@@ -650,6 +725,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
             _state = PoolState.Stopped;
             _stopping.Cancel();
+            _queueCheck?.Dispose();
             instances = [.. _instances];
             foreach (var _ in instances)
             {
@@ -689,13 +765,12 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         Stopped,
     }
 
-    private sealed class Waiter : TaskCompletionSource<PoolResult<InstanceLease>>
+    private sealed class Waiter(long queuedAt) : TaskCompletionSource<PoolResult<InstanceLease>>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public Waiter() : base(TaskCreationOptions.RunContinuationsAsynchronously)
-        {
-        }
-
         public LinkedListNode<Waiter>? Node { get; set; }
+
+        /// <summary>When the request joined the queue (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long QueuedAt { get; } = queuedAt;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started instance {InstanceId} of {Function}")]

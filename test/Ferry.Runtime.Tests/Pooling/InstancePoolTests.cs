@@ -18,6 +18,7 @@ public sealed class InstancePoolTests : IAsyncLifetime
         StartTimeout = TimeSpan.FromSeconds(10),
         MaxInstancesPerFunction = 3,
         QueueCapacityPerFunction = 4,
+        EagerInstancesPerFunction = 3, // one instance per waiting request, as far as these tests go (see QueueingPool)
     });
 
     public async Task DisposeAsync() => await _fakes.DisposeAsync();
@@ -378,5 +379,163 @@ public sealed class InstancePoolTests : IAsyncLifetime
         Assert.False(lease.ColdStart);
         Assert.Equal(3, _fakes.Created.Count);
         lease.Dispose();
+    }
+
+    /// <summary>A pool that starts one instance for waiting requests and then queues them (<see cref="RuntimeOptions.EagerInstancesPerFunction"/>).</summary>
+    private InstancePool QueueingPool() =>
+        new(_fakes.Function(), _fakes.Services with { Options = _fakes.Services.Options with { EagerInstancesPerFunction = 1 } }, _fakes.Create);
+
+    /// <summary>Serves a first request whose instance takes <paramref name="start"/> on the fake clock to start, which becomes the function's pace.</summary>
+    private async Task<InstanceLease> FirstLeaseAsync(InstancePool pool, TimeSpan start)
+    {
+        var first = pool.AcquireAsync(CancellationToken.None).AsTask();
+        _fakes.Time.Advance(start);
+        _fakes.Created[^1].CompleteStart();
+        var lease = (await first).Value!;
+        Assert.Equal(start, _fakes.Services.Paces.For(pool.Function).Start);
+        _fakes.StartAtOnce = true;
+        return lease;
+    }
+
+    [Fact]
+    public async Task Beyond_the_eager_instances_a_request_waits_for_a_busy_one_while_the_queue_moves()
+    {
+        await using var pool = QueueingPool();
+        var busy = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
+
+        var waiting = pool.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.Single(_fakes.Created);
+        Assert.False(waiting.IsCompleted);
+
+        busy.Dispose();
+        var next = (await waiting).Value!;
+        Assert.Same(busy.Instance, next.Instance);
+        Assert.False(next.ColdStart);
+        Assert.Single(_fakes.Created);
+        next.Dispose();
+    }
+
+    [Fact]
+    public async Task A_queue_that_stands_still_as_long_as_a_start_takes_gets_another_instance()
+    {
+        await using var pool = QueueingPool();
+        var stuck = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
+
+        var waiting = pool.AcquireAsync(CancellationToken.None).AsTask();
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(49));
+        Assert.Single(_fakes.Created);
+        Assert.False(waiting.IsCompleted);
+
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(1));
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
+        var served = (await waiting).Value!;
+        Assert.NotSame(stuck.Instance, served.Instance);
+        served.Dispose();
+        stuck.Dispose();
+    }
+
+    [Fact]
+    public async Task Each_slot_the_queue_hands_out_restarts_the_wait_for_another_instance()
+    {
+        await using var pool = QueueingPool();
+        var busy = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
+        var second = pool.AcquireAsync(CancellationToken.None).AsTask();
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(30));
+        busy.Dispose(); // the queue moves: the second request takes the instance
+        var secondLease = (await second).Value!;
+
+        var third = pool.AcquireAsync(CancellationToken.None).AsTask();
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(30)); // 60 ms since the second request queued, 30 since the queue moved
+        Assert.Single(_fakes.Created);
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(20));
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
+        (await third).Value!.Dispose();
+        secondLease.Dispose();
+    }
+
+    [Fact]
+    public async Task A_queue_that_moves_but_never_empties_for_four_starts_gets_another_instance()
+    {
+        await using var pool = QueueingPool();
+        var busy = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
+        var waiting = new Queue<Task<PoolResult<InstanceLease>>>();
+        waiting.Enqueue(pool.AcquireAsync(CancellationToken.None).AsTask());
+        waiting.Enqueue(pool.AcquireAsync(CancellationToken.None).AsTask());
+
+        // Every 10 ms a request finishes and another arrives: two always wait, and the queue moves all the time.
+        for (var elapsed = 10; elapsed < 200; elapsed += 10)
+        {
+            _fakes.Time.Advance(TimeSpan.FromMilliseconds(10));
+            busy.Dispose();
+            busy = (await waiting.Dequeue()).Value!;
+            waiting.Enqueue(pool.AcquireAsync(CancellationToken.None).AsTask());
+            Assert.True(_fakes.Created.Count == 1, $"another instance after {elapsed} ms");
+        }
+
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(10)); // 200 ms = 4 starts without an empty queue
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
+        busy.Dispose();
+        foreach (var request in waiting)
+        {
+            (await request).Value!.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_queue_three_quarters_full_gets_another_instance_at_once()
+    {
+        await using var pool = QueueingPool(); // its queue holds 4
+        var busy = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
+
+        var waiting = Enumerable.Range(0, 2).Select(_ => pool.AcquireAsync(CancellationToken.None).AsTask()).ToList();
+        Assert.Single(_fakes.Created);
+        waiting.Add(pool.AcquireAsync(CancellationToken.None).AsTask());
+        Assert.Equal(2, _fakes.Created.Count);
+
+        var served = (await waiting[0]).Value!;
+        Assert.NotSame(busy.Instance, served.Instance);
+        served.Dispose();
+        busy.Dispose();
+        foreach (var request in waiting.Skip(1))
+        {
+            (await request).Value!.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task While_the_eager_instances_are_still_starting_the_queue_waits_for_them()
+    {
+        await using var pool = QueueingPool();
+        (await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50))).Dispose();
+        _fakes.Created[0].Crash(); // gone: the next requests start from nothing
+        await FakeInstances.EventuallyAsync(() => pool.InstanceCount == 0, "the instance is gone");
+        _fakes.StartAtOnce = false;
+
+        var first = pool.AcquireAsync(CancellationToken.None).AsTask();
+        var second = pool.AcquireAsync(CancellationToken.None).AsTask();
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(80)); // longer than a start, but nothing is up to move the queue
+        Assert.Equal(2, _fakes.Created.Count);
+
+        _fakes.Created[1].CompleteStart();
+        var a = (await first).Value!;
+        a.Dispose();
+        var b = (await second).Value!;
+        Assert.Same(a.Instance, b.Instance);
+        b.Dispose();
+        Assert.Equal(2, _fakes.Created.Count);
+    }
+
+    [Fact]
+    public async Task A_new_revision_starts_from_its_predecessors_pace_and_other_functions_from_none()
+    {
+        var function = _fakes.Function();
+        await using (var pool = QueueingPool())
+        {
+            (await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50))).Dispose();
+        }
+
+        var next = _fakes.Services.Paces.For(function with { RevisionId = function.RevisionId + 1, RevisionNumber = 2 });
+        Assert.Equal(TimeSpan.FromMilliseconds(50), next.Start);
+        Assert.Null(_fakes.Services.Paces.For(function with { Function = function.Function with { Name = "other" } }).Start);
     }
 }
