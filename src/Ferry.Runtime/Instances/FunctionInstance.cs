@@ -280,8 +280,9 @@ public abstract class FunctionInstance : IAsyncDisposable
     /// <summary>
     /// Ferry's runtime loops print this line on stdout and on stderr just before posting a request's answer
     /// (FERRY_OUTPUT_MARKERS=1): once both arrived, every line the handler printed for the request has been read.
-    /// The Node loop leaves it off a stream the request printed nothing on and says so in the post instead
-    /// (<see cref="OutputMarkerSkipped"/>): a marker costs the server a pipe read and a wake-up.
+    /// The loops leave it off a stream the request printed nothing on (Node) or off both when the process wrote nothing
+    /// at all (Python) and say so in the post instead (<see cref="OutputMarkerSkipped"/>): a marker costs the server a
+    /// pipe read and a wake-up.
     /// </summary>
     internal const string OutputMarkerPrefix = "\u001eferry:flushed ";
 

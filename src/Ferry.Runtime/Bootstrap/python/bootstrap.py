@@ -99,18 +99,25 @@ class RuntimeApiClient:
             raise RuntimeApiError('GET /ferry/identity answered without an "environment" object of strings')
         return environment
 
-    def post_invocation_response(self, request_id, payload, next_invocation):
-        """Posts the result; with next_invocation, returns the next invocation when Ferry answered with it, else None."""
+    def post_invocation_response(self, request_id, payload, next_invocation, silent=None):
+        """Posts the result; with next_invocation, returns the next invocation when Ferry answered with it, else None.
+        `silent` names the output streams that got no marker (_mark_output_end)."""
+        headers = _FERRY_NEXT if next_invocation else _PLAIN_POST
+        if silent is not None:
+            headers = dict(headers)
+            headers["Lambda-Runtime-Ferry-Silent"] = silent
         return self._post(
             f"/runtime/invocation/{quote(request_id, safe='')}/response",
             payload,
-            _FERRY_NEXT if next_invocation else _PLAIN_POST,
+            headers,
             next_invocation,
         )
 
-    def post_invocation_error(self, request_id, error, next_invocation):
+    def post_invocation_error(self, request_id, error, next_invocation, silent=None):
         headers = dict(_FERRY_NEXT if next_invocation else _PLAIN_POST)
         headers["Lambda-Runtime-Function-Error-Type"] = _header_safe(error["errorType"])
+        if silent is not None:
+            headers["Lambda-Runtime-Ferry-Silent"] = silent
         return self._post(
             f"/runtime/invocation/{quote(request_id, safe='')}/error",
             json.dumps(error).encode("utf-8"),
@@ -302,16 +309,43 @@ def configure_logging():
 
 
 _output_markers = False
+# /proc/self/io, open while output markers are on: its wchar tells whether the process wrote anything.
+_io_accounting = None
 
 
-def _mark_output_end(request_id):
-    """With FERRY_OUTPUT_MARKERS=1, tells Ferry that the handler's output for this request is complete."""
-    if _output_markers:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.write(f"\x1eferry:flushed {request_id}\n")
-            except (OSError, ValueError):
-                pass
+def _bytes_written():
+    """Bytes this process has written so far through any descriptor (wchar of /proc/self/io), or None."""
+    if _io_accounting is None:
+        return None
+    try:
+        data = os.pread(_io_accounting, 512, 0)
+        start = data.index(b"wchar: ") + 7
+        return int(data[start:data.index(b"\n", start)])
+    except (OSError, ValueError):
+        return None
+
+
+def _output_position():
+    """What _mark_output_end compares with, taken when an invocation starts."""
+    return _bytes_written() if _output_markers else None
+
+
+def _mark_output_end(request_id, start):
+    """With FERRY_OUTPUT_MARKERS=1, tells Ferry that the handler's output for this request is complete: a marker
+    line on stdout and on stderr. When the process wrote nothing at all since `start` (pipes, sockets and files
+    alike: unlike Node's loop, this one cannot tell the streams apart), it writes none and returns
+    "stdout,stderr" for the post's Lambda-Runtime-Ferry-Silent header instead; otherwise None."""
+    if not _output_markers:
+        return None
+    _flush_output()  # whatever the handler printed is written before it is looked for
+    if start is not None and _bytes_written() == start:
+        return "stdout,stderr"
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.write(f"\x1eferry:flushed {request_id}\n")
+        except (OSError, ValueError):
+            pass
+    return None
 
 
 def _flush_output():
@@ -328,6 +362,7 @@ def _log_error(prefix, payload):
 
 def invoke(api, handler, invocation):
     """Runs one invocation and posts its outcome; returns the next invocation when Ferry answered the post with it."""
+    output = _output_position()
     if invocation.trace_id:
         os.environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
     else:
@@ -336,7 +371,7 @@ def invoke(api, handler, invocation):
     try:
         event = json.loads(invocation.body) if invocation.body else None
     except ValueError as err:
-        return _report_error(api, invocation, {
+        return _report_error(api, invocation, output, {
             "errorMessage": f"Unable to parse the event as JSON: {err}",
             "errorType": "Runtime.UnmarshalError",
             "stackTrace": [],
@@ -347,27 +382,27 @@ def invoke(api, handler, invocation):
         result = handler(event, LambdaContext(invocation))
     except Exception as err:  # The handler's failure is the invocation's result.
         tb = err.__traceback__.tb_next if err.__traceback__ else None  # Skip this frame.
-        return _report_error(api, invocation, _error_payload(err, traceback.format_tb(tb)))
+        return _report_error(api, invocation, output, _error_payload(err, traceback.format_tb(tb)))
 
     try:
         payload = json.dumps(result, default=_not_serializable, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError) as err:
-        return _report_error(api, invocation, {
+        return _report_error(api, invocation, output, {
             "errorMessage": f"Unable to marshal response: {err}",
             "errorType": "Runtime.MarshalError",
             "stackTrace": [],
         })
 
-    _mark_output_end(invocation.request_id)
+    silent = _mark_output_end(invocation.request_id, output)
     _flush_output()
-    return api.post_invocation_response(invocation.request_id, payload, True)
+    return api.post_invocation_response(invocation.request_id, payload, True, silent)
 
 
-def _report_error(api, invocation, payload):
+def _report_error(api, invocation, output, payload):
     _log_error("Invoke Error", payload)
-    _mark_output_end(invocation.request_id)
+    silent = _mark_output_end(invocation.request_id, output)
     _flush_output()
-    return api.post_invocation_error(invocation.request_id, payload, True)
+    return api.post_invocation_error(invocation.request_id, payload, True, silent)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -437,8 +472,13 @@ def main():
             print(f"ferry-runtime: could not report the init error: {post_err}", file=sys.stderr)
         _fatal(f"handler could not be loaded: {payload['errorType']}")
 
-    global _output_markers
+    global _output_markers, _io_accounting
     _output_markers = os.environ.get("FERRY_OUTPUT_MARKERS") == "1"
+    if _output_markers:
+        try:
+            _io_accounting = os.open("/proc/self/io", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            pass  # No I/O accounting: every invocation gets its markers.
     try:
         invocation = api.next_invocation()
         while True:
