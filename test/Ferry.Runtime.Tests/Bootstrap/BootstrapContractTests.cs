@@ -46,6 +46,9 @@ public abstract class BootstrapContractTests : IAsyncLifetime
     /// <summary>Module that loads but lacks the export named in the handler.</summary>
     protected abstract FunctionCode MissingExportFunction { get; }
 
+    /// <summary>Prints event.out on stdout and event.err on stderr when they are given, and returns "done".</summary>
+    protected abstract FunctionCode PrintingFunction { get; }
+
     private protected FakeRuntimeApi Api => _api ?? throw new InvalidOperationException("The fake Runtime API is not started.");
 
     public async Task InitializeAsync() => _api = await FakeRuntimeApi.StartAsync(CancellationToken.None);
@@ -291,6 +294,37 @@ public abstract class BootstrapContractTests : IAsyncLifetime
         Assert.Equal(2, second.AsResponse().GetProperty("count").GetInt32());
         Assert.InRange(Api.RequestsOverSocket, 2, 3); // the first poll and each report (which brings the next event)
         Assert.False(process.Exited.IsCompleted);
+    }
+
+    /// <summary>
+    /// With output markers on (as Ferry runs its loops), <see cref="PrintingFunction"/> invoked three times: printing
+    /// nothing, printing on stdout, printing on stderr. Returns each invocation's marker line and what was posted.
+    /// </summary>
+    private protected async Task<(BootstrapProcess Process, PrintedInvocation Quiet, PrintedInvocation Printing, PrintedInvocation Warning)> InvokeQuietThenPrintingAsync()
+    {
+        var process = Start(PrintingFunction, new Dictionary<string, string> { ["FERRY_OUTPUT_MARKERS"] = "1" });
+        var invocations = new List<PrintedInvocation>();
+        foreach (var eventJson in new[] { "{}", """{"out":"to stdout"}""", """{"err":"to stderr"}""" })
+        {
+            var invocation = Api.Enqueue(eventJson);
+            var report = await AwaitAsync(invocation.Report, process);
+            Assert.Equal("done", report.AsResponse().GetString());
+            invocations.Add(new PrintedInvocation("\u001eferry:flushed " + invocation.RequestId, report));
+        }
+
+        return (process, invocations[0], invocations[1], invocations[2]);
+    }
+
+    private protected sealed record PrintedInvocation(string Marker, InvocationReport Report);
+
+    /// <summary>Waits (bounded) until the loop's output pumps have read what <paramref name="read"/> looks for.</summary>
+    private protected static async Task UntilReadAsync(Func<bool> read)
+    {
+        var giveUpAt = DateTime.UtcNow + Patience;
+        while (!read() && DateTime.UtcNow < giveUpAt)
+        {
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>Writes the function's files to the task root and starts the runtime loop on it.</summary>

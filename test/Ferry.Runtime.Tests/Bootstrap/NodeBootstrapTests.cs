@@ -51,40 +51,27 @@ public sealed class NodeBootstrapTests : BootstrapContractTests
 
     protected override FunctionCode MissingExportFunction => Esm("export const somethingElse = () => 1;");
 
+    protected override FunctionCode PrintingFunction => Esm("""
+        export const handler = async (event) => {
+          if (event.out) console.log(event.out);
+          if (event.err) console.error(event.err);
+          return 'done';
+        };
+        """);
+
     private static FunctionCode Esm(string source) => new("index.handler", ("index.mjs", source));
 
     [Fact]
     public async Task With_output_markers_only_the_streams_an_invocation_printed_on_get_one_and_the_post_names_the_others()
     {
-        var process = Start(Esm("""
-            export const handler = async (event) => {
-              if (event.out) console.log(event.out);
-              if (event.err) console.error(event.err);
-              return 'done';
-            };
-            """), new Dictionary<string, string> { ["FERRY_OUTPUT_MARKERS"] = "1" });
-        var quiet = Api.Enqueue("{}");
-        var quietReport = await AwaitAsync(quiet.Report, process);
-        var printing = Api.Enqueue("""{"out":"to stdout"}""");
-        var printingReport = await AwaitAsync(printing.Report, process);
-        var warning = Api.Enqueue("""{"err":"to stderr"}""");
-        var warningReport = await AwaitAsync(warning.Report, process);
+        var (process, quiet, printing, warning) = await InvokeQuietThenPrintingAsync();
 
-        Assert.Equal("stdout,stderr", quietReport.SilentHeader);
-        Assert.Equal("stderr", printingReport.SilentHeader);
-        Assert.Equal("stdout", warningReport.SilentHeader);
-
-        // Each marker was written before its post; the pumps may still be reading them.
-        var stdoutMarker = "\u001eferry:flushed " + printing.RequestId;
-        var stderrMarker = "\u001eferry:flushed " + warning.RequestId;
-        var giveUpAt = DateTime.UtcNow + Patience;
-        while (!(process.StdoutLines.Contains(stdoutMarker) && process.Stderr.Contains(stderrMarker, StringComparison.Ordinal)) && DateTime.UtcNow < giveUpAt)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(["to stdout", stdoutMarker], process.StdoutLines);
-        Assert.Equal("to stderr\n" + stderrMarker, process.Stderr);
+        Assert.Equal("stdout,stderr", quiet.Report.SilentHeader);
+        Assert.Equal("stderr", printing.Report.SilentHeader);
+        Assert.Equal("stdout", warning.Report.SilentHeader);
+        await UntilReadAsync(() => process.StdoutLines.Contains(printing.Marker) && process.Stderr.Contains(warning.Marker, StringComparison.Ordinal));
+        Assert.Equal(["to stdout", printing.Marker], process.StdoutLines);
+        Assert.Equal("to stderr\n" + warning.Marker, process.Stderr);
     }
 
     [Fact]

@@ -67,6 +67,17 @@ public sealed class PythonBootstrapTests : BootstrapContractTests
             return 1
         """);
 
+    protected override FunctionCode PrintingFunction => App("""
+        import sys
+
+        def handler(event, context):
+            if event.get("out"):
+                print(event["out"])
+            if event.get("err"):
+                print(event["err"], file=sys.stderr)
+            return "done"
+        """);
+
     private static FunctionCode App(string source) => new("app.handler", ("app.py", source));
 
     [Theory]
@@ -92,37 +103,15 @@ public sealed class PythonBootstrapTests : BootstrapContractTests
     [Fact]
     public async Task With_output_markers_an_invocation_that_wrote_nothing_gets_none_and_the_post_says_so()
     {
-        var process = Start(App("""
-            import sys
-
-            def handler(event, context):
-                if event.get("out"):
-                    print(event["out"])
-                if event.get("err"):
-                    print(event["err"], file=sys.stderr)
-                return "done"
-            """), new Dictionary<string, string> { ["FERRY_OUTPUT_MARKERS"] = "1" });
-        var quiet = Api.Enqueue("{}");
-        var quietReport = await AwaitAsync(quiet.Report, process);
-        var printing = Api.Enqueue("""{"out":"to stdout"}""");
-        var printingReport = await AwaitAsync(printing.Report, process);
-        var warning = Api.Enqueue("""{"err":"to stderr"}""");
-        var warningReport = await AwaitAsync(warning.Report, process);
+        var (process, quiet, printing, warning) = await InvokeQuietThenPrintingAsync();
 
         // The loop only knows whether the process wrote anything, not where: both markers, or neither.
-        Assert.Equal("stdout,stderr", quietReport.SilentHeader);
-        Assert.Null(printingReport.SilentHeader);
-        Assert.Null(warningReport.SilentHeader);
-
-        var markers = new[] { printing.RequestId, warning.RequestId }.Select(id => "\u001eferry:flushed " + id).ToList();
-        var giveUpAt = DateTime.UtcNow + Patience;
-        while (!(process.StdoutLines.Contains(markers[1]) && process.Stderr.Contains(markers[1], StringComparison.Ordinal)) && DateTime.UtcNow < giveUpAt)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(["to stdout", markers[0], markers[1]], process.StdoutLines);
-        Assert.Equal(string.Join('\n', markers[0], "to stderr", markers[1]), process.Stderr);
+        Assert.Equal("stdout,stderr", quiet.Report.SilentHeader);
+        Assert.Null(printing.Report.SilentHeader);
+        Assert.Null(warning.Report.SilentHeader);
+        await UntilReadAsync(() => process.StdoutLines.Contains(warning.Marker) && process.Stderr.Contains(warning.Marker, StringComparison.Ordinal));
+        Assert.Equal(["to stdout", printing.Marker, warning.Marker], process.StdoutLines);
+        Assert.Equal(string.Join('\n', printing.Marker, "to stderr", warning.Marker), process.Stderr);
     }
 
     [Fact]

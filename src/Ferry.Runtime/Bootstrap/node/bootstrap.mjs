@@ -318,7 +318,8 @@ function stackLines(err) {
  * A stream the invocation wrote nothing to (through process.stdout / process.stderr, which console.* and logging
  * libraries use) gets no marker, and the post names it instead (Lambda-Runtime-Ferry-Silent): there is nothing on it
  * to wait for, and Ferry saves a pipe read and a wake-up per stream. Output that bypasses those streams (a child
- * process's inherited stdio, fs.writeSync(1, …)) is still stored, in the order it is read.
+ * process's inherited stdio, fs.writeSync(1, …)) in an invocation that printed nothing else there is still stored
+ * and attributed in the order it is read, but the END line does not wait for it.
  */
 let outputMarkers = false;
 
