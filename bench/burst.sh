@@ -7,6 +7,8 @@
 # shows the stem cell pool its demand. PARTS picks parts (default "sandboxed unsandboxed ratio"); RATIO_SERVER_ARGS
 # adds `ferry server` options to the ratio part's server; between measurements it waits until the stem cells are
 # refilled (read from /metrics; SETTLE seconds on builds without those series).
+# (3c) PARTS=slow: the same bursts to a Node function whose requests wait 200 ms each (GET /bench/dev/wait), the case
+# where a pool must scale out rather than queue behind busy instances; its times, not a ratio, are what to compare.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_tools
 count="${COUNT:-50}"
@@ -86,6 +88,14 @@ if [[ " $parts " == *" unsandboxed "* ]]; then
   burst unsandboxed bench /bench/dev/py
   burst unsandboxed bench /bench/dev/node
   burst unsandboxed benchweb /benchweb/dev/
+  stop_servers
+fi
+if [[ " $parts " == *" slow "* ]]; then
+  start_server "$(( port + 3 ))" --cold-redeploys
+  deploy bench
+  wait_for_cells
+  /usr/bin/python3 "$bench_dir/burst.py" "$FERRY_URL/bench/dev/wait" 1 >/dev/null # the function's first start, not counted
+  burst slow bench /bench/dev/wait
   stop_servers
 fi
 if [[ " $parts " == *" ratio "* ]]; then
