@@ -264,25 +264,28 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     /// <summary>
     /// Whether the waiting requests need one more instance besides those the pool has (ready or starting). Web
     /// functions, and event functions below <see cref="RuntimeOptions.EagerInstancesPerFunction"/> instances, start one
-    /// per waiting request, as they do while nothing is known of the function's start time or when the queue is three
-    /// quarters full. Beyond that an event function's requests wait for a busy instance while the queue moves: one more
-    /// starts when the queue has stood still for as long as a start takes (slow requests, a stuck instance), or has not
-    /// been empty for <see cref="RuntimeOptions.SustainedQueueStarts"/> times that (sustained load: more instances keep
-    /// more requests in flight). While none of the instances is up yet, the queue waits for them. <see cref="_queueCheck"/>
-    /// looks again when either may come true. Caller holds the lock.
+    /// per waiting request, as they do when the queue is three quarters full. Beyond that an event function's requests
+    /// wait for a busy instance while the queue moves: one more starts when the queue has stood still for as long as a
+    /// start takes (slow requests, a stuck instance), or has not been empty for
+    /// <see cref="RuntimeOptions.SustainedQueueStarts"/> times that (sustained load: more instances keep more requests
+    /// in flight). While none of the instances is up yet, the queue waits for them; the first one up gives a function
+    /// never started before its start time. <see cref="_queueCheck"/> looks again when either may come true. Caller
+    /// holds the lock.
     /// </summary>
     private bool WaitingRequestsNeedAnotherInstance()
     {
         if (CapacityPerInstance() > 1 || _instances.Count + _starting < Options.EagerInstancesPerFunction
-            || _waiters.First is not { } oldest || _pace.Start is not { } start || _waiters.Count * 4 >= Options.QueueCapacityPerFunction * 3)
+            || _waiters.First is not { } oldest || _waiters.Count * 4 >= Options.QueueCapacityPerFunction * 3)
         {
             return true;
         }
 
         if (_instances.Count == 0)
         {
-            return false; // the first instance up moves the queue and looks again (StartInstanceAsync)
+            return false; // the first instance up moves the queue, tells the function's start time, and looks again (StartInstanceAsync)
         }
+
+        var start = _pace.Start ?? TimeSpan.Zero; // known once an instance is up: StartInstanceAsync records it first
 
         var stoodStill = Time.GetElapsedTime(Math.Max(oldest.Value.QueuedAt, _queueMovedAt));
         var sustained = start * Options.SustainedQueueStarts;

@@ -526,6 +526,27 @@ public sealed class InstancePoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_function_never_started_waits_for_its_eager_instances_and_learns_its_start_time_from_the_first()
+    {
+        await using var pool = QueueingPool();
+        var first = pool.AcquireAsync(CancellationToken.None).AsTask();
+        var second = pool.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.Single(_fakes.Created); // nothing known of its start time, and yet only the eager instance
+
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(30));
+        _fakes.Created[0].CompleteStart();
+        var busy = (await first).Value!;
+        Assert.Equal(TimeSpan.FromMilliseconds(30), _fakes.Services.Paces.For(pool.Function).Start);
+        Assert.False(second.IsCompleted);
+        _fakes.StartAtOnce = true;
+
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(30)); // the queue stood still for a start's time
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
+        (await second).Value!.Dispose();
+        busy.Dispose();
+    }
+
+    [Fact]
     public async Task A_new_revision_starts_from_its_predecessors_pace_and_other_functions_from_none()
     {
         var function = _fakes.Function();
