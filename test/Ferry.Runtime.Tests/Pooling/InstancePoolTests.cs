@@ -540,6 +540,9 @@ public sealed class InstancePoolTests : IAsyncLifetime
         Assert.False(second.IsCompleted);
         _fakes.StartAtOnce = true;
 
+        // The first request may resume before the pool has looked at its queue again (under its lock, on the thread
+        // that started the instance); reading InstanceCount takes that lock, so the clock moves only after that look.
+        Assert.Equal(1, pool.InstanceCount);
         _fakes.Time.Advance(TimeSpan.FromMilliseconds(30)); // the queue stood still for a start's time
         await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
         (await second).Value!.Dispose();
