@@ -75,12 +75,9 @@ public sealed class OutputAttributionTests : IAsyncLifetime
         _ = PostResponseAsync("req-2");
         await second.WaitAsync(Patience);
 
-        var lines = await _logs.WaitForAsync(entries => entries.Count(e => e.Message.StartsWith("REPORT", StringComparison.Ordinal)) == 2);
-        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "warning from req-1").RequestId);
-        Assert.Equal("req-2", Assert.Single(lines, e => e.Message == "printed by req-2").RequestId);
-        var order = lines.Select(e => e.Message).ToList();
-        Assert.True(order.IndexOf("warning from req-1") < order.IndexOf("END RequestId: req-1"), string.Join(" | ", order));
-        Assert.True(order.IndexOf("printed by req-2") < order.IndexOf("END RequestId: req-2"), string.Join(" | ", order));
+        var lines = await _logs.WaitForReportsAsync(2);
+        AssertPrintedBy(lines, "warning from req-1", "req-1");
+        AssertPrintedBy(lines, "printed by req-2", "req-2");
     }
 
     [Fact]
@@ -100,10 +97,8 @@ public sealed class OutputAttributionTests : IAsyncLifetime
         process.Print(stderr: false, "late line of req-1");
         process.Flushed("req-1");
 
-        var lines = await _logs.WaitForAsync(entries => entries.Count(e => e.Message.StartsWith("REPORT", StringComparison.Ordinal)) == 2);
-        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "late line of req-1").RequestId);
-        var order = lines.Select(e => e.Message).ToList();
-        Assert.True(order.IndexOf("late line of req-1") < order.IndexOf("END RequestId: req-1"), string.Join(" | ", order));
+        var lines = await _logs.WaitForReportsAsync(2);
+        AssertPrintedBy(lines, "late line of req-1", "req-1");
     }
 
     [Theory]
@@ -137,15 +132,10 @@ public sealed class OutputAttributionTests : IAsyncLifetime
         _ = PostResponseAsync("req-2"); // waits for a next request until the instance stops
         await second.WaitAsync(Patience);
 
-        var lines = await _logs.WaitForAsync(entries => entries.Count(e => e.Message.StartsWith("REPORT", StringComparison.Ordinal)) == 2);
-        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "printed by req-1").RequestId);
-        Assert.Equal("req-1", Assert.Single(lines, e => e.Message == "warning from req-1").RequestId);
-        Assert.Equal("req-2", Assert.Single(lines, e => e.Message == "printed by req-2").RequestId);
-
-        // Each request's lines come before its END line.
-        var order = lines.Select(e => e.Message).ToList();
-        Assert.True(order.IndexOf("printed by req-1") < order.IndexOf("END RequestId: req-1"), string.Join(" | ", order));
-        Assert.True(order.IndexOf("printed by req-2") < order.IndexOf("END RequestId: req-2"), string.Join(" | ", order));
+        var lines = await _logs.WaitForReportsAsync(2);
+        AssertPrintedBy(lines, "printed by req-1", "req-1");
+        AssertPrintedBy(lines, "warning from req-1", "req-1");
+        AssertPrintedBy(lines, "printed by req-2", "req-2");
     }
 
     [Fact]
@@ -161,6 +151,14 @@ public sealed class OutputAttributionTests : IAsyncLifetime
         process.Print(stderr: false, "a timer the handler left running");
         var lines = await _logs.WaitForAsync(entries => entries.Any(e => e.Message == "a timer the handler left running"));
         Assert.Equal("req-1", lines.Single(e => e.Message == "a timer the handler left running").RequestId);
+    }
+
+    /// <summary>The line was stored once, as <paramref name="requestId"/>'s, and before that request's END line.</summary>
+    private static void AssertPrintedBy(IReadOnlyList<LogEntry> lines, string message, string requestId)
+    {
+        Assert.Equal(requestId, Assert.Single(lines, e => e.Message == message).RequestId);
+        var order = lines.Select(e => e.Message).ToList();
+        Assert.True(order.IndexOf(message) < order.IndexOf($"END RequestId: {requestId}"), string.Join(" | ", order));
     }
 
     /// <summary>Starts one process whose output the test writes.</summary>
@@ -225,6 +223,10 @@ public sealed class OutputAttributionTests : IAsyncLifetime
                 return Task.FromResult<IReadOnlyList<LogEntry>>(added);
             }
         }
+
+        /// <summary>The lines stored once <paramref name="count"/> REPORT lines are among them (or the patience ran out).</summary>
+        public Task<IReadOnlyList<LogEntry>> WaitForReportsAsync(int count) =>
+            WaitForAsync(entries => entries.Count(e => e.Message.StartsWith("REPORT", StringComparison.Ordinal)) == count);
 
         public async Task<IReadOnlyList<LogEntry>> WaitForAsync(Func<IReadOnlyList<LogEntry>, bool> done)
         {
