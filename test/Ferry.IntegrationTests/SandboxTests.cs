@@ -12,7 +12,9 @@ public sealed class SandboxTests : IAsyncLifetime
 {
     private FerryTestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync(o => o with { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+    // Idle_instances_… checks that an instance runs right after its request and is gone once idle: the idle timeout
+    // is the window between the two, so it is long enough that a stalled CI machine does not close it first (500 ms did).
+    public async Task InitializeAsync() => _server = await FerryTestServer.StartAsync(o => o with { IdleTimeout = TimeSpan.FromSeconds(2) });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
