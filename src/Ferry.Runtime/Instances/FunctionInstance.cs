@@ -272,9 +272,15 @@ public abstract class FunctionInstance : IAsyncDisposable
                 }
 
                 Interlocked.Exchange(ref _lastOutputTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
+                OnOutputLine();
                 await Services.Logs.WriteAsync(Function, OwnerOfLine(line.IsStderr), Id, line.IsStderr ? LogStream.Stderr : LogStream.Stdout, line.Text, line.Time);
             }
         }
+    }
+
+    /// <summary>Called by the output pump as each line the process printed is read (output markers excluded), before it is stored.</summary>
+    protected virtual void OnOutputLine()
+    {
     }
 
     /// <summary>

@@ -159,7 +159,8 @@ public sealed class WebFunctionInstance : FunctionInstance
     /// <summary>
     /// Polls until the app listens: when the published socket is created at once, its forwarder must listen (read in the
     /// sandbox's UNIX socket table) and so must the port (<see cref="ListensInSandboxAsync"/>); else by connecting to
-    /// the socket or port, which refuses until then. Polling often keeps the cold start short.
+    /// the socket or port, which refuses until then. Polling often keeps the cold start short; a line the app prints
+    /// brings the next check forward (<see cref="ReadinessWake"/>).
     /// </summary>
     private async Task WaitUntilReadyAsync(EndPoint endpoint, PublishedPort? published, CancellationToken cancellationToken)
     {
@@ -171,6 +172,7 @@ public sealed class WebFunctionInstance : FunctionInstance
         {
             while (true)
             {
+                _readinessWake.Arm();
                 if (Exited.IsCompleted)
                 {
                     var code = await Process.Exited;
@@ -195,14 +197,21 @@ public sealed class WebFunctionInstance : FunctionInstance
                     return;
                 }
 
-                await MillisecondDelay.Delay(ReadinessPollInterval(Stopwatch.GetElapsedTime(started), Volatile.Read(ref _startsPolling)), cancellationToken);
+                await _readinessWake.WaitAsync(
+                    MillisecondDelay.Delay(ReadinessPollInterval(Stopwatch.GetElapsedTime(started), Volatile.Read(ref _startsPolling)), cancellationToken));
             }
         }
         finally
         {
+            _readinessWake.Disarm();
             Interlocked.Decrement(ref _startsPolling);
         }
     }
+
+    /// <summary>Cuts the wait for the next readiness check short when the app prints a line while it starts.</summary>
+    private readonly ReadinessWake _readinessWake = new();
+
+    protected override void OnOutputLine() => _readinessWake.Printed();
 
     /// <summary>Web functions of this server waiting for their app to listen.</summary>
     private static int _startsPolling;
