@@ -11,7 +11,8 @@
 # the redeploy run then measures the deploy loop's CPU as much as the switch; a pause shows the switch alone.
 #
 #   bash bench/redeploy.sh [--duration 20s] [--rounds 1] [--connections 64] [--deploy-interval 0] [--out FILE]
-#   env: FERRY_BENCH_PORT (default 18080), FERRY_SERVER_ARGS (extra `ferry server` options), FERRY_CLI
+#   env: FERRY_BENCH_PORT (default 18080), FERRY_SERVER_ARGS (extra `ferry server` options), FERRY_CLI,
+#        TARGETS (default "web event": which of the two functions are measured)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 duration="${DURATION:-20s}"
@@ -55,7 +56,7 @@ wait_for() {
 
 declare -A url=([web]="$FERRY_URL/benchweb/dev/" [event]="$FERRY_URL/bench/dev/node")
 declare -A app=([web]=benchweb [event]=bench)
-for target in web event; do
+for target in ${TARGETS:-web event}; do
   wait_for "${url[$target]}"
 done
 
@@ -104,7 +105,7 @@ PY
 for round in $(seq 1 "$rounds"); do
   # Alternate which mode goes first, so a drift in the machine's load does not favour one of them.
   if [ $((round % 2)) -eq 1 ]; then modes="steady redeploy"; else modes="redeploy steady"; fi
-  for target in web event; do
+  for target in ${TARGETS:-web event}; do
     for mode in $modes; do
       run "$target" "$mode" "$round"
     done
@@ -138,6 +139,8 @@ print("| --- | ---: | ---: | ---: |")
 for target in ("web", "event"):
     steady = [r for r in runs if r["target"] == target and r["mode"] == "steady"]
     redeploy = [r for r in runs if r["target"] == target and r["mode"] == "redeploy"]
+    if not steady or not redeploy:
+        continue
     p99 = statistics.median(r["p99_us"] for r in redeploy) / statistics.median(r["p99_us"] for r in steady)
     rps = (statistics.median(r["requests"] / r["duration_us"] for r in redeploy)
            / statistics.median(r["requests"] / r["duration_us"] for r in steady))

@@ -15,6 +15,13 @@ public sealed record RuntimeOptions
     /// </summary>
     public bool WarmRedeploys { get; init; } = true;
 
+    /// <summary>
+    /// How long a redeploy takes to move the traffic of a function serving requests at the switch from the old revision
+    /// to the new one, linearly (the new one's share grows from 0 to all of it); an idle app switches at once, as does
+    /// any app with <see cref="TimeSpan.Zero"/>. The old revision drains after that.
+    /// </summary>
+    public TimeSpan RedeployTrafficShift { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Longest time an instance may take to become ready (first /next call, or its port answering).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

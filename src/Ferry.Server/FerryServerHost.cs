@@ -116,6 +116,7 @@ public static partial class FerryServerHost
             {
                 IdleTimeout = options.IdleTimeout,
                 WarmRedeploys = options.WarmRedeploys,
+                RedeployTrafficShift = options.RedeployTrafficShift,
                 StemCellsPerRuntime = options.StemCellsPerRuntime,
                 StemCellsMaxPerRuntime = options.StemCellsMaxPerRuntime,
                 StemCellMemoryBudgetMb = options.StemCellMemoryBudgetMb,

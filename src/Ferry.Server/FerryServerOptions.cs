@@ -52,6 +52,9 @@ public sealed record FerryServerOptions
     /// <summary>False: a new revision starts with no instances instead of as many as the live one runs (<c>--cold-redeploys</c>).</summary>
     public bool WarmRedeploys { get; init; } = true;
 
+    /// <summary>How long a redeploy moves a busy function's traffic over to the new revision (<c>--redeploy-shift</c>; zero: at once).</summary>
+    public TimeSpan RedeployTrafficShift { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long an idle instance is kept warm before it is stopped.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -164,6 +164,19 @@ internal static class ServerCommand
         {
             Description = "Start a new revision with no instances instead of as many as the live revision runs (a deploy then switches traffic to cold starts; the cold-start benchmarks use it)",
         };
+        var redeployShift = new Option<string?>("--redeploy-shift")
+        {
+            Description = "How long a redeploy takes to move a busy function's traffic to the new revision, e.g. 1s or 5s; 0s switches at once (default 1s)",
+            HelpName = "duration",
+        };
+        redeployShift.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is var text && text != "0" && text != "0s"
+                && !(DurationParser.TryParseDuration(text, out var shift) && shift <= TimeSpan.FromMinutes(10)))
+            {
+                result.AddError("--redeploy-shift must be a duration of at most 10m, like 1s or 30s (0s: switch at once).");
+            }
+        });
         var insecure = new Option<bool>("--insecure-no-sandbox")
         {
             Description = "Run functions as plain processes when bubblewrap is missing (unsafe: functions can read your files)",
@@ -183,7 +196,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
             urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, stemCellsMax, stemCellMemory, stemCellRefills, stemCellDecay,
-            maxInstancesPerFunction, logRetention, coldRedeploys,
+            maxInstancesPerFunction, logRetention, coldRedeploys, redeployShift,
             defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs, tlsCertificates,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
@@ -197,6 +210,14 @@ internal static class ServerCommand
             if (parseResult.GetValue(coldRedeploys))
             {
                 options = options with { WarmRedeploys = false };
+            }
+
+            if (parseResult.GetValue(redeployShift) is { Length: > 0 } shiftText)
+            {
+                options = options with
+                {
+                    RedeployTrafficShift = shiftText is "0" or "0s" ? TimeSpan.Zero : DurationParser.TryParseDuration(shiftText, out var shift) ? shift : options.RedeployTrafficShift,
+                };
             }
 
             if (parseResult.GetValue(allowPrivateHubs))

@@ -14,6 +14,9 @@ public sealed record DeployedApp(
     IReadOnlyDictionary<string, InstancePool> Pools)
 {
     public string BasePath => GatewayPath.BasePath(Service, Stage, Region);
+
+    /// <summary>Set while this revision takes over from the previous one gradually (a redeploy under load).</summary>
+    public TrafficShift? Shift { get; init; }
 }
 
 /// <summary>Finds the app stage a request is for. Implementations swap whole <see cref="DeployedApp"/>s atomically on deploy.</summary>

@@ -154,6 +154,12 @@ public sealed partial class FunctionGateway
         }
 
         var pool = app.Pools[match.Function];
+        if (app.Shift?.PreviousPoolFor(pool, Random.Shared.NextDouble()) is { } previous)
+        {
+            // Served by the revision being replaced; should it retire meanwhile, Successor finds this one again.
+            (app, pool) = (app.Shift.Previous, previous);
+        }
+
         var requestId = Guid.NewGuid().ToString();
         context.Response.Headers["apigw-requestid"] = requestId;
         try

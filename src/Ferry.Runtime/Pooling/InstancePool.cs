@@ -70,7 +70,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     private TimeSpan Patience => Options.StartTimeout + TimeSpan.FromSeconds(Function.Function.Timeout) + TimeSpan.FromSeconds(5);
 
     /// <summary>Whether new requests are still taken: false once a retired pool's grace period is over, or it was stopped.</summary>
-    internal bool TakesRequests
+    public bool TakesRequests
     {
         get { lock (_gate) { return _state is PoolState.Serving or PoolState.Retiring; } }
     }
@@ -83,6 +83,24 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     public int QueueLength
     {
         get { lock (_gate) { return _waiters.Count; } }
+    }
+
+    /// <summary>Requests being served by the pool's instances or waiting for one, right now.</summary>
+    public int RequestsInFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var serving = 0;
+                foreach (var instance in _instances)
+                {
+                    serving += instance.InFlight;
+                }
+
+                return serving + _waiters.Count;
+            }
+        }
     }
 
     private RuntimeOptions Options => _services.Options;

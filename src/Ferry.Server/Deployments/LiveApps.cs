@@ -139,6 +139,14 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
             }
         }
 
+        // A revision that takes over while requests are in flight takes the load step by step (the shift's previous
+        // app is the one replaced: a concurrent publish would only shift from a revision that is serving as well).
+        if (serving is not null && services.Options.RedeployTrafficShift > TimeSpan.Zero
+            && serving.Deployed.Pools.Values.Any(p => p.RequestsInFlight > 0))
+        {
+            live = live with { Deployed = live.Deployed with { Shift = new TrafficShift(serving.Deployed, services.Time, services.Options.RedeployTrafficShift) } };
+        }
+
         LiveApp? previous = null;
         _apps.AddOrUpdate(key, live, (_, old) =>
         {
@@ -147,9 +155,41 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
         });
 
         LogActivated(appStage.Service, appStage.Stage, appStage.Region, live.Revision.Number);
-        if (previous is not null)
+        if (previous is null)
+        {
+            return;
+        }
+
+        if (live.Deployed.Shift is { } shift && ReferenceEquals(shift.Previous, previous.Deployed))
+        {
+            LogShifting(appStage.Service, appStage.Stage, appStage.Region, live.Revision.Number, shift.Duration.TotalSeconds);
+            DrainAfterShift(previous, shift.Duration);
+        }
+        else
         {
             Drain(previous);
+        }
+    }
+
+    /// <summary>Drains a revision once the shift of traffic away from it is over (at once when the server stops first).</summary>
+    private void DrainAfterShift(LiveApp app, TimeSpan shift)
+    {
+        var task = DrainLaterAsync();
+        _draining[task] = 0;
+        _ = task.ContinueWith(t => _draining.TryRemove(t, out _), TaskScheduler.Default);
+
+        async Task DrainLaterAsync()
+        {
+            try
+            {
+                await Task.Delay(shift, services.Time, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: the pools are drained (and then disposed) right away.
+            }
+
+            await Task.WhenAll(app.Deployed.Pools.Values.Select(p => p.DrainAsync()));
         }
     }
 
@@ -177,15 +217,29 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // the host and the server both dispose it
+        }
+
+        await _stopping.CancelAsync();
         var pools = _apps.Values.SelectMany(a => a.Deployed.Pools.Values).ToList();
         _apps.Clear();
         await Task.WhenAll(pools.Select(p => p.DisposeAsync().AsTask()).Concat(_draining.Keys));
+        _stopping.Dispose();
     }
+
+    /// <summary>Cancelled when the server stops: ends the waits of <see cref="DrainAfterShift"/>.</summary>
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     private readonly record struct AppKey(string Service, string Stage, string Region);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service}/{Stage}/{Function} declares outboundNetwork: true but tenant {Tenant} is not allowed it (ferry tenant quota set {Tenant} --allow-outbound-network true); it runs without outbound network")]
     private partial void LogOutboundNetworkWithdrawn(string service, string stage, string function, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shifting {Service}/{Stage}@{Region}'s traffic to revision {Revision} over {Seconds} s (requests were in flight)")]
+    private partial void LogShifting(string service, string stage, string region, int revision, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started {Instances} instances of {Service}/{Stage}@{Region} revision {Revision} before switching traffic to it")]
     private partial void LogWarmedUp(string service, string stage, string region, int revision, int instances);
