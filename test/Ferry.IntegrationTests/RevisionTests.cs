@@ -58,10 +58,31 @@ public sealed class RevisionTests : IAsyncLifetime
             }
         });
 
+        bool SeenV2()
+        {
+            lock (failures)
+            {
+                return seen.Contains("v2");
+            }
+        }
+
         await Task.Delay(300);
         var deploy2 = await FerryCli.RunAsync(_server.BaseUrl, VersionedApp("v2"), "deploy");
         Assert.True(deploy2.ExitCode == 0, deploy2.ToString());
-        await Task.Delay(500);
+        // The deploy came while a request was in flight, so its traffic moves over during the shift (the default
+        // second, begun before the deploy returned): the load goes on until the new revision answers, and past the shift.
+        var deployed = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var waited = 0; waited < 6000 && !SeenV2(); waited++)
+        {
+            await Task.Delay(20);
+        }
+
+        var restOfShift = TimeSpan.FromSeconds(1) - System.Diagnostics.Stopwatch.GetElapsedTime(deployed);
+        if (restOfShift > TimeSpan.Zero)
+        {
+            await Task.Delay(restOfShift);
+        }
+
         stop.Cancel();
         await load;
 

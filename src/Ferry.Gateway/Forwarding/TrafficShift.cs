@@ -23,13 +23,16 @@ public sealed class TrafficShift(DeployedApp previous, TimeProvider time, TimeSp
     /// <summary>
     /// The previous revision's pool to serve a request for <paramref name="pool"/> (of the new revision) with, or null
     /// for the new one: drawn with <paramref name="sample"/> (uniform in [0, 1)) against <see cref="NewShare"/>. Only a
-    /// function of the same name and kind whose pool still takes requests can serve it.
+    /// function of the same name and kind whose pool still takes requests can serve it, and only with an instance that
+    /// is free right now: the previous revision neither queues requests nor starts instances any more (the places of
+    /// its instances in the tenant's quota are given back only when it drains).
     /// </summary>
     public InstancePool? PreviousPoolFor(InstancePool pool, double sample)
         => sample >= NewShare
            && Previous.Pools.TryGetValue(pool.Function.Name, out var previous)
            && previous.Function.Function.Kind == pool.Function.Function.Kind
            && previous.TakesRequests
+           && previous.HasIdleSlot
             ? previous
             : null;
 }

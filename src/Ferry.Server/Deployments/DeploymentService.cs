@@ -176,7 +176,7 @@ public sealed partial class DeploymentService(
         await store.SetActiveRevisionAsync(appStage.Id, revision.Id, cancellationToken);
         var live = liveApps.Build(appStage, revision, manifest, directory, functionResources);
         await liveApps.WarmUpLikeLiveAsync(live);
-        liveApps.Publish(live);
+        liveApps.Publish(live, shiftTraffic: false);
         return live;
     }
 

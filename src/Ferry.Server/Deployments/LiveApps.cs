@@ -13,7 +13,8 @@ namespace Ferry.Server.Deployments;
 /// <summary>
 /// The app stages being served right now, each at its active revision. Activating a revision builds its routes and
 /// pools first and then swaps them in with one reference write, so a request sees either the old revision or the
-/// new one, never a mix; the old revision's pools drain in the background.
+/// new one, never a mix; the old revision's pools drain in the background. A redeploy under load hands the traffic
+/// over during a <see cref="TrafficShift"/> first (each request still goes to one revision or the other).
 /// </summary>
 public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps> logger, Quotas.TenantQuotas? quotas = null)
     : IDeployedApps, IAsyncDisposable
@@ -125,8 +126,13 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
         }
     }
 
-    /// <summary>Switches public traffic to <paramref name="live"/> atomically; the previous revision drains in the background.</summary>
-    public void Publish(LiveApp live)
+    /// <summary>
+    /// Switches public traffic to <paramref name="live"/>; the previous revision drains in the background. While the
+    /// previous revision has requests in flight the switch is spread over <see cref="RuntimeOptions.RedeployTrafficShift"/>
+    /// (<see cref="TrafficShift"/>) unless <paramref name="shiftTraffic"/> is false (a rollback leaves a revision that
+    /// misbehaves at once); otherwise it is atomic.
+    /// </summary>
+    public void Publish(LiveApp live, bool shiftTraffic = true)
     {
         var appStage = live.AppStage;
         var key = new AppKey(appStage.Service, appStage.Stage, appStage.Region);
@@ -139,10 +145,12 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
             }
         }
 
-        // A revision that takes over while requests are in flight takes the load step by step (the shift's previous
-        // app is the one replaced: a concurrent publish would only shift from a revision that is serving as well).
-        if (serving is not null && services.Options.RedeployTrafficShift > TimeSpan.Zero
-            && serving.Deployed.Pools.Values.Any(p => p.RequestsInFlight > 0))
+        // A revision that takes over while requests are in flight takes the load step by step, when it was warmed up
+        // as far as the revision it replaces runs (else its pools would need places in the tenant's quota that the
+        // previous revision gives back only when it drains, after the shift).
+        if (shiftTraffic && serving is not null && services.Options.RedeployTrafficShift > TimeSpan.Zero
+            && serving.Deployed.Pools.Values.Any(p => p.RequestsInFlight > 0)
+            && serving.Deployed.Pools.All(p => !live.Deployed.Pools.TryGetValue(p.Key, out var next) || next.InstanceCount >= p.Value.InstanceCount))
         {
             live = live with { Deployed = live.Deployed with { Shift = new TrafficShift(serving.Deployed, services.Time, services.Options.RedeployTrafficShift) } };
         }

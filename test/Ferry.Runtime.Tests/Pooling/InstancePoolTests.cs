@@ -58,6 +58,28 @@ public sealed class InstancePoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_pool_says_how_many_requests_it_has_in_flight_and_whether_an_instance_is_free()
+    {
+        await using var pool = Pool();
+        Assert.False(pool.HasIdleSlot);
+        Assert.Equal(0, pool.RequestsInFlight);
+
+        var waiting = pool.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.Equal(1, pool.RequestsInFlight); // waiting for its instance counts
+        Assert.False(pool.HasIdleSlot);
+
+        _fakes.Created[0].CompleteStart();
+        var lease = await waiting;
+        Assert.True(lease.Succeeded);
+        Assert.Equal(1, pool.RequestsInFlight);
+        Assert.False(pool.HasIdleSlot); // an event instance takes one request at a time
+
+        lease.Value.Dispose();
+        Assert.Equal(0, pool.RequestsInFlight);
+        Assert.True(pool.HasIdleSlot);
+    }
+
+    [Fact]
     public async Task In_a_burst_the_first_instance_ready_serves_the_oldest_waiting_requests_whichever_request_started_it()
     {
         await using var pool = Pool();
