@@ -152,7 +152,9 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
             && serving.Deployed.Pools.Values.Any(p => p.RequestsInFlight > 0)
             && serving.Deployed.Pools.All(p => !live.Deployed.Pools.TryGetValue(p.Key, out var next) || next.InstanceCount >= p.Value.InstanceCount))
         {
-            live = live with { Deployed = live.Deployed with { Shift = new TrafficShift(serving.Deployed, services.Time, services.Options.RedeployTrafficShift) } };
+            // Without the shift the replaced revision may still have (from its own deploy): no chain of past revisions.
+            var from = serving.Deployed.Shift is null ? serving.Deployed : serving.Deployed with { Shift = null };
+            live = live with { Deployed = live.Deployed with { Shift = new TrafficShift(from, services.Time, services.Options.RedeployTrafficShift) } };
         }
 
         LiveApp? previous = null;
@@ -168,7 +170,7 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
             return;
         }
 
-        if (live.Deployed.Shift is { } shift && ReferenceEquals(shift.Previous, previous.Deployed))
+        if (live.Deployed.Shift is { } shift && ReferenceEquals(previous, serving))
         {
             LogShifting(appStage.Service, appStage.Stage, appStage.Region, live.Revision.Number, shift.Duration.TotalSeconds);
             DrainAfterShift(previous, shift.Duration);
