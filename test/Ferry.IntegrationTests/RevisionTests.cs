@@ -14,82 +14,33 @@ public sealed class RevisionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private static string VersionedApp(string version) => TestApp.Create("""
-        service: versioned
-        provider:
-          name: aws
-          runtime: python3.11
-        functions:
-          version:
-            handler: app.handler
-            environment:
-              VERSION: ${env:APP_VERSION, 'unset'}
-            events:
-              - httpApi: 'GET /version'
-        """, ("app.py", $"def handler(event, context):\n    return {{'version': '{version}'}}\n"));
-
     [Fact]
     public async Task Redeploying_while_requests_flow_loses_none_and_switches_to_the_new_revision()
     {
-        var deploy1 = await FerryCli.RunAsync(_server.BaseUrl, VersionedApp("v1"), "deploy");
+        var deploy1 = await FerryCli.RunAsync(_server.BaseUrl, VersionLoad.App("versioned", 1, 0), "deploy");
         Assert.True(deploy1.ExitCode == 0, deploy1.ToString());
-        Assert.Equal("v1", (await _server.Http.GetFromJsonAsync<JsonElement>("/versioned/dev/version")).GetProperty("version").GetString());
+        Assert.Equal(1, (await _server.Http.GetFromJsonAsync<JsonElement>("/versioned/dev/version")).GetProperty("version").GetInt32());
 
-        using var stop = new CancellationTokenSource();
-        var failures = new List<string>();
-        var seen = new HashSet<string>();
-        var load = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var response = await _server.Http.GetAsync("/versioned/dev/version");
-                var text = await response.Content.ReadAsStringAsync();
-                lock (failures)
-                {
-                    if (response.StatusCode != HttpStatusCode.OK)
-                    {
-                        failures.Add($"{(int)response.StatusCode} {text}");
-                    }
-                    else
-                    {
-                        seen.Add(JsonDocument.Parse(text).RootElement.GetProperty("version").GetString()!);
-                    }
-                }
-            }
-        });
-
-        bool SeenV2()
-        {
-            lock (failures)
-            {
-                return seen.Contains("v2");
-            }
-        }
-
-        await Task.Delay(300);
-        var deploy2 = await FerryCli.RunAsync(_server.BaseUrl, VersionedApp("v2"), "deploy");
+        await using var load = VersionLoad.Start(_server.Http, "/versioned/dev/version", clients: 1);
+        await load.WaitUntilAsync("answers of version 1", a => a.Count >= 5);
+        var deploy2 = await FerryCli.RunAsync(_server.BaseUrl, VersionLoad.App("versioned", 2, 0), "deploy");
         Assert.True(deploy2.ExitCode == 0, deploy2.ToString());
         // The deploy came while a request was in flight, so its traffic moves over during the shift (the default
         // second, begun before the deploy returned): the load goes on until the new revision answers, and past the shift.
         var deployed = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (var waited = 0; waited < 6000 && !SeenV2(); waited++)
-        {
-            await Task.Delay(20);
-        }
-
+        await load.WaitUntilAsync("an answer of version 2", a => a.Any(x => x.Version == 2));
         var restOfShift = TimeSpan.FromSeconds(1) - System.Diagnostics.Stopwatch.GetElapsedTime(deployed);
         if (restOfShift > TimeSpan.Zero)
         {
             await Task.Delay(restOfShift);
         }
 
-        stop.Cancel();
-        await load;
+        await load.StopAsync();
 
-        Assert.Empty(failures);
-        Assert.Contains("v1", seen);
-        Assert.Contains("v2", seen);
-        Assert.Equal("v2", (await _server.Http.GetFromJsonAsync<JsonElement>("/versioned/dev/version")).GetProperty("version").GetString());
+        Assert.Empty(load.Failures);
+        Assert.Contains(load.Answers, a => a.Version == 1);
+        Assert.Contains(load.Answers, a => a.Version == 2);
+        Assert.Equal(2, (await _server.Http.GetFromJsonAsync<JsonElement>("/versioned/dev/version")).GetProperty("version").GetInt32());
     }
 
     private static string CounterApp(string greeting) => TestApp.Create("""

@@ -88,21 +88,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     /// <summary>Whether one of the pool's instances could take a request right now without queueing it.</summary>
     public bool HasIdleSlot
     {
-        get
-        {
-            lock (_gate)
-            {
-                foreach (var instance in _instances)
-                {
-                    if (instance.IsAlive && instance.InFlight < instance.Capacity)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
-        }
+        get { lock (_gate) { return FindFreeInstance() is not null; } }
     }
 
     /// <summary>Requests being served by the pool's instances or waiting for one, right now.</summary>

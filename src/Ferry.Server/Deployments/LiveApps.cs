@@ -170,37 +170,13 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
             return;
         }
 
-        if (live.Deployed.Shift is { } shift && ReferenceEquals(previous, serving))
+        var shift = ReferenceEquals(previous, serving) ? live.Deployed.Shift : null;
+        if (shift is not null)
         {
             LogShifting(appStage.Service, appStage.Stage, appStage.Region, live.Revision.Number, shift.Duration.TotalSeconds);
-            DrainAfterShift(previous, shift.Duration);
         }
-        else
-        {
-            Drain(previous);
-        }
-    }
 
-    /// <summary>Drains a revision once the shift of traffic away from it is over (at once when the server stops first).</summary>
-    private void DrainAfterShift(LiveApp app, TimeSpan shift)
-    {
-        var task = DrainLaterAsync();
-        _draining[task] = 0;
-        _ = task.ContinueWith(t => _draining.TryRemove(t, out _), TaskScheduler.Default);
-
-        async Task DrainLaterAsync()
-        {
-            try
-            {
-                await Task.Delay(shift, services.Time, _stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping: the pools are drained (and then disposed) right away.
-            }
-
-            await Task.WhenAll(app.Deployed.Pools.Values.Select(p => p.DrainAsync()));
-        }
+        Drain(previous, shift?.Duration ?? TimeSpan.Zero);
     }
 
     /// <summary>Stops a built revision that was never published (failed health check).</summary>
@@ -218,11 +194,32 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
         return true;
     }
 
-    private void Drain(LiveApp app)
+    /// <summary>
+    /// Drains a revision's pools in the background, <paramref name="after"/> from now (the traffic shift away from it;
+    /// at once when the server stops first).
+    /// </summary>
+    private void Drain(LiveApp app, TimeSpan after = default)
     {
-        var task = Task.WhenAll(app.Deployed.Pools.Values.Select(p => p.DrainAsync()));
+        var task = DrainAsync();
         _draining[task] = 0;
         _ = task.ContinueWith(t => _draining.TryRemove(t, out _), TaskScheduler.Default);
+
+        async Task DrainAsync()
+        {
+            if (after > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(after, services.Time, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping: the pools are drained (and then disposed) right away.
+                }
+            }
+
+            await Task.WhenAll(app.Deployed.Pools.Values.Select(p => p.DrainAsync()));
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -239,7 +236,7 @@ public sealed partial class LiveApps(InstanceServices services, ILogger<LiveApps
         _stopping.Dispose();
     }
 
-    /// <summary>Cancelled when the server stops: ends the waits of <see cref="DrainAfterShift"/>.</summary>
+    /// <summary>Cancelled when the server stops: ends the waits of <see cref="Drain"/> for a traffic shift.</summary>
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 

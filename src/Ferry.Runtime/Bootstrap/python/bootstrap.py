@@ -51,6 +51,18 @@ _FERRY_NEXT = {"Content-Type": "application/json", "Lambda-Runtime-Ferry-Next": 
 _PLAIN_POST = {"Content-Type": "application/json"}
 
 
+def _outcome_headers(next_invocation, silent, extra=None):
+    """Headers of a posted outcome: whether the answer should be the next invocation, the streams that got no output
+    marker (Lambda-Runtime-Ferry-Silent, when `silent` is set) and `extra`. Shared dicts are never changed."""
+    if silent is None and not extra:
+        return _FERRY_NEXT if next_invocation else _PLAIN_POST
+    headers = dict(_FERRY_NEXT if next_invocation else _PLAIN_POST)
+    if silent is not None:
+        headers["Lambda-Runtime-Ferry-Silent"] = silent
+    headers.update(extra or {})
+    return headers
+
+
 # -------------------------------------------------------------------------------------------------
 # Runtime API client
 # -------------------------------------------------------------------------------------------------
@@ -102,22 +114,15 @@ class RuntimeApiClient:
     def post_invocation_response(self, request_id, payload, next_invocation, silent=None):
         """Posts the result; with next_invocation, returns the next invocation when Ferry answered with it, else None.
         `silent` names the output streams that got no marker (_mark_output_end)."""
-        headers = _FERRY_NEXT if next_invocation else _PLAIN_POST
-        if silent is not None:
-            headers = dict(headers)
-            headers["Lambda-Runtime-Ferry-Silent"] = silent
         return self._post(
             f"/runtime/invocation/{quote(request_id, safe='')}/response",
             payload,
-            headers,
+            _outcome_headers(next_invocation, silent),
             next_invocation,
         )
 
     def post_invocation_error(self, request_id, error, next_invocation, silent=None):
-        headers = dict(_FERRY_NEXT if next_invocation else _PLAIN_POST)
-        headers["Lambda-Runtime-Function-Error-Type"] = _header_safe(error["errorType"])
-        if silent is not None:
-            headers["Lambda-Runtime-Ferry-Silent"] = silent
+        headers = _outcome_headers(next_invocation, silent, {"Lambda-Runtime-Function-Error-Type": _header_safe(error["errorType"])})
         return self._post(
             f"/runtime/invocation/{quote(request_id, safe='')}/error",
             json.dumps(error).encode("utf-8"),
