@@ -22,6 +22,12 @@ public sealed record RuntimeOptions
     /// </summary>
     public TimeSpan RedeployTrafficShift { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether the Runtime API serves instances on the threads that watch its sockets instead of handing each step to
+    /// the thread pool (Kestrel's <c>UnsafePreferInlineScheduling</c>): its handlers never block.
+    /// </summary>
+    public bool InlineIo { get; init; }
+
     /// <summary>Longest time an instance may take to become ready (first /next call, or its port answering).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -34,6 +34,15 @@ public static partial class FerryServerHost
     /// <summary>Runs the server until <paramref name="cancellationToken"/> fires or the process is asked to stop; returns the exit code.</summary>
     public static async Task<int> RunAsync(FerryServerOptions options, CancellationToken cancellationToken)
     {
+        if (options.InlineIo)
+        {
+            // Socket completions then run on the threads that watch the sockets instead of a thread-pool hop each. The
+            // runtime reads this once, when the process makes its first socket: the CLI has made none yet. (A host
+            // that embeds the server, such as the integration tests, keeps its own setting and gets Kestrel's inline
+            // scheduling only.)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
+
         await using var app = await BuildAsync(options, cancellationToken);
         if (app is null)
         {
@@ -77,6 +86,9 @@ public static partial class FerryServerHost
         }
 
         builder.WebHost.UseKestrelHttpsConfiguration();
+        // Inline I/O: a request's code runs on the thread that read it, not on a pool thread after a hop (the control
+        // plane is moved back to the pool by GatewayFastPath).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineIo);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -117,6 +129,7 @@ public static partial class FerryServerHost
                 IdleTimeout = options.IdleTimeout,
                 WarmRedeploys = options.WarmRedeploys,
                 RedeployTrafficShift = options.RedeployTrafficShift,
+                InlineIo = options.InlineIo,
                 StemCellsPerRuntime = options.StemCellsPerRuntime,
                 StemCellsMaxPerRuntime = options.StemCellsMaxPerRuntime,
                 StemCellMemoryBudgetMb = options.StemCellMemoryBudgetMb,
@@ -202,7 +215,7 @@ public static partial class FerryServerHost
             // safe); a bound custom domain's host belongs to its app at every path (its /api too), so it is served here too.
             var gateway = app.Services.GetRequiredService<FunctionGateway>();
             var fastPath = new GatewayFastPath(gateway, app.Services.GetRequiredService<LambdaEndpointRelay>(),
-                app.Services.GetRequiredService<EndpointDataSource>());
+                app.Services.GetRequiredService<EndpointDataSource>(), options.InlineIo);
             app.Use(next => context => fastPath.InvokeAsync(context, next));
             app.UseRouting();
 

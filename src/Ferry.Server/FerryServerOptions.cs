@@ -55,6 +55,13 @@ public sealed record FerryServerOptions
     /// <summary>How long a redeploy moves a busy function's traffic over to the new revision (<c>--redeploy-shift</c>; zero: at once).</summary>
     public TimeSpan RedeployTrafficShift { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether function requests are served on the threads that watch the sockets (true, the default) or handed to the
+    /// thread pool at every step (<c>--pooled-io</c>). Inline I/O saves thread switches on the request path; the
+    /// control plane still runs on the thread pool (<see cref="ThreadPoolContinuations"/>).
+    /// </summary>
+    public bool InlineIo { get; init; } = true;
+
     /// <summary>How long an idle instance is kept warm before it is stopped.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

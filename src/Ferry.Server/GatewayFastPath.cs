@@ -21,9 +21,10 @@ namespace Ferry.Server;
 /// other than the gateway's start with a parameter, the shortcut is off and routing decides everything.</item>
 /// </list>
 /// Everything else (the API, the console, unknown apps) takes the normal pipeline; the gateway's fallback endpoint
-/// answers what is left, as before.
+/// answers what is left, as before. With inline I/O (<paramref name="inlineIo"/>) that pipeline runs on the thread
+/// pool (<see cref="ThreadPoolContinuations"/>); function requests stay on the socket thread that read them.
 /// </summary>
-internal sealed class GatewayFastPath(FunctionGateway gateway, LambdaEndpointRelay relay, EndpointDataSource endpoints)
+internal sealed class GatewayFastPath(FunctionGateway gateway, LambdaEndpointRelay relay, EndpointDataSource endpoints, bool inlineIo)
 {
     private ReservedSegments? _reserved;
 
@@ -37,7 +38,7 @@ internal sealed class GatewayFastPath(FunctionGateway gateway, LambdaEndpointRel
             return;
         }
 
-        await next(context);
+        await (inlineIo ? ThreadPoolContinuations.Run(next, context) : next(context));
     }
 
     /// <summary>Whether routing would send <paramref name="path"/> to the gateway's fallback endpoint whatever follows its first segment.</summary>

@@ -177,6 +177,10 @@ internal static class ServerCommand
                 result.AddError("--redeploy-shift must be a duration of at most 10m, like 1s or 30s (0s: switch at once).");
             }
         });
+        var pooledIo = new Option<bool>("--pooled-io")
+        {
+            Description = "Hand every step of a function request to the thread pool instead of serving it on the thread that read its socket (slower; the control plane is on the pool either way)",
+        };
         var insecure = new Option<bool>("--insecure-no-sandbox")
         {
             Description = "Run functions as plain processes when bubblewrap is missing (unsafe: functions can read your files)",
@@ -196,7 +200,7 @@ internal static class ServerCommand
         var command = new Command("server", "Run the Ferry server (REST API, HTTP gateway and function instances) until Ctrl+C")
         {
             urls, data, store, databaseServer, bucketEndpoint, insecure, stemCells, stemCellsMax, stemCellMemory, stemCellRefills, stemCellDecay,
-            maxInstancesPerFunction, logRetention, coldRedeploys, redeployShift,
+            maxInstancesPerFunction, logRetention, coldRedeploys, redeployShift, pooledIo,
             defaultInstances, defaultMemory, defaultStorage, defaultLogs, allowPrivateHubs, tlsCertificates,
         };
         command.SetReportingAction(context, (parseResult, cancellationToken) =>
@@ -218,6 +222,11 @@ internal static class ServerCommand
                 {
                     RedeployTrafficShift = shiftText is "0" or "0s" ? TimeSpan.Zero : DurationParser.TryParseDuration(shiftText, out var shift) ? shift : options.RedeployTrafficShift,
                 };
+            }
+
+            if (parseResult.GetValue(pooledIo))
+            {
+                options = options with { InlineIo = false };
             }
 
             if (parseResult.GetValue(allowPrivateHubs))

@@ -238,12 +238,12 @@ public sealed partial class FunctionGateway
             ? RestApiEventV1.Build(context.Request, body, match, address, info)
             : HttpApiEventV2.Build(context.Request, body, match, address, info);
 
-        var invoked = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted);
+        var invoked = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted, continueOnAnswerThread: true);
         for (var hop = 0; hop < MaxRevisionHops && !invoked.Succeeded && invoked.Error.Kind == PoolErrorKind.Retired
              && Successor(app, pool) is var (nextApp, nextPool); hop++)
         {
             (app, pool) = (nextApp, nextPool);
-            invoked = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted);
+            invoked = await pool.InvokeAsync(requestId, eventJson, context.RequestAborted, continueOnAnswerThread: true);
         }
 
         if (!invoked.Succeeded)

@@ -19,7 +19,11 @@ namespace Ferry.Runtime.Instances;
 /// </summary>
 public sealed class EventFunctionInstance : FunctionInstance
 {
-    private readonly Channel<PendingInvocation> _next = Channel.CreateBounded<PendingInvocation>(1);
+    /// <summary>
+    /// The invocation waiting for the runtime's <c>/next</c> call. A runtime that is already asking gets it on the
+    /// invoking thread, without a hop to the thread pool (the Runtime API's answer to <c>/next</c> only writes it out).
+    /// </summary>
+    private readonly Channel<PendingInvocation> _next = Channel.CreateBounded<PendingInvocation>(new BoundedChannelOptions(1) { AllowSynchronousContinuations = true });
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PendingInvocation? _current;
 
@@ -208,12 +212,15 @@ public sealed class EventFunctionInstance : FunctionInstance
         }
     }
 
-    /// <summary>Sends one event to the instance and waits for the answer, the function's timeout, or the process's end.</summary>
-    public async Task<InvocationResult> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, bool coldStart)
+    /// <summary>
+    /// Sends one event to the instance and waits for the answer, the function's timeout, or the process's end. With
+    /// <paramref name="continueOnAnswerThread"/> the caller continues on the thread that answers (see <see cref="PendingInvocation"/>).
+    /// </summary>
+    public async Task<InvocationResult> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, bool coldStart, bool continueOnAnswerThread = false)
     {
         var timeout = TimeSpan.FromSeconds(Function.Function.Timeout);
         var start = Services.Time.GetUtcNow();
-        var pending = new PendingInvocation(requestId, payload, start + timeout, Function.Arn, TraceIdFor(requestId, start));
+        var pending = new PendingInvocation(requestId, payload, start + timeout, Function.Arn, TraceIdFor(requestId, start), continueOnAnswerThread);
 
         AttributeOutputTo(requestId);
         var outputComplete = UsesOwnRuntimeLoop ? ExpectOutputMarkers(requestId) : null;

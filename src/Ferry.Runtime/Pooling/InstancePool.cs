@@ -199,8 +199,13 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         return await waiter.Task;
     }
 
-    /// <summary>Invokes an event function once: takes an instance, sends the event, gives the instance back.</summary>
-    public async Task<PoolResult<InvocationResult>> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Invokes an event function once: takes an instance, sends the event, gives the instance back. With
+    /// <paramref name="continueOnAnswerThread"/> the caller continues on the thread that answered the invocation (the
+    /// gateway, whose continuation only writes the response); see <see cref="PendingInvocation"/>.
+    /// </summary>
+    public async Task<PoolResult<InvocationResult>> InvokeAsync(string requestId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken,
+        bool continueOnAnswerThread = false)
     {
         var acquired = await AcquireAsync(cancellationToken);
         if (!acquired.Succeeded)
@@ -210,7 +215,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
         using var lease = acquired.Value;
         var instance = (EventFunctionInstance)lease.Instance;
-        return await instance.InvokeAsync(requestId, payload, lease.ColdStart);
+        return await instance.InvokeAsync(requestId, payload, lease.ColdStart, continueOnAnswerThread);
     }
 
     /// <summary>
@@ -388,6 +393,9 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         var startedAt = Time.GetTimestamp();
         try
         {
+            // The start's synchronous first steps (cgroup folders, files, the sandbox's command line) leave the caller's
+            // thread: it holds the pool's lock, and may be a socket thread serving other requests (inline I/O).
+            await Task.Yield();
             await instance.StartAsync(_stopping.Token);
             _pace.RecordStart(Time.GetElapsedTime(startedAt));
         }

@@ -66,6 +66,7 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggerFactory);
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = _options.InlineIo);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(System.Net.IPAddress.Loopback, 0);
