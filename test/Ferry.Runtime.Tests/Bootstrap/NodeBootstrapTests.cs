@@ -123,6 +123,34 @@ public sealed class NodeBootstrapTests : BootstrapContractTests
     }
 
     [Fact]
+    public async Task The_trace_variable_follows_each_invocation_in_process_env_and_in_child_processes()
+    {
+        // Kept in JavaScript, not set with setenv(3) (glibc keeps every value ever set): it must still look like a variable.
+        var process = Start(Esm("""
+            import { execFileSync } from 'node:child_process';
+            export const handler = async () => ({
+              read: process.env._X_AMZN_TRACE_ID ?? null,
+              has: '_X_AMZN_TRACE_ID' in process.env,
+              listed: Object.keys(process.env).filter((key) => key === '_X_AMZN_TRACE_ID').length,
+              copied: { ...process.env }._X_AMZN_TRACE_ID ?? null,
+              child: execFileSync(process.execPath, ['-e', 'process.stdout.write(process.env._X_AMZN_TRACE_ID ?? "(none)")']).toString(),
+              otherVariablesStillReal: process.env.AWS_LAMBDA_FUNCTION_NAME,
+            });
+            """));
+
+        foreach (var trace in new[] { "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0", "Root=1-5759e989-00000000000000000000000a;Sampled=0", null })
+        {
+            var answer = (await AwaitAsync(Api.Enqueue("{}", traceId: trace).Report, process)).AsResponse();
+            Assert.Equal(trace, answer.GetProperty("read").GetString());
+            Assert.Equal(trace is not null, answer.GetProperty("has").GetBoolean());
+            Assert.Equal(trace is null ? 0 : 1, answer.GetProperty("listed").GetInt32());
+            Assert.Equal(trace, answer.GetProperty("copied").GetString());
+            Assert.Equal(trace ?? "(none)", answer.GetProperty("child").GetString());
+            Assert.Equal("orders-create", answer.GetProperty("otherVariablesStillReal").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Async_handler_result_is_awaited()
     {
         var process = Start(Esm("""

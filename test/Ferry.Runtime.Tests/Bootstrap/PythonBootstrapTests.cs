@@ -115,6 +115,39 @@ public sealed class PythonBootstrapTests : BootstrapContractTests
     }
 
     [Fact]
+    public async Task The_trace_variable_follows_each_invocation_in_os_environ_and_in_children_given_it()
+    {
+        // Kept in os.environ only, not set with setenv(3) (glibc keeps every value ever set): Python code sees it, and a
+        // subprocess given env=os.environ does.
+        var process = Start(App("""
+            import os
+            import subprocess
+            import sys
+
+            def handler(event, context):
+                child = subprocess.run([sys.executable, "-c", "import os; print(os.environ.get('_X_AMZN_TRACE_ID', '(none)'), end='')"],
+                                       env=os.environ, capture_output=True, text=True, check=True)
+                return {
+                    "read": os.environ.get("_X_AMZN_TRACE_ID"),
+                    "getenv": os.getenv("_X_AMZN_TRACE_ID"),
+                    "has": "_X_AMZN_TRACE_ID" in os.environ,
+                    "child": child.stdout,
+                    "otherVariablesStillReal": os.environ["AWS_LAMBDA_FUNCTION_NAME"],
+                }
+            """));
+
+        foreach (var trace in new[] { "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0", "Root=1-5759e989-00000000000000000000000a;Sampled=0", null })
+        {
+            var answer = (await AwaitAsync(Api.Enqueue("{}", traceId: trace).Report, process)).AsResponse();
+            Assert.Equal(trace, answer.GetProperty("read").GetString());
+            Assert.Equal(trace, answer.GetProperty("getenv").GetString());
+            Assert.Equal(trace is not null, answer.GetProperty("has").GetBoolean());
+            Assert.Equal(trace ?? "(none)", answer.GetProperty("child").GetString());
+            Assert.Equal("orders-create", answer.GetProperty("otherVariablesStillReal").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Missing_dependency_of_the_module_is_an_import_error()
     {
         var process = Start(App("""
