@@ -115,7 +115,13 @@ public abstract class AsyncEventWorkerTests<TBackend> : IAsyncLifetime
     [Fact]
     public async Task An_undeliverable_event_is_dead_lettered_at_once_and_one_without_target_is_dropped()
     {
-        var target = new ScriptedTarget(AsyncInvocationOutcome.Undeliverable("no function 'job'"), AsyncInvocationOutcome.TargetGone("app removed"));
+        // Both are due together and run concurrently: each gets its outcome by name (by call order, the PostgreSQL
+        // variant once gave "gone" the first outcome).
+        var target = new ScriptedTarget(new Dictionary<string, AsyncInvocationOutcome>
+        {
+            ["undeliverable"] = AsyncInvocationOutcome.Undeliverable("no function 'job'"),
+            ["gone"] = AsyncInvocationOutcome.TargetGone("app removed"),
+        });
         using var worker = Worker(target);
         await EnqueueAsync("undeliverable");
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -261,19 +267,26 @@ public abstract class AsyncEventWorkerTests<TBackend> : IAsyncLifetime
     /// <summary>Answers with the given outcomes in turn (the last one repeats), or runs a function.</summary>
     private sealed class ScriptedTarget : IAsyncEventTarget
     {
-        private readonly Func<CancellationToken, Task<AsyncInvocationOutcome>> _answer;
+        private readonly Func<AsyncEvent, CancellationToken, Task<AsyncInvocationOutcome>> _answer;
         private readonly Action<AsyncEvent>? _onCall;
 
+        /// <summary>Answers the calls in the order they come (for one event at a time: events due together run concurrently).</summary>
         public ScriptedTarget(params AsyncInvocationOutcome[] outcomes)
         {
             var next = 0;
-            _answer = _ => Task.FromResult(outcomes[Math.Min(next++, outcomes.Length - 1)]);
+            _answer = (_, _) => Task.FromResult(outcomes[Math.Min(Interlocked.Increment(ref next) - 1, outcomes.Length - 1)]);
         }
 
         public ScriptedTarget(Func<CancellationToken, Task<AsyncInvocationOutcome>> answer, Action<AsyncEvent>? onCall = null)
         {
-            _answer = answer;
+            _answer = (_, cancellationToken) => answer(cancellationToken);
             _onCall = onCall;
+        }
+
+        /// <summary>Answers each event by its request id, whatever order concurrent events are run in.</summary>
+        public ScriptedTarget(IReadOnlyDictionary<string, AsyncInvocationOutcome> outcomes)
+        {
+            _answer = (queued, _) => Task.FromResult(outcomes[queued.RequestId]);
         }
 
         public ConcurrentQueue<AsyncEvent> CallLog { get; } = new();
@@ -284,7 +297,7 @@ public abstract class AsyncEventWorkerTests<TBackend> : IAsyncLifetime
         {
             CallLog.Enqueue(queued);
             _onCall?.Invoke(queued);
-            return _answer(cancellationToken);
+            return _answer(queued, cancellationToken);
         }
     }
 
