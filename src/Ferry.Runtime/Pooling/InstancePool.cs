@@ -368,7 +368,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             {
                 _waiters.RemoveFirst();
                 waiting.Value.Node = null;
-                waiting.Value.TrySetResult(error);
+                waiting.Value.AnswerFromLock(error);
             }
 
             SignalIfDrained();
@@ -413,7 +413,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
                 {
                     _waiters.RemoveFirst();
                     oldest.Value.Node = null;
-                    oldest.Value.TrySetResult(error);
+                    oldest.Value.AnswerFromLock(error);
                     SignalIfDrained();
                 }
 
@@ -430,6 +430,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             return;
         }
 
+        List<(Waiter Waiter, InstanceLease Lease)>? handedOut;
         lock (_gate)
         {
             _starting--;
@@ -444,13 +445,14 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             instance.IdleSince = Time.GetUtcNow();
             instance.HasServed |= prewarm;
             _instances.Add(instance);
-            HandOutSlots(instance);
+            handedOut = HandOutSlots(instance);
             if (_waiters.Count > 0)
             {
                 StartInstancesIfNeeded(topUpMinimum: false);
             }
         }
 
+        Answer(handedOut);
         LogInstanceStarted(Function.ToString(), instance.Id);
         _ = WatchForExitAsync(instance);
     }
@@ -472,21 +474,41 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         }
     }
 
-    /// <summary>Gives free slots of <paramref name="instance"/> to waiting requests, oldest first. Caller holds the lock.</summary>
-    private void HandOutSlots(FunctionInstance instance)
+    /// <summary>
+    /// Gives free slots of <paramref name="instance"/> to waiting requests, oldest first; null when none waits. The
+    /// caller holds the lock, and gives each request its lease with <see cref="Answer"/> once it has let go of it.
+    /// </summary>
+    private List<(Waiter Waiter, InstanceLease Lease)>? HandOutSlots(FunctionInstance instance)
     {
+        List<(Waiter, InstanceLease)>? handedOut = null;
         while (instance.IsAlive && instance.InFlight < instance.Capacity && _waiters.First is { } first)
         {
             _waiters.RemoveFirst();
             first.Value.Node = null;
-            var lease = TakeSlot(instance);
-            if (first.Value.TrySetResult(lease))
+            (handedOut ??= []).Add((first.Value, TakeSlot(instance)));
+            _queueMovedAt = Time.GetTimestamp();
+        }
+
+        return handedOut;
+    }
+
+    /// <summary>
+    /// Gives waiting requests the leases <see cref="HandOutSlots"/> took for them, outside the lock: each request goes on
+    /// on this thread (no hop to the thread pool; for the gateway this is a socket thread, which sends the event on).
+    /// A request that gave up meanwhile (timed out, cancelled) gives its slot straight back.
+    /// </summary>
+    private static void Answer(List<(Waiter Waiter, InstanceLease Lease)>? handedOut)
+    {
+        if (handedOut is null)
+        {
+            return;
+        }
+
+        foreach (var (waiter, lease) in handedOut)
+        {
+            if (!waiter.TrySetResult(lease))
             {
-                _queueMovedAt = Time.GetTimestamp();
-            }
-            else
-            {
-                instance.InFlight--;
+                lease.Dispose();
             }
         }
     }
@@ -519,13 +541,14 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     internal void Release(FunctionInstance instance)
     {
         var stop = false;
+        List<(Waiter Waiter, InstanceLease Lease)>? handedOut = null;
         lock (_gate)
         {
             instance.InFlight--;
             instance.IdleSince = Time.GetUtcNow();
             if (instance.IsAlive)
             {
-                HandOutSlots(instance);
+                handedOut = HandOutSlots(instance);
             }
 
             if (_yielding && instance.InFlight == 0 && _instances.Remove(instance))
@@ -537,6 +560,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             SignalIfDrained();
         }
 
+        Answer(handedOut);
         if (stop)
         {
             LogInstanceYielded(Function.ToString(), instance.Id);
@@ -772,7 +796,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             foreach (var waiter in _waiters)
             {
                 waiter.Node = null;
-                waiter.TrySetResult(retired);
+                waiter.AnswerFromLock(retired);
             }
 
             _waiters.Clear();
@@ -800,8 +824,18 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         Stopped,
     }
 
-    private sealed class Waiter(long queuedAt) : TaskCompletionSource<PoolResult<InstanceLease>>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>
+    /// A request waiting for a slot. Whoever completes it runs the request's continuation (no
+    /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>): leases are given outside the pool's lock
+    /// (<see cref="Answer"/>), so the request goes on without a hop; answers decided under the lock go through
+    /// <see cref="AnswerFromLock"/>.
+    /// </summary>
+    private sealed class Waiter(long queuedAt) : TaskCompletionSource<PoolResult<InstanceLease>>
     {
+        /// <summary>Answers from under the pool's lock: the request's code must not run there, so it goes on on the thread pool.</summary>
+        public void AnswerFromLock(PoolResult<InstanceLease> result)
+            => ThreadPool.UnsafeQueueUserWorkItem(static state => state.Waiter.TrySetResult(state.Result), (Waiter: this, Result: result), preferLocal: false);
+
         public LinkedListNode<Waiter>? Node { get; set; }
 
         /// <summary>When the request joined the queue (<see cref="TimeProvider.GetTimestamp"/>).</summary>
