@@ -171,8 +171,7 @@ internal static class ServerCommand
         };
         redeployShift.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is var text && text != "0" && text != "0s"
-                && !(DurationParser.TryParseDuration(text, out var shift) && shift <= TimeSpan.FromMinutes(10)))
+            if (result.Tokens.Count > 0 && !TryParseRedeployShift(result.Tokens[^1].Value, out _))
             {
                 result.AddError("--redeploy-shift must be a duration of at most 10m, like 1s or 30s (0s: switch at once).");
             }
@@ -216,12 +215,9 @@ internal static class ServerCommand
                 options = options with { WarmRedeploys = false };
             }
 
-            if (parseResult.GetValue(redeployShift) is { Length: > 0 } shiftText)
+            if (parseResult.GetValue(redeployShift) is { Length: > 0 } shiftText && TryParseRedeployShift(shiftText, out var shift))
             {
-                options = options with
-                {
-                    RedeployTrafficShift = shiftText is "0" or "0s" ? TimeSpan.Zero : DurationParser.TryParseDuration(shiftText, out var shift) ? shift : options.RedeployTrafficShift,
-                };
+                options = options with { RedeployTrafficShift = shift };
             }
 
             if (parseResult.GetValue(pooledIo))
@@ -302,6 +298,18 @@ internal static class ServerCommand
             return FerryServerHost.RunAsync(options, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>A <c>--redeploy-shift</c>: a duration of at most 10 minutes, or a bare 0 (switch at once).</summary>
+    private static bool TryParseRedeployShift(string text, out TimeSpan shift)
+    {
+        if (text == "0")
+        {
+            shift = TimeSpan.Zero;
+            return true;
+        }
+
+        return DurationParser.TryParseDuration(text, out shift) && shift <= TimeSpan.FromMinutes(10);
     }
 
     private static Option<T?> QuotaDefault<T>(string name, string helpName, string description)
