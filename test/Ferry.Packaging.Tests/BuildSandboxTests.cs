@@ -156,4 +156,16 @@ public sealed class BuildSandboxTests : IDisposable
         Assert.Equal(Path.Combine(real, "real", "app"), BuildProgram.RealPath(_temp.Combine("link/app")));
         Assert.Equal(Path.Combine(real, "real", "app"), BuildProgram.RealPath(_temp.Combine("real/again")));
     }
+
+    [Theory]
+    [InlineData(1, "bwrap: Unable to apply mount flags: remount \"/newroot/srv/ferry-data/stem-cells/node\": No such file or directory", true)]
+    [InlineData(1, "bwrap: Can't bind mount /oldroot/tmp/x on /newroot/tmp/x: No such file or directory\n", true)]
+    // Something the step printed: the step ran, so it is its failure and is never run again.
+    [InlineData(1, "building\nbwrap: Unable to apply mount flags: remount \"/newroot/x\": No such file or directory", false)]
+    [InlineData(1, "bwrap: execvp npm: No such file or directory", false)]
+    [InlineData(1, "bwrap: Unable to apply mount flags: remount \"/newroot/x\": Operation not permitted", false)]
+    [InlineData(2, "bwrap: Unable to apply mount flags: remount \"/newroot/x\": No such file or directory", false)]
+    [InlineData(1, "", false)]
+    public void Only_a_sandbox_start_that_lost_a_host_mount_counts_as_a_race(int exitCode, string output, bool raced) =>
+        Assert.Equal(raced, BuildSandbox.StartRacedWithUnmount(exitCode, output));
 }

@@ -130,6 +130,57 @@ public sealed class SandboxedBuildTests : IDisposable
         Assert.Equal("composer is not installed", error.Message);
     }
 
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, false)]
+    public async Task A_sandbox_start_that_raced_with_a_host_unmount_is_started_again_up_to_three_times(int races, bool succeeds)
+    {
+        // A bwrap in front of the real one that fails its first starts as bwrap does when a host mount vanishes while
+        // it copies the mount tree.
+        var real = Sandbox().Bubblewrap;
+        var counter = _cache.Combine("starts");
+        var wrapper = _cache.Combine("bwrap");
+        File.WriteAllText(wrapper, $$"""
+            #!/bin/sh
+            echo x >> '{{counter}}'
+            if [ "$(wc -l < '{{counter}}')" -le {{races}} ]; then
+              echo 'bwrap: Unable to apply mount flags: remount "/newroot/tmp/ferry-data-1/stem-cells/node": No such file or directory' >&2
+              exit 1
+            fi
+            exec '{{real}}' "$@"
+            """.Replace("\r", "", StringComparison.Ordinal));
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var sandbox = Sandbox() with { Bubblewrap = wrapper };
+
+        var build = BuildAsync(sandbox, "mkdir -p out && echo built >> out/file");
+
+        if (succeeds)
+        {
+            await build;
+            Assert.Equal("built\n", File.ReadAllText(_app.Combine("out/file")));
+            Assert.Equal(races + 1, File.ReadAllLines(counter).Length);
+            Assert.Equal(races, _lines.Count(line => line.Text.Contains("a host mount changed while the build sandbox started", StringComparison.Ordinal)));
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<FrameworkException>(() => build);
+            Assert.Contains("Unable to apply mount flags", error.Message);
+            Assert.Equal(3, File.ReadAllLines(counter).Length);
+            Assert.False(File.Exists(_app.Combine("out/file")));
+        }
+    }
+
+    [Fact]
+    public async Task A_step_that_failed_after_it_started_is_not_run_again()
+    {
+        var counter = _app.Combine("runs");
+
+        await Assert.ThrowsAsync<FrameworkException>(() => BuildAsync(Sandbox(), $"echo x >> '{counter}'; echo building; echo 'bwrap: Unable to apply mount flags: remount \"/newroot/x\": No such file or directory' >&2; exit 1"));
+
+        Assert.Single(File.ReadAllLines(counter));
+    }
+
     private sealed class InlineProgress(Action<BuildProgress> report) : IProgress<BuildProgress>
     {
         public void Report(BuildProgress value) => report(value);

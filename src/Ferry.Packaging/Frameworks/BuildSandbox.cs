@@ -85,5 +85,21 @@ public sealed record BuildSandbox(string Bubblewrap, string? Prlimit, string Cac
         return args;
     }
 
+    /// <summary>
+    /// Whether a sandboxed step's failure is bwrap's, at start, on a host mount that went away while bwrap copied the
+    /// mount tree (<c>bwrap: Unable to apply mount flags: remount "…": No such file or directory</c>): exit code 1 and
+    /// nothing but bwrap's own lines, so nothing of the step ran and starting it again is safe.
+    /// </summary>
+    public static bool StartRacedWithUnmount(int exitCode, string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return exitCode == 1
+            && lines.Length > 0
+            && lines.All(line => line.StartsWith("bwrap: ", StringComparison.Ordinal))
+            && lines.Any(line => line.Contains("mount", StringComparison.OrdinalIgnoreCase)
+                && line.EndsWith("No such file or directory", StringComparison.Ordinal));
+    }
+
     private static string Bytes(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -153,7 +153,12 @@ public static class FrameworkBuilder
 
         try
         {
-            await RunProcessAsync(step, project, sandbox, limits, info, progress, cancellationToken);
+            // bwrap copies the host's mount tree (--ro-bind / /) and remounts each mount in it read-only; a mount that
+            // goes away in between (another server's sandbox stopping) fails the copy before the step has run at all.
+            for (var attempt = 1; !await RunProcessAsync(step, project, sandbox, limits, info, progress, attempt < SandboxStartAttempts, cancellationToken); attempt++)
+            {
+                progress.Report(new BuildProgress($"Build: {step.Name}: a host mount changed while the build sandbox started; starting it again", true));
+            }
         }
         finally
         {
@@ -163,6 +168,9 @@ public static class FrameworkBuilder
             }
         }
     }
+
+    /// <summary>How many times a sandbox whose start raced with a host mount going away is started.</summary>
+    private const int SandboxStartAttempts = 3;
 
     private const string Shell = "/bin/sh";
 
@@ -227,9 +235,13 @@ public static class FrameworkBuilder
     private static string MissingTool(BuildStep step) =>
         step.MissingToolHint ?? $"'{step.Command[0]}' is not installed on this machine; it is needed for {step.Name}";
 
-    private static async Task RunProcessAsync(
+    /// <returns>
+    /// True when the step succeeded; false when <paramref name="mayRetry"/> and the sandbox failed to start because a
+    /// host mount vanished (<see cref="BuildSandbox.StartRacedWithUnmount"/>), before anything of the step ran.
+    /// </returns>
+    private static async Task<bool> RunProcessAsync(
         BuildStep step, ProjectFiles project, BuildSandbox? sandbox, BuildLimits limits, ProcessStartInfo info, IProgress<BuildProgress> progress,
-        CancellationToken cancellationToken)
+        bool mayRetry, CancellationToken cancellationToken)
     {
         Process process;
         try
@@ -317,12 +329,19 @@ public static class FrameworkBuilder
 
             if (process.ExitCode != 0)
             {
+                if (sandbox is not null && mayRetry && BuildSandbox.StartRacedWithUnmount(process.ExitCode, Tail()))
+                {
+                    return false;
+                }
+
                 var where = sandbox is null
                     ? ""
                     : $" (it ran in the build sandbox: only the app folder and the build's HOME {sandbox.CacheHome} are writable, /tmp is private; " +
                       "--no-build-sandbox runs it without)";
                 throw new FrameworkException($"{step.Name} failed with exit code {process.ExitCode} in {project.Directory}{where}; its last output:\n{Tail()}");
             }
+
+            return true;
         }
     }
 
