@@ -234,24 +234,14 @@ public sealed class WebFunctionInstance : FunctionInstance
     /// </summary>
     private async Task<bool> ListensInSandboxAsync(int member, int port, CancellationToken cancellationToken)
     {
-        if (!OpenSandboxNamespace(final: false) || await NamespaceSocketAsync(cancellationToken) is not { } probe)
+        if (!OpenSandboxNamespace(final: false) || await ProbeInNamespaceAsync(port, cancellationToken) is not { } answer)
         {
             return SandboxListeners.TcpListening(member, port);
         }
 
-        try
+        if (answer.Connection is not { } probe)
         {
-            await probe.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
-        }
-        catch (SocketException)
-        {
-            probe.Dispose();
             return false;
-        }
-        catch
-        {
-            probe.Dispose();
-            throw;
         }
 
         // The app accepted this connection: the first request goes over it (TakeProbeConnection) instead of a second one.
@@ -350,17 +340,44 @@ public sealed class WebFunctionInstance : FunctionInstance
         }
         catch (Exception ex) when (ex is NamespaceEntryException or ObjectDisposedException)
         {
-            // Refused (or the instance is being disposed): this instance goes on through its socket.
-            if (Interlocked.CompareExchange(ref _namespace, null, sandboxNamespace) == sandboxNamespace)
-            {
-                sandboxNamespace.Dispose();
-                if (ex is NamespaceEntryException)
-                {
-                    NamespaceSockets.ReportFallback(Services.LoggerFactory.CreateLogger<WebFunctionInstance>(), ex.Message);
-                }
-            }
-
+            LeaveNamespace(sandboxNamespace, ex);
             return null;
+        }
+    }
+
+    /// <summary>A connect to the app's port from inside the sandbox's network namespace; null when the namespace cannot be used (any more).</summary>
+    private async Task<ProbeAnswer?> ProbeInNamespaceAsync(int port, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _namespace) is not { } sandboxNamespace)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new ProbeAnswer(await NamespaceSockets.TryConnectLoopbackAsync(sandboxNamespace, port, cancellationToken));
+        }
+        catch (Exception ex) when (ex is NamespaceEntryException or ObjectDisposedException)
+        {
+            LeaveNamespace(sandboxNamespace, ex);
+            return null;
+        }
+    }
+
+    /// <param name="Connection">Connected to the app; null while it does not listen yet.</param>
+    private sealed record ProbeAnswer(Socket? Connection);
+
+    /// <summary>Stops using the sandbox's namespace after <paramref name="ex"/>: this instance goes on through its sandbox's socat.</summary>
+    private void LeaveNamespace(NetworkNamespace sandboxNamespace, Exception ex)
+    {
+        // Refused (or the instance is being disposed).
+        if (Interlocked.CompareExchange(ref _namespace, null, sandboxNamespace) == sandboxNamespace)
+        {
+            sandboxNamespace.Dispose();
+            if (ex is NamespaceEntryException)
+            {
+                NamespaceSockets.ReportFallback(Services.LoggerFactory.CreateLogger<WebFunctionInstance>(), ex.Message);
+            }
         }
     }
 

@@ -134,6 +134,34 @@ public sealed class NamespaceSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task A_probe_connects_inside_the_sandbox_once_something_listens_there_and_answers_null_until_then()
+    {
+        await using var process = await StartLineServerAsync();
+        using var sandboxNamespace = NetworkNamespace.OfSandbox(process.Pid, out var reason);
+        Assert.True(sandboxNamespace is not null, reason);
+
+        // Nothing listens on the host listener's port inside the sandbox, though the host's does.
+        Assert.Null(await _factory.TryConnectLoopbackAsync(sandboxNamespace, HostPort, CancellationToken.None));
+        Assert.Null(await _factory.TryConnectLoopbackAsync(sandboxNamespace, 8081, CancellationToken.None));
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var connected = await _factory.TryConnectLoopbackAsync(sandboxNamespace, 8080, CancellationToken.None);
+            Assert.NotNull(connected);
+            Assert.True(connected.Connected);
+            Assert.True(connected.NoDelay);
+            // An ordinary socket from here on: asynchronous I/O, no timeout left behind from the probe.
+            Assert.Equal(0, connected.SendTimeout);
+            Assert.StartsWith("127.0.0.1:", await AskAsync(connected, "peer"), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(NetworkNamespace.OfThisProcess, NetworkNamespace.OfThread(_factory.ThreadId));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _factory.TryConnectLoopbackAsync(sandboxNamespace, 0, CancellationToken.None));
+        using var unavailable = NamespaceSocketFactory.Unavailable("a test says so");
+        await Assert.ThrowsAsync<NamespaceEntryException>(() => unavailable.TryConnectLoopbackAsync(sandboxNamespace, 8080, CancellationToken.None));
+    }
+
+    [Fact]
     public void A_process_without_a_network_of_its_own_gives_no_namespace()
     {
         using var sleeper = System.Diagnostics.Process.Start("sleep", "30");
