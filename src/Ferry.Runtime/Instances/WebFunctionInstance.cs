@@ -205,6 +205,8 @@ public sealed class WebFunctionInstance : FunctionInstance
         {
             _readinessWake.Disarm();
             Interlocked.Decrement(ref _startsPolling);
+            _loopbackProbe?.Dispose();
+            _loopbackProbe = null;
         }
     }
 
@@ -234,12 +236,12 @@ public sealed class WebFunctionInstance : FunctionInstance
     /// </summary>
     private async Task<bool> ListensInSandboxAsync(int member, int port, CancellationToken cancellationToken)
     {
-        if (!OpenSandboxNamespace(final: false) || await ProbeInNamespaceAsync(port, cancellationToken) is not { } answer)
+        if (!OpenSandboxNamespace(final: false) || await LoopbackProbeAsync(cancellationToken) is not { } loopback)
         {
             return SandboxListeners.TcpListening(member, port);
         }
 
-        if (answer.Connection is not { } probe)
+        if (loopback.TryConnect(port) is not { } probe)
         {
             return false;
         }
@@ -345,9 +347,17 @@ public sealed class WebFunctionInstance : FunctionInstance
         }
     }
 
-    /// <summary>A connect to the app's port from inside the sandbox's network namespace; null when the namespace cannot be used (any more).</summary>
-    private async Task<ProbeAnswer?> ProbeInNamespaceAsync(int port, CancellationToken cancellationToken)
+    /// <summary>
+    /// The readiness probe in the sandbox's network namespace, made on the first check and kept (a refused connect leaves
+    /// it usable) until it connects; null when the namespace cannot be used (any more).
+    /// </summary>
+    private async Task<LoopbackProbe?> LoopbackProbeAsync(CancellationToken cancellationToken)
     {
+        if (_loopbackProbe is { IsUsable: true } usable)
+        {
+            return usable;
+        }
+
         if (Volatile.Read(ref _namespace) is not { } sandboxNamespace)
         {
             return null;
@@ -355,7 +365,8 @@ public sealed class WebFunctionInstance : FunctionInstance
 
         try
         {
-            return new ProbeAnswer(await NamespaceSockets.TryConnectLoopbackAsync(sandboxNamespace, port, cancellationToken));
+            _loopbackProbe = await NamespaceSockets.CreateLoopbackProbeAsync(sandboxNamespace, cancellationToken);
+            return _loopbackProbe;
         }
         catch (Exception ex) when (ex is NamespaceEntryException or ObjectDisposedException)
         {
@@ -364,8 +375,8 @@ public sealed class WebFunctionInstance : FunctionInstance
         }
     }
 
-    /// <param name="Connection">Connected to the app; null while it does not listen yet.</param>
-    private sealed record ProbeAnswer(Socket? Connection);
+    /// <summary>Only <see cref="WaitUntilReadyAsync"/> uses it, one check at a time, and disposes it when it ends.</summary>
+    private LoopbackProbe? _loopbackProbe;
 
     /// <summary>Stops using the sandbox's namespace after <paramref name="ex"/>: this instance goes on through its sandbox's socat.</summary>
     private void LeaveNamespace(NetworkNamespace sandboxNamespace, Exception ex)

@@ -23,14 +23,6 @@ public sealed partial class NamespaceSocketFactory : IDisposable
     private const int CloneNewNet = 0x40000000;
     private const int AddressFamilyInet = 2, SocketStream = 1, SocketCloseOnExec = 0x80000;
     private const int OperationNotPermitted = 1;
-    private const int SocketLevel = 1, SendTimeoutOption = 21;
-
-    /// <summary>
-    /// How long a probe's connect may wait for its answer. On loopback the kernel answers a connect (accepted, or refused
-    /// while nothing listens) within the call; only a listener whose backlog is full leaves it waiting, and then the
-    /// probe reports "not yet" rather than holding the namespace thread.
-    /// </summary>
-    private static readonly TimeSpan ProbeConnectTimeout = TimeSpan.FromMilliseconds(5);
 
     private static readonly Lazy<NamespaceSocketFactory> Shared = new(() => HostFileOwnership.EffectiveUserId == 0
         ? Start()
@@ -65,30 +57,6 @@ public sealed partial class NamespaceSocketFactory : IDisposable
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetThreadId();
 
-    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
-    private static partial int Connect(int fd, in LoopbackAddress address, int length);
-
-    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
-    private static partial int SetSocketOption(int fd, int level, int name, in TimeValue value, int length);
-
-    /// <summary><c>struct sockaddr_in</c> for 127.0.0.1:port.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private readonly struct LoopbackAddress(int port)
-    {
-        private readonly ushort _family = AddressFamilyInet;
-        private readonly ushort _port = (ushort)System.Net.IPAddress.HostToNetworkOrder((short)port);
-        private readonly uint _address = (uint)System.Net.IPAddress.HostToNetworkOrder(0x7F000001);
-        private readonly ulong _zero;
-    }
-
-    /// <summary><c>struct timeval</c>.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private readonly struct TimeValue(TimeSpan value)
-    {
-        private readonly long _seconds = (long)value.TotalSeconds;
-        private readonly long _microseconds = value.Ticks / 10 % 1_000_000;
-    }
-
     /// <summary>A factory with a thread of its own, which starts in (and always returns to) the caller's network namespace.</summary>
     internal static NamespaceSocketFactory Start()
     {
@@ -110,30 +78,24 @@ public sealed partial class NamespaceSocketFactory : IDisposable
     /// <exception cref="NamespaceEntryException">The namespace could not be entered (see <see cref="UnavailableReason"/> after EPERM).</exception>
     /// <exception cref="ObjectDisposedException">The namespace was closed.</exception>
     public async Task<Socket> CreateTcpSocketAsync(NetworkNamespace networkNamespace, CancellationToken cancellationToken) =>
-        await EnqueueAsync(new SocketRequest(networkNamespace, null, cancellationToken))
-        ?? throw new InvalidOperationException("the namespace thread returned no socket");
+        ToSocket(await EnqueueAsync(new SocketRequest(networkNamespace, cancellationToken)));
 
     /// <summary>
-    /// Connects to <c>127.0.0.1:<paramref name="port"/></c> in <paramref name="networkNamespace"/>, all on the namespace
-    /// thread: the connected socket, or null while nothing accepts there. A web function's readiness probe: polled every
-    /// millisecond or so while an app starts, a probe that hopped to the thread pool for its connect and to the socket
-    /// engine for its answer woke three threads, whose CPU the starting app was waiting for.
+    /// A readiness probe of <c>127.0.0.1:PORT</c> in <paramref name="networkNamespace"/>: one socket made there now, which
+    /// <see cref="LoopbackProbe.TryConnect"/> connects from any thread, again after each refusal, without entering the
+    /// namespace again.
     /// </summary>
     /// <exception cref="NamespaceEntryException">The namespace could not be entered (see <see cref="UnavailableReason"/> after EPERM).</exception>
     /// <exception cref="ObjectDisposedException">The namespace was closed.</exception>
-    public Task<Socket?> TryConnectLoopbackAsync(NetworkNamespace networkNamespace, int port, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
-        return EnqueueAsync(new SocketRequest(networkNamespace, port, cancellationToken));
-    }
+    public async Task<LoopbackProbe> CreateLoopbackProbeAsync(NetworkNamespace networkNamespace, CancellationToken cancellationToken) =>
+        new(await EnqueueAsync(new SocketRequest(networkNamespace, cancellationToken)));
 
-    private Task<Socket?> EnqueueAsync(SocketRequest request)
+    private Task<SafeSocketHandle> EnqueueAsync(SocketRequest request)
     {
         var unavailable = UnavailableReason;
         if (_requests is null || unavailable is not null)
         {
-            return Task.FromException<Socket?>(new NamespaceEntryException(unavailable ?? "no namespace thread", 0));
+            return Task.FromException<SafeSocketHandle>(new NamespaceEntryException(unavailable ?? "no namespace thread", 0));
         }
 
         request.Cancellation.ThrowIfCancellationRequested();
@@ -177,8 +139,7 @@ public sealed partial class NamespaceSocketFactory : IDisposable
 
             try
             {
-                var handle = CreateIn(request.Namespace, home);
-                request.Result.TrySetResult(request.ConnectPort is { } port ? ConnectOrClose(handle, port) : ToSocket(handle));
+                request.Result.TrySetResult(CreateIn(request.Namespace, home));
             }
             catch (Exception ex)
             {
@@ -187,24 +148,8 @@ public sealed partial class NamespaceSocketFactory : IDisposable
         }
     }
 
-    /// <summary>The socket connected to 127.0.0.1:<paramref name="port"/> of its namespace, or null (closed) when refused or unanswered.</summary>
-    private static Socket? ConnectOrClose(SafeSocketHandle handle, int port)
-    {
-        var fd = (int)handle.DangerousGetHandle();
-        // Blocking, bounded by the send timeout, so the kernel's answer arrives within this call; connected before the
-        // Socket is made, which then knows it is.
-        if (SetSocketOption(fd, SocketLevel, SendTimeoutOption, new TimeValue(ProbeConnectTimeout), Marshal.SizeOf<TimeValue>()) == 0
-            && Connect(fd, new LoopbackAddress(port), Marshal.SizeOf<LoopbackAddress>()) == 0
-            && SetSocketOption(fd, SocketLevel, SendTimeoutOption, new TimeValue(TimeSpan.Zero), Marshal.SizeOf<TimeValue>()) == 0)
-        {
-            return ToSocket(handle);
-        }
-
-        handle.Dispose();
-        return null;
-    }
-
-    private static Socket ToSocket(SafeSocketHandle handle)
+    /// <summary>A <see cref="Socket"/> (with <c>TCP_NODELAY</c>) that owns <paramref name="handle"/>; the handle is closed if that fails.</summary>
+    internal static Socket ToSocket(SafeSocketHandle handle)
     {
         try
         {
@@ -258,9 +203,8 @@ public sealed partial class NamespaceSocketFactory : IDisposable
     /// <summary>Stops the thread once the requests already queued are served.</summary>
     public void Dispose() => _requests?.CompleteAdding();
 
-    /// <param name="ConnectPort">Null: a new socket; else the port on the namespace's loopback to connect it to.</param>
-    private sealed record SocketRequest(NetworkNamespace Namespace, int? ConnectPort, CancellationToken Cancellation)
+    private sealed record SocketRequest(NetworkNamespace Namespace, CancellationToken Cancellation)
     {
-        public TaskCompletionSource<Socket?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<SafeSocketHandle> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

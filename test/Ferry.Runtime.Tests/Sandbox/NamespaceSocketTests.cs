@@ -134,31 +134,35 @@ public sealed class NamespaceSocketTests : IDisposable
     }
 
     [Fact]
-    public async Task A_probe_connects_inside_the_sandbox_once_something_listens_there_and_answers_null_until_then()
+    public async Task A_loopback_probe_is_refused_until_something_listens_in_the_sandbox_then_hands_over_its_connection()
     {
         await using var process = await StartLineServerAsync();
         using var sandboxNamespace = NetworkNamespace.OfSandbox(process.Pid, out var reason);
         Assert.True(sandboxNamespace is not null, reason);
 
-        // Nothing listens on the host listener's port inside the sandbox, though the host's does.
-        Assert.Null(await _factory.TryConnectLoopbackAsync(sandboxNamespace, HostPort, CancellationToken.None));
-        Assert.Null(await _factory.TryConnectLoopbackAsync(sandboxNamespace, 8081, CancellationToken.None));
-
+        using var probe = await _factory.CreateLoopbackProbeAsync(sandboxNamespace, CancellationToken.None);
+        // Refused again and again on the same socket: the host listener's port is not listened on inside the sandbox.
         for (var i = 0; i < 20; i++)
         {
-            using var connected = await _factory.TryConnectLoopbackAsync(sandboxNamespace, 8080, CancellationToken.None);
-            Assert.NotNull(connected);
-            Assert.True(connected.Connected);
-            Assert.True(connected.NoDelay);
-            // An ordinary socket from here on: asynchronous I/O, no timeout left behind from the probe.
-            Assert.Equal(0, connected.SendTimeout);
-            Assert.StartsWith("127.0.0.1:", await AskAsync(connected, "peer"), StringComparison.Ordinal);
+            Assert.Null(probe.TryConnect(HostPort));
+            Assert.True(probe.IsUsable);
         }
 
+        using var connected = probe.TryConnect(8080);
+        Assert.NotNull(connected);
+        Assert.False(probe.IsUsable);
+        Assert.Throws<ObjectDisposedException>(() => probe.TryConnect(8080));
+        Assert.True(connected.Connected);
+        Assert.True(connected.NoDelay);
+        // An ordinary socket from here on: asynchronous I/O, no timeout left behind from the probe.
+        Assert.Equal(0, connected.SendTimeout);
+        Assert.StartsWith("127.0.0.1:", await AskAsync(connected, "peer"), StringComparison.Ordinal);
         Assert.Equal(NetworkNamespace.OfThisProcess, NetworkNamespace.OfThread(_factory.ThreadId));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _factory.TryConnectLoopbackAsync(sandboxNamespace, 0, CancellationToken.None));
+
+        using var another = await _factory.CreateLoopbackProbeAsync(sandboxNamespace, CancellationToken.None);
+        Assert.Throws<ArgumentOutOfRangeException>(() => another.TryConnect(0));
         using var unavailable = NamespaceSocketFactory.Unavailable("a test says so");
-        await Assert.ThrowsAsync<NamespaceEntryException>(() => unavailable.TryConnectLoopbackAsync(sandboxNamespace, 8080, CancellationToken.None));
+        await Assert.ThrowsAsync<NamespaceEntryException>(() => unavailable.CreateLoopbackProbeAsync(sandboxNamespace, CancellationToken.None));
     }
 
     [Fact]
