@@ -103,6 +103,28 @@ public abstract class FunctionInstance : IAsyncDisposable
     /// <summary>Whether a request has been served yet: the first one is the cold start. Guarded by the pool's lock.</summary>
     internal bool HasServed { get; set; }
 
+    private readonly Lock _priorityGate = new();
+    private CpuPriority _cpuPriority = CpuPriority.Normal;
+
+    /// <summary>
+    /// The instance's sandbox shares contended cores at <paramref name="priority"/> (<see cref="CpuPriority"/>), from
+    /// its start if it has not started yet. A redeploy's new instances start in the background while the revision they
+    /// replace serves the traffic, and come to the foreground when their revision takes over.
+    /// </summary>
+    internal void SetCpuPriority(CpuPriority priority)
+    {
+        lock (_priorityGate)
+        {
+            if (_cpuPriority == priority)
+            {
+                return;
+            }
+
+            _cpuPriority = priority;
+            _process?.SetCpuPriority(priority);
+        }
+    }
+
     /// <summary>Starts the process and returns once it is ready to serve, or throws <see cref="InstanceStartException"/>.</summary>
     public abstract Task StartAsync(CancellationToken cancellationToken);
 
@@ -189,7 +211,15 @@ public abstract class FunctionInstance : IAsyncDisposable
     /// </summary>
     protected async Task AttachAsync(ISandboxedProcess process, bool fromStemCell)
     {
-        _process = process;
+        lock (_priorityGate)
+        {
+            _process = process;
+            if (_cpuPriority == CpuPriority.Background)
+            {
+                process.SetCpuPriority(CpuPriority.Background);
+            }
+        }
+
         // Before the output pump starts, so that INIT_START precedes whatever the handler prints while it loads.
         await WritePlatformLineAsync(null, $"INIT_START Runtime: {Function.Function.Runtime} Instance: {Id} Revision: {Function.RevisionNumber}"
             + (fromStemCell ? " StemCell: true" : ""));

@@ -1,6 +1,7 @@
 using Ferry.Manifest;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.Quotas;
+using Ferry.Runtime.Sandbox;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Runtime.Pooling;
@@ -241,6 +242,26 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         return InstanceCount;
     }
 
+    /// <summary>
+    /// Whether the pool has served a request. Until then (a redeploy's revision warming up while the one it replaces
+    /// serves the traffic) <see cref="PrewarmAsync"/> starts instances at <see cref="CpuPriority.Background"/>, so that
+    /// their starts take the cores only when the serving revision leaves them idle. Guarded by the pool's lock.
+    /// </summary>
+    private bool _takesTraffic;
+
+    /// <summary>
+    /// The first request: instances warmed up before come to the foreground (and so do those still starting, once
+    /// they are up). Caller holds the lock.
+    /// </summary>
+    private void TakeTraffic()
+    {
+        _takesTraffic = true;
+        foreach (var instance in _instances)
+        {
+            instance.SetCpuPriority(CpuPriority.Normal);
+        }
+    }
+
     private FunctionInstance? FindFreeInstance()
     {
         FunctionInstance? best = null;
@@ -258,6 +279,11 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
     private InstanceLease TakeSlot(FunctionInstance instance)
     {
+        if (!_takesTraffic)
+        {
+            TakeTraffic();
+        }
+
         instance.InFlight++;
         var cold = !instance.HasServed;
         instance.HasServed = true;
@@ -390,6 +416,12 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     private async Task StartInstanceAsync(bool forWaitingRequest, bool prewarm = false)
     {
         var instance = CreateInstance(forWaitingRequest);
+        var inBackground = prewarm && !Volatile.Read(ref _takesTraffic);
+        if (inBackground)
+        {
+            instance.SetCpuPriority(CpuPriority.Background);
+        }
+
         var startedAt = Time.GetTimestamp();
         try
         {
@@ -397,7 +429,11 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
             // thread: it holds the pool's lock, and may be a socket thread serving other requests (inline I/O).
             await Task.Yield();
             await instance.StartAsync(_stopping.Token);
-            _pace.RecordStart(Time.GetElapsedTime(startedAt));
+            if (!inBackground)
+            {
+                // A start in the background took as long as the serving revision left the cores idle: not the pace.
+                _pace.RecordStart(Time.GetElapsedTime(startedAt));
+            }
         }
         catch (Exception ex)
         {
@@ -444,6 +480,11 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
             instance.IdleSince = Time.GetUtcNow();
             instance.HasServed |= prewarm;
+            if (_takesTraffic)
+            {
+                instance.SetCpuPriority(CpuPriority.Normal);
+            }
+
             _instances.Add(instance);
             handedOut = HandOutSlots(instance);
             if (_waiters.Count > 0)

@@ -126,6 +126,27 @@ public interface ISandboxedProcess : IAsyncDisposable
 
     /// <summary>Kills everything in the sandbox and waits until it is gone. Safe to call more than once.</summary>
     Task KillAsync();
+
+    /// <summary>
+    /// How the sandbox's processes share contended cores with everything else (their CPU quota stays as it is). Without
+    /// a CPU cgroup this does nothing.
+    /// </summary>
+    void SetCpuPriority(CpuPriority priority)
+    {
+    }
+}
+
+/// <summary>A sandbox's weight when cores are contended: its cgroup's <c>cpu.shares</c> (v1) or <c>cpu.weight</c> (v2).</summary>
+public enum CpuPriority
+{
+    /// <summary>The kernel's default weight, the same as every other sandbox's.</summary>
+    Normal,
+
+    /// <summary>
+    /// A thirty-second of it: work that may wait while others need the cores, such as a redeploy's new instances
+    /// starting while the revision they replace serves the traffic.
+    /// </summary>
+    Background,
 }
 
 public sealed class SandboxStartException(string message, Exception? inner = null) : Exception(message, inner);

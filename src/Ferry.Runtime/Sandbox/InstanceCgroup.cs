@@ -61,6 +61,36 @@ internal sealed class InstanceCgroup
         return peak >= 0 ? peak : null;
     }
 
+    /// <summary>The kernel's default CPU weights: <c>cpu.shares</c> in v1, <c>cpu.weight</c> in v2.</summary>
+    internal const int DefaultShares = 1024, DefaultWeight = 100;
+
+    /// <summary>How much smaller a <see cref="CpuPriority.Background"/> weight is than the default.</summary>
+    internal const int BackgroundDivisor = 32;
+
+    /// <summary>
+    /// Writes the CPU weight of <paramref name="priority"/> into whichever of <c>cpu.shares</c> / <c>cpu.weight</c> the
+    /// cgroup has; a cgroup without a CPU controller, or one already removed, is left alone. Never throws: a weight is
+    /// a preference, and a refused write is logged.
+    /// </summary>
+    public void SetCpuPriority(CpuPriority priority)
+    {
+        if (Volatile.Read(ref _removed) != 0)
+        {
+            return;
+        }
+
+        var (file, normal) = _version == CgroupVersion.V1 ? ("cpu.shares", DefaultShares) : ("cpu.weight", DefaultWeight);
+        var value = priority == CpuPriority.Background ? normal / BackgroundDivisor : normal;
+        foreach (var directory in Directories)
+        {
+            var path = Path.Combine(directory, file);
+            if (File.Exists(path) && CgroupFiles.TryWrite(path, value.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } failure)
+            {
+                _logger.LogWarning("Could not set the CPU weight of {Cgroup}: {Failure}", directory, failure);
+            }
+        }
+    }
+
     /// <summary>SIGKILLs every process in the cgroup until it is empty.</summary>
     public async Task KillAllAsync()
     {

@@ -56,6 +56,8 @@ internal sealed class SandboxedProcess : ISandboxedProcess
 
     public long? PeakMemoryBytes() => Cgroup?.PeakMemoryBytes();
 
+    public void SetCpuPriority(CpuPriority priority) => Cgroup?.SetCpuPriority(priority);
+
     public Task KillAsync() => _kill.Value;
 
     public async ValueTask DisposeAsync()

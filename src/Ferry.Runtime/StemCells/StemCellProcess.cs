@@ -25,6 +25,8 @@ internal sealed class StemCellProcess(ISandboxedProcess inner, string codeDirect
 
     public long? PeakMemoryBytes() => inner.PeakMemoryBytes();
 
+    public void SetCpuPriority(CpuPriority priority) => inner.SetCpuPriority(priority);
+
     /// <summary>The logger of the cell's pool.</summary>
     public ILogger Log => logger;
 

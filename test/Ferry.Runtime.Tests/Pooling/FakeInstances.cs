@@ -152,6 +152,9 @@ internal sealed class FakeInstance(FunctionRevision function, InstanceServices s
 
     public void Crash() => _process.Exit(1);
 
+    /// <summary>The CPU priority last given to the instance's process; null while none was.</summary>
+    public CpuPriority? ProcessCpuPriority => _process.CpuPriority;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         StartRequested = true;
@@ -173,6 +176,10 @@ internal sealed class FakeInstance(FunctionRevision function, InstanceServices s
         public Task<int> Exited => _exited.Task;
 
         public long? PeakMemoryBytes() => null;
+
+        public CpuPriority? CpuPriority { get; private set; }
+
+        public void SetCpuPriority(CpuPriority priority) => CpuPriority = priority;
 
         public void Exit(int code)
         {

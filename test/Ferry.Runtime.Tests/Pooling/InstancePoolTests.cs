@@ -1,6 +1,7 @@
 using Ferry.Manifest;
 using Ferry.Runtime.Pooling;
 using Ferry.Runtime.Quotas;
+using Ferry.Runtime.Sandbox;
 
 namespace Ferry.Runtime.Tests.Pooling;
 
@@ -405,6 +406,39 @@ public sealed class InstancePoolTests : IAsyncLifetime
         Assert.False(lease.ColdStart);
         Assert.Equal(3, _fakes.Created.Count);
         lease.Dispose();
+    }
+
+    [Fact]
+    public async Task Prewarmed_instances_start_in_the_background_and_come_to_the_foreground_with_the_first_request()
+    {
+        await using var pool = Pool();
+        var prewarm = pool.PrewarmAsync(2, CancellationToken.None);
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2 && _fakes.Created.All(i => i.StartRequested), "two starts");
+        _fakes.Time.Advance(TimeSpan.FromSeconds(3));
+        foreach (var instance in _fakes.Created)
+        {
+            instance.CompleteStart();
+        }
+
+        Assert.Equal(2, await prewarm);
+        Assert.All(_fakes.Created, instance => Assert.Equal(CpuPriority.Background, instance.ProcessCpuPriority));
+        // A start in the background took as long as others left the cores idle: it is not the function's pace.
+        Assert.Null(_fakes.Services.Paces.For(pool.Function).Start);
+
+        using var lease = (await pool.AcquireAsync(CancellationToken.None)).Value!;
+
+        Assert.All(_fakes.Created, instance => Assert.Equal(CpuPriority.Normal, instance.ProcessCpuPriority));
+    }
+
+    [Fact]
+    public async Task Instances_started_for_requests_keep_the_normal_cpu_priority()
+    {
+        _fakes.StartAtOnce = true;
+        await using var pool = Pool();
+        using var lease = (await pool.AcquireAsync(CancellationToken.None)).Value!;
+        Assert.Equal(2, await pool.PrewarmAsync(2, CancellationToken.None));
+
+        Assert.All(_fakes.Created, instance => Assert.Null(instance.ProcessCpuPriority));
     }
 
     /// <summary>A pool that starts one instance for waiting requests and then queues them (<see cref="RuntimeOptions.EagerInstancesPerFunction"/>).</summary>

@@ -195,6 +195,25 @@ public sealed class BubblewrapSandboxTests : IDisposable
     }
 
     [Fact]
+    public async Task A_background_sandbox_gets_a_thirty_second_of_the_default_cpu_weight_and_gets_it_back()
+    {
+        Assert.True(SandboxTestFolders.Cgroups.Controllers.Contains("cpu"), $"needs a writable cpu cgroup (run as root): {SandboxTestFolders.Cgroups.Description}");
+        await using var process = await _sandbox.StartAsync(_folders.Shell("sleep 1000"), CancellationToken.None);
+        var cgroup = Assert.IsType<SandboxedProcess>(process).Cgroup;
+        Assert.NotNull(cgroup);
+        string Weight() => cgroup.Directories.Select(d => Path.Combine(d, "cpu.shares")).Concat(cgroup.Directories.Select(d => Path.Combine(d, "cpu.weight")))
+            .Where(File.Exists).Select(f => File.ReadAllText(f).Trim()).Single();
+        var normal = Weight();
+        Assert.Contains(normal, new[] { "1024", "100" });
+
+        process.SetCpuPriority(CpuPriority.Background);
+        Assert.Equal(normal == "1024" ? "32" : "3", Weight());
+
+        process.SetCpuPriority(CpuPriority.Normal);
+        Assert.Equal(normal, Weight());
+    }
+
+    [Fact]
     public async Task Unknown_program_fails_to_start_with_its_name()
     {
         var spec = _folders.Shell("unused") with { Command = ["ferry-no-such-program"] };
