@@ -480,8 +480,9 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
 
             instance.IdleSince = Time.GetUtcNow();
             instance.HasServed |= prewarm;
-            if (_takesTraffic)
+            if (inBackground && _takesTraffic)
             {
+                // Traffic came while it started: TakeTraffic did not see it yet.
                 instance.SetCpuPriority(CpuPriority.Normal);
             }
 

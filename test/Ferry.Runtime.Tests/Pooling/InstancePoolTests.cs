@@ -431,6 +431,23 @@ public sealed class InstancePoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_prewarmed_instance_still_starting_when_traffic_comes_is_up_in_the_foreground()
+    {
+        await using var pool = Pool();
+        var prewarm = pool.PrewarmAsync(2, CancellationToken.None);
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2 && _fakes.Created.All(i => i.StartRequested), "two starts");
+        _fakes.Created[0].CompleteStart();
+        await FakeInstances.EventuallyAsync(() => pool.InstanceCount == 1, "the first instance up");
+
+        using var lease = (await pool.AcquireAsync(CancellationToken.None)).Value!;
+        Assert.Equal(CpuPriority.Normal, _fakes.Created[0].ProcessCpuPriority);
+        _fakes.Created[1].CompleteStart();
+        Assert.Equal(2, await prewarm);
+
+        Assert.Equal(CpuPriority.Normal, _fakes.Created[1].ProcessCpuPriority);
+    }
+
+    [Fact]
     public async Task Instances_started_for_requests_keep_the_normal_cpu_priority()
     {
         _fakes.StartAtOnce = true;
