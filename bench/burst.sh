@@ -6,11 +6,12 @@
 # another fresh revision, on the same server, and reports the ratio; a first burst (not counted) is the warm-up that
 # shows the stem cell pool its demand. PARTS picks parts (default "sandboxed unsandboxed ratio"); RATIO_SERVER_ARGS
 # adds `ferry server` options to the ratio part's server; between measurements it waits until the stem cells are
-# refilled (read from /metrics; SETTLE seconds on builds without those series).
+# refilled (read from /metrics; SETTLE seconds on builds without those series). Its baseline, in the same run: the
+# same bursts against nginx answering from memory, which is what burst.py itself takes to send and collect them.
 # (3c) PARTS=slow: the same bursts to a Node function whose requests wait 200 ms each (GET /bench/dev/wait), the case
 # where a pool must scale out rather than queue behind busy instances; its times, not a ratio, are what to compare.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ensure_tools
+ensure_tools nginx
 count="${COUNT:-50}"
 rounds="${ROUNDS:-3}"
 parts="${PARTS:-sandboxed unsandboxed ratio}"
@@ -54,7 +55,46 @@ PY
 }
 
 # total_ms LINE: the "all answered after N ms" of a burst.py line
-total_ms() { sed -E 's/.*all answered after ([0-9]+) ms.*/\1/' <<<"$1"; }
+total_ms() { sed -E 's/.*all answered after ([0-9.]+) ms.*/\1/' <<<"$1"; }
+
+# median: of the numbers on stdin, one per line
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# client_floor PORT: the bursts' baseline, 50 requests at once (ROUNDS times) to nginx answering every request from
+# memory: what the client takes to open, send and collect them, to read next to Ferry's bursts.
+client_floor() {
+  local work totals=() line round nginx_pid
+  work="$(mktemp -d -t ferry-bench-nginx-XXXXXX)"
+  mkdir -p "$work/logs"
+  cat >"$work/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/client_body;
+  proxy_temp_path $work/proxy;
+  fastcgi_temp_path $work/fastcgi;
+  uwsgi_temp_path $work/uwsgi;
+  scgi_temp_path $work/scgi;
+  server { listen 127.0.0.1:$1; location / { default_type application/json; return 200 '{"ok":true}'; } }
+}
+EOF
+  "$(command -v nginx || echo /usr/sbin/nginx)" -p "$work" -c "$work/nginx.conf" &
+  nginx_pid=$!
+  for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$1/" >/dev/null 2>&1 && break; sleep 0.1; done
+  for round in $(seq 1 "$rounds"); do
+    line="$(/usr/bin/python3 "$bench_dir/burst.py" "http://127.0.0.1:$1/" "$count")"
+    totals+=("$(total_ms "$line")")
+    echo "client floor (nginx, from memory) round $round: $line" | tee -a "$out"
+  done
+  echo "client floor (nginx, from memory): all answered after $(printf '%s\n' "${totals[@]}" | median) ms, median of $rounds" | tee -a "$out"
+  kill "$nginx_pid" 2>/dev/null || true
+  wait "$nginx_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
 
 # ratio LABEL APP PATH
 ratio() {
@@ -72,7 +112,7 @@ ratio() {
     ratios+=("$(python3 -c "print(f'{$(total_ms "$burst_line") / $(total_ms "$cold"):.1f}')")")
     echo "$1 $3 round $round: one cold request $(total_ms "$cold") ms; $burst_line; burst / cold = ${ratios[-1]}×" | tee -a "$out"
   done
-  echo "$1 $3 burst / cold, median of $rounds: $(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')×" | tee -a "$out"
+  echo "$1 $3 burst / cold, median of $rounds: $(printf '%s\n' "${ratios[@]}" | median)×" | tee -a "$out"
 }
 
 port="${FERRY_BENCH_PORT:-18080}"
@@ -99,6 +139,7 @@ if [[ " $parts " == *" slow "* ]]; then
   stop_servers
 fi
 if [[ " $parts " == *" ratio "* ]]; then
+  client_floor "$(( port + 12 ))"
   # shellcheck disable=SC2086 # RATIO_SERVER_ARGS is a list of options
   start_server "$(( port + 2 ))" --stem-cells 1 --cold-redeploys ${RATIO_SERVER_ARGS:-}
   ratio stem-cells bench /bench/dev/py
