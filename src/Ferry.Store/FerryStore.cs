@@ -196,6 +196,7 @@ public abstract partial class FerryStore : IControlPlaneStore
             return [];
         }
 
+        entries = StoredText.WithoutNulCharacters(entries, static e => e.Message, static (e, message) => e with { Message = message });
         await using var connection = await OpenForTelemetryAsync(cancellationToken);
         var ids = await _dialect.InsertBatchAsync(connection, "logs", LogBatchColumns, entries, returnIds: true, cancellationToken);
         return [.. entries.Select((entry, index) => new LogEntry(
@@ -249,6 +250,7 @@ public abstract partial class FerryStore : IControlPlaneStore
             return;
         }
 
+        invocations = StoredText.WithoutNulCharacters(invocations, static i => i.Error, static (i, error) => i with { Error = error });
         await using var connection = await OpenForTelemetryAsync(cancellationToken);
         await _dialect.InsertBatchAsync(connection, "invocations", InvocationBatchColumns, invocations, returnIds: false, cancellationToken);
     }

@@ -137,6 +137,23 @@ public abstract class LogAndInvocationTests<TBackend> : StoreTestBase<TBackend>
     }
 
     [Fact]
+    public async Task A_nul_character_in_a_function_s_text_is_kept_as_the_replacement_character_and_the_batch_is_stored()
+    {
+        // PostgreSQL's text cannot hold U+0000: it used to fail the whole batch, other functions' lines included.
+        var (app, revision) = await DeployAsync();
+        var batch = new[] { Log(app.Id, revision.Id, "before"), Log(app.Id, revision.Id, "binary\0output\0"), Log(app.Id, revision.Id, "after") };
+
+        var stored = await Store.AppendLogsAsync(batch, CancellationToken.None);
+        await Store.RecordInvocationsAsync([Invocation(app.Id, revision.Id, "r0", second: 0) with { Error = "bad\0payload" }], CancellationToken.None);
+
+        string[] expected = ["before", "binary\uFFFDoutput\uFFFD", "after"];
+        Assert.Equal(expected, stored.Select(l => l.Message));
+        Assert.Equal(expected, await MessagesAsync(new LogQuery(app.Id)));
+        var invocation = Assert.Single(await Store.QueryInvocationsAsync(app.Id, null, DateTimeOffset.MinValue, 100, CancellationToken.None));
+        Assert.Equal("bad\uFFFDpayload", invocation.Error);
+    }
+
+    [Fact]
     public async Task A_batch_with_a_row_the_schema_refuses_stores_none_of_its_rows()
     {
         var (app, revision) = await DeployAsync();
