@@ -153,26 +153,6 @@ public abstract class LogAndInvocationTests<TBackend> : StoreTestBase<TBackend>
         Assert.Equal("bad\uFFFDpayload", invocation.Error);
     }
 
-    [Fact]
-    public async Task A_batch_with_a_row_the_schema_refuses_stores_none_of_its_rows()
-    {
-        var (app, revision) = await DeployAsync();
-        var valid = Invocation(app.Id, revision.Id, "kept-out", second: 0);
-        var orphan = Invocation(app.Id + 1_000, revision.Id, "orphan", second: 1); // no such app stage: the foreign key refuses it
-
-        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(
-            () => Store.RecordInvocationsAsync([valid, orphan], CancellationToken.None));
-        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(
-            () => Store.AppendLogsAsync([Log(app.Id, revision.Id, "kept out"), Log(app.Id + 1_000, revision.Id, "orphan")], CancellationToken.None));
-
-        Assert.Empty(await Store.QueryInvocationsAsync(app.Id, null, DateTimeOffset.MinValue, 100, CancellationToken.None));
-        Assert.Empty(await MessagesAsync(new LogQuery(app.Id)));
-
-        // The store is usable afterwards (the failed statement and transaction were cleaned up).
-        await Store.RecordInvocationsAsync([valid], CancellationToken.None);
-        Assert.Equal(["kept-out"], (await Store.QueryInvocationsAsync(app.Id, null, DateTimeOffset.MinValue, 100, CancellationToken.None)).Select(i => i.RequestId));
-    }
-
     private async Task<List<string>> MessagesAsync(LogQuery query) =>
         (await Store.QueryLogsAsync(query, CancellationToken.None)).Select(l => l.Message).ToList();
 }
