@@ -5,8 +5,9 @@ namespace Ferry.Runtime.Telemetry;
 
 /// <summary>
 /// Records invocations (metering, statistics) off the request path: a request only queues its record; the records
-/// are stored in batches, one transaction per <see cref="BatchWindow"/> (or per <see cref="MaxBatch"/> records).
-/// Disposing stores everything queued, so a normal shutdown loses no record.
+/// are stored in batches, one transaction per <see cref="BatchWindow"/> (or per <see cref="MaxBatch"/> records), and a
+/// batch the store refuses is tried again (<see cref="TelemetryStoreAttempts"/>): these records are what tenants are
+/// billed by. Disposing stores everything queued, so a normal shutdown loses no record.
 /// </summary>
 public sealed partial class InvocationRecorder : IAsyncDisposable
 {
@@ -47,20 +48,16 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
     /// <summary>Waits until every invocation recorded before this call is stored (tests, shutdown).</summary>
     public Task FlushAsync(CancellationToken cancellationToken) => _pending.FlushAsync(cancellationToken);
 
-    private async Task StoreAsync(List<InvocationRecord> batch)
-    {
-        try
-        {
-            await _sink.RecordInvocationsAsync(batch.ToArray(), CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            LogRecordFailed(ex, batch.Count);
-        }
-    }
+    private Task StoreAsync(List<InvocationRecord> batch) => TelemetryStoreAttempts.StoreAsync(
+        () => _sink.RecordInvocationsAsync(batch.ToArray(), CancellationToken.None),
+        (ex, attempt) => LogRecordRetry(ex, batch.Count, attempt),
+        ex => LogRecordFailed(ex, batch.Count));
 
     public ValueTask DisposeAsync() => _pending.DisposeAsync();
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} invocations failed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {Count} invocations failed (attempt {Attempt}); retrying")]
+    private partial void LogRecordRetry(Exception exception, int count, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} invocations failed; they are lost")]
     private partial void LogRecordFailed(Exception exception, int count);
 }

@@ -95,28 +95,10 @@ public sealed partial class LogPipeline : IAsyncDisposable
     /// <summary>Waits until every line written before this call is stored (tests, shutdown).</summary>
     public Task FlushAsync(CancellationToken cancellationToken) => _pending.FlushAsync(cancellationToken);
 
-    private async Task StoreAndPublishAsync(List<NewLogEntry> batch)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var stored = await _sink.AppendLogsAsync(batch.ToArray(), CancellationToken.None);
-                Publish(stored);
-                return;
-            }
-            catch (Exception ex) when (attempt < 5)
-            {
-                LogStoreRetry(ex, batch.Count, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
-            }
-            catch (Exception ex)
-            {
-                LogStoreFailed(ex, batch.Count);
-                return;
-            }
-        }
-    }
+    private Task StoreAndPublishAsync(List<NewLogEntry> batch) => TelemetryStoreAttempts.StoreAsync(
+        async () => Publish(await _sink.AppendLogsAsync(batch.ToArray(), CancellationToken.None)),
+        (ex, attempt) => LogStoreRetry(ex, batch.Count, attempt),
+        ex => LogStoreFailed(ex, batch.Count));
 
     private void Publish(IReadOnlyList<LogEntry> stored)
     {

@@ -55,4 +55,54 @@ public sealed class InvocationRecorderTests : IAsyncLifetime
 
         Assert.Equal("req-1", Assert.Single(stored).RequestId);
     }
+
+    [Fact]
+    public async Task A_batch_the_store_refuses_for_a_moment_is_stored_on_a_later_attempt()
+    {
+        // Invocation records are what tenants are billed by: a store that is briefly unavailable must not lose them.
+        var sink = new FlakySink(failures: 2);
+        await using var recorder = new InvocationRecorder(sink, NullLogger<InvocationRecorder>.Instance, _telemetry.Time);
+        var recorded = Enumerable.Range(0, 10).Select(_telemetry.Invocation).ToList();
+        recorded.ForEach(recorder.Record);
+
+        await recorder.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(3, sink.Calls);
+        Assert.Equal(recorded, sink.Stored);
+    }
+
+    [Fact]
+    public async Task A_batch_refused_at_every_attempt_is_given_up_and_the_next_one_is_stored()
+    {
+        var sink = new FlakySink(failures: 5);
+        await using var recorder = new InvocationRecorder(sink, NullLogger<InvocationRecorder>.Instance, _telemetry.Time);
+        recorder.Record(_telemetry.Invocation(1));
+        await recorder.FlushAsync(CancellationToken.None);
+
+        recorder.Record(_telemetry.Invocation(2));
+        await recorder.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(6, sink.Calls);
+        Assert.Equal(["req-2"], sink.Stored.Select(r => r.RequestId));
+    }
+
+    private sealed class FlakySink(int failures) : Store.IInvocationSink
+    {
+        private readonly List<Store.InvocationRecord> _stored = [];
+
+        public int Calls { get; private set; }
+
+        public IReadOnlyList<Store.InvocationRecord> Stored => _stored;
+
+        public Task RecordInvocationsAsync(IReadOnlyList<Store.InvocationRecord> invocations, CancellationToken cancellationToken)
+        {
+            if (++Calls <= failures)
+            {
+                throw new InvalidOperationException("the store is unavailable");
+            }
+
+            _stored.AddRange(invocations);
+            return Task.CompletedTask;
+        }
+    }
 }
