@@ -160,7 +160,7 @@ public sealed partial class FunctionGateway
             (app, pool) = (app.Shift.Previous, previous);
         }
 
-        var requestId = Guid.NewGuid().ToString();
+        var requestId = RequestId.New();
         context.Response.Headers["apigw-requestid"] = requestId;
         try
         {

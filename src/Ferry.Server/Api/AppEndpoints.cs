@@ -1,4 +1,5 @@
 using Ferry.Manifest;
+using Ferry.Runtime;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.Pooling;
 using Ferry.Server.Deployments;
@@ -111,7 +112,7 @@ internal static class AppEndpoints
         }
 
         var payload = body.Length == 0 ? "{}"u8.ToArray() : body.ToArray();
-        var requestId = Guid.NewGuid().ToString();
+        var requestId = RequestId.New();
         var invoked = await pool.InvokeAsync(requestId, payload, cancellationToken);
         if (!invoked.Succeeded)
         {

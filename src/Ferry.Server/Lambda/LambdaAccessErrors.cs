@@ -1,3 +1,4 @@
+using Ferry.Runtime;
 using Ferry.Server.Access;
 using Ferry.Store;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +27,7 @@ internal sealed class LambdaAccessErrors : AccessErrorDialect
     /// <summary>Refused before the operation ran, but answered like every Lambda response: with a request id.</summary>
     private static Task RefusalOf(HttpContext context, LambdaError error)
     {
-        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        context.Response.Headers["x-amzn-RequestId"] = RequestId.New();
         return error.ExecuteAsync(context);
     }
 }

@@ -46,7 +46,7 @@ internal static class LambdaEndpoints
         RuntimeOptions runtimeOptions, AsyncInvocations asyncInvocations, LogPipeline logs, CancellationToken cancellationToken)
     {
         var request = context.Request;
-        var requestId = Guid.NewGuid().ToString();
+        var requestId = RequestId.New();
         context.Response.Headers["x-amzn-RequestId"] = requestId;
 
         // A signed request names its region in the credential scope; bearer requests use the default region.

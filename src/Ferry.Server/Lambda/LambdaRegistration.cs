@@ -1,3 +1,4 @@
+using Ferry.Runtime;
 using Ferry.Server.Lambda;
 using Ferry.Store;
 using Ferry.Triggers;
@@ -36,7 +37,7 @@ internal static class LambdaRegistration
             var connection = context.Connection;
             if (relay.IsRelayed(connection.RemoteIpAddress, connection.RemotePort) && !LambdaEndpoints.IsInvokePath(context.Request))
             {
-                context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+                context.Response.Headers["x-amzn-RequestId"] = RequestId.New();
                 await LambdaError.NotFound($"Functions reach only the Lambda Invoke API here (POST {LambdaEndpoints.InvokeRoute}), not {context.Request.Method} {context.Request.Path}")
                     .ExecuteAsync(context);
                 return;

@@ -1,5 +1,6 @@
 using System.Text;
 using Ferry.Resources.Buckets;
+using Ferry.Runtime;
 using Ferry.Server.Deployments;
 using Ferry.Triggers.Async;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,7 @@ public sealed partial class BucketEventDispatcher(LiveApps live, AsyncInvocation
                 payload ??= Encoding.UTF8.GetBytes(notification.ToEventJson());
                 var appStage = app.AppStage;
                 var target = new FunctionAddress(appStage.Tenant, appStage.Id, appStage.Service, appStage.Stage, appStage.Region, function.Name);
-                var queued = await invocations.SubmitAsync(target, payload.Value, Guid.NewGuid().ToString(), cancellationToken);
+                var queued = await invocations.SubmitAsync(target, payload.Value, RequestId.New(), cancellationToken);
                 LogQueued(notification.EventName, notification.Bucket, notification.Key, target.ToString(), queued.RequestId);
             }
         }

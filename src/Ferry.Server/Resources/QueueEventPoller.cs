@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Manifest;
 using Ferry.Resources.Queues;
+using Ferry.Runtime;
 using Ferry.Runtime.Instances;
 using Ferry.Runtime.Pooling;
 using Ferry.Server.Deployments;
@@ -154,7 +155,7 @@ public sealed partial class QueueEventPoller(LiveApps live, QueueStore store, IL
 
         var stage = app.AppStage;
         var payload = JsonSerializer.SerializeToUtf8Bytes(SqsEventJson.Of(batch, queue, stage.Region));
-        var requestId = Guid.NewGuid().ToString();
+        var requestId = RequestId.New();
         PoolResult<InvocationResult> invoked;
         try
         {
