@@ -96,8 +96,9 @@ internal sealed class SqliteDialect : StoreDialect
     /// Runs one INSERT per row through SQLitePCLRaw, the layer Microsoft.Data.Sqlite is built on: the statement is
     /// prepared once, its parameters are bound by position, and a new row's id is SQLite's last rowid. Through
     /// <see cref="SqliteCommand"/> every execution looks each parameter up by name (a scan of the statement's names per
-    /// parameter) and <c>RETURNING id</c> reads a result set; those made up most of the 6-8 µs a log line or
-    /// invocation record cost the server (every event invocation stores four). Caller holds the write transaction.
+    /// parameter) and <c>RETURNING id</c> reads a result set. Without them a log line or invocation record costs the
+    /// server about 5 µs less (every event invocation stores four; bench/README.md, issue 12, step 16). Caller holds
+    /// the write transaction.
     /// </summary>
     private static List<long> InsertRows<TRow>(
         SqliteConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, bool returnIds)
