@@ -5,9 +5,10 @@ namespace Ferry.Runtime.Telemetry;
 
 /// <summary>
 /// Records invocations (metering, statistics) off the request path: a request only queues its record; the records
-/// are stored in batches, one transaction per <see cref="BatchWindow"/> (or per <see cref="MaxBatch"/> records), and a
-/// batch the store refuses is tried again (<see cref="TelemetryStoreAttempts"/>): these records are what tenants are
-/// billed by. Disposing stores everything queued, so a normal shutdown loses no record.
+/// are stored in batches, one transaction per <see cref="BatchWindow"/> (or per <see cref="MaxBatch"/> records). These
+/// records are what tenants are billed by: an unavailable store is tried again for a minute, and a record the store
+/// refuses costs only itself (<see cref="TelemetryStoreAttempts"/>). Disposing stores everything queued, so a normal
+/// shutdown loses no record.
 /// </summary>
 public sealed partial class InvocationRecorder : IAsyncDisposable
 {
@@ -19,6 +20,8 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
     private readonly IInvocationSink _sink;
     private readonly ILogger<InvocationRecorder> _logger;
     private readonly BatchingWriter<InvocationRecord> _pending;
+    private readonly TelemetryStoreAttempts _attempts;
+    private readonly CancellationTokenSource _disposing = new();
 
     public InvocationRecorder(IInvocationSink sink, ILogger<InvocationRecorder> logger)
         : this(sink, logger, TimeProvider.System)
@@ -27,9 +30,16 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
 
     /// <param name="time">Clock of the batch window.</param>
     public InvocationRecorder(IInvocationSink sink, ILogger<InvocationRecorder> logger, TimeProvider time)
+        : this(sink, logger, time, TelemetryStoreAttempts.ForInvocationRecords())
+    {
+    }
+
+    /// <param name="attempts">How a batch the store refuses is tried again (tests shorten the patience).</param>
+    internal InvocationRecorder(IInvocationSink sink, ILogger<InvocationRecorder> logger, TimeProvider time, TelemetryStoreAttempts attempts)
     {
         _sink = sink;
         _logger = logger;
+        _attempts = attempts;
         _pending = new BatchingWriter<InvocationRecord>(StoreAsync, MaxBatch, BatchWindow, time);
     }
 
@@ -48,12 +58,19 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
     /// <summary>Waits until every invocation recorded before this call is stored (tests, shutdown).</summary>
     public Task FlushAsync(CancellationToken cancellationToken) => _pending.FlushAsync(cancellationToken);
 
-    private Task StoreAsync(List<InvocationRecord> batch) => TelemetryStoreAttempts.StoreAsync(
-        () => _sink.RecordInvocationsAsync(batch.ToArray(), CancellationToken.None),
+    private Task StoreAsync(List<InvocationRecord> batch) => _attempts.StoreAsync(
+        batch.ToArray(),
+        records => _sink.RecordInvocationsAsync(records, CancellationToken.None),
         (ex, attempt) => LogRecordRetry(ex, batch.Count, attempt),
-        ex => LogRecordFailed(ex, batch.Count));
+        (ex, lost) => LogRecordFailed(ex, lost),
+        _disposing.Token);
 
-    public ValueTask DisposeAsync() => _pending.DisposeAsync();
+    /// <summary>Stores what is queued; a store that is unavailable now is no longer waited for (a shutdown must end).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _disposing.CancelAsync(); // no timer inside: nothing to dispose, and a second call is harmless
+        await _pending.DisposeAsync();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {Count} invocations failed (attempt {Attempt}); retrying")]
     private partial void LogRecordRetry(Exception exception, int count, int attempt);

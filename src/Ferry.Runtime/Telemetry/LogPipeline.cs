@@ -24,6 +24,7 @@ public sealed partial class LogPipeline : IAsyncDisposable
     private readonly ILogger<LogPipeline> _logger;
     private readonly TenantLogBudget? _budget;
     private readonly BatchingWriter<NewLogEntry> _pending;
+    private readonly TelemetryStoreAttempts _attempts = TelemetryStoreAttempts.ForLogLines();
     private readonly Lock _subscribersGate = new();
     private readonly List<LogSubscription> _subscribers = [];
     private volatile bool _hasSubscribers;
@@ -95,10 +96,11 @@ public sealed partial class LogPipeline : IAsyncDisposable
     /// <summary>Waits until every line written before this call is stored (tests, shutdown).</summary>
     public Task FlushAsync(CancellationToken cancellationToken) => _pending.FlushAsync(cancellationToken);
 
-    private Task StoreAndPublishAsync(List<NewLogEntry> batch) => TelemetryStoreAttempts.StoreAsync(
-        async () => Publish(await _sink.AppendLogsAsync(batch.ToArray(), CancellationToken.None)),
+    private Task StoreAndPublishAsync(List<NewLogEntry> batch) => _attempts.StoreAsync(
+        batch.ToArray(),
+        async lines => Publish(await _sink.AppendLogsAsync(lines, CancellationToken.None)),
         (ex, attempt) => LogStoreRetry(ex, batch.Count, attempt),
-        ex => LogStoreFailed(ex, batch.Count));
+        (ex, lost) => LogStoreFailed(ex, lost));
 
     private void Publish(IReadOnlyList<LogEntry> stored)
     {

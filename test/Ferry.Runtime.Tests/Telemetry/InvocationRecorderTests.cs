@@ -72,18 +72,49 @@ public sealed class InvocationRecorderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_batch_refused_at_every_attempt_is_given_up_and_the_next_one_is_stored()
+    public async Task A_store_unavailable_past_the_patience_costs_that_batch_and_the_next_one_is_stored()
     {
-        var sink = new FlakySink(failures: 5);
-        await using var recorder = new InvocationRecorder(sink, NullLogger<InvocationRecorder>.Instance, _telemetry.Time);
+        var sink = new FlakySink(failures: 1);
+        var attempts = new TelemetryStoreAttempts(patience: TimeSpan.Zero); // no wait fits: the first failure gives up
+        await using var recorder = new InvocationRecorder(sink, NullLogger<InvocationRecorder>.Instance, _telemetry.Time, attempts);
         recorder.Record(_telemetry.Invocation(1));
         await recorder.FlushAsync(CancellationToken.None);
 
         recorder.Record(_telemetry.Invocation(2));
         await recorder.FlushAsync(CancellationToken.None);
 
-        Assert.Equal(6, sink.Calls);
+        Assert.Equal(2, sink.Calls);
         Assert.Equal(["req-2"], sink.Stored.Select(r => r.RequestId));
+    }
+
+    [Fact]
+    public async Task Disposing_does_not_wait_for_a_store_that_is_unavailable()
+    {
+        // A shutdown must end: the minute of patience the records get while the server runs is not waited at disposal.
+        var sink = new FlakySink(failures: int.MaxValue);
+        var recorder = new InvocationRecorder(sink, NullLogger<InvocationRecorder>.Instance, _telemetry.Time);
+        recorder.Record(_telemetry.Invocation(1)); // the fake clock never ends the batch window: disposal stores it
+
+        await recorder.DisposeAsync();
+
+        Assert.Equal(1, sink.Calls);
+        Assert.Empty(sink.Stored);
+    }
+
+    [Fact]
+    public async Task A_record_the_store_refuses_costs_only_itself()
+    {
+        // The batch holds every function's records of the moment: one the schema refuses (no function name here) must
+        // not take the others with it.
+        await using var recorder = new InvocationRecorder(_telemetry.Store, NullLogger<InvocationRecorder>.Instance, _telemetry.Time);
+        var recorded = Enumerable.Range(0, 9).Select(_telemetry.Invocation).ToList();
+        recorded.ForEach(recorder.Record);
+        recorder.Record(_telemetry.Invocation(9) with { Function = null! });
+
+        await recorder.FlushAsync(CancellationToken.None);
+
+        var stored = await _telemetry.StoredInvocationsAsync();
+        Assert.Equal(recorded.Select(r => r.RequestId).Order(), stored.Select(r => r.RequestId).Order());
     }
 
     private sealed class FlakySink(int failures) : Store.IInvocationSink
