@@ -1,6 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using System.Globalization;
 using System.Text;
 using static Ferry.Store.StoreRows;
 
@@ -199,12 +198,6 @@ public abstract partial class FerryStore : IControlPlaneStore
 
         entries = StoredText.WithoutNulCharacters(entries, static e => e.Message, static (e, message) => e with { Message = message });
         await using var connection = await OpenForTelemetryAsync(cancellationToken);
-        entries = await OfExistingAppStagesAsync(connection, entries, static e => e.AppStageId, cancellationToken);
-        if (entries.Count == 0)
-        {
-            return [];
-        }
-
         var ids = await _dialect.InsertBatchAsync(connection, "logs", LogBatchColumns, entries, returnIds: true, cancellationToken);
         return [.. entries.Select((entry, index) => new LogEntry(
             ids[index], entry.AppStageId, entry.RevisionId, entry.Function, entry.RequestId, entry.InstanceId,
@@ -259,33 +252,7 @@ public abstract partial class FerryStore : IControlPlaneStore
 
         invocations = StoredText.WithoutNulCharacters(invocations, static i => i.Error, static (i, error) => i with { Error = error });
         await using var connection = await OpenForTelemetryAsync(cancellationToken);
-        invocations = await OfExistingAppStagesAsync(connection, invocations, static i => i.AppStageId, cancellationToken);
-        if (invocations.Count > 0)
-        {
-            await _dialect.InsertBatchAsync(connection, "invocations", InvocationBatchColumns, invocations, returnIds: false, cancellationToken);
-        }
-    }
-
-    /// <summary>
-    /// The telemetry rows whose app stage still exists. The log pipeline and the invocation recorder put every app's
-    /// rows in one batch; lines and records of an app removed while they waited for it (its last requests' END and
-    /// REPORT lines, for one) would fail the whole batch on the foreign key, and other apps' rows with it. Its logs and
-    /// invocations were deleted with it, so its late rows are dropped. An app removed between this check and the
-    /// insert fails the batch once; the writer's next attempt leaves that app out.
-    /// </summary>
-    private static async Task<IReadOnlyList<TRow>> OfExistingAppStagesAsync<TRow>(
-        DbConnection connection, IReadOnlyList<TRow> rows, Func<TRow, long> appStageOf, CancellationToken cancellationToken)
-    {
-        var appStages = rows.Select(appStageOf).Distinct().ToList();
-        await using var select = connection.CreateCommand();
-        select.CommandText = $"SELECT id FROM app_stages WHERE id IN ({string.Join(", ", appStages.Select((_, i) => "@s" + i.ToString(CultureInfo.InvariantCulture)))});";
-        for (var i = 0; i < appStages.Count; i++)
-        {
-            select.With("s" + i.ToString(CultureInfo.InvariantCulture), appStages[i]);
-        }
-
-        var existing = (await ReadAllAsync(select, reader => reader.GetInt64(0), cancellationToken)).ToHashSet();
-        return existing.Count == appStages.Count ? rows : [.. rows.Where(row => existing.Contains(appStageOf(row)))];
+        await _dialect.InsertBatchAsync(connection, "invocations", InvocationBatchColumns, invocations, returnIds: false, cancellationToken);
     }
 
     public async Task<IReadOnlyList<InvocationRecord>> QueryInvocationsAsync(

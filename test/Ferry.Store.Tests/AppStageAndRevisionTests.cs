@@ -117,28 +117,6 @@ public abstract class AppStageAndRevisionTests<TBackend> : StoreTestBase<TBacken
     }
 
     [Fact]
-    public async Task Lines_and_records_of_an_app_stage_removed_while_they_waited_are_dropped_and_the_rest_of_the_batch_is_stored()
-    {
-        // The log pipeline and the invocation recorder batch every app's telemetry together; an app removed while its
-        // last lines waited for their batch used to fail the whole batch on the foreign key.
-        var (doomed, doomedRevision) = await DeployAsync(stage: "dev", artifact: "doomed");
-        var (kept, keptRevision) = await DeployAsync(stage: "prod", artifact: "kept");
-        Assert.True(await Store.DeleteAppStageAsync(doomed.Id, CancellationToken.None));
-
-        var stored = await Store.AppendLogsAsync(
-            [Log(kept.Id, keptRevision.Id, "first"), Log(doomed.Id, doomedRevision.Id, "late"), Log(kept.Id, keptRevision.Id, "second")],
-            CancellationToken.None);
-        await Store.RecordInvocationsAsync(
-            [Invocation(doomed.Id, doomedRevision.Id, "r-late", 0), Invocation(kept.Id, keptRevision.Id, "r-kept", 0)], CancellationToken.None);
-
-        Assert.Equal(["first", "second"], stored.Select(l => l.Message));
-        Assert.True(stored[0].Id < stored[1].Id);
-        Assert.Equal(stored, await Store.QueryLogsAsync(new LogQuery(kept.Id), CancellationToken.None));
-        Assert.Equal(["r-kept"], (await Store.QueryInvocationsAsync(kept.Id, null, DateTimeOffset.MinValue, 100, CancellationToken.None)).Select(i => i.RequestId));
-        Assert.Empty(await Store.AppendLogsAsync([Log(doomed.Id, doomedRevision.Id, "later")], CancellationToken.None));
-    }
-
-    [Fact]
     public async Task Deleting_an_app_stage_removes_its_revisions_logs_and_invocations_only()
     {
         var (doomed, doomedRevision) = await DeployAsync(stage: "dev", artifact: "doomed");

@@ -29,9 +29,22 @@ public abstract class SchemaTests<TBackend> : StoreTestBase<TBackend>
     }
 
     [Fact]
+    public async Task Foreign_keys_are_enforced_and_a_failing_batch_stores_nothing()
+    {
+        var (app, revision) = await DeployAsync();
+
+        await Assert.ThrowsAnyAsync<DbException>(
+            () => Store.AppendLogsAsync([Log(app.Id, revision.Id, "fine"), Log(appStageId: 12345, revisionId: 1, "orphan")], CancellationToken.None));
+        await Assert.ThrowsAnyAsync<DbException>(
+            () => Store.RecordInvocationsAsync([Invocation(app.Id, revision.Id, "r1", 0), Invocation(12345, 1, "r2", 0)], CancellationToken.None));
+
+        Assert.Empty(await Store.QueryLogsAsync(new LogQuery(app.Id), CancellationToken.None));
+        Assert.Empty(await Store.QueryInvocationsAsync(app.Id, null, DateTimeOffset.MinValue, 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_batch_with_a_row_the_schema_refuses_stores_none_of_its_rows()
     {
-        // (Rows of app stages that do not exist are left out before the insert: see AppStageAndRevisionTests.)
         var (app, revision) = await DeployAsync();
 
         await Assert.ThrowsAnyAsync<DbException>(

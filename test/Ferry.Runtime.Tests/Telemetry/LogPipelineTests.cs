@@ -26,6 +26,31 @@ public sealed class LogPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lines_and_records_of_an_app_removed_while_they_waited_are_dropped_and_the_rest_of_the_batch_is_stored()
+    {
+        // Both writers batch every app's telemetry together; an app removed while its last lines waited for their batch
+        // used to fail the whole batch on the foreign key. The store refuses those rows, and only those are given up.
+        var (doomedStage, doomedRevision) = await _telemetry.Store.AddRevisionAsync("default", "doomed", "dev", "local", new string('1', 64), "{}", CancellationToken.None);
+        var doomed = _telemetry.Function with { AppStageId = doomedStage.Id, RevisionId = doomedRevision.Id, Service = "doomed" };
+        Assert.True(await _telemetry.Store.DeleteAppStageAsync(doomedStage.Id, CancellationToken.None));
+        await using var pipeline = NewPipeline();
+        await using var recorder = new InvocationRecorder(_telemetry.Store, NullLogger<InvocationRecorder>.Instance, _telemetry.Time);
+
+        await pipeline.WriteAsync(_telemetry.Function, "r-kept", "i-000000000001", LogStream.Stdout, "first", DateTimeOffset.UnixEpoch);
+        await pipeline.WriteAsync(doomed, "r-late", "i-000000000002", LogStream.Stdout, "late", DateTimeOffset.UnixEpoch);
+        await pipeline.WriteAsync(_telemetry.Function, "r-kept", "i-000000000001", LogStream.Stdout, "second", DateTimeOffset.UnixEpoch);
+        recorder.Record(_telemetry.Invocation(1) with { AppStageId = doomedStage.Id, RevisionId = doomedRevision.Id, RequestId = "r-late" });
+        recorder.Record(_telemetry.Invocation(2) with { RequestId = "r-kept" });
+        await pipeline.FlushAsync(CancellationToken.None);
+        await recorder.FlushAsync(CancellationToken.None);
+
+        var stored = await _telemetry.StoredLogsAsync();
+        Assert.Equal(["first", "second"], stored.Select(l => l.Message));
+        Assert.True(stored[0].Id < stored[1].Id);
+        Assert.Equal(["r-kept"], (await _telemetry.StoredInvocationsAsync()).Select(i => i.RequestId));
+    }
+
+    [Fact]
     public async Task Flush_stores_every_line_so_far_in_order_without_waiting_for_the_batch_window()
     {
         await using var pipeline = NewPipeline();
