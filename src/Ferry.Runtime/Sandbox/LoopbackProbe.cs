@@ -25,6 +25,7 @@ public sealed partial class LoopbackProbe : IDisposable
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromMilliseconds(5);
 
     private SafeSocketHandle? _handle;
+    private bool _timeoutSet;
 
     internal LoopbackProbe(SafeSocketHandle handle) => _handle = handle;
 
@@ -50,9 +51,15 @@ public sealed partial class LoopbackProbe : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
         var handle = _handle ?? throw new ObjectDisposedException(nameof(LoopbackProbe));
-        if (SetSocketOption(handle, SocketLevel, SendTimeoutOption, new TimeValue(ConnectTimeout), Marshal.SizeOf<TimeValue>()) != 0)
+        if (!_timeoutSet)
         {
-            throw new SocketException(Marshal.GetLastPInvokeError());
+            // Once: a refused connect leaves the socket, and its timeout, as they were.
+            if (SetSocketOption(handle, SocketLevel, SendTimeoutOption, new TimeValue(ConnectTimeout), Marshal.SizeOf<TimeValue>()) != 0)
+            {
+                throw new SocketException(Marshal.GetLastPInvokeError());
+            }
+
+            _timeoutSet = true;
         }
 
         if (Connect(handle, new LoopbackAddress(port), Marshal.SizeOf<LoopbackAddress>()) != 0)
