@@ -5,7 +5,8 @@ namespace Ferry.Runtime.Sandbox;
 
 /// <summary>
 /// Ferry's place in the host's cgroups: a <c>ferry</c> folder inside our own cgroup (or the controller's root
-/// when ours is not writable) that holds one <c>ferry-&lt;instance&gt;</c> cgroup per sandbox.
+/// when ours is not writable) that holds one <c>ferry-&lt;instance&gt;</c> cgroup per sandbox; with cgroup v1 the
+/// CPU controller's instance cgroups sit beside our own process instead (<see cref="BesideOurProcess"/>).
 /// Whatever is missing (a controller, write access, cgroups at all) degrades with a reason in
 /// <see cref="Description"/>; it never stops sandboxes from starting.
 /// </summary>
@@ -185,6 +186,11 @@ public sealed class CgroupHost
                 continue;
             }
 
+            if (controllers.Contains("cpu"))
+            {
+                parent = BesideOurProcess(parent);
+            }
+
             prepared.Add(new PreparedHierarchy(parent, controllers));
             if (controllers.Contains("memory") && !File.Exists(Path.Combine(parent, "memory.memsw.limit_in_bytes")))
             {
@@ -261,6 +267,30 @@ public sealed class CgroupHost
         {
             _ = CgroupFiles.TryWrite(subtreeControl, "+" + controller);
         }
+    }
+
+    /// <summary>
+    /// Where cgroup v1's CPU controller gets its instance cgroups: the folder that holds <paramref name="ferryFolder"/>
+    /// (our own cgroup, or the hierarchy's root when ours is not writable), so each instance is weighed by the
+    /// scheduler like one more process beside the server's threads, and its CPU quota still applies. Inside one shared
+    /// folder all instances had that folder's single weight, which the scheduler spreads over the cores by their
+    /// recent load: under load an instance on a core where the folder's share was small waited behind the server's
+    /// threads, and one instance after another answered 30–160 ms late in streaks (an event function's p99 at 8–10×
+    /// its p50 and up to 300 ms; bench/README.md, issue 12, step 19). The folder, made to learn that we may create
+    /// cgroups there, is removed again when empty.
+    /// </summary>
+    private static string BesideOurProcess(string ferryFolder)
+    {
+        try
+        {
+            Directory.Delete(ferryFolder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not empty (cgroups of an earlier server are still in it) or not ours to remove: harmless.
+        }
+
+        return Path.GetDirectoryName(ferryFolder)!;
     }
 
     private static string? TryCreateParent(CgroupHierarchy hierarchy, out string? failure)

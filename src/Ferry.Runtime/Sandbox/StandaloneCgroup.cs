@@ -13,7 +13,7 @@ public sealed class StandaloneCgroup : IAsyncDisposable
     /// <summary>The cgroup.procs files a process writes its pid to, to join this cgroup.</summary>
     public IReadOnlyList<string> ProcsFiles => _cgroup.ProcsFiles;
 
-    /// <summary>A cgroup named <paramref name="name"/> under Ferry's folder of <paramref name="host"/>; null when none can be made.</summary>
+    /// <summary>A cgroup named <paramref name="name"/> where <paramref name="host"/> makes instance cgroups; null when none can be made.</summary>
     public static async Task<StandaloneCgroup?> TryCreateAsync(CgroupHost host, string name, CgroupLimits limits)
     {
         ArgumentNullException.ThrowIfNull(host);

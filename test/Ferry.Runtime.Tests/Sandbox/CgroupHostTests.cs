@@ -32,6 +32,42 @@ public sealed class CgroupHostTests : IDisposable
     }
 
     [Fact]
+    public async Task V1_cpu_cgroups_of_instances_sit_beside_our_process_and_the_others_in_the_ferry_folder()
+    {
+        var memoryOwn = Directory.CreateDirectory(Path.Combine(_root.FullName, "memory", "service")).FullName;
+        var cpuOwn = Directory.CreateDirectory(Path.Combine(_root.FullName, "cpu,cpuacct", "service")).FullName;
+        var memory = new CgroupHierarchy(Path.GetDirectoryName(memoryOwn)!, memoryOwn, new HashSet<string> { "memory" });
+        var cpu = new CgroupHierarchy(Path.GetDirectoryName(cpuOwn)!, cpuOwn, new HashSet<string> { "cpu", "cpuacct" });
+
+        var host = CgroupHost.Prepare(new CgroupLayout(CgroupVersion.V1, [memory, cpu], null), NullLogger.Instance);
+        var instance = await host.CreateInstanceAsync("abc-2", CgroupLimits.ForMemory(128, 1));
+
+        Assert.NotNull(instance);
+        Assert.Equal([Path.Combine(memoryOwn, CgroupHost.ParentFolderName, "ferry-abc-2"), Path.Combine(cpuOwn, "ferry-abc-2")], instance.Directories);
+        Assert.False(Directory.Exists(Path.Combine(cpuOwn, CgroupHost.ParentFolderName))); // the probe folder is gone
+        Assert.Contains("cpu", host.Controllers);
+
+        await instance.RemoveAsync();
+        Assert.False(Directory.Exists(Path.Combine(cpuOwn, "ferry-abc-2")));
+    }
+
+    [Fact]
+    public async Task V1_cpu_cgroups_of_instances_go_to_the_hierarchy_root_when_our_own_cgroup_is_not_writable()
+    {
+        var cpuRoot = Directory.CreateDirectory(Path.Combine(_root.FullName, "cpu")).FullName;
+        var notAFolder = Path.Combine(cpuRoot, "own");
+        await File.WriteAllTextAsync(notAFolder, "a file where our cgroup folder should be");
+        var cpu = new CgroupHierarchy(cpuRoot, Path.Combine(notAFolder, "child"), new HashSet<string> { "cpu" });
+
+        var host = CgroupHost.Prepare(new CgroupLayout(CgroupVersion.V1, [cpu], null), NullLogger.Instance);
+        var instance = await host.CreateInstanceAsync("abc-3", CgroupLimits.ForMemory(128, 1));
+
+        Assert.NotNull(instance);
+        Assert.Equal([Path.Combine(cpuRoot, "ferry-abc-3")], instance.Directories);
+        await instance.RemoveAsync();
+    }
+
+    [Fact]
     public void Unwritable_hierarchy_degrades_with_the_reason_in_the_description()
     {
         var file = Path.Combine(_root.FullName, "mount");
