@@ -61,7 +61,7 @@ public sealed partial class InvocationRecorder : IAsyncDisposable
     private Task StoreAsync(List<InvocationRecord> batch) => _attempts.StoreAsync(
         batch.ToArray(),
         records => _sink.RecordInvocationsAsync(records, CancellationToken.None),
-        (ex, attempt) => LogRecordRetry(ex, batch.Count, attempt),
+        (ex, count, attempt) => LogRecordRetry(ex, count, attempt),
         (ex, lost) => LogRecordFailed(ex, lost),
         _disposing.Token);
 

@@ -99,7 +99,7 @@ public sealed partial class LogPipeline : IAsyncDisposable
     private Task StoreAndPublishAsync(List<NewLogEntry> batch) => _attempts.StoreAsync(
         batch.ToArray(),
         async lines => Publish(await _sink.AppendLogsAsync(lines, CancellationToken.None)),
-        (ex, attempt) => LogStoreRetry(ex, batch.Count, attempt),
+        (ex, count, attempt) => LogStoreRetry(ex, count, attempt),
         (ex, lost) => LogStoreFailed(ex, lost));
 
     private void Publish(IReadOnlyList<LogEntry> stored)

@@ -37,11 +37,12 @@ internal sealed class TelemetryStoreAttempts(TimeSpan patience)
     public TimeSpan Patience { get; } = patience;
 
     /// <summary>Stores <paramref name="batch"/> with <paramref name="store"/>; returns how many of its rows were given up.</summary>
-    /// <param name="retrying">Told of each failure of an unavailable store that is tried again, with the attempt that failed.</param>
+    /// <param name="retrying">Told of each failure of an unavailable store that is tried again: the failure, how many rows
+    /// are tried again (fewer than the batch while a refused batch is being split) and the attempt that failed.</param>
     /// <param name="givingUp">Told once, when rows were given up: the last failure and how many rows.</param>
     /// <param name="hurry">Once cancelled (the writer is being disposed), an unavailable store is not waited for any more.</param>
     public async Task<int> StoreAsync<T>(IReadOnlyList<T> batch, Func<IReadOnlyList<T>, Task> store,
-        Action<Exception, int> retrying, Action<Exception, int> givingUp, CancellationToken hurry = default)
+        Action<Exception, int, int> retrying, Action<Exception, int> givingUp, CancellationToken hurry = default)
     {
         var (lost, failure) = await StorePartAsync(batch, store, retrying, hurry);
         _outage = lost > 0 && !RefusedRows.AreTheCause(failure!);
@@ -54,7 +55,7 @@ internal sealed class TelemetryStoreAttempts(TimeSpan patience)
     }
 
     private async Task<(int Lost, Exception? Failure)> StorePartAsync<T>(IReadOnlyList<T> rows, Func<IReadOnlyList<T>, Task> store,
-        Action<Exception, int> retrying, CancellationToken hurry)
+        Action<Exception, int, int> retrying, CancellationToken hurry)
     {
         var started = Environment.TickCount64;
         for (var attempt = 1; ; attempt++)
@@ -84,7 +85,7 @@ internal sealed class TelemetryStoreAttempts(TimeSpan patience)
                     return (rows.Count, ex);
                 }
 
-                retrying(ex, attempt);
+                retrying(ex, rows.Count, attempt);
                 try
                 {
                     await Task.Delay(delay, hurry);

@@ -23,11 +23,37 @@ public sealed class TelemetryStoreAttemptsTests
 
             stored.AddRange(rows);
             return Task.CompletedTask;
-        }, (_, _) => throw new InvalidOperationException("a refusal is never retried as it is"), (_, count) => givenUp.Add(count));
+        }, (_, _, _) => throw new InvalidOperationException("a refusal is never retried as it is"), (_, count) => givenUp.Add(count));
 
         Assert.Equal(2, lost);
         Assert.Equal([2], givenUp); // told once, for the whole batch
         Assert.Equal(batch.Where(row => row is not (3 or 17)), stored.Order());
+    }
+
+    [Fact]
+    public async Task A_retry_while_a_refused_batch_is_split_names_the_rows_tried_again()
+    {
+        var busyOnce = true;
+        var retried = new List<int>();
+
+        var lost = await Patient.StoreAsync([0, 1, 2, 3], rows =>
+        {
+            if (rows.Contains(0))
+            {
+                throw new SqliteException("NOT NULL constraint failed", 19); // SQLITE_CONSTRAINT
+            }
+
+            if (rows.Contains(3) && busyOnce)
+            {
+                busyOnce = false;
+                throw new SqliteException("database is locked", 5); // SQLITE_BUSY
+            }
+
+            return Task.CompletedTask;
+        }, (_, count, _) => retried.Add(count), (_, _) => { });
+
+        Assert.Equal(1, lost);
+        Assert.Equal([2], retried); // the half with rows 2 and 3, not the batch of four
     }
 
     [Fact]
@@ -40,7 +66,7 @@ public sealed class TelemetryStoreAttemptsTests
         {
             calls.Add(rows);
             return calls.Count <= 2 ? throw new SqliteException("database is locked", 5) : Task.CompletedTask; // SQLITE_BUSY
-        }, (_, attempt) => retries.Add(attempt), (_, _) => throw new InvalidOperationException("nothing is given up"));
+        }, (_, count, attempt) => { Assert.Equal(3, count); retries.Add(attempt); }, (_, _) => throw new InvalidOperationException("nothing is given up"));
 
         Assert.Equal(0, lost);
         Assert.Equal([1, 2], retries);
@@ -58,7 +84,7 @@ public sealed class TelemetryStoreAttemptsTests
         {
             calls++;
             throw new IOException("disk gone");
-        }, (_, _) => { }, (_, count) => givenUp = count);
+        }, (_, _, _) => { }, (_, count) => givenUp = count);
 
         Assert.Equal(3, lost);
         Assert.Equal(3, givenUp);
@@ -79,14 +105,14 @@ public sealed class TelemetryStoreAttemptsTests
         }
 
         failuresLeft = int.MaxValue;
-        Assert.Equal(1, await attempts.StoreAsync([1], Store, (_, _) => { }, (_, _) => { })); // patience spent: lost
+        Assert.Equal(1, await attempts.StoreAsync([1], Store, (_, _, _) => { }, (_, _) => { })); // patience spent: lost
         (calls, failuresLeft) = (0, 1);
-        Assert.Equal(1, await attempts.StoreAsync([2], Store, (_, _) => { }, (_, _) => { })); // the outage goes on: one attempt
+        Assert.Equal(1, await attempts.StoreAsync([2], Store, (_, _, _) => { }, (_, _) => { })); // the outage goes on: one attempt
         Assert.Equal(1, calls);
         (calls, failuresLeft) = (0, 0);
-        Assert.Equal(0, await attempts.StoreAsync([3], Store, (_, _) => { }, (_, _) => { })); // the store is back
+        Assert.Equal(0, await attempts.StoreAsync([3], Store, (_, _, _) => { }, (_, _) => { })); // the store is back
         (calls, failuresLeft) = (0, 1);
-        Assert.Equal(0, await attempts.StoreAsync([4], Store, (_, _) => { }, (_, _) => { })); // patience again: retried
+        Assert.Equal(0, await attempts.StoreAsync([4], Store, (_, _, _) => { }, (_, _) => { })); // patience again: retried
         Assert.Equal(2, calls);
     }
 }
