@@ -197,12 +197,37 @@ public abstract partial class FerryStore : IControlPlaneStore
         }
 
         entries = StoredText.WithoutNulCharacters(entries, static e => e.Message, static (e, message) => e with { Message = message });
+        var lineCount = 0;
+        foreach (var entry in entries)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(entry.LineCount);
+            lineCount += entry.LineCount;
+        }
+
+        // Ids are reserved for every line, and a row takes its last line's id (see LogEntry.FromRow).
         await using var connection = await OpenForTelemetryAsync(cancellationToken);
-        var ids = await _dialect.InsertBatchAsync(connection, "logs", LogBatchColumns, entries, returnIds: true, cancellationToken);
-        return [.. entries.Select((entry, index) => new LogEntry(
-            ids[index], entry.AppStageId, entry.RevisionId, entry.Function, entry.RequestId, entry.InstanceId,
-            DateTimeOffset.FromUnixTimeMilliseconds(entry.Time.ToUnixMilliseconds()), entry.Stream, entry.Message))];
+        await using var transaction = await _dialect.BeginWriteAsync(connection, cancellationToken);
+        var nextId = await _dialect.ReserveIdsAsync(transaction, "logs", lineCount, cancellationToken);
+        var rows = new StoredLogRow[entries.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            nextId += entries[i].LineCount;
+            rows[i] = new StoredLogRow(nextId - 1, entries[i]);
+        }
+
+        await _dialect.InsertRowsAsync(transaction, "logs", LogBatchColumns, rows, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        var stored = new List<LogEntry>(lineCount);
+        foreach (var row in rows)
+        {
+            stored.AddRange(row.Entry.Stored(row.Id));
+        }
+
+        return stored;
     }
+
+    /// <summary>A log row as inserted: the entry and the id of its last line.</summary>
+    private sealed record StoredLogRow(long Id, NewLogEntry Entry);
 
     public async Task<IReadOnlyList<LogEntry>> QueryLogsAsync(LogQuery query, CancellationToken cancellationToken)
     {
@@ -219,7 +244,7 @@ public abstract partial class FerryStore : IControlPlaneStore
 
         if (query.AfterId is { } afterId)
         {
-            sql.Append(" AND id > @afterId");
+            sql.Append(" AND id > @afterId"); // a row's id is its last line's: earlier lines of it are dropped below
             command.With("afterId", afterId);
         }
 
@@ -236,10 +261,33 @@ public abstract partial class FerryStore : IControlPlaneStore
             command.With("contains", "%" + EscapeLike(query.Contains) + "%");
         }
 
+        // Each row holds at least one line, so `limit` rows give at least `limit` lines unless the end was reached.
+        var limit = ClampLimit(query.Limit);
         sql.Append(" ORDER BY id LIMIT @limit;");
-        command.With("limit", ClampLimit(query.Limit));
+        command.With("limit", limit);
         command.CommandText = sql.ToString();
-        return await ReadAllAsync(command, ReadLogEntry, cancellationToken);
+        var rows = await ReadAllAsync(command, ReadLogLines, cancellationToken);
+        var lines = new List<LogEntry>(rows.Count);
+        foreach (var row in rows)
+        {
+            foreach (var line in row)
+            {
+                if (lines.Count == limit)
+                {
+                    return lines; // the rest of a row comes next, after this line's id
+                }
+
+                // A row's earlier lines may be at or before the cursor; the lines of a row that holds several are
+                // matched one by one, as if each were stored on its own.
+                if ((query.AfterId is not { } after || line.Id > after)
+                    && (row.Count == 1 || string.IsNullOrEmpty(query.Contains) || line.Message.Contains(query.Contains, StringComparison.OrdinalIgnoreCase)))
+                {
+                    lines.Add(line);
+                }
+            }
+        }
+
+        return lines;
     }
 
     public async Task RecordInvocationsAsync(IReadOnlyList<InvocationRecord> invocations, CancellationToken cancellationToken)
@@ -252,7 +300,7 @@ public abstract partial class FerryStore : IControlPlaneStore
 
         invocations = StoredText.WithoutNulCharacters(invocations, static i => i.Error, static (i, error) => i with { Error = error });
         await using var connection = await OpenForTelemetryAsync(cancellationToken);
-        await _dialect.InsertBatchAsync(connection, "invocations", InvocationBatchColumns, invocations, returnIds: false, cancellationToken);
+        await _dialect.InsertBatchAsync(connection, "invocations", InvocationBatchColumns, invocations, cancellationToken);
     }
 
     public async Task<IReadOnlyList<InvocationRecord>> QueryInvocationsAsync(
@@ -284,16 +332,18 @@ public abstract partial class FerryStore : IControlPlaneStore
         return _dialect.DisposeAsync();
     }
 
-    private static readonly BatchColumn<NewLogEntry>[] LogBatchColumns =
+    private static readonly BatchColumn<StoredLogRow>[] LogBatchColumns =
     [
-        BatchColumn.Of<NewLogEntry, long>("app_stage_id", DbType.Int64, e => e.AppStageId),
-        BatchColumn.Of<NewLogEntry, long>("revision_id", DbType.Int64, e => e.RevisionId),
-        BatchColumn.Of<NewLogEntry, string>("function", DbType.String, e => e.Function),
-        BatchColumn.Of<NewLogEntry, string?>("request_id", DbType.String, e => e.RequestId),
-        BatchColumn.Of<NewLogEntry, string>("instance_id", DbType.String, e => e.InstanceId),
-        BatchColumn.Of<NewLogEntry, long>("logged_at", DbType.Int64, e => e.Time.ToUnixMilliseconds()),
-        BatchColumn.Of<NewLogEntry, string>("stream", DbType.String, e => e.Stream.ToString()),
-        BatchColumn.Of<NewLogEntry, string>("message", DbType.String, e => e.Message),
+        BatchColumn.Of<StoredLogRow, long>("id", DbType.Int64, r => r.Id),
+        BatchColumn.Of<StoredLogRow, long>("app_stage_id", DbType.Int64, r => r.Entry.AppStageId),
+        BatchColumn.Of<StoredLogRow, long>("revision_id", DbType.Int64, r => r.Entry.RevisionId),
+        BatchColumn.Of<StoredLogRow, string>("function", DbType.String, r => r.Entry.Function),
+        BatchColumn.Of<StoredLogRow, string?>("request_id", DbType.String, r => r.Entry.RequestId),
+        BatchColumn.Of<StoredLogRow, string>("instance_id", DbType.String, r => r.Entry.InstanceId),
+        BatchColumn.Of<StoredLogRow, long>("logged_at", DbType.Int64, r => r.Entry.Time.ToUnixMilliseconds()),
+        BatchColumn.Of<StoredLogRow, string>("stream", DbType.String, r => r.Entry.Stream.ToString()),
+        BatchColumn.Of<StoredLogRow, string>("message", DbType.String, r => r.Entry.Message),
+        BatchColumn.Of<StoredLogRow, int>("line_count", DbType.Int32, r => r.Entry.LineCount),
     ];
 
     /// <summary>The columns of <see cref="StoreRows.InvocationColumns"/>, in its order.</summary>

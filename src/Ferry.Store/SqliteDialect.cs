@@ -81,34 +81,42 @@ internal sealed class SqliteDialect : StoreDialect
     // BEGIN IMMEDIATE already serialized the transaction with every other writer.
     public override Task SerializeAsync(DbTransaction transaction, long key, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>One prepared INSERT run per row, in one transaction (see <see cref="InsertRows{TRow}"/>).</summary>
-    public override async Task<IReadOnlyList<long>> InsertBatchAsync<TRow>(
-        DbConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, bool returnIds,
-        CancellationToken cancellationToken)
+    /// <summary>One prepared INSERT run per row (see <see cref="InsertRows{TRow}"/>).</summary>
+    public override Task InsertRowsAsync<TRow>(
+        DbTransaction transaction, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, CancellationToken cancellationToken)
     {
-        await using var transaction = await BeginWriteAsync(connection, cancellationToken);
-        var ids = InsertRows((SqliteConnection)connection, table, columns, rows, returnIds);
-        await transaction.CommitAsync(cancellationToken);
-        return ids;
+        InsertRows((SqliteConnection)transaction.Connection!, table, columns, rows);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// BEGIN IMMEDIATE holds the database's write lock, so the block starts above the highest id AUTOINCREMENT has
+    /// given out (<c>sqlite_sequence</c>; explicit ids inserted later move it up to the block's end).
+    /// </summary>
+    public override async Task<long> ReserveIdsAsync(DbTransaction transaction, string table, int count, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.Connection!.Command(
+                $"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = @table), 0), COALESCE((SELECT MAX(id) FROM {table}), 0));",
+                transaction)
+            .With("table", table);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) + 1;
     }
 
     /// <summary>
     /// Runs one INSERT per row through SQLitePCLRaw, the layer Microsoft.Data.Sqlite is built on: the statement is
-    /// prepared once, its parameters are bound by position, and a new row's id is SQLite's last rowid. Through
-    /// <see cref="SqliteCommand"/> every execution looks each parameter up by name (a scan of the statement's names per
-    /// parameter) and <c>RETURNING id</c> reads a result set. Without them a log line or invocation record costs the
+    /// prepared once and its parameters are bound by position. Through <see cref="SqliteCommand"/> every execution
+    /// looks each parameter up by name (a scan of the statement's names per parameter). Without that a log line or invocation record costs the
     /// server about 5 µs less (every event invocation stores four; bench/README.md, issue 12, step 16). Caller holds
     /// the write transaction.
     /// </summary>
-    private static List<long> InsertRows<TRow>(
-        SqliteConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, bool returnIds)
+    private static void InsertRows<TRow>(
+        SqliteConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows)
     {
         var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES (")
             .AppendJoin(", ", Enumerable.Range(1, columns.Count).Select(position => "?" + position.ToString(CultureInfo.InvariantCulture)))
             .Append(')')
             .ToString();
         var database = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
-        var ids = new List<long>(returnIds ? rows.Count : 0);
         ThrowOnError(raw.sqlite3_prepare_v2(database, sql, out var statement), database);
         using (statement)
         {
@@ -126,16 +134,9 @@ internal sealed class SqliteDialect : StoreDialect
                     ThrowOnError(result, database);
                 }
 
-                if (returnIds)
-                {
-                    ids.Add(raw.sqlite3_last_insert_rowid(database));
-                }
-
                 raw.sqlite3_reset(statement);
             }
         }
-
-        return ids;
     }
 
     private static int Bind(sqlite3_stmt statement, int position, object value) => value switch

@@ -45,13 +45,26 @@ internal abstract class StoreDialect : IAsyncDisposable
     /// </summary>
     public abstract Task SerializeAsync(DbTransaction transaction, long key, CancellationToken cancellationToken);
 
+    /// <summary>Inserts <paramref name="rows"/> into <paramref name="table"/>, all or none (in a transaction of its own).</summary>
+    public virtual async Task InsertBatchAsync<TRow>(
+        DbConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginWriteAsync(connection, cancellationToken);
+        await InsertRowsAsync(transaction, table, columns, rows, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Inserts <paramref name="rows"/> into <paramref name="table"/> inside <paramref name="transaction"/>, in one round trip where the database allows it.</summary>
+    public abstract Task InsertRowsAsync<TRow>(
+        DbTransaction transaction, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Inserts <paramref name="rows"/> into <paramref name="table"/>, all or none. With <paramref name="returnIds"/>,
-    /// returns the new rows' <c>id</c>s in the order of <paramref name="rows"/>; otherwise an empty list.
+    /// Reserves <paramref name="count"/> consecutive ids of <paramref name="table"/>'s never-reused <c>id</c>, above
+    /// every id given out before, and returns the first; the caller inserts its rows with ids from the block inside
+    /// <paramref name="transaction"/>, a write transaction (<see cref="BeginWriteAsync"/>). Blocks are handed out one
+    /// writer at a time, so ids grow in the order their transactions commit.
     /// </summary>
-    public abstract Task<IReadOnlyList<long>> InsertBatchAsync<TRow>(
-        DbConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, bool returnIds,
-        CancellationToken cancellationToken);
+    public abstract Task<long> ReserveIdsAsync(DbTransaction transaction, string table, int count, CancellationToken cancellationToken);
 
     /// <summary>
     /// Fixes, inside <paramref name="transaction"/>, the rows whose ids <paramref name="selectIds"/> returns (its

@@ -30,7 +30,30 @@ public sealed record LogEntry(
     string InstanceId,
     DateTimeOffset Time,
     LogStream Stream,
-    string Message);
+    string Message)
+{
+    /// <summary>
+    /// The lines of one stored row: <paramref name="lineCount"/> lines joined by <c>\n</c> in <paramref name="message"/>,
+    /// the last with id <paramref name="lastId"/> and each earlier one the id below. A row whose text does not split
+    /// into that many lines is handed out whole, as one line with the row's id.
+    /// </summary>
+    public static IEnumerable<LogEntry> FromRow(
+        long lastId, long appStageId, long revisionId, string function, string? requestId, string instanceId, DateTimeOffset time,
+        LogStream stream, string message, int lineCount)
+    {
+        var lines = lineCount > 1 ? message.Split('\n') : null;
+        if (lines is null || lines.Length != lineCount)
+        {
+            yield return new LogEntry(lastId, appStageId, revisionId, function, requestId, instanceId, time, stream, message);
+            yield break;
+        }
+
+        for (var i = 0; i < lines.Length; i++)
+        {
+            yield return new LogEntry(lastId - lines.Length + 1 + i, appStageId, revisionId, function, requestId, instanceId, time, stream, lines[i]);
+        }
+    }
+}
 
 public enum LogStream
 {
@@ -40,7 +63,11 @@ public enum LogStream
     Platform,
 }
 
-/// <summary>A log line before the store gives it an id.</summary>
+/// <summary>
+/// A log line before the store gives it an id; or, with <see cref="LineCount"/> above 1, several lines of one request
+/// written at once (<see cref="Message"/> holds them joined by <c>\n</c>; made by <see cref="Lines"/>), which the store
+/// keeps in one row and hands out as separate lines, each with an id of its own.
+/// </summary>
 public sealed record NewLogEntry(
     long AppStageId,
     long RevisionId,
@@ -49,7 +76,26 @@ public sealed record NewLogEntry(
     string InstanceId,
     DateTimeOffset Time,
     LogStream Stream,
-    string Message);
+    string Message,
+    int LineCount = 1)
+{
+    /// <summary>Lines of one request to be stored together; a line break inside one of them becomes a space.</summary>
+    public static NewLogEntry Lines(
+        long appStageId, long revisionId, string function, string? requestId, string instanceId, DateTimeOffset time, LogStream stream,
+        IReadOnlyList<string> lines)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
+        var message = string.Join('\n', lines.Select(static line => line.ReplaceLineEndings(" ")));
+        return new NewLogEntry(appStageId, revisionId, function, requestId, instanceId, time, stream, message, lines.Count);
+    }
+
+    /// <summary>
+    /// This entry's lines as stored with <paramref name="lastId"/>, the id of its last line (a row's id), oldest first.
+    /// </summary>
+    public IEnumerable<LogEntry> Stored(long lastId) => LogEntry.FromRow(
+        lastId, AppStageId, RevisionId, Function, RequestId, InstanceId, DateTimeOffset.FromUnixTimeMilliseconds(Time.ToUnixTimeMilliseconds()),
+        Stream, Message, LineCount);
+}
 
 public sealed record LogQuery(
     long AppStageId,

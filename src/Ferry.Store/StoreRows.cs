@@ -12,7 +12,7 @@ internal static class StoreRows
 
     public const string AppStageColumns = "id, tenant, service, stage, region, active_revision_id, created_at, updated_at";
     public const string RevisionColumns = "id, app_stage_id, number, artifact_sha256, manifest_json, created_at";
-    public const string LogColumns = "id, app_stage_id, revision_id, function, request_id, instance_id, logged_at, stream, message";
+    public const string LogColumns = "id, app_stage_id, revision_id, function, request_id, instance_id, logged_at, stream, message, line_count";
 
     public const string InvocationColumns =
         "request_id, tenant, app_stage_id, revision_id, function, started_at, duration_ms, billed_duration_ms, " +
@@ -77,16 +77,18 @@ internal static class StoreRows
         ManifestJson: reader.GetString(4),
         CreatedAt: reader.GetUnixMilliseconds(5));
 
-    public static LogEntry ReadLogEntry(DbDataReader reader) => new(
-        Id: reader.GetInt64(0),
-        AppStageId: reader.GetInt64(1),
-        RevisionId: reader.GetInt64(2),
-        Function: reader.GetString(3),
-        RequestId: reader.GetNullableString(4),
-        InstanceId: reader.GetString(5),
-        Time: reader.GetUnixMilliseconds(6),
-        Stream: reader.GetEnum<LogStream>(7),
-        Message: reader.GetString(8));
+    /// <summary>The lines of one row of <see cref="LogColumns"/> (several when the row holds several lines of one request).</summary>
+    public static IReadOnlyList<LogEntry> ReadLogLines(DbDataReader reader) => [.. LogEntry.FromRow(
+        lastId: reader.GetInt64(0),
+        appStageId: reader.GetInt64(1),
+        revisionId: reader.GetInt64(2),
+        function: reader.GetString(3),
+        requestId: reader.GetNullableString(4),
+        instanceId: reader.GetString(5),
+        time: reader.GetUnixMilliseconds(6),
+        stream: reader.GetEnum<LogStream>(7),
+        message: reader.GetString(8),
+        lineCount: reader.GetInt32(9))];
 
     public static InvocationRecord ReadInvocation(DbDataReader reader) => new(
         RequestId: reader.GetString(0),

@@ -153,6 +153,49 @@ public abstract class LogAndInvocationTests<TBackend> : StoreTestBase<TBackend>
         Assert.Equal("bad\uFFFDpayload", invocation.Error);
     }
 
+    [Fact]
+    public async Task Lines_stored_together_read_back_as_lines_each_with_an_id_of_its_own()
+    {
+        var (app, revision) = await DeployAsync();
+        var platform = NewLogEntry.Lines(app.Id, revision.Id, "create", "req-2", "inst-1", T0.AddSeconds(1), LogStream.Platform,
+            ["START RequestId: req-2 Version: 1", "END RequestId: req-2", "REPORT RequestId: req-2\tDuration: 1.00 ms"]);
+        var stored = await Store.AppendLogsAsync(
+            [Log(app.Id, revision.Id, "before"), platform, Log(app.Id, revision.Id, "after", second: 2)], CancellationToken.None);
+
+        // Five lines under five consecutive ids, in the order written.
+        Assert.Equal(
+            ["before", "START RequestId: req-2 Version: 1", "END RequestId: req-2", "REPORT RequestId: req-2\tDuration: 1.00 ms", "after"],
+            stored.Select(l => l.Message));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => stored[0].Id + i), stored.Select(l => l.Id));
+        Assert.All(stored.Skip(1).Take(3), l => Assert.Equal((LogStream.Platform, "req-2"), (l.Stream, l.RequestId)));
+        Assert.Equal(stored, await Store.QueryLogsAsync(new LogQuery(app.Id), CancellationToken.None));
+
+        // A cursor inside the row gives the rest of it; a limit may end inside it.
+        Assert.Equal(["END RequestId: req-2", "REPORT RequestId: req-2\tDuration: 1.00 ms", "after"],
+            await MessagesAsync(new LogQuery(app.Id, AfterId: stored[1].Id)));
+        Assert.Equal(["before", "START RequestId: req-2 Version: 1"], await MessagesAsync(new LogQuery(app.Id, Limit: 2)));
+        Assert.Equal(["END RequestId: req-2"], await MessagesAsync(new LogQuery(app.Id, AfterId: stored[1].Id, Limit: 1)));
+
+        // A search finds the matching line, not its neighbours in the row.
+        Assert.Equal(["REPORT RequestId: req-2\tDuration: 1.00 ms"], await MessagesAsync(new LogQuery(app.Id, Contains: "duration")));
+
+        // The next batch's ids start above the row's last line.
+        var next = await Store.AppendLogsAsync([Log(app.Id, revision.Id, "later", second: 3)], CancellationToken.None);
+        Assert.Equal(stored[^1].Id + 1, Assert.Single(next).Id);
+    }
+
+    [Fact]
+    public async Task A_line_break_inside_one_of_the_lines_stored_together_becomes_a_space()
+    {
+        var (app, revision) = await DeployAsync();
+        var entry = NewLogEntry.Lines(app.Id, revision.Id, "create", "req-3", "inst-1", T0, LogStream.Platform,
+            ["req-3 Task timed out\nafter 3.00 seconds", "END RequestId: req-3"]);
+
+        await Store.AppendLogsAsync([entry], CancellationToken.None);
+
+        Assert.Equal(["req-3 Task timed out after 3.00 seconds", "END RequestId: req-3"], await MessagesAsync(new LogQuery(app.Id)));
+    }
+
     private async Task<List<string>> MessagesAsync(LogQuery query) =>
         (await Store.QueryLogsAsync(query, CancellationToken.None)).Select(l => l.Message).ToList();
 }

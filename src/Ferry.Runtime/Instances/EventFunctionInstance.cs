@@ -224,7 +224,7 @@ public sealed class EventFunctionInstance : FunctionInstance
 
         AttributeOutputTo(requestId);
         var outputComplete = UsesOwnRuntimeLoop ? ExpectOutputMarkers(requestId) : null;
-        EnqueuePlatformWork(() => WritePlatformLineAsync(requestId, $"START RequestId: {requestId} Version: {Function.RevisionNumber}").AsTask(), afterQuietOutput: false);
+        DeferStartLine(requestId, $"START RequestId: {requestId} Version: {Function.RevisionNumber}");
 
         var started = Services.Time.GetTimestamp();
         _armedTimeout = timeout; // before the invocation is published, so a stale tick measures against this one
@@ -264,7 +264,7 @@ public sealed class EventFunctionInstance : FunctionInstance
         {
             ForgetOutputMarkers(requestId);
             await ReportAsync(requestId, start, duration, answer.Status, error, coldStart, writeLines: true);
-        }, afterQuietOutput: true, outputComplete);
+        }, outputComplete);
         return new InvocationResult(requestId, answer.Status, answer.Payload, answer.ErrorType, duration, coldStart);
     }
 
@@ -334,7 +334,7 @@ public sealed class EventFunctionInstance : FunctionInstance
     {
         var answer = new InvocationAnswer(InvocationStatus.Error, payload, errorType);
         var summary = ErrorSummary(answer);
-        EnqueuePlatformWork(() => WritePlatformLineAsync(null, "INIT_REPORT Status: error " + summary).AsTask(), afterQuietOutput: true);
+        EnqueuePlatformWork(() => WritePlatformLineAsync(null, "INIT_REPORT Status: error " + summary).AsTask());
         _ready.TrySetException(new InstanceStartException($"the function failed to initialize: {summary}"));
     }
 

@@ -303,8 +303,54 @@ public abstract class FunctionInstance : IAsyncDisposable
 
                 Interlocked.Exchange(ref _lastOutputTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
                 OnOutputLine();
-                await Services.Logs.WriteAsync(Function, OwnerOfLine(line.IsStderr), Id, line.IsStderr ? LogStream.Stderr : LogStream.Stdout, line.Text, line.Time);
+                var owner = OwnerOfLine(line.IsStderr);
+                if (owner is not null && TryTakeStartLine(owner, out var start))
+                {
+                    await Services.Logs.WriteAsync(Function, owner, Id, LogStream.Platform, start.Message, start.Time);
+                }
+
+                await Services.Logs.WriteAsync(Function, owner, Id, line.IsStderr ? LogStream.Stderr : LogStream.Stdout, line.Text, line.Time);
             }
+        }
+    }
+
+    /// <summary>
+    /// START lines of invocations that have printed nothing yet. The output pump writes one just before the first line
+    /// its invocation printed; an invocation that printed nothing has it stored with its END and REPORT lines, in one
+    /// row (<see cref="ReportAsync"/>): three rows per invocation were a fifth of the server's CPU per event invocation
+    /// (bench/README.md, issue 12, step 20).
+    /// </summary>
+    private readonly Dictionary<string, DeferredLine> _pendingStartLines = new(StringComparer.Ordinal);
+
+    /// <summary>How many lines <see cref="_pendingStartLines"/> holds, read without its lock (the pump asks for every line).</summary>
+    private int _pendingStartCount;
+
+    private readonly record struct DeferredLine(string Message, DateTimeOffset Time);
+
+    /// <summary>Holds an invocation's START line until it prints something or ends (see <see cref="_pendingStartLines"/>).</summary>
+    protected void DeferStartLine(string requestId, string message)
+    {
+        lock (_pendingStartLines)
+        {
+            _pendingStartLines[requestId] = new DeferredLine(message, Services.Time.GetUtcNow());
+            Volatile.Write(ref _pendingStartCount, _pendingStartLines.Count);
+        }
+    }
+
+    /// <summary>Takes the START line <paramref name="requestId"/> still holds back; false once it was written.</summary>
+    private bool TryTakeStartLine(string requestId, out DeferredLine line)
+    {
+        line = default;
+        if (Volatile.Read(ref _pendingStartCount) == 0)
+        {
+            return false;
+        }
+
+        lock (_pendingStartLines)
+        {
+            var taken = _pendingStartLines.Remove(requestId, out line);
+            Volatile.Write(ref _pendingStartCount, _pendingStartLines.Count);
+            return taken;
         }
     }
 
@@ -395,44 +441,38 @@ public abstract class FunctionInstance : IAsyncDisposable
     /// output markers; bounded, and cut short when the process's output ends), or, for runtimes that print no markers,
     /// until the output has been quiet for a moment.
     /// </summary>
-    protected void EnqueuePlatformWork(Func<Task> work, bool afterQuietOutput, Task? outputComplete = null)
+    protected void EnqueuePlatformWork(Func<Task> work, Task? outputComplete = null)
     {
         lock (_platformGate)
         {
-            // No Task.Run, no timer and no chained task when nothing has to be waited for: the START line of an idle
-            // instance, or END and REPORT when the markers are already read, go straight to the log pipeline (which
-            // never blocks here).
-            var nothingToWaitFor = outputComplete is not null
-                ? outputComplete.IsCompleted || _outputPump.IsCompleted
-                : !afterQuietOutput;
+            // No Task.Run, no timer and no chained task when nothing has to be waited for: END and REPORT when the
+            // markers are already read go straight to the log pipeline (which never blocks here).
+            var nothingToWaitFor = outputComplete is not null && (outputComplete.IsCompleted || _outputPump.IsCompleted);
             _platformChain = nothingToWaitFor && _platformChain.IsCompletedSuccessfully
                 ? work()
-                : RunPlatformWorkAsync(_platformChain, _outputPump, work, afterQuietOutput, outputComplete);
+                : RunPlatformWorkAsync(_platformChain, _outputPump, work, outputComplete);
         }
     }
 
     /// <summary>How long END/REPORT wait for a request's output markers.</summary>
     private static readonly TimeSpan OutputMarkerPatience = TimeSpan.FromSeconds(2);
 
-    private async Task RunPlatformWorkAsync(Task previous, Task pump, Func<Task> work, bool afterQuietOutput, Task? outputComplete)
+    private async Task RunPlatformWorkAsync(Task previous, Task pump, Func<Task> work, Task? outputComplete)
     {
         await previous;
-        if (outputComplete is not null)
-        {
-            if (!outputComplete.IsCompleted && !pump.IsCompleted)
-            {
-                // Platform work runs one item at a time, so one timer per instance bounds every wait. When the markers
-                // do not come (a handler that closed stdout, a very busy machine) the lines are written anyway.
-                var patience = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Volatile.Write(ref _markerPatience, patience);
-                SetMarkerTimer(OutputMarkerPatience);
-                await Task.WhenAny(outputComplete, pump, patience.Task);
-                SetMarkerTimer(Timeout.InfiniteTimeSpan);
-            }
-        }
-        else if (afterQuietOutput)
+        if (outputComplete is null)
         {
             await WaitForQuietOutputAsync();
+        }
+        else if (!outputComplete.IsCompleted && !pump.IsCompleted)
+        {
+            // Platform work runs one item at a time, so one timer per instance bounds every wait. When the markers
+            // do not come (a handler that closed stdout, a very busy machine) the lines are written anyway.
+            var patience = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _markerPatience, patience);
+            SetMarkerTimer(OutputMarkerPatience);
+            await Task.WhenAny(outputComplete, pump, patience.Task);
+            SetMarkerTimer(Timeout.InfiniteTimeSpan);
         }
 
         await work();
@@ -502,7 +542,11 @@ public abstract class FunctionInstance : IAsyncDisposable
         return known < 0 ? null : known;
     }
 
-    /// <summary>END and REPORT lines and the metering record of one finished request.</summary>
+    /// <summary>
+    /// The metering record of one finished request and, with <paramref name="writeLines"/>, its END and REPORT lines
+    /// (after a crash or timeout the error line before them, and the START line if the request printed nothing), as
+    /// one log row.
+    /// </summary>
     protected async Task ReportAsync(string requestId, DateTimeOffset start, TimeSpan duration, InvocationStatus status, string? error, bool coldStart, bool writeLines)
     {
         var durationMs = duration.TotalMilliseconds;
@@ -511,12 +555,18 @@ public abstract class FunctionInstance : IAsyncDisposable
 
         if (writeLines)
         {
-            if (error is not null && status is InvocationStatus.Crash or InvocationStatus.Timeout)
+            var lines = new List<string>(4);
+            if (TryTakeStartLine(requestId, out var startLine))
             {
-                await WritePlatformLineAsync(requestId, $"{requestId} {error}");
+                lines.Add(startLine.Message); // it printed nothing: START joins END and REPORT
             }
 
-            await WritePlatformLineAsync(requestId, $"END RequestId: {requestId}");
+            if (error is not null && status is InvocationStatus.Crash or InvocationStatus.Timeout)
+            {
+                lines.Add($"{requestId} {error}");
+            }
+
+            lines.Add($"END RequestId: {requestId}");
             var report = string.Create(CultureInfo.InvariantCulture,
                 $"REPORT RequestId: {requestId}\tDuration: {durationMs:F2} ms\tBilled Duration: {billedMs} ms\tMemory Size: {Function.Function.MemorySize} MB\tMax Memory Used: {(maxMemoryMb is null ? "n/a" : maxMemoryMb + " MB")}");
             if (coldStart)
@@ -529,7 +579,8 @@ public abstract class FunctionInstance : IAsyncDisposable
                 report += "\tStatus: " + status;
             }
 
-            await WritePlatformLineAsync(requestId, report);
+            lines.Add(report);
+            await Services.Logs.WritePlatformLinesAsync(Function, requestId, Id, lines, Services.Time.GetUtcNow());
         }
 
         Services.Invocations.Record(new InvocationRecord(

@@ -47,15 +47,15 @@ public sealed partial class LogPipeline : IAsyncDisposable
             skipWindow: () => _hasSubscribers);
     }
 
-    /// <summary>Queues a line (unless the tenant is over its daily log quota); waits only when 100k lines are already waiting (back-pressure on the instance's output pump).</summary>
+    /// <summary>
+    /// Queues a line (unless the tenant is over its daily log quota; Ferry's own <see cref="LogStream.Platform"/> lines
+    /// do not count against it); waits only when 100k lines are already waiting (back-pressure on the instance's
+    /// output pump).
+    /// </summary>
     public ValueTask WriteAsync(FunctionRevision function, string? requestId, string instanceId, LogStream stream, string message, DateTimeOffset time)
     {
-        if (message.Length > MaxMessageChars)
-        {
-            message = string.Concat(message.AsSpan(0, MaxMessageChars), " …[truncated]");
-        }
-
-        if (_budget is not null)
+        message = Truncated(message);
+        if (_budget is not null && stream != LogStream.Platform)
         {
             switch (_budget.Admit(function.Tenant, Encoding.UTF8.GetByteCount(message), time))
             {
@@ -70,6 +70,19 @@ public sealed partial class LogPipeline : IAsyncDisposable
 
         return _pending.WriteAsync(new NewLogEntry(function.AppStageId, function.RevisionId, function.Name, requestId, instanceId, time, stream, message));
     }
+
+    /// <summary>
+    /// Queues several of Ferry's own lines about one request (an invocation's START, END and REPORT), stored together
+    /// in one row and handed out as separate lines. Like every platform line they do not count against the tenant's
+    /// daily log quota: they are bounded by the invocation rate and the log retention, as invocation records are.
+    /// </summary>
+    public ValueTask WritePlatformLinesAsync(FunctionRevision function, string? requestId, string instanceId, IReadOnlyList<string> lines, DateTimeOffset time)
+        => _pending.WriteAsync(NewLogEntry.Lines(
+            function.AppStageId, function.RevisionId, function.Name, requestId, instanceId, time, LogStream.Platform, [.. lines.Select(Truncated)]));
+
+    private static string Truncated(string message) => message.Length > MaxMessageChars
+        ? string.Concat(message.AsSpan(0, MaxMessageChars), " …[truncated]")
+        : message;
 
     /// <summary>Lines of one app stage as they are stored. Dispose the subscription to stop.</summary>
     public LogSubscription Subscribe(long appStageId, string? function)

@@ -59,35 +59,52 @@ internal sealed class PostgresDialect : StoreDialect
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// One statement (so one transaction) for the whole batch: one array parameter per column, unnested into rows.
-    /// Identity values are drawn in the order the SELECT produces its rows (the batch's order, WITH ORDINALITY), so
-    /// the returned ids, sorted, belong to the rows in order.
-    /// </summary>
-    public override async Task<IReadOnlyList<long>> InsertBatchAsync<TRow>(
-        DbConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, bool returnIds,
-        CancellationToken cancellationToken)
+    /// <summary>One statement (so one transaction) for the whole batch (see <see cref="InsertRowsAsync{TRow}"/>).</summary>
+    public override async Task InsertBatchAsync<TRow>(
+        DbConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, CancellationToken cancellationToken)
+    {
+        await using var insert = InsertCommand(connection, null, table, columns, rows);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>One statement for the whole batch: one array parameter per column, unnested into rows.</summary>
+    public override async Task InsertRowsAsync<TRow>(
+        DbTransaction transaction, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows, CancellationToken cancellationToken)
+    {
+        await using var insert = InsertCommand(transaction.Connection!, transaction, table, columns, rows);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static DbCommand InsertCommand<TRow>(
+        DbConnection connection, DbTransaction? transaction, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows)
     {
         var names = string.Join(", ", columns.Select(c => c.Name));
         var arrays = string.Join(", ", columns.Select(c => "@" + c.Name));
-        var sql = returnIds
-            ? $"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) WITH ORDINALITY AS batch ({names}, position) ORDER BY position RETURNING id;"
-            : $"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays});";
-        await using var insert = connection.Command(sql);
+        var insert = connection.Command($"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays});", transaction);
         foreach (var column in columns)
         {
             insert.Parameters.Add(new NpgsqlParameter(column.Name, NpgsqlDbType.Array | TypeOf(column.Type)) { Value = column.ValuesOf(rows) });
         }
 
-        if (!returnIds)
-        {
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-            return [];
-        }
+        return insert;
+    }
 
-        var ids = await StoreRows.ReadAllAsync(insert, reader => reader.GetInt64(0), cancellationToken);
-        ids.Sort();
-        return ids;
+    /// <summary>Key of the advisory lock that hands out id blocks one writer at a time.</summary>
+    private const long IdReservationLock = 0x6665_7272_7969_6473; // "ferryids"
+
+    /// <summary>
+    /// Moves the identity's sequence past the block in one statement, under a transaction-scoped advisory lock, so
+    /// the block is consecutive and blocks are taken (and their transactions commit) one writer at a time.
+    /// </summary>
+    public override async Task<long> ReserveIdsAsync(DbTransaction transaction, string table, int count, CancellationToken cancellationToken)
+    {
+        await SerializeAsync(transaction, IdReservationLock, cancellationToken);
+        await using var command = transaction.Connection!.Command(
+                "SELECT setval(pg_get_serial_sequence(@table, 'id'), nextval(pg_get_serial_sequence(@table, 'id')) + @count - 1);",
+                transaction)
+            .With("table", table).With("count", (long)count);
+        var last = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return last - count + 1;
     }
 
     /// <summary>Reads and locks the rows (FOR UPDATE: a concurrent writer waits instead of touching them too).</summary>

@@ -242,6 +242,12 @@ internal static class PostgresSchema
         );
         CREATE INDEX ix_custom_domains_app_stage ON custom_domains (app_stage_id);
         """,
+        """
+        -- A row may hold several lines of one request (Ferry's START/END/REPORT of an invocation, stored together):
+        -- `message` holds them joined by newlines, and the row's id is its last line's; ids below it are its other
+        -- lines', so every line keeps an id of its own.
+        ALTER TABLE logs ADD COLUMN line_count integer NOT NULL DEFAULT 1;
+        """,
     ];
 
     /// <summary>Applies pending migrations; returns the resulting schema version.</summary>

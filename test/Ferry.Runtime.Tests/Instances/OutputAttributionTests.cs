@@ -153,6 +153,30 @@ public sealed class OutputAttributionTests : IAsyncLifetime
         Assert.Equal("req-1", lines.Single(e => e.Message == "a timer the handler left running").RequestId);
     }
 
+    [Fact]
+    public async Task A_silent_request_has_its_platform_lines_stored_as_one_row_and_a_printing_one_its_START_before_its_first_line()
+    {
+        var process = _sandbox.Process!;
+        var first = Instance.InvokeAsync("req-1", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await Api.FirstNext.WaitAsync(Patience)).Dispose();
+        var postedFirst = PostResponseAsync("req-1", silent: "stdout,stderr");
+        await first.WaitAsync(Patience);
+
+        var second = Instance.InvokeAsync("req-2", Encoding.UTF8.GetBytes("{}"), coldStart: false);
+        (await postedFirst.WaitAsync(Patience)).Dispose();
+        process.Print(stderr: true, "warning from req-2");
+        process.Flushed("req-2");
+        _ = PostResponseAsync("req-2");
+        await second.WaitAsync(Patience);
+
+        var lines = await _logs.WaitForReportsAsync(2);
+        string[] Of(string requestId) => [.. lines.Where(l => l.RequestId == requestId).Select(l => l.Message.Split('\t')[0])];
+        Assert.Equal(["START RequestId: req-1 Version: 1", "END RequestId: req-1", "REPORT RequestId: req-1"], Of("req-1"));
+        Assert.Equal(["START RequestId: req-2 Version: 1", "warning from req-2", "END RequestId: req-2", "REPORT RequestId: req-2"], Of("req-2"));
+        Assert.Equal([3, 1, 1, 2], _logs.Rows.Where(r => r.RequestId is not null).Select(r => r.LineCount)); // req-1: all three; req-2: START, its line, END with REPORT
+        Assert.Equal(lines.Select((_, i) => lines[0].Id + i), lines.Select(l => l.Id));
+    }
+
     /// <summary>The line was stored once, as <paramref name="requestId"/>'s, and before that request's END line.</summary>
     private static void AssertPrintedBy(IReadOnlyList<LogEntry> lines, string message, string requestId)
     {
@@ -213,12 +237,20 @@ public sealed class OutputAttributionTests : IAsyncLifetime
     {
         private readonly List<LogEntry> _entries = [];
 
+        /// <summary>The rows as written (an entry may hold several lines).</summary>
+        public List<NewLogEntry> Rows { get; } = [];
+
         public Task<IReadOnlyList<LogEntry>> AppendLogsAsync(IReadOnlyList<NewLogEntry> entries, CancellationToken cancellationToken)
         {
             lock (_entries)
             {
-                var added = entries.Select((e, i) => new LogEntry(_entries.Count + i + 1, e.AppStageId, e.RevisionId, e.Function, e.RequestId, e.InstanceId,
-                    e.Time, e.Stream, e.Message)).ToList();
+                Rows.AddRange(entries);
+                var added = new List<LogEntry>();
+                foreach (var entry in entries)
+                {
+                    added.AddRange(entry.Stored(_entries.Count + added.Count + entry.LineCount));
+                }
+
                 _entries.AddRange(added);
                 return Task.FromResult<IReadOnlyList<LogEntry>>(added);
             }

@@ -124,8 +124,7 @@ public sealed class LogPipelineTests : IAsyncLifetime
             lock (_gate)
             {
                 Received.AddRange(entries);
-                return Task.FromResult<IReadOnlyList<LogEntry>>([.. entries.Select(e => new LogEntry(
-                    _nextId++, e.AppStageId, e.RevisionId, e.Function, e.RequestId, e.InstanceId, e.Time, e.Stream, e.Message))]);
+                return Task.FromResult<IReadOnlyList<LogEntry>>([.. entries.SelectMany(e => e.Stored((_nextId += e.LineCount) - 1))]);
             }
         }
     }
