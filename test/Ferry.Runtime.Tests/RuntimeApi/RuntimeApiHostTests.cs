@@ -141,6 +141,29 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
         Assert.Equal(InvocationStatus.Success, (await second.WaitAsync(Patience)).Status);
     }
 
+    [Theory]
+    [InlineData("GET", "/invocation/next", "does not come from a sandboxed instance")]
+    [InlineData("POST", "/invocation/req-1/response", "does not come from a sandboxed instance")]
+    [InlineData("POST", "/invocation/req-1/error", "does not come from a sandboxed instance")]
+    [InlineData("POST", "/invocation/req-1/other", "Unknown Runtime API path")]
+    [InlineData("POST", "/invocation//response", "Unknown Runtime API path")]
+    [InlineData("GET", "/invocation/req-1/response", "Unknown Runtime API path")]
+    public async Task The_plain_paths_answer_a_caller_outside_any_sandbox_as_routing_would(string method, string path, string message)
+    {
+        // The per-invocation calls on the plain paths skip routing; a connection over TCP has no sandboxed peer.
+        var authority = new Uri(Api.Url("/")).GetLeftPart(UriPartial.Authority);
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"{authority}/2018-06-01/runtime{path}");
+        if (method == "POST")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Api.Http.SendAsync(request).WaitAsync(Patience);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_posted_answer_waiting_for_the_next_invocation_gets_410_when_the_instance_stops()
     {
