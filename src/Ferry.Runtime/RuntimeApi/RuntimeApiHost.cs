@@ -151,24 +151,38 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
     private const string InvocationPrefix = Version + "/invocation/";
 
     /// <summary>
-    /// The calls a sandboxed runtime loop makes for every invocation (the plain paths: next, and an invocation's
-    /// response or error), served without endpoint routing and parameter binding, which cost the server about 3 µs per
-    /// event invocation (bench/README.md, issue 12, step 20); null for everything else, which the endpoints below serve
-    /// (with the same handlers).
+    /// The calls a runtime loop makes for every invocation (next, and an invocation's response or error; on the plain
+    /// paths and on an instance's own <c>/i/{token}</c> paths), served without endpoint routing and parameter binding,
+    /// which cost the server about 3 µs per event invocation (bench/README.md, issue 12, step 20); null for everything
+    /// else, which the endpoints below serve (with the same handlers).
     /// </summary>
     private Task? TryServeBySandbox(HttpContext context)
     {
-        var path = context.Request.Path.Value;
-        if (path is null || !path.StartsWith(InvocationPrefix, StringComparison.Ordinal))
+        var path = context.Request.Path.Value.AsSpan();
+        string? token = null;
+        if (path.StartsWith("/i/"))
+        {
+            var tokenEnd = path[3..].IndexOf('/');
+            if (tokenEnd <= 0)
+            {
+                return null;
+            }
+
+            token = path.Slice(3, tokenEnd).ToString();
+            path = path[(3 + tokenEnd)..];
+        }
+
+        if (!path.StartsWith(InvocationPrefix))
         {
             return null;
         }
 
-        var rest = path.AsSpan(InvocationPrefix.Length);
+        var rest = path[InvocationPrefix.Length..];
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method) && rest.SequenceEqual("next"))
         {
-            return TryPeer(context, out var token, out var refusal) ? NextAsync(token, context) : refusal;
+            return token is not null ? NextAsync(token, context)
+                : TryPeer(context, out var peer, out var refusal) ? NextAsync(peer, context) : refusal;
         }
 
         var slash = rest.IndexOf('/');
@@ -189,7 +203,8 @@ public sealed partial class RuntimeApiHost : IAsyncDisposable
         }
 
         var requestId = rest[..slash].ToString();
-        return TryPeer(context, out var peer, out var refused) ? AnswerAsync(peer, requestId, status.Value, context) : refused;
+        return token is not null ? AnswerAsync(token, requestId, status.Value, context)
+            : TryPeer(context, out var caller, out var refused) ? AnswerAsync(caller, requestId, status.Value, context) : refused;
     }
 
     private const string PeerPidKey = "ferry.peer-pid";

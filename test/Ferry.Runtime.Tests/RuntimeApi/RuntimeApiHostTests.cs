@@ -150,7 +150,7 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
     [InlineData("GET", "/invocation/req-1/response", "Unknown Runtime API path")]
     public async Task The_plain_paths_answer_a_caller_outside_any_sandbox_as_routing_would(string method, string path, string message)
     {
-        // The per-invocation calls on the plain paths skip routing; a connection over TCP has no sandboxed peer.
+        // The per-invocation calls skip routing; on the plain paths a connection over TCP has no sandboxed peer.
         var authority = new Uri(Api.Url("/")).GetLeftPart(UriPartial.Authority);
         using var request = new HttpRequestMessage(new HttpMethod(method), $"{authority}/2018-06-01/runtime{path}");
         if (method == "POST")
@@ -162,6 +162,18 @@ public sealed class RuntimeApiHostTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/runtime/invocation/req-1/other")]
+    [InlineData("/runtime/invocation/req-1/response/more")]
+    [InlineData("/runtime/invocations/req-1/response")]
+    public async Task Other_paths_under_an_instances_own_prefix_are_unknown(string route)
+    {
+        using var response = await Api.Http.PostAsync(Api.Url(route), new StringContent("{}", Encoding.UTF8, "application/json")).WaitAsync(Patience);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("Unknown Runtime API path", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
