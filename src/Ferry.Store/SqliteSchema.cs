@@ -254,6 +254,12 @@ internal static class SqliteSchema
         -- lines', so every line keeps an id of its own.
         ALTER TABLE logs ADD COLUMN line_count INTEGER NOT NULL DEFAULT 1;
         """,
+        """
+        -- No query of SQLite's uses it: usage by tenant filters `(@tenant IS NULL OR tenant = @tenant)`, which SQLite
+        -- plans once for any value, through ix_invocations_start. Every invocation paid for keeping it (PostgreSQL,
+        -- which plans with the value, keeps its copy).
+        DROP INDEX IF EXISTS ix_invocations_tenant_start;
+        """,
     ];
 
     /// <summary>Switches the database to WAL and applies pending migrations; returns the resulting schema version.</summary>
