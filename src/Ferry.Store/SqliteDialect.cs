@@ -105,9 +105,9 @@ internal sealed class SqliteDialect : StoreDialect
     /// <summary>
     /// Runs one INSERT per row through SQLitePCLRaw, the layer Microsoft.Data.Sqlite is built on: the statement is
     /// prepared once and its parameters are bound by position. Through <see cref="SqliteCommand"/> every execution
-    /// looks each parameter up by name (a scan of the statement's names per parameter). Without that a log line or invocation record costs the
-    /// server about 5 µs less (every event invocation stores four; bench/README.md, issue 12, step 16). Caller holds
-    /// the write transaction.
+    /// looks each parameter up by name (a scan of the statement's names per parameter); without that (and without
+    /// <c>RETURNING id</c>) a log line or invocation record cost the server about 5 µs less (bench/README.md, issue 12,
+    /// step 16). Caller holds the write transaction.
     /// </summary>
     private static void InsertRows<TRow>(
         SqliteConnection connection, string table, IReadOnlyList<BatchColumn<TRow>> columns, IReadOnlyList<TRow> rows)
