@@ -3,7 +3,8 @@
 # every round deploys a new revision first so that it starts from zero instances. The same bursts against a server
 # with --insecure-no-sandbox show what the sandbox (bwrap, cgroup, socat bridges) adds.
 # (3b) Burst / one cold start (stem cells on): each round times one request to a fresh revision, then 50 at once to
-# another fresh revision, on the same server, and reports the ratio; a first burst (not counted) is the warm-up that
+# another fresh revision, on the same server, and reports the ratio, then the same 50 once more to the instances that
+# burst left running (no start at all: the floor of a cold burst here); a first burst (not counted) is the warm-up that
 # shows the stem cell pool its demand. PARTS picks parts (default "sandboxed unsandboxed ratio"); RATIO_SERVER_ARGS
 # adds `ferry server` options to the ratio part's server; between measurements it waits until the stem cells are
 # refilled (read from /metrics; SETTLE seconds on builds without those series). Its baseline, in the same run: the
@@ -98,7 +99,7 @@ EOF
 
 # ratio LABEL APP PATH
 ratio() {
-  local cold burst_line ratios=()
+  local cold burst_line warm_line ratios=() warm_ratios=()
   deploy "$2"
   wait_for_cells
   echo "$1 $3 warm-up burst: $(/usr/bin/python3 "$bench_dir/burst.py" "$FERRY_URL$3" "$count")" | tee -a "$out"
@@ -109,10 +110,16 @@ ratio() {
     deploy "$2"
     wait_for_cells
     burst_line="$(/usr/bin/python3 "$bench_dir/burst.py" "$FERRY_URL$3" "$count")"
+    # The same burst once more, to the instances the cold one left running: what 50 invocations cost with no start
+    # at all, the floor a cold burst cannot go below on this machine.
+    warm_line="$(/usr/bin/python3 "$bench_dir/burst.py" "$FERRY_URL$3" "$count")"
     ratios+=("$(python3 -c "print(f'{$(total_ms "$burst_line") / $(total_ms "$cold"):.1f}')")")
-    echo "$1 $3 round $round: one cold request $(total_ms "$cold") ms; $burst_line; burst / cold = ${ratios[-1]}×" | tee -a "$out"
+    warm_ratios+=("$(python3 -c "print(f'{$(total_ms "$warm_line") / $(total_ms "$cold"):.1f}')")")
+    echo "$1 $3 round $round: one cold request $(total_ms "$cold") ms; $burst_line; burst / cold = ${ratios[-1]}×;" \
+      "again, warm: $(total_ms "$warm_line") ms, warm burst / cold = ${warm_ratios[-1]}×" | tee -a "$out"
   done
-  echo "$1 $3 burst / cold, median of $rounds: $(printf '%s\n' "${ratios[@]}" | median)×" | tee -a "$out"
+  echo "$1 $3 burst / cold, median of $rounds: $(printf '%s\n' "${ratios[@]}" | median)×;" \
+    "warm burst / cold: $(printf '%s\n' "${warm_ratios[@]}" | median)×" | tee -a "$out"
 }
 
 port="${FERRY_BENCH_PORT:-18080}"

@@ -207,6 +207,13 @@ def main():
         ratios[f"ferry_event_cpu_over_nginx_cpu_c{c}"] = ratio(
             get("ferry-event", c, "proxy_cpu_us_per_req"), get("nginx", c, "proxy_cpu_us_per_req"))
         ratios[f"event_over_web_rps_c{c}"] = ratio(get("ferry-event", c, "rps"), get("ferry-web", c, "rps"))
+        # The bare Kestrel + YARP proxy (bench/BareProxy): what the .NET stack costs, and what Ferry adds to it.
+        ratios[f"yarp_over_nginx_rps_c{c}"] = ratio(get("yarp", c, "rps"), get("nginx", c, "rps"))
+        ratios[f"yarp_cpu_over_nginx_cpu_c{c}"] = ratio(
+            get("yarp", c, "proxy_cpu_us_per_req"), get("nginx", c, "proxy_cpu_us_per_req"))
+        ratios[f"ferry_web_over_yarp_rps_c{c}"] = ratio(get("ferry-web", c, "rps"), get("yarp", c, "rps"))
+        ratios[f"ferry_web_cpu_over_yarp_cpu_c{c}"] = ratio(
+            get("ferry-web", c, "proxy_cpu_us_per_req"), get("yarp", c, "proxy_cpu_us_per_req"))
 
     with open(args.out, "w") as out:
         json.dump({"meta": meta, "summary": summary, "ratios": ratios, "runs": runs}, out, indent=2)
@@ -231,7 +238,13 @@ def main():
                        ("Ferry gateway CPU per request / nginx's, event fn", "ferry_event_cpu_over_nginx_cpu"),
                        ("event fn / web fn, req/s (goal ≥ 0.5 at c32)", "event_over_web_rps"),
                        ("nginx / direct, req/s", "nginx_over_direct_rps"),
-                       ("Ferry web fn / direct, req/s", "ferry_web_over_direct_rps")):
+                       ("Ferry web fn / direct, req/s", "ferry_web_over_direct_rps"),
+                       ("bare YARP proxy / nginx, req/s", "yarp_over_nginx_rps"),
+                       ("bare YARP proxy CPU per request / nginx's", "yarp_cpu_over_nginx_cpu"),
+                       ("Ferry web fn / bare YARP proxy, req/s", "ferry_web_over_yarp_rps"),
+                       ("Ferry gateway CPU per request / bare YARP proxy's, web fn", "ferry_web_cpu_over_yarp_cpu")):
+        if all(ratios[f"{key}_c{c}"] is None for c in connection_counts):
+            continue  # a target of this ratio was not run
         print(f"| {label} | " + " | ".join(fmt(ratios[f'{key}_c{c}'], 2) for c in connection_counts) + " |")
     print()
     print(f"load average before {' '.join(meta['load_before'])}, after {' '.join(meta['load_after'])}")

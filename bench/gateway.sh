@@ -2,6 +2,8 @@
 # The request path against nginx (issue 12): the same plain Node HTTP server (apps/benchweb/server.js) reached
 #   direct       wrk → node on a loopback port, no proxy, no sandbox
 #   nginx        wrk → nginx (reverse proxy, keepalive upstream) → that same bare node
+#   yarp         wrk → a bare Kestrel + YARP forwarder (bench/BareProxy, Release) → that same bare node: the .NET
+#                stack Ferry's gateway is built on, with nothing of Ferry's (skipped when it cannot be built)
 #   ferry-web    wrk → Ferry gateway → sandboxed web function running server.js (warm)
 #   ferry-event  wrk → Ferry gateway → sandboxed Node event function (apps/bench/handler.js, returns {"ok":true}) (warm)
 # with wrk at 1 connection (-t1) and at 32 (-t2), in interleaved rounds (every target once per round and connection
@@ -11,7 +13,7 @@
 # after, and divides by the requests completed. Prints the medians, the ratios issue 12 tracks, and writes JSON.
 #
 #   bash bench/gateway.sh [--out FILE] [--duration 5s] [--rounds 3] [--warmup 3s] [--connections 1,32]
-#   env: NGINX_WORKERS (default 1), FERRY_BENCH_PORT (default 18080; direct node on +10, nginx on +11),
+#   env: NGINX_WORKERS (default 1), FERRY_BENCH_PORT (default 18080; direct node on +10, nginx on +11, yarp on +12),
 #        FERRY_SERVER_ARGS (extra `ferry server` options), FERRY_CLI, DURATION, ROUNDS, WARMUP
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -37,13 +39,16 @@ nginx_workers="${NGINX_WORKERS:-1}"
 port="${FERRY_BENCH_PORT:-18080}"
 direct_port=$((port + 10))
 nginx_port=$((port + 11))
+yarp_port=$((port + 12))
 nginx="$(command -v nginx || echo /usr/sbin/nginx)"
 
 ensure_tools nginx
 work="$(mktemp -d -t ferry-bench-gateway-XXXXXX)"
 direct_pid=""
 nginx_pid=""
+yarp_pid=""
 cleanup() {
+  [ -z "$yarp_pid" ] || { kill "$yarp_pid" 2>/dev/null || true; wait "$yarp_pid" 2>/dev/null || true; }
   [ -z "$nginx_pid" ] || { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; }
   [ -z "$direct_pid" ] || { kill "$direct_pid" 2>/dev/null || true; wait "$direct_pid" 2>/dev/null || true; }
   stop_servers
@@ -100,6 +105,17 @@ EOF
 "$nginx" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/logs/error.log" &
 nginx_pid=$!
 
+# Baseline 3: Kestrel + YARP's forwarder alone, proxying to the bare node (the runtime settings of Ferry's gateway).
+yarp_targets=()
+if dotnet build "$bench_dir/BareProxy" -c Release -o "$work/bareproxy" -nologo -v q >"$work/bareproxy-build.log" 2>&1; then
+  dotnet "$work/bareproxy/BareProxy.dll" --urls "http://127.0.0.1:$yarp_port" --upstream "http://127.0.0.1:$direct_port" &
+  yarp_pid=$!
+  yarp_targets=(--target yarp "http://127.0.0.1:$yarp_port/" "tree:$yarp_pid" "tree:$direct_pid")
+else
+  echo "gateway.sh: bench/BareProxy did not build (see below); the yarp baseline is skipped" >&2
+  tail -n 20 "$work/bareproxy-build.log" >&2
+fi
+
 # Ferry: ./ferry builds the CLI (which hosts the server) in Release; the check below reads which build is running.
 # shellcheck disable=SC2086
 start_server "$port" ${FERRY_SERVER_ARGS:-}
@@ -121,11 +137,13 @@ direct="http://127.0.0.1:$direct_port/"
 via_nginx="http://127.0.0.1:$nginx_port/"
 web="$FERRY_URL/benchweb/dev/"
 event="$FERRY_URL/bench/dev/node"
-for url in "$direct" "$via_nginx" "$web" "$event"; do
+urls=("$direct" "$via_nginx" "$web" "$event")
+[ -z "$yarp_pid" ] || urls+=("http://127.0.0.1:$yarp_port/")
+for url in "${urls[@]}"; do
   wait_for "$url"
 done
 echo "warming up ($warmup at 32 connections each)…" >&2
-for url in "$direct" "$via_nginx" "$web" "$event"; do
+for url in "${urls[@]}"; do
   wrk -t2 -c32 -d"$warmup" "$url" >/dev/null
 done
 
@@ -138,11 +156,12 @@ commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   --meta "nginx_workers=$nginx_workers" --meta "node=$(node --version)" --meta "wrk=$(wrk -v 2>&1 | head -n 1 || true)" \
   --target direct "$direct" none "tree:$direct_pid" \
   --target nginx "$via_nginx" "tree:$nginx_pid" "tree:$direct_pid" \
+  "${yarp_targets[@]}" \
   --target ferry-web "$web" "self:$ferry_pid" "descendants:$ferry_pid" \
   --target ferry-event "$event" "self:$ferry_pid" "descendants:$ferry_pid" | tee "$table"
 {
   echo
   echo "machine: $(machine); Ferry $build build (commit $commit); nginx workers: $nginx_workers"
-  echo "proxy CPU: nginx master+workers / the Ferry server process; app CPU: the bare node / all processes the Ferry"
+  echo "proxy CPU: nginx master+workers / the bare YARP proxy / the Ferry server process; app CPU: the bare node / all processes the Ferry"
   echo "server started (sandboxes, socat, node; node alone in parentheses). JSON: $out"
 } | tee -a "$table"
