@@ -46,6 +46,13 @@ public sealed record RuntimeOptions
     /// <summary>How many of the function's start times a queue must go without emptying before one more instance starts.</summary>
     public double SustainedQueueStarts { get; init; } = 4;
 
+    /// <summary>
+    /// Cores' worth of the machine's CPU that must have been idle lately (<see cref="Pooling.IMachineCpu"/>) for
+    /// sustained load to start one more event-function instance; with less, the cores are the limit and the queue
+    /// waits for the instances that are up. A queue that stands still still gets one (slow requests wait, not compute).
+    /// </summary>
+    public double ScaleOutIdleCores { get; init; } = 0.5;
+
     /// <summary>Requests that may wait for an instance per function revision; one more gets 503.</summary>
     public int QueueCapacityPerFunction { get; init; } = 100;
 

@@ -4,6 +4,7 @@ using Ferry.Packaging;
 using Ferry.Runtime;
 using Ferry.Runtime.Images;
 using Ferry.Runtime.Instances;
+using Ferry.Runtime.Pooling;
 using Ferry.Runtime.RuntimeApi;
 using Ferry.Runtime.Sandbox;
 using Ferry.Runtime.Telemetry;
@@ -170,7 +171,10 @@ public static partial class FerryServerHost
                 StemCells = sp.GetRequiredService<StemCellPool>(),
                 Images = sp.GetRequiredService<ImageStore>(),
                 Admission = sp.GetRequiredService<Ferry.Runtime.Quotas.TenantAdmission>(),
+                Cpu = sp.GetRequiredService<ProcStatMachineCpu>(),
             });
+            services.AddSingleton(_ => new ProcStatMachineCpu(TimeProvider.System));
+
             // Unpacked images of image functions, one folder per digest beside the extracted revisions; umoci runs in
             // bubblewrap when functions do.
             services.AddSingleton(sp => new ImageStore(Path.Combine(dataDirectory, "images"), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ImageStore>(),

@@ -34,4 +34,7 @@ public sealed record InstanceServices(
 
     /// <summary>Each function's recent start time, which its pools weigh their queues against; one per server.</summary>
     public Pooling.FunctionPaces Paces { get; init; } = new();
+
+    /// <summary>The machine's idle CPU, which sustained load must find before it adds an instance; null: not asked.</summary>
+    public Pooling.IMachineCpu? Cpu { get; init; }
 }

@@ -322,8 +322,9 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     /// per waiting request, as they do when the queue is three quarters full. Beyond that an event function's requests
     /// wait for a busy instance while the queue moves: one more starts when the queue has stood still for as long as a
     /// start takes (slow requests, a stuck instance), or has not been empty for
-    /// <see cref="RuntimeOptions.SustainedQueueStarts"/> times that (sustained load: more instances keep more requests
-    /// in flight). While none of the instances is up yet, the queue waits for them; the first one up gives a function
+    /// <see cref="RuntimeOptions.SustainedQueueStarts"/> times that while some of the machine's CPU is idle (sustained
+    /// load: more instances keep more requests in flight, which helps while the instances wait rather than compute;
+    /// see <see cref="MachineHasIdleCpu"/>). While none of the instances is up yet, the queue waits for them; the first one up gives a function
     /// never started before its start time. <see cref="_queueCheck"/> looks again when either may come true. Caller
     /// holds the lock.
     /// </summary>
@@ -345,10 +346,21 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         var stoodStill = Time.GetElapsedTime(Math.Max(oldest.Value.QueuedAt, _queueMovedAt));
         var sustained = start * Options.SustainedQueueStarts;
         var busy = Time.GetElapsedTime(_queueBusySince);
-        if (stoodStill >= start || busy >= sustained)
+        if (stoodStill >= start)
         {
             _queueBusySince = Time.GetTimestamp(); // the next one for sustained load waits as long again
             return true;
+        }
+
+        if (busy >= sustained)
+        {
+            _queueBusySince = Time.GetTimestamp(); // the next one for sustained load waits as long again
+            if (MachineHasIdleCpu())
+            {
+                return true;
+            }
+
+            busy = TimeSpan.Zero; // every core is busy: another instance would not serve more; look again later
         }
 
         var next = TimeSpan.FromTicks(Math.Min((start - stoodStill).Ticks, (sustained - busy).Ticks));
@@ -356,6 +368,15 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
         _queueCheck.Change(next, Timeout.InfiniteTimeSpan);
         return false;
     }
+
+    /// <summary>
+    /// Whether sustained load may add an instance: at least <see cref="RuntimeOptions.ScaleOutIdleCores"/> of the
+    /// machine's CPU was idle lately, or that is unknown. With every core busy the queue moves as fast as the cores
+    /// allow whatever the number of instances, and each start costs CPU the running instances were using: on two
+    /// cores under sustained load an event function served about a third more requests with three instances than with
+    /// ten, and each redeploy started half as many (bench/README.md, issue 12, step 21).
+    /// </summary>
+    private bool MachineHasIdleCpu() => _services.Cpu?.IdleCores is not { } idle || idle >= Options.ScaleOutIdleCores;
 
     private void CheckQueue()
     {

@@ -559,6 +559,64 @@ public sealed class InstancePoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sustained_load_adds_no_instance_while_every_core_is_busy_and_does_once_one_is_idle()
+    {
+        var cpu = new FakeMachineCpu { IdleCores = 0.1 };
+        await using var pool = new InstancePool(_fakes.Function(),
+            _fakes.Services with { Cpu = cpu, Options = _fakes.Services.Options with { EagerInstancesPerFunction = 1 } }, _fakes.Create);
+        var busy = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
+        var waiting = new Queue<Task<PoolResult<InstanceLease>>>();
+        waiting.Enqueue(pool.AcquireAsync(CancellationToken.None).AsTask());
+        waiting.Enqueue(pool.AcquireAsync(CancellationToken.None).AsTask());
+
+        // The queue moves every 10 ms and never empties, as in the test above, for eight starts' time: with a tenth of
+        // a core idle no instance is added (the cores, not the instances, are what the queue waits for).
+        async Task MoveQueueAsync(int milliseconds)
+        {
+            for (var elapsed = 0; elapsed < milliseconds; elapsed += 10)
+            {
+                _fakes.Time.Advance(TimeSpan.FromMilliseconds(10));
+                busy.Dispose();
+                busy = (await waiting.Dequeue()).Value!;
+                waiting.Enqueue(pool.AcquireAsync(CancellationToken.None).AsTask());
+            }
+        }
+
+        await MoveQueueAsync(400);
+        Assert.Single(_fakes.Created);
+
+        // Half a core idle (the default threshold): the next four starts of sustained load add one.
+        cpu.IdleCores = 0.5;
+        await MoveQueueAsync(200);
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
+        busy.Dispose();
+        foreach (var request in waiting)
+        {
+            (await request).Value!.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_queue_that_stands_still_gets_another_instance_even_while_every_core_is_busy()
+    {
+        var cpu = new FakeMachineCpu { IdleCores = 0 };
+        await using var pool = new InstancePool(_fakes.Function(),
+            _fakes.Services with { Cpu = cpu, Options = _fakes.Services.Options with { EagerInstancesPerFunction = 1 } }, _fakes.Create);
+        var stuck = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
+
+        var waiting = pool.AcquireAsync(CancellationToken.None).AsTask();
+        _fakes.Time.Advance(TimeSpan.FromMilliseconds(50));
+        await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
+        (await waiting).Value!.Dispose();
+        stuck.Dispose();
+    }
+
+    private sealed class FakeMachineCpu : IMachineCpu
+    {
+        public double? IdleCores { get; set; }
+    }
+
+    [Fact]
     public async Task A_queue_three_quarters_full_gets_another_instance_at_once()
     {
         await using var pool = QueueingPool(); // its queue holds 4
