@@ -459,8 +459,18 @@ public sealed class InstancePoolTests : IAsyncLifetime
     }
 
     /// <summary>A pool that starts one instance for waiting requests and then queues them (<see cref="RuntimeOptions.EagerInstancesPerFunction"/>).</summary>
-    private InstancePool QueueingPool() =>
-        new(_fakes.Function(), _fakes.Services with { Options = _fakes.Services.Options with { EagerInstancesPerFunction = 1 } }, _fakes.Create);
+    private InstancePool QueueingPool(IMachineCpu? cpu = null) =>
+        new(_fakes.Function(), _fakes.Services with { Cpu = cpu, Options = _fakes.Services.Options with { EagerInstancesPerFunction = 1 } }, _fakes.Create);
+
+    /// <summary>Gives back the lease in hand and every queued request's lease once it is served.</summary>
+    private static async Task ReleaseAllAsync(InstanceLease inHand, IEnumerable<Task<PoolResult<InstanceLease>>> waiting)
+    {
+        inHand.Dispose();
+        foreach (var request in waiting)
+        {
+            (await request).Value!.Dispose();
+        }
+    }
 
     /// <summary>Serves a first request whose instance takes <paramref name="start"/> on the fake clock to start, which becomes the function's pace.</summary>
     private async Task<InstanceLease> FirstLeaseAsync(InstancePool pool, TimeSpan start)
@@ -551,19 +561,14 @@ public sealed class InstancePoolTests : IAsyncLifetime
 
         _fakes.Time.Advance(TimeSpan.FromMilliseconds(10)); // 200 ms = 4 starts without an empty queue
         await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
-        busy.Dispose();
-        foreach (var request in waiting)
-        {
-            (await request).Value!.Dispose();
-        }
+        await ReleaseAllAsync(busy, waiting);
     }
 
     [Fact]
     public async Task Sustained_load_adds_no_instance_while_every_core_is_busy_and_does_once_one_is_idle()
     {
         var cpu = new FakeMachineCpu { IdleCores = 0.1 };
-        await using var pool = new InstancePool(_fakes.Function(),
-            _fakes.Services with { Cpu = cpu, Options = _fakes.Services.Options with { EagerInstancesPerFunction = 1 } }, _fakes.Create);
+        await using var pool = QueueingPool(cpu);
         var busy = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
         var waiting = new Queue<Task<PoolResult<InstanceLease>>>();
         waiting.Enqueue(pool.AcquireAsync(CancellationToken.None).AsTask());
@@ -589,19 +594,13 @@ public sealed class InstancePoolTests : IAsyncLifetime
         cpu.IdleCores = 0.5;
         await MoveQueueAsync(200);
         await FakeInstances.EventuallyAsync(() => _fakes.Created.Count == 2, "a second instance started");
-        busy.Dispose();
-        foreach (var request in waiting)
-        {
-            (await request).Value!.Dispose();
-        }
+        await ReleaseAllAsync(busy, waiting);
     }
 
     [Fact]
     public async Task A_queue_that_stands_still_gets_another_instance_even_while_every_core_is_busy()
     {
-        var cpu = new FakeMachineCpu { IdleCores = 0 };
-        await using var pool = new InstancePool(_fakes.Function(),
-            _fakes.Services with { Cpu = cpu, Options = _fakes.Services.Options with { EagerInstancesPerFunction = 1 } }, _fakes.Create);
+        await using var pool = QueueingPool(new FakeMachineCpu { IdleCores = 0 });
         var stuck = await FirstLeaseAsync(pool, TimeSpan.FromMilliseconds(50));
 
         var waiting = pool.AcquireAsync(CancellationToken.None).AsTask();
