@@ -324,8 +324,8 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     /// start takes (slow requests, a stuck instance), or has not been empty for
     /// <see cref="RuntimeOptions.SustainedQueueStarts"/> times that while some of the machine's CPU is idle (sustained
     /// load: more instances keep more requests in flight, which helps while the instances wait rather than compute;
-    /// see <see cref="MachineHasIdleCpu"/>). While none of the instances is up yet, the queue waits for them; the first one up gives a function
-    /// never started before its start time. <see cref="_queueCheck"/> looks again when either may come true. Caller
+    /// see <see cref="MachineHasIdleCpu"/>). While none of the instances is up yet, the queue waits for them; the
+    /// first one up gives a function never started before its start time. <see cref="_queueCheck"/> looks again when either may come true. Caller
     /// holds the lock.
     /// </summary>
     private bool WaitingRequestsNeedAnotherInstance()
@@ -374,7 +374,7 @@ public sealed partial class InstancePool : IAsyncDisposable, IPlaceTaker
     /// machine's CPU was idle lately, or that is unknown. With every core busy the queue moves as fast as the cores
     /// allow whatever the number of instances, and each start costs CPU the running instances were using: on two
     /// cores under sustained load an event function served about a third more requests with three instances than with
-    /// ten, and each redeploy started half as many (bench/README.md, issue 12, step 21).
+    /// ten, and each redeploy started half as many (bench/README.md, issue 12, step 22).
     /// </summary>
     private bool MachineHasIdleCpu() => _services.Cpu?.IdleCores is not { } idle || idle >= Options.ScaleOutIdleCores;
 

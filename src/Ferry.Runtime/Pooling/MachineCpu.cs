@@ -14,9 +14,10 @@ public interface IMachineCpu
 }
 
 /// <summary>
-/// <see cref="IMachineCpu"/> from the first line of <c>/proc/stat</c>, sampled on a timer: the share of idle and
-/// iowait time in all the cores' time since the previous sample, times the cores the file lists. The machine's, not this process's cgroup's: a server limited by a
-/// CPU quota of its own sees idle cores it cannot use, and then scales out as it did before this check.
+/// <see cref="IMachineCpu"/> from the <c>cpu</c> lines of <c>/proc/stat</c>, sampled on a timer: the share of idle
+/// and iowait time in all the cores' time since the previous sample, times the cores the file lists. The machine's,
+/// not this process's cgroup's: a server limited by a CPU quota of its own sees idle cores it cannot use, and then
+/// scales out as it did before this check.
 /// </summary>
 public sealed class ProcStatMachineCpu : IMachineCpu, IDisposable
 {
@@ -67,7 +68,8 @@ public sealed class ProcStatMachineCpu : IMachineCpu, IDisposable
     {
         try
         {
-            return Parse(File.ReadAllText(_path));
+            // Only the leading cpu lines: the interrupt counters after them can be tens of kilobytes.
+            return Parse(File.ReadLines(_path).TakeWhile(line => line.StartsWith("cpu", StringComparison.Ordinal)));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -93,11 +95,13 @@ public sealed class ProcStatMachineCpu : IMachineCpu, IDisposable
     /// clock ticks; guest time is already inside user and nice) and the number of <c>cpuN</c> lines; null when the
     /// text has no such line.
     /// </summary>
-    internal static CpuTimes? Parse(string procStat)
+    internal static CpuTimes? Parse(string procStat) => Parse(procStat.Split('\n'));
+
+    private static CpuTimes? Parse(IEnumerable<string> lines)
     {
         CpuTimes? times = null;
         var cores = 0;
-        foreach (var line in procStat.Split('\n'))
+        foreach (var line in lines)
         {
             if (!line.StartsWith("cpu", StringComparison.Ordinal))
             {
